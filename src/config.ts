@@ -1,0 +1,70 @@
+/**
+ * Process configuration from the environment, parsed once at start-up with zod. A bad value
+ * fails fast with a message that names the variable and never echoes a secret.
+ */
+import { z } from 'zod';
+import { defaultTaskQueue, taskQueueEnvVar } from './contract';
+
+export const defaultSeamEndpoint = 'https://connect.getseam.com';
+/** Per-request budget for one Seam HTTP call; Temporal retries what times out. */
+export const defaultSeamRequestTimeoutMs = 10_000;
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, problem: string) {
+    super(`${variable}: ${problem}`);
+    this.name = this.constructor.name;
+  }
+}
+
+export const isConfigError = (err: unknown): err is ConfigError => err instanceof ConfigError;
+
+export interface SeamConfig {
+  apiKey: string;
+  endpoint: string;
+  requestTimeoutMs: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+const seamEnvSchema = {
+  SEAM_API_KEY: z
+    .string({ message: 'is required (a Seam API key, seam_...)' })
+    .min(1, 'is required (a Seam API key, seam_...)')
+    .startsWith('seam_', 'must be a Seam API key (it starts with seam_)'),
+  SEAM_ENDPOINT: z.url({ message: 'must be an http(s) URL' }).default(defaultSeamEndpoint),
+  SEAM_REQUEST_TIMEOUT_MS: z.coerce
+    .number({ message: 'must be a number of milliseconds' })
+    .int('must be a whole number of milliseconds')
+    .min(100, 'must be at least 100')
+    .max(120_000, 'must be at most 120000')
+    .default(defaultSeamRequestTimeoutMs),
+};
+
+/** Parses one variable; the message names it and says what was wrong, never what it held. */
+function readVariable<T extends z.ZodType>(env: Env, name: string, schema: T): z.output<T> {
+  const raw = env[name];
+  const parsed = schema.safeParse(raw === '' ? undefined : raw);
+  if (!parsed.success) throw new ConfigError(name, parsed.error.issues[0]?.message ?? 'is invalid');
+  return parsed.data;
+}
+
+/** @throws {ConfigError} naming the first variable that is missing or malformed. */
+export function seamConfigFromEnv(env: Env = process.env): SeamConfig {
+  return {
+    apiKey: readVariable(env, 'SEAM_API_KEY', seamEnvSchema.SEAM_API_KEY),
+    endpoint: readVariable(env, 'SEAM_ENDPOINT', seamEnvSchema.SEAM_ENDPOINT),
+    requestTimeoutMs: readVariable(env, 'SEAM_REQUEST_TIMEOUT_MS', seamEnvSchema.SEAM_REQUEST_TIMEOUT_MS),
+  };
+}
+
+/** @throws {ConfigError} when the task queue name is malformed. */
+export function taskQueueFromEnv(env: Env = process.env): string {
+  return readVariable(
+    env,
+    taskQueueEnvVar,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/, 'must be letters, digits, . _ - (at most 200)')
+      .default(defaultTaskQueue),
+  );
+}

@@ -1,0 +1,258 @@
+/**
+ * The contract between lockstep's worker and everything that starts its workflows.
+ *
+ * Callers in any language need only what is here, as plain JSON: the task queue, the workflow
+ * type names, the workflow-ID scheme, the input, the result and the failure report. This module
+ * is imported by the workflow sandbox too, so it uses no Node APIs.
+ */
+import { z } from 'zod';
+import { msToNumber } from '@temporalio/common/lib/time';
+
+export const defaultTaskQueue = 'lock-actions';
+export const taskQueueEnvVar = 'LOCKSTEP_TASK_QUEUE';
+
+export const workflowTypes = {
+  LOCK_DOOR: 'LockDoorWorkflow',
+  UNLOCK_DOOR: 'UnlockDoorWorkflow',
+} as const;
+
+export const lockActions = ['LOCK_DOOR', 'UNLOCK_DOOR'] as const;
+export const lockActionSchema = z.enum(lockActions);
+export type LockAction = z.infer<typeof lockActionSchema>;
+
+/** Signal a caller (or the webhook receiver) sends when Seam says the attempt ended. */
+export const actionAttemptEndedSignalName = 'actionAttemptEnded';
+/** Query that returns {@link Progress}. */
+export const progressQueryName = 'progress';
+
+/**
+ * One workflow per device and request: a caller that retries with the same requestId addresses
+ * the same execution, so the command reaches Seam once.
+ */
+export function lockActionWorkflowId(action: LockAction, deviceId: string, requestId: string): string {
+  return `${action === 'LOCK_DOOR' ? 'lock' : 'unlock'}/${deviceId}/${requestId}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Durations
+
+const isoDurationPattern = /^P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
+
+/** Milliseconds from a number (ms), an ISO-8601 duration (`PT2M`) or a string like `90s`, `2 minutes`. */
+export function parseDurationMs(value: number | string): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  const iso = isoDurationPattern.exec(value);
+  if (iso && value !== 'P' && !value.endsWith('T')) {
+    const [days, hours, minutes, seconds] = iso.slice(1).map((part) => Number(part ?? 0));
+    return (((days * 24 + hours) * 60 + minutes) * 60 + seconds) * 1000;
+  }
+  try {
+    const ms = msToNumber(value as Parameters<typeof msToNumber>[0]);
+    return Number.isFinite(ms) ? ms : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function durationSchema(bounds: { minMs: number; maxMs: number }) {
+  return z
+    .union([z.number(), z.string()])
+    .transform((value, ctx) => {
+      const ms = parseDurationMs(value);
+      if (ms === undefined) {
+        ctx.addIssue({ code: 'custom', message: `not a duration: ${JSON.stringify(value)} (use ms, "PT2M" or "2 minutes")` });
+        return z.NEVER;
+      }
+      if (ms < bounds.minMs || ms > bounds.maxMs) {
+        ctx.addIssue({ code: 'custom', message: `duration must be between ${bounds.minMs} ms and ${bounds.maxMs} ms, got ${ms} ms` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input
+
+/**
+ * Defaults, and why:
+ * - timeout 2 minutes: Seam's own SDK gives up waiting after 10 s, but battery locks behind
+ *   hubs can take tens of seconds to wake; two minutes covers them without letting a stuck
+ *   attempt hold a check-in automation for long.
+ * - watch window 6 s: most attempts end within a few seconds (Seam's SDK waits 10 s by
+ *   default). The command activity watches that long with fast in-process reads, which costs
+ *   no workflow tasks, timers or history; only attempts still pending after it move to durable
+ *   timers. 6 s stays under the 8 s heartbeat throttle, so the watch sends one heartbeat.
+ * - durable poll 1 s growing x2 to 15 s: an attempt pending past the watch window is a slow
+ *   device; backing off keeps Seam reads (rate-limited) and billable timer+activity pairs to
+ *   about a dozen per two minutes, while a webhook signal still ends the wait at once.
+ */
+export const inputDefaults = {
+  timeoutMs: 2 * 60_000,
+  watchWindowMs: 6_000,
+  pollInterval: { initialMs: 1_000, maxMs: 15_000, multiplier: 2 },
+  verifyLockedState: true,
+} as const;
+
+const identifier = (what: string) =>
+  z
+    .string()
+    .min(1, `${what} must not be empty`)
+    .max(200, `${what} must be at most 200 characters`)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, `${what} may hold only letters, digits and . _ : -`);
+
+export const pollIntervalSchema = z
+  .object({
+    initial: durationSchema({ minMs: 100, maxMs: 10 * 60_000 }).optional(),
+    max: durationSchema({ minMs: 100, maxMs: 60 * 60_000 }).optional(),
+    multiplier: z.number().min(1).max(10).optional(),
+  })
+  .strict()
+  .transform((p) => ({
+    initialMs: p.initial ?? inputDefaults.pollInterval.initialMs,
+    maxMs: p.max ?? Math.max(inputDefaults.pollInterval.maxMs, p.initial ?? 0),
+    multiplier: p.multiplier ?? inputDefaults.pollInterval.multiplier,
+  }))
+  .refine((p) => p.maxMs >= p.initialMs, { message: 'pollInterval.max must be at least pollInterval.initial' });
+
+export const lockActionInputSchema = z
+  .object({
+    deviceId: identifier('deviceId'),
+    requestId: identifier('requestId').optional(),
+    notAfter: z.iso.datetime({ offset: true, message: 'notAfter must be an ISO-8601 date-time with a zone, e.g. 2026-11-25T20:00:00Z' }).optional(),
+    timeout: durationSchema({ minMs: 1_000, maxMs: 24 * 60 * 60_000 }).optional(),
+    watchWindow: durationSchema({ minMs: 0, maxMs: 30_000 }).optional(),
+    pollInterval: pollIntervalSchema.optional(),
+    verifyLockedState: z.boolean().optional(),
+    metadata: z.record(z.string().max(100), z.string().max(1_000)).optional(),
+  })
+  .strict();
+
+/** What a caller sends (plain JSON). */
+export type LockActionInput = z.input<typeof lockActionInputSchema>;
+
+/** The input with every default applied: what the workflow acts on. */
+export interface LockActionPlan {
+  deviceId: string;
+  requestId?: string;
+  notAfter?: string;
+  timeoutMs: number;
+  watchWindowMs: number;
+  pollInterval: { initialMs: number; maxMs: number; multiplier: number };
+  verifyLockedState: boolean;
+  metadata: Record<string, string>;
+}
+
+export function planFromInput(input: z.output<typeof lockActionInputSchema>): LockActionPlan {
+  return {
+    deviceId: input.deviceId,
+    requestId: input.requestId,
+    notAfter: input.notAfter,
+    timeoutMs: input.timeout ?? inputDefaults.timeoutMs,
+    watchWindowMs: input.watchWindow ?? inputDefaults.watchWindowMs,
+    pollInterval: input.pollInterval ?? { ...inputDefaults.pollInterval },
+    verifyLockedState: input.verifyLockedState ?? inputDefaults.verifyLockedState,
+    metadata: input.metadata ?? {},
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Seam views shared by activities and workflows
+
+export const actionAttemptStatusSchema = z.enum(['pending', 'success', 'error']);
+export type ActionAttemptStatus = z.infer<typeof actionAttemptStatusSchema>;
+
+/** What lockstep keeps of a Seam action attempt. */
+export const actionAttemptViewSchema = z.object({
+  actionAttemptId: z.string(),
+  status: actionAttemptStatusSchema,
+  /** `result.was_confirmed_by_device`; absent on older API versions and some providers: null. */
+  wasConfirmedByDevice: z.boolean().nullable(),
+  error: z.object({ type: z.string(), message: z.string() }).nullable(),
+});
+export type ActionAttemptView = z.infer<typeof actionAttemptViewSchema>;
+
+/** What `devices.get` says about whether and how the device can act now. */
+export const capabilitySnapshotSchema = z.object({
+  deviceId: z.string(),
+  canRemotelyLock: z.boolean().nullable(),
+  canRemotelyUnlock: z.boolean().nullable(),
+  online: z.boolean(),
+  locked: z.boolean().nullable(),
+  errors: z.array(z.object({ code: z.string(), message: z.string() })),
+  warnings: z.array(z.object({ code: z.string(), message: z.string() })),
+});
+export type CapabilitySnapshot = z.infer<typeof capabilitySnapshotSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Result, progress, failures
+
+export const lockActionResultSchema = z.object({
+  deviceId: z.string(),
+  action: lockActionSchema,
+  actionAttemptId: z.string(),
+  wasConfirmedByDevice: z.boolean().nullable(),
+  lockedAfter: z.boolean().nullable(),
+  /** How lockstep knows it worked: Seam's attempt said success, or the device's state shows it. */
+  confirmation: z.enum(['action_attempt', 'device_state']),
+  polls: z.number().int(),
+  warnings: z.array(z.string()),
+  startedAt: z.string(),
+  commandSentAt: z.string(),
+  finishedAt: z.string(),
+});
+export type LockActionResult = z.infer<typeof lockActionResultSchema>;
+
+export const progressPhases = ['checking', 'commanding', 'polling', 'done'] as const;
+export const progressSchema = z.object({
+  phase: z.enum(progressPhases),
+  polls: z.number().int(),
+  actionAttemptId: z.string().nullable(),
+  lastStatus: actionAttemptStatusSchema.nullable(),
+});
+export type Progress = z.infer<typeof progressSchema>;
+
+export const actionAttemptEndedSignalSchema = z
+  .object({ actionAttemptId: z.string().optional(), status: actionAttemptStatusSchema.optional() })
+  .optional();
+export type ActionAttemptEndedSignal = z.input<typeof actionAttemptEndedSignalSchema>;
+
+/**
+ * Stable failure codes: the `type` of the workflow's `ApplicationFailure`. Callers branch on
+ * these, never on messages. Keep the README's table in step.
+ */
+export const failureCodes = [
+  'INVALID_INPUT',
+  'DEADLINE_PASSED',
+  'CAPABILITY_MISSING',
+  'DEVICE_OFFLINE',
+  'DEVICE_NOT_FOUND',
+  'UNAUTHORIZED',
+  'INVALID_REQUEST',
+  'SEAM_REJECTED',
+  'SEAM_UNAVAILABLE',
+  'SEAM_RESPONSE_INVALID',
+  'ACTION_ATTEMPT_FAILED',
+  'ACTION_ATTEMPT_TIMED_OUT',
+  'CANCELLED',
+] as const;
+export const failureCodeSchema = z.enum(failureCodes);
+export type FailureCode = z.infer<typeof failureCodeSchema>;
+
+/** `details[0]` of every lockstep workflow failure. */
+export const failureReportSchema = z.object({
+  code: failureCodeSchema,
+  message: z.string(),
+  deviceId: z.string().nullable(),
+  action: lockActionSchema,
+  /** Set once a command reached Seam: the attempt the failure leaves behind. */
+  actionAttemptId: z.string().nullable(),
+  lastStatus: actionAttemptStatusSchema.nullable(),
+  commandSent: z.boolean(),
+  polls: z.number().int(),
+  seamError: z.object({ type: z.string(), message: z.string() }).nullable(),
+  seamRequestId: z.string().nullable(),
+  capability: capabilitySnapshotSchema.nullable(),
+  issues: z.array(z.string()),
+});
+export type FailureReport = z.infer<typeof failureReportSchema>;

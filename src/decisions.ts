@@ -1,0 +1,82 @@
+/**
+ * The decisions of a lock action, as plain functions over plain data: may we act, is the
+ * attempt over, how long until the next read, did the door end up where we wanted it. Workflows
+ * and activities call these; unit tests prove them without Temporal. No Node APIs (the workflow
+ * sandbox imports this file).
+ */
+import type { ActionAttemptStatus, CapabilitySnapshot, FailureCode, LockAction } from './contract';
+
+export type CapabilityVerdict =
+  | { act: true }
+  | { act: false; code: Extract<FailureCode, 'CAPABILITY_MISSING' | 'DEVICE_OFFLINE'>; reason: string };
+
+/**
+ * A device may be commanded when Seam says it can do the action remotely (the flag must be
+ * present and true: absent means Seam does not know it can) and it is online.
+ */
+export function assessCapability(snapshot: CapabilitySnapshot, action: LockAction): CapabilityVerdict {
+  const flag = action === 'LOCK_DOOR' ? 'canRemotelyLock' : 'canRemotelyUnlock';
+  const value = snapshot[flag];
+  if (value !== true) {
+    const seamField = action === 'LOCK_DOOR' ? 'can_remotely_lock' : 'can_remotely_unlock';
+    return {
+      act: false,
+      code: 'CAPABILITY_MISSING',
+      reason: `device ${snapshot.deviceId} cannot ${describeAction(action)} remotely (${seamField} is ${value === null ? 'absent' : 'false'})`,
+    };
+  }
+  if (!snapshot.online) {
+    const errors = snapshot.errors.map((e) => e.code);
+    return {
+      act: false,
+      code: 'DEVICE_OFFLINE',
+      reason: `device ${snapshot.deviceId} is offline${errors.length > 0 ? ` (${errors.join(', ')})` : ''}`,
+    };
+  }
+  return { act: true };
+}
+
+export function describeAction(action: LockAction): 'lock' | 'unlock' {
+  return action === 'LOCK_DOOR' ? 'lock' : 'unlock';
+}
+
+export function isFinalStatus(status: ActionAttemptStatus): boolean {
+  return status !== 'pending';
+}
+
+/** The `locked` value the door should report once the action took effect. */
+export function desiredLockedState(action: LockAction): boolean {
+  return action === 'LOCK_DOOR';
+}
+
+/** True when a read-back of `properties.locked` shows the action took effect. */
+export function deviceShowsDesiredState(action: LockAction, locked: boolean | null): boolean {
+  return locked === desiredLockedState(action);
+}
+
+export interface Backoff {
+  initialMs: number;
+  maxMs: number;
+  multiplier: number;
+}
+
+/** Delay before read number `readIndex` (0-based): initial, growing by multiplier, capped at max. */
+export function pollDelayMs(backoff: Backoff, readIndex: number): number {
+  const grown = backoff.initialMs * Math.pow(backoff.multiplier, readIndex);
+  return Math.round(Math.min(backoff.maxMs, grown));
+}
+
+/**
+ * The next wait of a poll loop: the backoff delay, cut short so that the loop makes one last
+ * read at its deadline rather than sleeping past it. Null once the deadline has passed.
+ */
+export function nextWaitMs(backoff: Backoff, readIndex: number, nowMs: number, deadlineMs: number): number | null {
+  const remaining = deadlineMs - nowMs;
+  if (remaining <= 0) return null;
+  return Math.min(pollDelayMs(backoff, readIndex), remaining);
+}
+
+/** A command must not be sent at or after `notAfter` (ISO-8601). No `notAfter`: no limit. */
+export function isPastNotAfter(notAfter: string | undefined, nowMs: number): boolean {
+  return notAfter !== undefined && nowMs >= Date.parse(notAfter);
+}

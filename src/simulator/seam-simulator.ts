@@ -1,0 +1,393 @@
+/**
+ * A Seam-compatible HTTP server for the routes lockstep uses (`/devices/get`,
+ * `/locks/lock_door`, `/locks/unlock_door`, `/action_attempts/get`), with the same JSON shapes
+ * and API-key auth, so the product runs and is tested with the real `seam` SDK and no Seam
+ * account. Unlike Seam's own fake it models behaviour: each device has a scenario (capability
+ * flags, online state, errors and warnings, how long an attempt stays pending, how it ends,
+ * whether the device confirms it) and fault rules (503, 429, connection reset) by count or rate.
+ * It counts commands per device, so tests can prove there are no duplicates.
+ *
+ * Control routes under `/_simulator/` (no auth: bind it to loopback) let other processes set
+ * scenarios, inject faults and read counts.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+
+export const seamRoutes = ['/devices/get', '/locks/lock_door', '/locks/unlock_door', '/action_attempts/get'] as const;
+export type SeamRoute = (typeof seamRoutes)[number];
+
+export const faultRuleSchema = z.object({
+  /** Route the fault hits; all routes when absent. */
+  route: z.enum(seamRoutes).optional(),
+  /** 503 with a non-JSON body (a proxy's error page), 429 with Seam's JSON error, or a socket reset. */
+  kind: z.enum(['503', '429', 'reset']),
+  /** Fail the next `count` matching requests... */
+  count: z.number().int().min(1).optional(),
+  /** ...or each matching request with this probability (seeded, reproducible). */
+  rate: z.number().min(0).max(1).optional(),
+});
+export type FaultRule = z.infer<typeof faultRuleSchema>;
+
+export const attemptScenarioSchema = z.object({
+  /** Wall-clock time the attempt stays pending after the command. */
+  pendingMs: z.number().min(0).default(0),
+  /** Reads of the attempt that still answer pending (independent of time: for time-skipping tests). */
+  pendingReads: z.number().int().min(0).default(0),
+  /** How the attempt ends; `never` keeps it pending until changed through `resolveActionAttempt`. */
+  outcome: z.enum(['success', 'error', 'never']).default('success'),
+  errorType: z.string().default('device_offline'),
+  errorMessage: z.string().default('The device did not respond.'),
+  /** `result.was_confirmed_by_device`; null leaves the field out (older API versions, some providers). */
+  wasConfirmedByDevice: z.boolean().nullable().default(true),
+  /** Whether a success changes `properties.locked` (false: a lock that reports no state change). */
+  updatesLockedState: z.boolean().default(true),
+});
+export type AttemptScenario = z.infer<typeof attemptScenarioSchema>;
+
+export const deviceScenarioSchema = z.object({
+  deviceId: z.string().min(1),
+  name: z.string().default('Front door'),
+  /** null leaves the flag out of the device, as Seam does when it does not know. */
+  canRemotelyLock: z.boolean().nullable().default(true),
+  canRemotelyUnlock: z.boolean().nullable().default(true),
+  online: z.boolean().default(true),
+  locked: z.boolean().nullable().default(false),
+  errors: z.array(z.object({ error_code: z.string(), message: z.string(), is_device_error: z.boolean().default(true) })).default([]),
+  warnings: z.array(z.object({ warning_code: z.string(), message: z.string() })).default([]),
+  attempt: attemptScenarioSchema.default(attemptScenarioSchema.parse({})),
+  faults: z.array(faultRuleSchema).default([]),
+  /** Delay before answering `/devices/get`, to hold a workflow in its capability check. */
+  devicesGetDelayMs: z.number().min(0).default(0),
+});
+export type DeviceScenario = z.infer<typeof deviceScenarioSchema>;
+export type DeviceScenarioInput = z.input<typeof deviceScenarioSchema>;
+
+export interface SeamSimulatorOptions {
+  /** The API key clients must present (`Authorization: Bearer <key>`). */
+  apiKey: string;
+  devices?: DeviceScenarioInput[];
+  host?: string;
+  port?: number;
+  /** Seed for rate-based faults. */
+  seed?: number;
+}
+
+interface StoredAttempt {
+  id: string;
+  deviceId: string;
+  actionType: 'LOCK_DOOR' | 'UNLOCK_DOOR';
+  createdAtMs: number;
+  reads: number;
+  scenario: AttemptScenario;
+  /** Set once final: by time/reads, or by `resolveActionAttempt`. */
+  ended: { status: 'success' | 'error'; atMs: number; errorType?: string; errorMessage?: string } | null;
+}
+
+export interface DeviceCounts {
+  /** Command requests that reached the handler (including those failed by a fault). */
+  commandsReceived: number;
+  /** Commands that created an action attempt: what actually reached "Seam". */
+  commandsAccepted: number;
+  actionAttemptReads: number;
+  deviceReads: number;
+}
+
+class SeamApiError extends Error {
+  constructor(readonly statusCode: number, readonly type: string, message: string) {
+    super(message);
+  }
+}
+
+export class SeamSimulator {
+  private readonly devices = new Map<string, DeviceScenario>();
+  private readonly attempts = new Map<string, StoredAttempt>();
+  private readonly counts = new Map<string, DeviceCounts>();
+  private random: () => number;
+  private server: Server | null = null;
+  url = '';
+
+  constructor(private readonly options: SeamSimulatorOptions) {
+    this.random = seededRandom(options.seed ?? 1);
+    for (const device of options.devices ?? []) this.setDevice(device);
+  }
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server.keepAliveTimeout = 60_000;
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => resolve());
+    });
+    const { address, port } = this.server.address() as AddressInfo;
+    this.url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+    return this;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = null;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Adds a device or replaces its scenario (unset fields take their defaults). */
+  setDevice(input: DeviceScenarioInput): DeviceScenario {
+    const scenario = deviceScenarioSchema.parse(input);
+    this.devices.set(scenario.deviceId, scenario);
+    return scenario;
+  }
+
+  /** Changes part of a device's scenario. */
+  updateDevice(deviceId: string, patch: Partial<DeviceScenarioInput>): DeviceScenario {
+    const current = this.devices.get(deviceId);
+    if (!current) throw new Error(`simulator: no device ${deviceId}`);
+    return this.setDevice({ ...current, ...patch, deviceId });
+  }
+
+  device(deviceId: string): DeviceScenario | undefined {
+    return this.devices.get(deviceId);
+  }
+
+  countsFor(deviceId: string): DeviceCounts {
+    let counts = this.counts.get(deviceId);
+    if (!counts) {
+      counts = { commandsReceived: 0, commandsAccepted: 0, actionAttemptReads: 0, deviceReads: 0 };
+      this.counts.set(deviceId, counts);
+    }
+    return counts;
+  }
+
+  /** Ends a pending attempt now (as a webhook-worthy event would happen on real Seam). */
+  resolveActionAttempt(actionAttemptId: string, status: 'success' | 'error', error?: { type: string; message: string }): void {
+    const attempt = this.attempts.get(actionAttemptId);
+    if (!attempt) throw new Error(`simulator: no action attempt ${actionAttemptId}`);
+    this.end(attempt, status, Date.now(), error);
+  }
+
+  /** Action attempts in creation order, with when they ended: for benchmarks and tests. */
+  actionAttempts(): Array<{ actionAttemptId: string; deviceId: string; actionType: string; createdAtMs: number; endedAtMs: number | null; status: string }> {
+    return [...this.attempts.values()].map((a) => {
+      this.settle(a, false);
+      return {
+        actionAttemptId: a.id,
+        deviceId: a.deviceId,
+        actionType: a.actionType,
+        createdAtMs: a.createdAtMs,
+        endedAtMs: a.ended?.atMs ?? null,
+        status: a.ended?.status ?? 'pending',
+      };
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = randomUUID();
+    res.setHeader('seam-request-id', requestId);
+    try {
+      const path = (req.url ?? '/').split('?')[0];
+      const body = await readJson(req);
+      if (path.startsWith('/_simulator/')) return sendJson(res, 200, this.control(path, body));
+      if (req.headers.authorization !== `Bearer ${this.options.apiKey}`) {
+        throw new SeamApiError(401, 'unauthorized', 'Unauthorized');
+      }
+      if (!(seamRoutes as readonly string[]).includes(path)) throw new SeamApiError(404, 'not_found', `No route ${path}`);
+      const route = path as SeamRoute;
+      const deviceId = this.deviceIdFor(route, body);
+      const device = this.devices.get(deviceId);
+      if (!device) throw new SeamApiError(404, 'device_not_found', `Device not found: ${deviceId}`);
+      if (route === '/locks/lock_door' || route === '/locks/unlock_door') this.countsFor(deviceId).commandsReceived++;
+      if (this.injectFault(device, route, res, requestId)) return;
+      sendJson(res, 200, await this.answer(route, device, body));
+    } catch (err) {
+      if (err instanceof SeamApiError) {
+        return sendJson(res, err.statusCode, { error: { type: err.type, message: err.message, request_id: requestId }, ok: false });
+      }
+      sendJson(res, 500, { error: { type: 'internal_server_error', message: String(err), request_id: requestId }, ok: false });
+    }
+  }
+
+  private deviceIdFor(route: SeamRoute, body: Record<string, unknown>): string {
+    if (route === '/action_attempts/get') {
+      const id = requireString(body, 'action_attempt_id');
+      const attempt = this.attempts.get(id);
+      if (!attempt) throw new SeamApiError(404, 'action_attempt_not_found', `Action attempt not found: ${id}`);
+      return attempt.deviceId;
+    }
+    return requireString(body, 'device_id');
+  }
+
+  private async answer(route: SeamRoute, device: DeviceScenario, body: Record<string, unknown>): Promise<unknown> {
+    const counts = this.countsFor(device.deviceId);
+    switch (route) {
+      case '/devices/get':
+        counts.deviceReads++;
+        if (device.devicesGetDelayMs > 0) await new Promise((r) => setTimeout(r, device.devicesGetDelayMs));
+        this.settleDevice(device.deviceId);
+        return { device: deviceJson(this.devices.get(device.deviceId)!), ok: true };
+      case '/locks/lock_door':
+      case '/locks/unlock_door': {
+        const attempt: StoredAttempt = {
+          id: randomUUID(),
+          deviceId: device.deviceId,
+          actionType: route === '/locks/lock_door' ? 'LOCK_DOOR' : 'UNLOCK_DOOR',
+          createdAtMs: Date.now(),
+          reads: 0,
+          scenario: device.attempt,
+          ended: null,
+        };
+        this.attempts.set(attempt.id, attempt);
+        counts.commandsAccepted++;
+        // Like Seam: the command answers pending, however fast the device is.
+        return { action_attempt: attemptJson(attempt), ok: true };
+      }
+      case '/action_attempts/get': {
+        const attempt = this.attempts.get(requireString(body, 'action_attempt_id'))!;
+        counts.actionAttemptReads++;
+        this.settle(attempt, true);
+        return { action_attempt: attemptJson(attempt), ok: true };
+      }
+    }
+  }
+
+  /** Ends an attempt whose time (and reads) have come. */
+  private settle(attempt: StoredAttempt, isRead: boolean): void {
+    if (attempt.ended) return;
+    if (isRead) attempt.reads++;
+    const { scenario } = attempt;
+    if (scenario.outcome === 'never') return;
+    const dueAtMs = attempt.createdAtMs + scenario.pendingMs;
+    if (Date.now() < dueAtMs || attempt.reads <= scenario.pendingReads) return;
+    this.end(attempt, scenario.outcome, scenario.pendingReads > 0 ? Date.now() : dueAtMs);
+  }
+
+  private settleDevice(deviceId: string): void {
+    for (const attempt of this.attempts.values()) if (attempt.deviceId === deviceId) this.settle(attempt, false);
+  }
+
+  private end(attempt: StoredAttempt, status: 'success' | 'error', atMs: number, error?: { type: string; message: string }): void {
+    attempt.ended = {
+      status,
+      atMs,
+      errorType: error?.type ?? attempt.scenario.errorType,
+      errorMessage: error?.message ?? attempt.scenario.errorMessage,
+    };
+    const device = this.devices.get(attempt.deviceId);
+    if (status === 'success' && device && attempt.scenario.updatesLockedState) {
+      device.locked = attempt.actionType === 'LOCK_DOOR';
+    }
+  }
+
+  private injectFault(device: DeviceScenario, route: SeamRoute, res: ServerResponse, requestId: string): boolean {
+    const rule = device.faults.find((f) => (f.route === undefined || f.route === route) && (f.count ?? 0) > 0)
+      ?? device.faults.find((f) => (f.route === undefined || f.route === route) && f.rate !== undefined && this.random() < f.rate);
+    if (!rule) return false;
+    if (rule.count !== undefined) rule.count--;
+    if (rule.kind === 'reset') {
+      res.socket?.destroy();
+    } else if (rule.kind === '429') {
+      sendJson(res, 429, { error: { type: 'rate_limited', message: 'Too many requests', request_id: requestId }, ok: false });
+    } else {
+      res.writeHead(503, { 'content-type': 'text/html' }).end('<html><body>503 Service Unavailable</body></html>');
+    }
+    return true;
+  }
+
+  private control(path: string, body: Record<string, unknown>): unknown {
+    switch (path) {
+      case '/_simulator/devices/set':
+        return { device: this.setDevice(body as DeviceScenarioInput) };
+      case '/_simulator/devices/update':
+        return { device: this.updateDevice(requireString(body, 'deviceId'), body as Partial<DeviceScenarioInput>) };
+      case '/_simulator/devices/list':
+        return { devices: [...this.devices.values()].map((d) => ({ ...d, counts: this.countsFor(d.deviceId) })) };
+      case '/_simulator/action_attempts/resolve': {
+        const status = z.enum(['success', 'error']).parse(body.status);
+        this.resolveActionAttempt(requireString(body, 'action_attempt_id'), status);
+        return { ok: true };
+      }
+      case '/_simulator/action_attempts/list':
+        return { action_attempts: this.actionAttempts() };
+      default:
+        throw new SeamApiError(404, 'not_found', `No simulator route ${path}`);
+    }
+  }
+}
+
+/** Starts a simulator on loopback; `close()` it when done. */
+export async function startSeamSimulator(options: SeamSimulatorOptions): Promise<SeamSimulator> {
+  return new SeamSimulator(options).start();
+}
+
+function deviceJson(d: DeviceScenario): Record<string, unknown> {
+  return {
+    device_id: d.deviceId,
+    device_type: 'august_lock',
+    display_name: d.name,
+    workspace_id: '00000000-0000-4000-8000-000000000001',
+    connected_account_id: '00000000-0000-4000-8000-000000000002',
+    created_at: '2026-01-01T00:00:00.000Z',
+    is_managed: true,
+    custom_metadata: {},
+    capabilities_supported: ['lock'],
+    ...(d.canRemotelyLock === null ? {} : { can_remotely_lock: d.canRemotelyLock }),
+    ...(d.canRemotelyUnlock === null ? {} : { can_remotely_unlock: d.canRemotelyUnlock }),
+    properties: {
+      name: d.name,
+      online: d.online,
+      manufacturer: 'august',
+      // Like Seam: an offline lock has no known state.
+      ...(d.locked === null || !d.online ? {} : { locked: d.locked }),
+    },
+    errors: d.errors,
+    warnings: d.warnings.map((w) => ({ ...w, created_at: '2026-01-01T00:00:00.000Z' })),
+  };
+}
+
+function attemptJson(a: StoredAttempt): Record<string, unknown> {
+  const base = { action_attempt_id: a.id, action_type: a.actionType };
+  if (!a.ended) return { ...base, status: 'pending', result: null, error: null };
+  if (a.ended.status === 'error') {
+    return { ...base, status: 'error', result: null, error: { type: a.ended.errorType, message: a.ended.errorMessage } };
+  }
+  const confirmed = a.scenario.wasConfirmedByDevice;
+  return { ...base, status: 'success', result: confirmed === null ? {} : { was_confirmed_by_device: confirmed }, error: null };
+}
+
+function requireString(body: Record<string, unknown>, field: string): string {
+  const value = body[field];
+  if (typeof value !== 'string' || value === '') throw new SeamApiError(400, 'invalid_input', `${field} is required`);
+  return value;
+}
+
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  if (chunks.length === 0) return {};
+  try {
+    const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    throw new SeamApiError(400, 'invalid_input', 'Body is not JSON');
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  if (res.destroyed) return;
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+}
+
+/** mulberry32: a small seeded PRNG, so a fault rate gives the same sequence every run. */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

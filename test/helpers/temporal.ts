@@ -1,0 +1,50 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import { createActivities } from '../../src/activities';
+import { createSeamClient } from '../../src/activities/seam-client';
+import { temporalTestServerPath } from '../../src/toolchain';
+
+// Worker state changes and workflow logs at INFO drown test output; keep warnings and errors.
+Runtime.install({ logger: new DefaultLogger('WARN') });
+
+/** The Java time-skipping server installed by `make toolchain` (never downloaded). */
+export function startTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: temporalTestServerPath() } },
+  });
+}
+
+/** The workflow bundle jest's global setup built once for the whole run. */
+export function workflowBundle(): { codePath: string } {
+  const codePath = process.env.LOCKSTEP_TEST_WORKFLOW_BUNDLE;
+  if (!codePath) throw new Error('LOCKSTEP_TEST_WORKFLOW_BUNDLE is unset: run the tests through jest (test/global-setup.ts)');
+  return { codePath };
+}
+
+/** A worker on a fresh task queue, with activities talking to `endpoint` through the real SDK. */
+export async function createLockstepWorker(
+  env: TestWorkflowEnvironment,
+  seam: { apiKey: string; endpoint: string },
+): Promise<{ worker: Worker; taskQueue: string }> {
+  const taskQueue = `test-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    workflowBundle: workflowBundle(),
+    activities: createActivities(createSeamClient({ ...seam, requestTimeoutMs: 5_000 })),
+  });
+  return { worker, taskQueue };
+}
+
+/** Polls `check` until it returns a value (not undefined) or `timeoutMs` passes. */
+export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
