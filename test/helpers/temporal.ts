@@ -6,7 +6,7 @@ import { createSeamClient } from '../../src/activities/seam-client';
 import { temporalTestServerPath } from '../../src/toolchain';
 
 // Worker state changes and workflow logs at INFO drown test output; keep warnings and errors.
-Runtime.install({ logger: new DefaultLogger('WARN') });
+Runtime.install({ logger: new DefaultLogger((process.env.LOCKSTEP_TEST_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN') });
 
 /** The Java time-skipping server installed by `make toolchain` (never downloaded). */
 export function startTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {

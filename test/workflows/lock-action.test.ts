@@ -1,0 +1,282 @@
+/**
+ * LockDoorWorkflow / UnlockDoorWorkflow on the real Java time-skipping server, with the real
+ * worker and the real `seam` SDK talking HTTP to the Seam simulator.
+ */
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import type { WorkflowHandle } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import { executeLockAction, lockActionOutcome, queryProgress, signalActionAttemptEnded, startLockAction, type LockActionOutcome } from '../../src/client';
+import type { FailureCode, LockAction, LockActionInput } from '../../src/contract';
+import { startSeamSimulator, type DeviceScenarioInput, type SeamSimulator } from '../../src/simulator/seam-simulator';
+import { createLockstepWorker, eventually, startTimeSkippingEnv } from '../helpers/temporal';
+
+const apiKey = `seam_simulator_${randomUUID().replace(/-/g, '')}`;
+let env: TestWorkflowEnvironment;
+let sim: SeamSimulator;
+let worker: Worker;
+let taskQueue: string;
+let workerRun: Promise<void>;
+
+beforeAll(async () => {
+  [env, sim] = await Promise.all([startTimeSkippingEnv(), startSeamSimulator({ apiKey })]);
+  ({ worker, taskQueue } = await createLockstepWorker(env, { apiKey, endpoint: sim.url }));
+  workerRun = worker.run();
+});
+
+afterAll(async () => {
+  worker?.shutdown();
+  await workerRun;
+  await sim?.close();
+  await env?.teardown();
+});
+
+/** A fresh simulated device for one test. */
+function device(scenario: Omit<DeviceScenarioInput, 'deviceId'> = {}): string {
+  const deviceId = `dev-${randomUUID()}`;
+  sim.setDevice({ ...scenario, deviceId });
+  return deviceId;
+}
+
+function run(action: LockAction, input: LockActionInput): Promise<LockActionOutcome> {
+  return executeLockAction(env.client, action, input, { taskQueue });
+}
+
+function start(action: LockAction, input: LockActionInput): Promise<WorkflowHandle> {
+  return startLockAction(env.client, action, input, { taskQueue });
+}
+
+function expectFailure(outcome: LockActionOutcome, code: FailureCode) {
+  if (outcome.ok) throw new Error(`expected ${code}, got success ${JSON.stringify(outcome.result)}`);
+  expect(outcome.code).toBe(code);
+  expect(outcome.report.code).toBe(code);
+  return outcome.report;
+}
+
+function expectSuccess(outcome: LockActionOutcome) {
+  if (!outcome.ok) throw new Error(`expected success, got ${outcome.code}: ${outcome.report.message}`);
+  return outcome.result;
+}
+
+/** Every string and decoded payload in a history, as one text to search. */
+function historyText(value: unknown): string {
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) return value.map(historyText).join('\n');
+  if (value && typeof value === 'object') return Object.values(value).map(historyText).join('\n');
+  return String(value);
+}
+
+/** Polls until the workflow reports this phase (queries do not unlock time skipping). */
+function phaseReached(handle: WorkflowHandle, phase: string) {
+  return eventually(async () => ((await queryProgress(handle)).phase === phase ? true : undefined));
+}
+
+describe('LockDoorWorkflow', () => {
+  test('LockDoorWorkflow: locks, reports the confirmed attempt and the read-back state', async () => {
+    const deviceId = device({ locked: false, attempt: { pendingMs: 400, wasConfirmedByDevice: true } });
+    const result = expectSuccess(await run('LOCK_DOOR', { deviceId }));
+    expect(result).toMatchObject({
+      deviceId,
+      action: 'LOCK_DOOR',
+      wasConfirmedByDevice: true,
+      lockedAfter: true,
+      confirmation: 'action_attempt',
+    });
+    expect(result.polls).toBeGreaterThanOrEqual(1);
+    expect(Date.parse(result.commandSentAt)).toBeGreaterThanOrEqual(Date.parse(result.startedAt));
+    expect(Date.parse(result.finishedAt)).toBeGreaterThanOrEqual(Date.parse(result.commandSentAt));
+    expect(sim.countsFor(deviceId).commandsAccepted).toBe(1);
+  });
+
+  test('LockDoorWorkflow: was_confirmed_by_device false is reported as false', async () => {
+    const deviceId = device({ attempt: { wasConfirmedByDevice: false } });
+    expect(expectSuccess(await run('LOCK_DOOR', { deviceId })).wasConfirmedByDevice).toBe(false);
+  });
+
+  test('LockDoorWorkflow: an absent was_confirmed_by_device is unknown (null), not true', async () => {
+    const deviceId = device({ attempt: { wasConfirmedByDevice: null } });
+    expect(expectSuccess(await run('LOCK_DOOR', { deviceId })).wasConfirmedByDevice).toBeNull();
+  });
+
+  test('LockDoorWorkflow: verifyLockedState false skips the read-back', async () => {
+    const deviceId = device();
+    const result = expectSuccess(await run('LOCK_DOOR', { deviceId, verifyLockedState: false }));
+    expect(result.lockedAfter).toBeNull();
+    expect(sim.countsFor(deviceId).deviceReads).toBe(1);
+  });
+
+  test('LockDoorWorkflow: an attempt that ends in error fails ACTION_ATTEMPT_FAILED with Seam error', async () => {
+    const deviceId = device({ attempt: { outcome: 'error', errorType: 'device_offline', errorMessage: 'Lock did not answer' } });
+    const report = expectFailure(await run('LOCK_DOOR', { deviceId }), 'ACTION_ATTEMPT_FAILED');
+    expect(report.seamError).toEqual({ type: 'device_offline', message: 'Lock did not answer' });
+    expect(report.actionAttemptId).toEqual(expect.any(String));
+    expect(report.commandSent).toBe(true);
+  });
+
+  test('LockDoorWorkflow: pending past the default timeout fails ACTION_ATTEMPT_TIMED_OUT after minutes of simulated time', async () => {
+    const deviceId = device({ locked: false, attempt: { outcome: 'never', updatesLockedState: false } });
+    const simulatedBefore = await env.currentTimeMs();
+    const report = expectFailure(await run('LOCK_DOOR', { deviceId, watchWindow: 0 }), 'ACTION_ATTEMPT_TIMED_OUT');
+    const simulatedElapsed = (await env.currentTimeMs()) - simulatedBefore;
+    expect(simulatedElapsed).toBeGreaterThanOrEqual(2 * 60_000);
+    expect(report.lastStatus).toBe('pending');
+    expect(report.polls).toBeGreaterThan(5);
+    expect(sim.countsFor(deviceId).commandsAccepted).toBe(1);
+  });
+
+  test('LockDoorWorkflow: a timed-out attempt whose lock reads back locked succeeds by device_state', async () => {
+    const deviceId = device({ locked: true, attempt: { outcome: 'never' } });
+    const result = expectSuccess(await run('LOCK_DOOR', { deviceId, watchWindow: 0, timeout: '30s' }));
+    expect(result).toMatchObject({ confirmation: 'device_state', lockedAfter: true, wasConfirmedByDevice: null });
+  });
+
+  test('LockDoorWorkflow: a device without can_remotely_lock fails CAPABILITY_MISSING and sends nothing', async () => {
+    const deviceId = device({ canRemotelyLock: null, warnings: [{ warning_code: 'device_has_flaky_connection', message: 'flaky' }] });
+    const report = expectFailure(await run('LOCK_DOOR', { deviceId }), 'CAPABILITY_MISSING');
+    expect(report.capability).toMatchObject({ canRemotelyLock: null, online: true, warnings: [{ code: 'device_has_flaky_connection' }] });
+    expect(report.commandSent).toBe(false);
+    expect(sim.countsFor(deviceId).commandsReceived).toBe(0);
+  });
+
+  test('LockDoorWorkflow: an offline device fails DEVICE_OFFLINE with its error codes and sends nothing', async () => {
+    const deviceId = device({
+      online: false,
+      errors: [{ error_code: 'device_offline', message: 'Device is offline' }],
+      warnings: [{ warning_code: 'power_saving_mode', message: 'saving power' }],
+    });
+    const report = expectFailure(await run('LOCK_DOOR', { deviceId }), 'DEVICE_OFFLINE');
+    expect(report.capability).toMatchObject({ online: false, locked: null, errors: [{ code: 'device_offline' }], warnings: [{ code: 'power_saving_mode' }] });
+    expect(report.message).toContain('device_offline');
+    expect(sim.countsFor(deviceId).commandsReceived).toBe(0);
+  });
+
+  test('LockDoorWorkflow: an unknown device fails DEVICE_NOT_FOUND with Seam request id', async () => {
+    const report = expectFailure(await run('LOCK_DOOR', { deviceId: `missing-${randomUUID()}` }), 'DEVICE_NOT_FOUND');
+    expect(report.seamRequestId).toEqual(expect.any(String));
+    expect(report.seamError?.type).toBe('device_not_found');
+  });
+
+  test('LockDoorWorkflow: transient failures on every activity are retried to success, with one command', async () => {
+    const deviceId = device({
+      attempt: { pendingReads: 1 },
+      faults: [
+        { route: '/devices/get', kind: '503', count: 2 },
+        { route: '/locks/lock_door', kind: '429', count: 1 },
+        { route: '/locks/lock_door', kind: 'reset', count: 1 },
+        { route: '/action_attempts/get', kind: 'reset', count: 2 },
+      ],
+    });
+    const result = expectSuccess(await run('LOCK_DOOR', { deviceId, watchWindow: 0 }));
+    expect(result.lockedAfter).toBe(true);
+    const counts = sim.countsFor(deviceId);
+    expect(counts.commandsReceived).toBe(3);
+    expect(counts.commandsAccepted).toBe(1);
+    expect(sim.device(deviceId)?.faults.every((f) => f.count === 0)).toBe(true);
+  });
+
+  test('LockDoorWorkflow: cancelled during the capability check sends no command', async () => {
+    const deviceId = device({ devicesGetDelayMs: 1_500 });
+    const handle = await start('LOCK_DOOR', { deviceId });
+    await eventually(() => (sim.countsFor(deviceId).deviceReads > 0 ? true : undefined));
+    await handle.cancel();
+    const report = expectFailure(await lockActionOutcome(handle), 'CANCELLED');
+    expect(report.commandSent).toBe(false);
+    expect(report.actionAttemptId).toBeNull();
+    await new Promise((r) => setTimeout(r, 2_000)); // the slow devices.get has answered by now
+    expect(sim.countsFor(deviceId).commandsReceived).toBe(0);
+  });
+
+  test('LockDoorWorkflow: cancelled while polling stops and names the attempt left behind', async () => {
+    const deviceId = device({ attempt: { outcome: 'never' } });
+    const handle = await start('LOCK_DOOR', { deviceId, watchWindow: 0 });
+    await phaseReached(handle, 'polling');
+    await handle.cancel();
+    const report = expectFailure(await lockActionOutcome(handle), 'CANCELLED');
+    expect(report).toMatchObject({ commandSent: true, lastStatus: 'pending', actionAttemptId: expect.any(String) });
+    expect(report.message).toContain(report.actionAttemptId!);
+    const events = (await handle.fetchHistory()).events ?? [];
+    const cancelRequestedAt = events.findIndex((e) => e.workflowExecutionCancelRequestedEventAttributes);
+    expect(cancelRequestedAt).toBeGreaterThan(0);
+    expect(events.slice(cancelRequestedAt).some((e) => e.activityTaskScheduledEventAttributes || e.timerStartedEventAttributes)).toBe(false);
+  });
+
+  test('LockDoorWorkflow: the attempt-ended signal wakes the workflow before its timer fires', async () => {
+    const deviceId = device({ attempt: { outcome: 'never' } });
+    const handle = await start('LOCK_DOOR', { deviceId, watchWindow: 0, pollInterval: { initial: '10 minutes' } });
+    await phaseReached(handle, 'polling');
+    const { actionAttemptId } = await queryProgress(handle);
+    sim.resolveActionAttempt(actionAttemptId!, 'success');
+    await signalActionAttemptEnded(handle, { actionAttemptId: actionAttemptId!, status: 'success' });
+    const result = expectSuccess(await lockActionOutcome(handle));
+    expect(result.actionAttemptId).toBe(actionAttemptId);
+    const { events } = await handle.fetchHistory();
+    expect(events?.some((e) => e.timerFiredEventAttributes)).toBe(false);
+    expect(events?.some((e) => e.timerCanceledEventAttributes)).toBe(true);
+  });
+
+  test('LockDoorWorkflow: a caller retrying with the same requestId reaches Seam once', async () => {
+    const deviceId = device({ attempt: { pendingMs: 300 } });
+    const input = { deviceId, requestId: `checkout-${randomUUID()}` };
+    const [first, second] = await Promise.all([run('LOCK_DOOR', input), run('LOCK_DOOR', input)]);
+    const third = await run('LOCK_DOOR', input);
+    const ids = [first, second, third].map((o) => expectSuccess(o).actionAttemptId);
+    expect(new Set(ids).size).toBe(1);
+    expect(sim.countsFor(deviceId).commandsReceived).toBe(1);
+  });
+
+  test('LockDoorWorkflow: the Seam API key appears in no workflow history', async () => {
+    const deviceId = device();
+    const handle = await start('LOCK_DOOR', { deviceId });
+    expectSuccess(await lockActionOutcome(handle));
+    const history = historyText(await handle.fetchHistory());
+    expect(history).toContain(deviceId);
+    expect(history).not.toContain(apiKey);
+  });
+});
+
+describe('UnlockDoorWorkflow', () => {
+  test('UnlockDoorWorkflow: unlocks and reads back locked=false', async () => {
+    const deviceId = device({ locked: true });
+    // Workflow time is the test server's skipped clock; the deadline is an hour past it.
+    const notAfter = new Date((await env.currentTimeMs()) + 3_600_000).toISOString();
+    const result = expectSuccess(await run('UNLOCK_DOOR', { deviceId, notAfter }));
+    expect(result).toMatchObject({ action: 'UNLOCK_DOOR', lockedAfter: false, confirmation: 'action_attempt' });
+  });
+
+  test('UnlockDoorWorkflow: a device that cannot unlock remotely fails CAPABILITY_MISSING', async () => {
+    const deviceId = device({ canRemotelyUnlock: false });
+    const report = expectFailure(await run('UNLOCK_DOOR', { deviceId }), 'CAPABILITY_MISSING');
+    expect(report.message).toContain('can_remotely_unlock is false');
+    expect(sim.countsFor(deviceId).commandsReceived).toBe(0);
+  });
+
+  test('UnlockDoorWorkflow: notAfter already passed fails DEADLINE_PASSED and sends nothing', async () => {
+    const deviceId = device({ locked: true });
+    const report = expectFailure(await run('UNLOCK_DOOR', { deviceId, notAfter: '2020-01-01T00:00:00Z' }), 'DEADLINE_PASSED');
+    expect(report.commandSent).toBe(false);
+    expect(sim.countsFor(deviceId)).toMatchObject({ commandsReceived: 0, deviceReads: 0 });
+  });
+
+  test('UnlockDoorWorkflow: invalid inputs fail INVALID_INPUT before any Seam call', async () => {
+    const deviceId = device();
+    const invalidInputs: unknown[] = [
+      {},
+      { deviceId: '' },
+      { deviceId, notAfter: 'tomorrow' },
+      { deviceId, timeout: -5 },
+      { deviceId, timeout: 'forever' },
+      { deviceId, pollInterval: { initial: '10s', max: '1s' } },
+      { deviceId, unexpected: true },
+      'not an object',
+    ];
+    for (const input of invalidInputs) {
+      const outcome = await lockActionOutcome(
+        await env.client.workflow.start('UnlockDoorWorkflow', { args: [input], taskQueue, workflowId: `invalid-${randomUUID()}` }),
+      );
+      const report = expectFailure(outcome, 'INVALID_INPUT');
+      expect(report.issues.length).toBeGreaterThan(0);
+    }
+    expect(sim.countsFor(deviceId)).toMatchObject({ commandsReceived: 0, deviceReads: 0 });
+  });
+});
