@@ -5,8 +5,8 @@ import { createActivities } from '../../src/activities';
 import { createSeamClient } from '../../src/activities/seam-client';
 import { temporalTestServerPath } from '../../src/toolchain';
 
-// Worker state changes and workflow logs at INFO drown test output; keep warnings and errors.
-Runtime.install({ logger: new DefaultLogger((process.env.LOCKSTEP_TEST_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN') });
+// Worker state changes and workflow logs at INFO drown test output; keep errors (LOCKSTEP_TEST_LOG_LEVEL=DEBUG shows all).
+Runtime.install({ logger: new DefaultLogger((process.env.LOCKSTEP_TEST_LOG_LEVEL as 'WARN' | undefined) ?? 'ERROR') });
 
 /** The Java time-skipping server installed by `make toolchain` (never downloaded). */
 export function startTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {

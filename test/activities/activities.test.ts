@@ -1,0 +1,171 @@
+/**
+ * The activities against the Seam simulator over real HTTP with the real `seam` SDK: response
+ * parsing, error translation (503 / 429 / reset / 4xx), the deadline guard and the command
+ * count, and resuming from a heartbeat without sending again.
+ */
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { ApplicationFailure } from '@temporalio/common';
+import { randomUUID } from 'node:crypto';
+import { createActivities, type CommandOutcome, type LockstepActivities, type SendCommandRequest } from '../../src/activities';
+import { createSeamClient } from '../../src/activities/seam-client';
+import { startSeamSimulator, type DeviceScenarioInput, type SeamSimulator } from '../../src/simulator/seam-simulator';
+
+const apiKey = `seam_simulator_${randomUUID().replace(/-/g, '')}`;
+let sim: SeamSimulator;
+let activities: LockstepActivities;
+
+beforeAll(async () => {
+  sim = await startSeamSimulator({ apiKey });
+  activities = createActivities(createSeamClient({ apiKey, endpoint: sim.url, requestTimeoutMs: 2_000 }));
+});
+
+afterAll(() => sim?.close());
+
+function device(scenario: Omit<DeviceScenarioInput, 'deviceId'> = {}): string {
+  const deviceId = `dev-${randomUUID()}`;
+  sim.setDevice({ ...scenario, deviceId });
+  return deviceId;
+}
+
+function sendCommand(request: Partial<SendCommandRequest> & { deviceId: string }, env = new MockActivityEnvironment()) {
+  const full: SendCommandRequest = { action: 'LOCK_DOOR', watchWindowMs: 3_000, readBackLockedState: true, ...request };
+  return env.run(activities.sendCommand, full) as Promise<CommandOutcome>;
+}
+
+async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof ApplicationFailure)) throw new Error(`expected an ApplicationFailure, got ${String(err)}`);
+  return err;
+}
+
+describe('captureCapabilitySnapshot', () => {
+  test('captureCapabilitySnapshot: reduces the device to flags, online, locked, errors and warnings', async () => {
+    const deviceId = device({
+      canRemotelyLock: true,
+      canRemotelyUnlock: null,
+      locked: true,
+      warnings: [{ warning_code: 'device_communication_degraded', message: 'weak signal' }],
+    });
+    const snapshot = await new MockActivityEnvironment().run(activities.captureCapabilitySnapshot, deviceId);
+    expect(snapshot).toEqual({
+      deviceId,
+      canRemotelyLock: true,
+      canRemotelyUnlock: null,
+      online: true,
+      locked: true,
+      errors: [],
+      warnings: [{ code: 'device_communication_degraded', message: 'weak signal' }],
+    });
+  });
+
+  test('captureCapabilitySnapshot: an offline lock has no known locked state', async () => {
+    const deviceId = device({ online: false, locked: true, errors: [{ error_code: 'hub_disconnected', message: 'hub gone' }] });
+    const snapshot = await new MockActivityEnvironment().run(activities.captureCapabilitySnapshot, deviceId);
+    expect(snapshot).toMatchObject({ online: false, locked: null, errors: [{ code: 'hub_disconnected', message: 'hub gone' }] });
+  });
+
+  test('captureCapabilitySnapshot: an unknown device is a non-retryable DEVICE_NOT_FOUND with the request id', async () => {
+    const failure = await failureOf(new MockActivityEnvironment().run(activities.captureCapabilitySnapshot, 'nope'));
+    expect(failure).toMatchObject({ type: 'DEVICE_NOT_FOUND', nonRetryable: true });
+    expect(failure.details?.[0]).toMatchObject({ statusCode: 404, seamErrorType: 'device_not_found', seamRequestId: expect.any(String) });
+  });
+
+  test('captureCapabilitySnapshot: a wrong API key is a non-retryable UNAUTHORIZED that does not echo the key', async () => {
+    const wrongKey = 'seam_wrongkey_0000';
+    const stranger = createActivities(createSeamClient({ apiKey: wrongKey, endpoint: sim.url, requestTimeoutMs: 2_000 }));
+    const failure = await failureOf(new MockActivityEnvironment().run(stranger.captureCapabilitySnapshot, device()));
+    expect(failure).toMatchObject({ type: 'UNAUTHORIZED', nonRetryable: true });
+    expect(JSON.stringify({ message: failure.message, details: failure.details })).not.toContain(wrongKey);
+  });
+
+  test.each([
+    ['503 without a JSON body', 'SEAM_SERVER_ERROR', '503'],
+    ['429', 'SEAM_RATE_LIMITED', '429'],
+    ['a connection reset', 'SEAM_NETWORK_ERROR', 'reset'],
+  ] as const)('captureCapabilitySnapshot: %s is a retryable %s', async (_name, type, kind) => {
+    const deviceId = device({ faults: [{ route: '/devices/get', kind, count: 1 }] });
+    const failure = await failureOf(new MockActivityEnvironment().run(activities.captureCapabilitySnapshot, deviceId));
+    expect(failure).toMatchObject({ type, nonRetryable: false });
+    // The fault was one request: the next call (Temporal's retry) succeeds.
+    await expect(new MockActivityEnvironment().run(activities.captureCapabilitySnapshot, deviceId)).resolves.toMatchObject({ deviceId });
+  });
+});
+
+describe('sendCommand', () => {
+  test('sendCommand: sends once, heartbeats the attempt id, watches it to success and reads the state back', async () => {
+    const deviceId = device({ locked: false, attempt: { pendingMs: 500 } });
+    const env = new MockActivityEnvironment();
+    const heartbeats: unknown[] = [];
+    env.on('heartbeat', (d: unknown) => heartbeats.push(d));
+    const outcome = await sendCommand({ deviceId }, env);
+    expect(outcome).toMatchObject({ actionAttempt: { status: 'success', wasConfirmedByDevice: true }, lockedAfter: true });
+    expect(outcome.reads).toBeGreaterThanOrEqual(1);
+    expect(heartbeats[0]).toEqual({ actionAttemptId: outcome.actionAttempt.actionAttemptId, commandSentAt: outcome.commandSentAt });
+    expect(sim.countsFor(deviceId)).toMatchObject({ commandsReceived: 1, commandsAccepted: 1 });
+  });
+
+  test('sendCommand: returns the pending attempt when the watch window ends first', async () => {
+    const deviceId = device({ attempt: { outcome: 'never' } });
+    const outcome = await sendCommand({ deviceId, watchWindowMs: 400 });
+    expect(outcome.actionAttempt.status).toBe('pending');
+    expect(outcome.lockedAfter).toBeUndefined();
+  });
+
+  test('sendCommand: a retry that finds the attempt id in its heartbeat resumes without sending again', async () => {
+    const deviceId = device({ attempt: { outcome: 'never' } });
+    const first = await sendCommand({ deviceId, watchWindowMs: 0 });
+    sim.resolveActionAttempt(first.actionAttempt.actionAttemptId, 'success');
+    const retry = new MockActivityEnvironment({
+      attempt: 2,
+      heartbeatDetails: { actionAttemptId: first.actionAttempt.actionAttemptId, commandSentAt: first.commandSentAt },
+    });
+    const resumed = await sendCommand({ deviceId }, retry);
+    expect(resumed).toMatchObject({ actionAttempt: { actionAttemptId: first.actionAttempt.actionAttemptId, status: 'success' }, commandSentAt: first.commandSentAt });
+    expect(sim.countsFor(deviceId).commandsReceived).toBe(1);
+  });
+
+  test('sendCommand: refuses with DEADLINE_PASSED once notAfter has passed, and sends nothing', async () => {
+    const deviceId = device();
+    const failure = await failureOf(sendCommand({ deviceId, action: 'UNLOCK_DOOR', notAfter: new Date(Date.now() - 1).toISOString() }));
+    expect(failure).toMatchObject({ type: 'DEADLINE_PASSED', nonRetryable: true });
+    expect(sim.countsFor(deviceId).commandsReceived).toBe(0);
+  });
+
+  test('sendCommand: a reset command is retryable and was not accepted; the retry sends it once', async () => {
+    const deviceId = device({ faults: [{ route: '/locks/unlock_door', kind: 'reset', count: 1 }] });
+    const failure = await failureOf(sendCommand({ deviceId, action: 'UNLOCK_DOOR' }));
+    expect(failure).toMatchObject({ type: 'SEAM_NETWORK_ERROR', nonRetryable: false });
+    const outcome = await sendCommand({ deviceId, action: 'UNLOCK_DOOR' });
+    expect(outcome.actionAttempt.status).toBe('success');
+    expect(sim.countsFor(deviceId)).toMatchObject({ commandsReceived: 2, commandsAccepted: 1 });
+  });
+
+  test('sendCommand: transient read failures during the watch are ridden out', async () => {
+    const deviceId = device({ attempt: { pendingMs: 300 }, faults: [{ route: '/action_attempts/get', kind: '503', count: 2 }] });
+    const outcome = await sendCommand({ deviceId });
+    expect(outcome.actionAttempt.status).toBe('success');
+  });
+
+  test('sendCommand: an attempt that errors comes back with Seam error type and message', async () => {
+    const deviceId = device({ attempt: { outcome: 'error', errorType: 'lock_jammed', errorMessage: 'jammed' } });
+    const outcome = await sendCommand({ deviceId });
+    expect(outcome.actionAttempt).toMatchObject({ status: 'error', error: { type: 'lock_jammed', message: 'jammed' }, wasConfirmedByDevice: null });
+    expect(outcome.lockedAfter).toBeUndefined();
+  });
+});
+
+describe('readActionAttempt', () => {
+  test('readActionAttempt: one read, and the state read back on success', async () => {
+    const deviceId = device({ locked: true });
+    const { actionAttempt } = await sendCommand({ deviceId, action: 'UNLOCK_DOOR', watchWindowMs: 0 });
+    const observation = await new MockActivityEnvironment().run(activities.readActionAttempt, {
+      actionAttemptId: actionAttempt.actionAttemptId,
+      deviceId,
+      readBackLockedState: true,
+    });
+    expect(observation).toEqual({ actionAttempt: { ...actionAttempt, status: 'success', wasConfirmedByDevice: true }, reads: 1, lockedAfter: false });
+  });
+});

@@ -1,0 +1,85 @@
+/**
+ * Compatibility with Seam's official fake (@seamapi/fake-seam-connect): the workflows run
+ * against it through the real SDK, and report its error and offline states when they change.
+ */
+import { createFake, type Fake } from '@seamapi/fake-seam-connect';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { executeLockAction, lockActionOutcome, queryProgress, signalActionAttemptEnded, startLockAction, type LockActionOutcome } from '../../src/client';
+import type { FailureCode } from '../../src/contract';
+import { createLockstepWorker, eventually, startTimeSkippingEnv } from '../helpers/temporal';
+
+let env: TestWorkflowEnvironment;
+let fake: Fake;
+let seed: Awaited<ReturnType<Fake['seed']>>;
+let worker: Worker;
+let taskQueue: string;
+let workerRun: Promise<void>;
+
+beforeAll(async () => {
+  env = await startTimeSkippingEnv();
+  fake = await createFake();
+  seed = await fake.seed();
+  await fake.startServer();
+  ({ worker, taskQueue } = await createLockstepWorker(env, { apiKey: seed.seam_apikey1_token, endpoint: fake.serverUrl! }));
+  workerRun = worker.run();
+});
+
+afterAll(async () => {
+  worker?.shutdown();
+  await workerRun;
+  await fake?.stopServer();
+  await env?.teardown();
+});
+
+function failureCode(outcome: LockActionOutcome): FailureCode | 'success' {
+  return outcome.ok ? 'success' : outcome.code;
+}
+
+test('fake-seam-connect: LockDoorWorkflow succeeds; its result-less success is unconfirmed (null)', async () => {
+  const outcome = await executeLockAction(env.client, 'LOCK_DOOR', { deviceId: seed.august_device_1 }, { taskQueue });
+  if (!outcome.ok) throw new Error(`${outcome.code}: ${outcome.report.message}`);
+  expect(outcome.result).toMatchObject({ deviceId: seed.august_device_1, action: 'LOCK_DOOR', confirmation: 'action_attempt', wasConfirmedByDevice: null });
+  expect(typeof outcome.result.lockedAfter === 'boolean' || outcome.result.lockedAfter === null).toBe(true);
+});
+
+test('fake-seam-connect: UnlockDoorWorkflow succeeds on another seeded lock', async () => {
+  const outcome = await executeLockAction(env.client, 'UNLOCK_DOOR', { deviceId: seed.schlage_device_1 }, { taskQueue });
+  expect(failureCode(outcome)).toBe('success');
+});
+
+test('fake-seam-connect: an offline device with device errors fails DEVICE_OFFLINE with its error codes', async () => {
+  fake.database.updateDevice({
+    device_id: seed.august_device_2,
+    properties: { online: false },
+    errors: [{ error_code: 'device_offline', message: 'Device is offline', is_device_error: true, created_at: new Date().toISOString() }],
+  } as Parameters<Fake['database']['updateDevice']>[0]);
+  const outcome = await executeLockAction(env.client, 'LOCK_DOOR', { deviceId: seed.august_device_2 }, { taskQueue });
+  expect(failureCode(outcome)).toBe('DEVICE_OFFLINE');
+  if (!outcome.ok) expect(outcome.report.capability?.errors.map((e) => e.code)).toContain('device_offline');
+});
+
+test('fake-seam-connect: a lock without remote unlock fails CAPABILITY_MISSING', async () => {
+  fake.database.updateDevice({ device_id: seed.august_device_1, can_remotely_unlock: false } as Parameters<Fake['database']['updateDevice']>[0]);
+  const outcome = await executeLockAction(env.client, 'UNLOCK_DOOR', { deviceId: seed.august_device_1 }, { taskQueue });
+  expect(failureCode(outcome)).toBe('CAPABILITY_MISSING');
+  fake.database.updateDevice({ device_id: seed.august_device_1, can_remotely_unlock: true } as Parameters<Fake['database']['updateDevice']>[0]);
+});
+
+test('fake-seam-connect: an attempt the fake turns to error fails ACTION_ATTEMPT_FAILED', async () => {
+  const handle = await startLockAction(env.client, 'LOCK_DOOR', { deviceId: seed.august_device_1, watchWindow: 0 }, { taskQueue });
+  const actionAttemptId = await eventually(async () => {
+    const progress = await queryProgress(handle);
+    return progress.phase === 'polling' ? progress.actionAttemptId! : undefined;
+  });
+  fake.database.updateActionAttempt({ action_attempt_id: actionAttemptId, status: 'error', result: null, error: { type: 'lock_jammed', message: 'The bolt is jammed' } } as Parameters<Fake['database']['updateActionAttempt']>[0]);
+  await signalActionAttemptEnded(handle, { actionAttemptId, status: 'error' });
+  const outcome = await lockActionOutcome(handle);
+  expect(failureCode(outcome)).toBe('ACTION_ATTEMPT_FAILED');
+  if (!outcome.ok) expect(outcome.report.seamError).toEqual({ type: 'lock_jammed', message: 'The bolt is jammed' });
+});
+
+test('fake-seam-connect: an unknown device fails DEVICE_NOT_FOUND', async () => {
+  const outcome = await executeLockAction(env.client, 'LOCK_DOOR', { deviceId: 'no-such-device' }, { taskQueue });
+  expect(failureCode(outcome)).toBe('DEVICE_NOT_FOUND');
+});

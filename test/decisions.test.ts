@@ -1,0 +1,74 @@
+import type { CapabilitySnapshot } from '../src/contract';
+import { assessCapability, deviceShowsDesiredState, isFinalStatus, isPastNotAfter, nextWaitMs, pollDelayMs } from '../src/decisions';
+
+const ready: CapabilitySnapshot = {
+  deviceId: 'front-door',
+  canRemotelyLock: true,
+  canRemotelyUnlock: true,
+  online: true,
+  locked: false,
+  errors: [],
+  warnings: [],
+};
+
+describe('assessCapability', () => {
+  test('assessCapability: an online device with the flag true may act', () => {
+    expect(assessCapability(ready, 'LOCK_DOOR')).toEqual({ act: true });
+    expect(assessCapability(ready, 'UNLOCK_DOOR')).toEqual({ act: true });
+  });
+
+  test('assessCapability: an absent flag is CAPABILITY_MISSING, not permission', () => {
+    const verdict = assessCapability({ ...ready, canRemotelyUnlock: null }, 'UNLOCK_DOOR');
+    expect(verdict).toEqual({ act: false, code: 'CAPABILITY_MISSING', reason: expect.stringContaining('can_remotely_unlock is absent') });
+  });
+
+  test('assessCapability: a false flag is CAPABILITY_MISSING for that action only', () => {
+    const snapshot = { ...ready, canRemotelyLock: false };
+    expect(assessCapability(snapshot, 'LOCK_DOOR')).toMatchObject({ act: false, code: 'CAPABILITY_MISSING' });
+    expect(assessCapability(snapshot, 'UNLOCK_DOOR')).toEqual({ act: true });
+  });
+
+  test('assessCapability: offline is DEVICE_OFFLINE and names the error codes', () => {
+    const verdict = assessCapability({ ...ready, online: false, errors: [{ code: 'hub_disconnected', message: '' }] }, 'LOCK_DOOR');
+    expect(verdict).toEqual({ act: false, code: 'DEVICE_OFFLINE', reason: 'device front-door is offline (hub_disconnected)' });
+  });
+
+  test('assessCapability: a missing capability is reported before being offline', () => {
+    expect(assessCapability({ ...ready, online: false, canRemotelyLock: null }, 'LOCK_DOOR')).toMatchObject({ code: 'CAPABILITY_MISSING' });
+  });
+});
+
+describe('polling', () => {
+  const backoff = { initialMs: 1_000, maxMs: 15_000, multiplier: 2 };
+
+  test('pollDelayMs: starts at initial, grows by the multiplier, stops at max', () => {
+    expect([0, 1, 2, 3, 4, 5, 10].map((i) => pollDelayMs(backoff, i))).toEqual([1_000, 2_000, 4_000, 8_000, 15_000, 15_000, 15_000]);
+  });
+
+  test('nextWaitMs: shortens the last wait to land on the deadline, then stops', () => {
+    expect(nextWaitMs(backoff, 3, 0, 100_000)).toBe(8_000);
+    expect(nextWaitMs(backoff, 3, 95_000, 100_000)).toBe(5_000);
+    expect(nextWaitMs(backoff, 0, 100_000, 100_000)).toBeNull();
+  });
+
+  test('isFinalStatus: success and error are final, pending is not', () => {
+    expect([isFinalStatus('pending'), isFinalStatus('success'), isFinalStatus('error')]).toEqual([false, true, true]);
+  });
+});
+
+describe('deadlines and state', () => {
+  test('isPastNotAfter: at or after notAfter is past; no notAfter never is', () => {
+    const notAfter = '2026-11-25T20:00:00Z';
+    expect(isPastNotAfter(notAfter, Date.parse(notAfter) - 1)).toBe(false);
+    expect(isPastNotAfter(notAfter, Date.parse(notAfter))).toBe(true);
+    expect(isPastNotAfter(undefined, Number.MAX_SAFE_INTEGER)).toBe(false);
+  });
+
+  test('deviceShowsDesiredState: locked for LOCK_DOOR, unlocked for UNLOCK_DOOR, unknown is neither', () => {
+    expect(deviceShowsDesiredState('LOCK_DOOR', true)).toBe(true);
+    expect(deviceShowsDesiredState('UNLOCK_DOOR', false)).toBe(true);
+    expect(deviceShowsDesiredState('LOCK_DOOR', false)).toBe(false);
+    expect(deviceShowsDesiredState('LOCK_DOOR', null)).toBe(false);
+    expect(deviceShowsDesiredState('UNLOCK_DOOR', null)).toBe(false);
+  });
+});
