@@ -1,16 +1,19 @@
-# lockstep: `make demo` runs lock actions on the embedded stack; `make test` runs every test.
-# Both install what they need (npm packages, the Temporal servers) on a fresh clone.
+# lockstep — `make demo` runs lock actions end to end on the embedded stack; `make test` runs
+# every test. Both install what is missing (npm packages, the Temporal servers) on a fresh clone.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 NPM_STAMP := node_modules/.package-lock.stamp
+SOURCES := $(shell find src -name '*.ts') tsconfig.json tsconfig.build.json scripts/bundle-workflows.js
 
-.PHONY: help deps toolchain typecheck test test-unit clean
+.PHONY: help deps toolchain build typecheck test demo dev worker clean
 
 help:
-	@echo "make test       install what is missing, typecheck, run all tests"
-	@echo "make toolchain  install the Temporal dev server and time-skipping test server (cached)"
-	@echo "make deps       npm ci"
+	@echo "make demo       bring up the embedded stack, run the demo lock actions, tear down"
+	@echo "make test       install what is missing, typecheck, build, run all tests"
+	@echo "make dev        the embedded stack until Ctrl-C (Temporal + Web UI :8233, Seam simulator :8787, worker)"
+	@echo "make worker     a worker against TEMPORAL_* / SEAM_* from the environment"
+	@echo "make toolchain  install the Temporal dev server and the time-skipping test server (cached)"
 
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -21,11 +24,28 @@ deps: $(NPM_STAMP)
 toolchain:
 	bash scripts/install-toolchain.sh
 
+dist/.stamp: $(NPM_STAMP) $(SOURCES)
+	rm -rf dist
+	npx tsc -p tsconfig.build.json
+	node scripts/bundle-workflows.js
+	@touch $@
+
+build: dist/.stamp
+
 typecheck: deps
 	npx tsc --noEmit -p tsconfig.json
 
-test: deps toolchain typecheck
+test: deps toolchain typecheck build
 	npx jest --ci
+
+demo: deps toolchain build
+	node bin/lockstep demo
+
+dev: deps toolchain build
+	node bin/lockstep dev
+
+worker: deps build
+	node bin/lockstep worker
 
 clean:
 	rm -rf dist .data

@@ -5,9 +5,12 @@
  * and results that never need parsing from messages.
  */
 import {
+  Client as TemporalClient,
+  Connection,
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
   type Client,
+  type ConnectionOptions,
   type WorkflowHandle,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -29,6 +32,7 @@ import {
   type LockActionResult,
   type Progress,
 } from './contract';
+import { temporalConnectConfig } from './temporal-config';
 
 export type LockActionOutcome = { ok: true; result: LockActionResult } | { ok: false; code: FailureCode; report: FailureReport };
 
@@ -121,4 +125,16 @@ export function signalActionAttemptEnded(handle: WorkflowHandle, signal: ActionA
 /** Cancels a lock action: before the command nothing is sent; after it, polling stops. */
 export function cancelLockAction(handle: WorkflowHandle): Promise<unknown> {
   return handle.cancel();
+}
+
+/**
+ * A client connected the Temporal way (`@temporalio/envconfig`: profile file plus TEMPORAL_*
+ * variables); close `client.connection` when done.
+ *
+ * @throws {ConfigError} when the Temporal configuration is malformed.
+ */
+export async function connectClient(env: Record<string, string | undefined> = process.env): Promise<Client> {
+  const { connectionOptions, namespace } = temporalConnectConfig(env);
+  const connection = await Connection.connect(connectionOptions as ConnectionOptions);
+  return new TemporalClient({ connection, namespace });
 }

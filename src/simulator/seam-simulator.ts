@@ -147,6 +147,10 @@ export class SeamSimulator {
     return this.setDevice({ ...current, ...patch, deviceId });
   }
 
+  deviceIds(): string[] {
+    return [...this.devices.keys()];
+  }
+
   device(deviceId: string): DeviceScenario | undefined {
     return this.devices.get(deviceId);
   }

@@ -1,0 +1,77 @@
+/**
+ * `make demo`: the embedded stack on free ports (in memory, headless), one lock action per
+ * demo device with live progress, each typed result or failure printed, then a clean teardown.
+ * Exits 0 only when every device behaved as its scenario says it must.
+ */
+import { Client } from '@temporalio/client';
+import { createServer } from 'node:net';
+import { startLockAction, type LockActionOutcome } from '../client';
+import type { FailureCode, LockAction } from '../contract';
+import { newDevSeamApiKey, startDevStack } from '../dev-stack';
+import { installOperatorLogging } from '../worker';
+import { demoDevices } from '../simulator/demo-devices';
+import { followLockAction } from './follow';
+import { progressLine, renderOutcome } from './render';
+
+interface DemoStep {
+  title: string;
+  action: LockAction;
+  deviceId: string;
+  expect: (outcome: LockActionOutcome) => boolean;
+}
+
+const succeeds = (confirmed: boolean | null) => (o: LockActionOutcome) => o.ok && o.result.wasConfirmedByDevice === confirmed;
+const failsWith = (code: FailureCode) => (o: LockActionOutcome) => !o.ok && o.code === code;
+
+export const demoSteps: DemoStep[] = [
+  { title: 'Lock a lock that confirms at once', action: 'LOCK_DOOR', deviceId: demoDevices.instant, expect: succeeds(true) },
+  { title: 'Unlock a slow lock (finishes on durable timers)', action: 'UNLOCK_DOOR', deviceId: demoDevices.slow, expect: succeeds(true) },
+  { title: 'Lock a lock that cannot confirm the bolt moved', action: 'LOCK_DOOR', deviceId: demoDevices.unconfirmed, expect: succeeds(false) },
+  { title: 'Lock an offline lock', action: 'LOCK_DOOR', deviceId: demoDevices.offline, expect: failsWith('DEVICE_OFFLINE') },
+  { title: 'Unlock a lock without remote unlock', action: 'UNLOCK_DOOR', deviceId: demoDevices.noRemoteUnlock, expect: failsWith('CAPABILITY_MISSING') },
+];
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export async function runDemo(io: { out: (text: string) => void; err: (text: string) => void }): Promise<number> {
+  io.out('Starting the embedded stack: Temporal dev server, Seam simulator, lockstep worker ...');
+  const seamApiKey = newDevSeamApiKey();
+  // The demo prints each step itself; the worker speaks up only for errors.
+  installOperatorLogging('ERROR', [seamApiKey]);
+  const stack = await startDevStack({
+    seamApiKey,
+    temporalPort: await freePort(),
+    uiPort: null,
+    simulatorPort: await freePort(),
+    dbFile: null,
+    taskQueue: 'lockstep-demo',
+    log: io.err,
+  });
+  let failures = 0;
+  try {
+    const client = new Client({ connection: stack.connection, namespace: stack.namespace });
+    io.out(`Temporal at ${stack.temporalAddress}, Seam simulator at ${stack.simulator.url}\n`);
+    for (const [index, step] of demoSteps.entries()) {
+      io.out(`${index + 1}. ${step.title}`);
+      const handle = await startLockAction(client, step.action, { deviceId: step.deviceId, requestId: `demo-${Date.now()}-${index}` }, { taskQueue: stack.taskQueue });
+      const outcome = await followLockAction(handle, (p) => io.out(`   … ${progressLine(step.action, step.deviceId, p)}`));
+      io.out(renderOutcome(step.action, step.deviceId, outcome));
+      if (!step.expect(outcome)) {
+        failures++;
+        io.out('   ^ not what this demo device should do');
+      }
+      io.out('');
+    }
+  } finally {
+    await stack.stop();
+    io.out('Stack stopped.');
+  }
+  io.out(failures === 0 ? `Demo complete: all ${demoSteps.length} lock actions behaved as expected.` : `Demo FAILED: ${failures} unexpected outcome(s).`);
+  return failures === 0 ? 0 : 1;
+}

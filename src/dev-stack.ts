@@ -1,0 +1,153 @@
+/**
+ * The embedded dev stack: a real Temporal dev server (the `temporal` CLI the toolchain
+ * installs), the Seam simulator with the demo devices, and a lockstep worker — everything a
+ * newcomer needs, with no Seam account and no Temporal cluster. `stop()` tears all of it down
+ * and waits for the server process to exit, so nothing is left behind.
+ */
+import { Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { defaultSeamRequestTimeoutMs } from './config';
+import { defaultTaskQueue } from './contract';
+import { demoDeviceScenarios } from './simulator/demo-devices';
+import { startSeamSimulator, type SeamSimulator } from './simulator/seam-simulator';
+import { temporalCliPath } from './toolchain';
+import { createLockstepWorker } from './worker';
+
+export const devStackDefaults = {
+  temporalPort: 7233,
+  simulatorPort: 8787,
+  dbFile: '.data/temporal.db',
+} as const;
+
+export interface DevStackOptions {
+  temporalPort: number;
+  /** Web UI port; null runs the server headless. */
+  uiPort: number | null;
+  simulatorPort: number;
+  /** SQLite file that keeps workflows across restarts; null keeps them in memory. */
+  dbFile: string | null;
+  taskQueue?: string;
+  /** The key the simulator accepts and the worker sends; see {@link newDevSeamApiKey}. */
+  seamApiKey: string;
+  log: (line: string) => void;
+}
+
+/** A fresh key per start: the simulator accepts only it, and it never leaves the process. */
+export function newDevSeamApiKey(): string {
+  return `seam_devsim_${randomBytes(16).toString('hex')}`;
+}
+
+export interface DevStack {
+  temporalAddress: string;
+  namespace: string;
+  uiUrl: string | null;
+  simulator: SeamSimulator;
+  taskQueue: string;
+  /** A client connection for the caller's own use; closed by stop(). */
+  connection: Connection;
+  stop(): Promise<void>;
+}
+
+const serverReadyTimeoutMs = 30_000;
+
+export async function startDevStack(options: DevStackOptions): Promise<DevStack> {
+  const namespace = 'default';
+  const taskQueue = options.taskQueue ?? defaultTaskQueue;
+  const temporalAddress = `127.0.0.1:${options.temporalPort}`;
+  const cleanups: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((err) => options.log(`cleanup: ${String(err)}`));
+  };
+  try {
+    const server = startTemporalServer(options, namespace);
+    cleanups.push(() => stopProcess(server));
+    const connection = await waitForServer(temporalAddress, server);
+    cleanups.push(() => connection.close());
+
+    const apiKey = options.seamApiKey;
+    const simulator = await startSeamSimulator({ apiKey, devices: demoDeviceScenarios, port: options.simulatorPort });
+    cleanups.push(() => simulator.close());
+
+    const workerConnection = await NativeConnection.connect({ address: temporalAddress });
+    cleanups.push(() => workerConnection.close());
+    const worker = await createLockstepWorker({
+      connection: workerConnection,
+      namespace,
+      taskQueue,
+      seam: { apiKey, endpoint: simulator.url, requestTimeoutMs: defaultSeamRequestTimeoutMs },
+    });
+    const running = runWorker(worker, options.log);
+    cleanups.push(async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    });
+
+    return {
+      temporalAddress,
+      namespace,
+      uiUrl: options.uiPort === null ? null : `http://127.0.0.1:${options.uiPort}`,
+      simulator,
+      taskQueue,
+      connection,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+function startTemporalServer(options: DevStackOptions, namespace: string): ChildProcess {
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.temporalPort), '--namespace', namespace, '--log-level', 'error'];
+  if (options.dbFile) {
+    mkdirSync(dirname(options.dbFile), { recursive: true });
+    args.push('--db-filename', options.dbFile);
+  }
+  args.push(...(options.uiPort === null ? ['--headless'] : ['--ui-port', String(options.uiPort)]));
+  const server = spawn(temporalCliPath(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  server.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4_000);
+  });
+  server.once('exit', (code, signal) => {
+    if (code !== 0 && signal === null) options.log(`temporal dev server exited with ${code}: ${stderr.trim()}`);
+  });
+  return server;
+}
+
+async function waitForServer(address: string, server: ChildProcess): Promise<Connection> {
+  const deadline = Date.now() + serverReadyTimeoutMs;
+  for (;;) {
+    if (server.exitCode !== null) throw new Error(`the Temporal dev server exited (code ${server.exitCode}) before it was ready; is port ${address} in use?`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      await connection.workflowService.getSystemInfo({});
+      return connection;
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`the Temporal dev server at ${address} was not ready within ${serverReadyTimeoutMs} ms: ${String(err)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+async function runWorker(worker: Worker, log: (line: string) => void): Promise<void> {
+  try {
+    await worker.run();
+  } catch (err) {
+    log(`worker stopped: ${String(err)}`);
+  }
+}
+
+/** SIGTERM, then SIGKILL if the process has not exited within 5 s. */
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}

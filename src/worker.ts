@@ -1,0 +1,138 @@
+/**
+ * The lockstep worker: runs LockDoorWorkflow / UnlockDoorWorkflow and their Seam activities on
+ * one task queue. Scale out by running more of these against the same cluster.
+ *
+ * Configuration is read from the environment and checked before anything connects:
+ * SEAM_API_KEY, SEAM_ENDPOINT, SEAM_REQUEST_TIMEOUT_MS, LOCKSTEP_TASK_QUEUE, LOCKSTEP_LOG_LEVEL,
+ * and Temporal's own TEMPORAL_* variables (see temporal-config.ts).
+ */
+import { NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { createActivities } from './activities';
+import { createSeamClient } from './activities/seam-client';
+import { ConfigError, isConfigError, seamConfigFromEnv, taskQueueFromEnv, type SeamConfig } from './config';
+import { createOperatorLogger } from './logging';
+import { temporalConnectConfig, type TemporalConnectConfig } from './temporal-config';
+
+/** In-flight activities get this long to finish on shutdown before they are cancelled. */
+export const shutdownGraceTime = '10s';
+
+export interface WorkerConfig {
+  seam: SeamConfig;
+  temporal: TemporalConnectConfig;
+  taskQueue: string;
+  logLevel: LogLevel;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** @throws {ConfigError} when LOCKSTEP_LOG_LEVEL is not a log level. */
+export function logLevelFromEnv(env: Env = process.env): LogLevel {
+  const logLevel = z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).safeParse((env.LOCKSTEP_LOG_LEVEL || 'INFO').toUpperCase());
+  if (!logLevel.success) throw new ConfigError('LOCKSTEP_LOG_LEVEL', 'must be one of TRACE, DEBUG, INFO, WARN, ERROR');
+  return logLevel.data;
+}
+
+/** @throws {ConfigError} naming the first bad variable. */
+export function workerConfigFromEnv(env: Env = process.env): WorkerConfig {
+  return {
+    seam: seamConfigFromEnv(env),
+    temporal: temporalConnectConfig(env),
+    taskQueue: taskQueueFromEnv(env),
+    logLevel: logLevelFromEnv(env),
+  };
+}
+
+/** Secrets the logs must never show. */
+export function secretsOf(config: WorkerConfig): string[] {
+  return [config.seam.apiKey, config.temporal.connectionOptions.apiKey].filter((s): s is string => typeof s === 'string');
+}
+
+let runtimeInstalled = false;
+
+/** Routes all Temporal and workflow logs through the redacting one-line logger (once per process). */
+export function installOperatorLogging(level: LogLevel, secrets: readonly string[]): void {
+  if (runtimeInstalled) return;
+  Runtime.install({ logger: createOperatorLogger(level, secrets), shutdownSignals: [] });
+  runtimeInstalled = true;
+}
+
+/**
+ * The workflow code: the bundle `make build` writes next to the compiled worker (webpack costs
+ * seconds at every start otherwise), or the workflow sources bundled now when there is none.
+ */
+function workflowCode(): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  const prebuilt = join(__dirname, 'workflow-bundle.js');
+  return existsSync(prebuilt) ? { workflowBundle: { codePath: prebuilt } } : { workflowsPath: require.resolve('./workflows') };
+}
+
+/** Creates a worker for a connection; the caller runs and shuts it down. */
+export async function createLockstepWorker(options: {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  seam: SeamConfig;
+}): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    ...workflowCode(),
+    activities: createActivities(createSeamClient(options.seam)),
+    shutdownGraceTime,
+  });
+}
+
+/**
+ * Runs `worker` until SIGINT / SIGTERM. The first signal drains it: no new tasks, in-flight
+ * activities get the grace time (a watching command hands its attempt back to the workflow's
+ * durable polling). A second signal exits at once.
+ */
+export async function runUntilSignal(worker: Worker, log: (line: string) => void): Promise<void> {
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals === 1) {
+      log(`${signal}: shutting down; in-flight activities have ${shutdownGraceTime} to finish (signal again to exit now)`);
+      worker.shutdown();
+    } else {
+      log(`${signal} again: exiting now`);
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    await worker.run();
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+export async function run(env: Env = process.env): Promise<void> {
+  const config = workerConfigFromEnv(env);
+  installOperatorLogging(config.logLevel, secretsOf(config));
+  const connection = await NativeConnection.connect(config.temporal.connectionOptions);
+  try {
+    const worker = await createLockstepWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.taskQueue, seam: config.seam });
+    Runtime.instance().logger.info('lockstep worker started', {
+      address: config.temporal.connectionOptions.address,
+      namespace: config.temporal.namespace,
+      taskQueue: config.taskQueue,
+      seamEndpoint: config.seam.endpoint,
+    });
+    await runUntilSignal(worker, (line) => Runtime.instance().logger.info(line));
+  } finally {
+    await connection.close();
+  }
+}
+
+if (require.main === module) {
+  run().catch((err) => {
+    console.error(isConfigError(err) ? `lockstep worker: configuration error: ${err.message}` : err);
+    process.exit(isConfigError(err) ? 78 : 1);
+  });
+}
