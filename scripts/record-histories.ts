@@ -15,7 +15,7 @@ import { createActivities } from '../src/activities';
 import { createSeamClient } from '../src/activities/seam-client';
 import { cancelLockAction, lockActionOutcome, queryProgress, signalActionAttemptEnded, startLockAction } from '../src/client';
 import type { LockAction, LockActionInput } from '../src/contract';
-import { startSeamSimulator, type DeviceScenarioInput } from '../src/simulator/seam-simulator';
+import { startSeamSimulator, type DeviceScenarioInput, type SeamSimulator } from '../src/simulator/seam-simulator';
 import { temporalTestServerPath } from '../src/toolchain';
 
 interface Scenario {
@@ -65,6 +65,15 @@ async function main(): Promise<void> {
       },
     },
   ];
+  try {
+    await recordAll(env, sim, scenarios, apiKey);
+  } finally {
+    await sim.close();
+    await env.teardown();
+  }
+}
+
+async function recordAll(env: TestWorkflowEnvironment, sim: SeamSimulator, scenarios: Scenario[], apiKey: string): Promise<void> {
   const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows'), logger: new DefaultLogger('WARN') });
   const worker = await Worker.create({
     connection: env.nativeConnection,
@@ -83,8 +92,6 @@ async function main(): Promise<void> {
       console.log(`${scenario.name}: ${outcome.ok ? 'success' : outcome.code} -> ${path}`);
     }
   });
-  await sim.close();
-  await env.teardown();
 }
 
 main().catch((err) => {

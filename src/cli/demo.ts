@@ -4,10 +4,10 @@
  * Exits 0 only when every device behaved as its scenario says it must.
  */
 import { Client } from '@temporalio/client';
-import { createServer } from 'node:net';
 import { startLockAction, type LockActionOutcome } from '../client';
 import type { FailureCode, LockAction } from '../contract';
 import { newDevSeamApiKey, startDevStack } from '../dev-stack';
+import { freePort } from '../free-port';
 import { installOperatorLogging } from '../worker';
 import { demoDevices } from '../simulator/demo-devices';
 import { followLockAction } from './follow';
@@ -30,14 +30,6 @@ export const demoSteps: DemoStep[] = [
   { title: 'Lock an offline lock', action: 'LOCK_DOOR', deviceId: demoDevices.offline, expect: failsWith('DEVICE_OFFLINE') },
   { title: 'Unlock a lock without remote unlock', action: 'UNLOCK_DOOR', deviceId: demoDevices.noRemoteUnlock, expect: failsWith('CAPABILITY_MISSING') },
 ];
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 export async function runDemo(io: { out: (text: string) => void; err: (text: string) => void }): Promise<number> {
   io.out('Starting the embedded stack: Temporal dev server, Seam simulator, lockstep worker ...');

@@ -113,7 +113,9 @@ export async function runLockAction(action: LockAction, rawInput: unknown): Prom
     let observation = record(state, outcome);
 
     state.progress.phase = 'polling';
-    log.info('polling action attempt', { actionAttemptId: outcome.actionAttempt.actionAttemptId, status: outcome.actionAttempt.status });
+    if (observation.actionAttempt.status === 'pending') {
+      log.info('polling action attempt with durable timers', { actionAttemptId: outcome.actionAttempt.actionAttemptId });
+    }
     for (let readIndex = 0; observation.actionAttempt.status === 'pending'; readIndex++) {
       const waitMs = nextWaitMs(plan.pollInterval, readIndex, Date.now(), deadlineMs);
       if (waitMs === null) break;

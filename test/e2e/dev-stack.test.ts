@@ -1,0 +1,111 @@
+/**
+ * End to end with real processes: `lockstep dev` (Temporal dev server + Seam simulator +
+ * worker) driven through src/client.ts, the `lockstep` CLI, and the `temporal` CLI with plain
+ * JSON; then Ctrl-C leaves no process behind.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { executeLockAction } from '../../src/client';
+import { failureReportSchema, lockActionResultSchema } from '../../src/contract';
+import { demoDevices } from '../../src/simulator/demo-devices';
+import { temporalCliPath } from '../../src/toolchain';
+import { assertBuilt, childPids, cleanEnv, freePort, isAlive, runLockstep, runProcess, startLockstep, type Running } from '../helpers/processes';
+
+let dev: Running;
+let env: Record<string, string>;
+let address: string;
+let simulatorUrl: string;
+let client: Client;
+
+beforeAll(async () => {
+  assertBuilt();
+  const [port, simulatorPort] = [await freePort(), await freePort()];
+  address = `127.0.0.1:${port}`;
+  simulatorUrl = `http://127.0.0.1:${simulatorPort}`;
+  env = cleanEnv({ TEMPORAL_ADDRESS: address, LOCKSTEP_TASK_QUEUE: 'lock-actions' });
+  dev = startLockstep(['dev', '--port', String(port), '--headless', '--simulator-port', String(simulatorPort), '--in-memory'], env);
+  await dev.waitFor(/^ready$/m, 60_000);
+  client = new Client({ connection: await Connection.connect({ address }) });
+}, 90_000);
+
+afterAll(async () => {
+  await client?.connection.close();
+  if (dev && dev.child.exitCode === null) {
+    dev.child.kill('SIGKILL');
+    await dev.exited;
+  }
+});
+
+async function simulatorCounts(deviceId: string): Promise<{ deviceReads: number; commandsReceived: number }> {
+  const response = await fetch(`${simulatorUrl}/_simulator/devices/list`, { method: 'POST' });
+  const { devices } = (await response.json()) as { devices: Array<{ deviceId: string; counts: { deviceReads: number; commandsReceived: number } }> };
+  return devices.find((d) => d.deviceId === deviceId)!.counts;
+}
+
+test('dev stack: src/client.ts executes a lock and gets the typed result', async () => {
+  const outcome = await executeLockAction(client, 'LOCK_DOOR', { deviceId: demoDevices.instant }, { taskQueue: 'lock-actions' });
+  if (!outcome.ok) throw new Error(outcome.report.message);
+  expect(outcome.result).toMatchObject({ deviceId: demoDevices.instant, wasConfirmedByDevice: true, lockedAfter: true });
+});
+
+test('dev stack: `lockstep lock --json` prints the typed result and exits 0', async () => {
+  const run = await runLockstep(['lock', demoDevices.unconfirmed, '--json'], env);
+  expect(run.code).toBe(0);
+  const result = lockActionResultSchema.strict().parse(JSON.parse(run.stdout));
+  expect(result).toMatchObject({ action: 'LOCK_DOOR', wasConfirmedByDevice: false, confirmation: 'action_attempt' });
+});
+
+test('dev stack: `lockstep lock --json` on an offline lock prints the failure report and exits 1', async () => {
+  const run = await runLockstep(['lock', demoDevices.offline, '--json'], env);
+  expect(run.code).toBe(1);
+  const report = failureReportSchema.strict().parse(JSON.parse(run.stdout));
+  expect(report).toMatchObject({ code: 'DEVICE_OFFLINE', commandSent: false });
+});
+
+test('dev stack: `lockstep unlock` prints a readable verdict with the failure code', async () => {
+  const run = await runLockstep(['unlock', demoDevices.noRemoteUnlock], env);
+  expect(run.code).toBe(1);
+  expect(run.stdout).toMatch(/^FAIL unlock demo-no-remote-unlock: CAPABILITY_MISSING$/m);
+  expect(run.stdout).toContain('can_remotely_unlock is false');
+});
+
+test.each([
+  [['unlock'], 'expected exactly one deviceId'],
+  [['unlock', demoDevices.slow, '--not-after', 'tomorrow'], 'notAfter'],
+  [['unlock', demoDevices.slow, '--timeout', 'forever'], 'timeout'],
+  [['lock', demoDevices.slow, '--not-after', '2030-01-01T00:00:00Z'], 'unlock only'],
+  [['unlock', demoDevices.slow, '--colour'], 'Unknown option'],
+  [['open', demoDevices.slow], 'unknown command'],
+])('dev stack: `lockstep %j` is a usage error and starts nothing', async (args, message) => {
+  const run = await runLockstep(args as string[], env);
+  expect(run.code).toBe(2);
+  expect(run.stderr).toContain(message);
+  expect(run.stderr).toContain('Usage:');
+  expect(await simulatorCounts(demoDevices.slow)).toEqual(expect.objectContaining({ deviceReads: 0, commandsReceived: 0 }));
+});
+
+test('dev stack: the `temporal` CLI starts LockDoorWorkflow by name with plain JSON and gets the same result shape', async () => {
+  const run = await runProcess(
+    temporalCliPath(),
+    ['workflow', 'execute', '--address', address, '--type', 'LockDoorWorkflow', '--task-queue', 'lock-actions', '--workflow-id', 'plain-json-lock', '--input', `{"deviceId":"${demoDevices.instant}"}`, '-o', 'json'],
+    env,
+  );
+  expect(run.code).toBe(0);
+  const { result } = JSON.parse(run.stdout) as { result: Record<string, unknown> };
+  // The Go CLI prints an empty array as null; everything else is the typed result.
+  const typed = lockActionResultSchema.strict().parse({ ...result, warnings: result.warnings ?? [] });
+  expect(typed).toMatchObject({ deviceId: demoDevices.instant, action: 'LOCK_DOOR', wasConfirmedByDevice: true });
+  const viaLockstep = await runLockstep(['status', 'plain-json-lock', '--json'], env);
+  expect(viaLockstep.code).toBe(0);
+  expect(JSON.parse(viaLockstep.stdout)).toEqual(typed);
+});
+
+test('dev stack: Ctrl-C stops the worker, the simulator and the Temporal server, leaving no process', async () => {
+  const pid = dev.child.pid!;
+  const children = await childPids(pid);
+  expect(children.length).toBeGreaterThan(0);
+  dev.child.kill('SIGINT');
+  expect(await dev.exited).toBe(0);
+  expect(dev.output()).toContain('dev stack stopped');
+  for (const child of children) expect(isAlive(child)).toBe(false);
+  expect(isAlive(pid)).toBe(false);
+}, 30_000);

@@ -1,0 +1,119 @@
+/**
+ * Real processes for end-to-end tests: the compiled `lockstep` CLI (built by `make build`) and
+ * the `temporal` CLI the toolchain installs.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+export { freePort } from '../../src/free-port';
+
+export const repoRoot = resolve(__dirname, '..', '..');
+const lockstepBin = resolve(repoRoot, 'bin', 'lockstep');
+
+export function assertBuilt(): void {
+  if (!existsSync(resolve(repoRoot, 'dist', 'cli', 'main.js'))) {
+    throw new Error('dist/ is missing: run `make build` (make test does it) before the end-to-end tests');
+  }
+}
+
+/** An environment with no SEAM_* / TEMPORAL_* / LOCKSTEP_* from the developer's shell. */
+export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && !/^(SEAM_|TEMPORAL_|LOCKSTEP_)/.test(e[0])),
+  );
+  return { ...base, ...extra };
+}
+
+export interface Finished {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runProcess(command: string, args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<Finished> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, args, { env, cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${command} ${args.join(' ')} did not finish within ${timeoutMs} ms\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code, stdout, stderr });
+    });
+  });
+}
+
+export function runLockstep(args: string[], env: Record<string, string>, timeoutMs?: number): Promise<Finished> {
+  return runProcess(process.execPath, [lockstepBin, ...args], env, timeoutMs);
+}
+
+export interface Running {
+  child: ChildProcess;
+  output(): string;
+  /** Resolves once the combined output matches `pattern`. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  exited: Promise<number | null>;
+}
+
+export function startLockstep(args: string[], env: Record<string, string>): Running {
+  const child = spawn(process.execPath, [lockstepBin, ...args], { env, cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const listeners = new Set<() => void>();
+  const onData = (c: Buffer) => {
+    output += c.toString();
+    for (const l of listeners) l();
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+  return {
+    child,
+    output: () => output,
+    exited,
+    waitFor(pattern, timeoutMs = 60_000) {
+      return new Promise((resolvePromise, reject) => {
+        const check = () => {
+          if (pattern.test(output)) {
+            listeners.delete(check);
+            clearTimeout(timer);
+            resolvePromise();
+          }
+        };
+        const timer = setTimeout(() => {
+          listeners.delete(check);
+          reject(new Error(`no ${pattern} in output within ${timeoutMs} ms:\n${output}`));
+        }, timeoutMs);
+        listeners.add(check);
+        void exited.then(() => {
+          if (!pattern.test(output)) {
+            clearTimeout(timer);
+            reject(new Error(`process exited before ${pattern}:\n${output}`));
+          }
+        });
+        check();
+      });
+    },
+  };
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Direct children of `pid` (from /proc). */
+export async function childPids(pid: number): Promise<number[]> {
+  const { stdout } = await runProcess('pgrep', ['-P', String(pid)], cleanEnv(), 5_000);
+  return stdout.split('\n').filter(Boolean).map(Number);
+}
