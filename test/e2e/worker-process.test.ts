@@ -1,0 +1,78 @@
+/**
+ * `lockstep worker` as a real process: configuration errors name the variable and never echo
+ * a secret; against a real Temporal dev server it runs lock actions, logs one line per phase
+ * with no secret in any line, and shuts down cleanly on SIGTERM.
+ */
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { randomUUID } from 'node:crypto';
+import { executeLockAction } from '../../src/client';
+import { startSeamSimulator, type SeamSimulator } from '../../src/simulator/seam-simulator';
+import { temporalCliPath } from '../../src/toolchain';
+import { assertBuilt, cleanEnv, runLockstep, startLockstep } from '../helpers/processes';
+
+const apiKey = `seam_workerprocess_${randomUUID().replace(/-/g, '')}`;
+
+beforeAll(() => assertBuilt());
+
+describe('worker configuration', () => {
+  test.each([
+    ['no SEAM_API_KEY', {}, 'SEAM_API_KEY: is required'],
+    ['a key without the seam_ prefix', { SEAM_API_KEY: 'not-a-seam-key-123' }, 'SEAM_API_KEY: must be a Seam API key'],
+    ['a malformed SEAM_ENDPOINT', { SEAM_API_KEY: apiKey, SEAM_ENDPOINT: 'not a url' }, 'SEAM_ENDPOINT: must be an http(s) URL'],
+    ['a malformed SEAM_REQUEST_TIMEOUT_MS', { SEAM_API_KEY: apiKey, SEAM_REQUEST_TIMEOUT_MS: 'soon' }, 'SEAM_REQUEST_TIMEOUT_MS: must be a number of milliseconds'],
+    ['a URL as TEMPORAL_ADDRESS', { SEAM_API_KEY: apiKey, TEMPORAL_ADDRESS: 'http://localhost:7233/' }, 'TEMPORAL_ADDRESS: must be host:port'],
+    ['a malformed LOCKSTEP_TASK_QUEUE', { SEAM_API_KEY: apiKey, LOCKSTEP_TASK_QUEUE: 'has spaces' }, 'LOCKSTEP_TASK_QUEUE: must be'],
+    ['an unknown LOCKSTEP_LOG_LEVEL', { SEAM_API_KEY: apiKey, LOCKSTEP_LOG_LEVEL: 'loud' }, 'LOCKSTEP_LOG_LEVEL: must be one of'],
+  ])('lockstep worker: %s fails at start with exit code 78, naming the variable', async (_case, vars, message) => {
+    const run = await runLockstep(['worker'], cleanEnv(vars as Record<string, string>), 30_000);
+    expect(run.code).toBe(78);
+    expect(run.stderr).toContain(`configuration error: ${message}`);
+    expect(run.stdout + run.stderr).not.toContain(apiKey);
+  });
+});
+
+describe('worker process against the Temporal dev server', () => {
+  let env: TestWorkflowEnvironment;
+  let sim: SeamSimulator;
+
+  beforeAll(async () => {
+    env = await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: temporalCliPath() }, ip: '127.0.0.1' } });
+    sim = await startSeamSimulator({ apiKey, devices: [{ deviceId: 'front-door', attempt: { pendingMs: 200 } }] });
+  }, 60_000);
+
+  afterAll(async () => {
+    await sim?.close();
+    await env?.teardown();
+  });
+
+  test('lockstep worker: runs lock actions, logs each phase on one line, never logs the API key, drains on SIGTERM', async () => {
+    const taskQueue = `worker-process-${randomUUID()}`;
+    const worker = startLockstep(
+      ['worker'],
+      cleanEnv({
+        SEAM_API_KEY: apiKey,
+        SEAM_ENDPOINT: sim.url,
+        TEMPORAL_ADDRESS: env.address,
+        LOCKSTEP_TASK_QUEUE: taskQueue,
+        LOCKSTEP_LOG_LEVEL: 'DEBUG',
+      }),
+    );
+    try {
+      await worker.waitFor(/lockstep worker started/);
+      const ok = await executeLockAction(env.client, 'LOCK_DOOR', { deviceId: 'front-door' }, { taskQueue });
+      expect(ok.ok).toBe(true);
+      const notFound = await executeLockAction(env.client, 'UNLOCK_DOOR', { deviceId: 'back-door' }, { taskQueue });
+      expect(notFound).toMatchObject({ ok: false, code: 'DEVICE_NOT_FOUND' });
+    } finally {
+      worker.child.kill('SIGTERM');
+    }
+    expect(await worker.exited).toBe(0);
+    const logs = worker.output();
+    for (const phase of ['checking device capability', 'sending command', 'lock action succeeded', 'lock action failed']) {
+      expect(logs).toMatch(new RegExp(`^\\S+ (INFO|WARN) +${phase} .*deviceId=`, 'm'));
+    }
+    expect(logs).toContain('SIGTERM: shutting down');
+    expect(logs).not.toContain(apiKey);
+    expect(logs).not.toContain(apiKey.slice('seam_'.length));
+  }, 60_000);
+});
