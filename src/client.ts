@@ -138,3 +138,8 @@ export async function connectClient(env: Record<string, string | undefined> = pr
   const connection = await Connection.connect(connectionOptions as ConnectionOptions);
   return new TemporalClient({ connection, namespace });
 }
+
+/** The handle of the lock action for this device and requestId (started or not). */
+export function lockActionHandle(client: Client, action: LockAction, deviceId: string, requestId: string): WorkflowHandle {
+  return client.workflow.getHandle(lockActionWorkflowId(action, deviceId, requestId));
+}

@@ -210,6 +210,9 @@ export class SeamSimulator {
       if (err instanceof SeamApiError) {
         return sendJson(res, err.statusCode, { error: { type: err.type, message: err.message, request_id: requestId }, ok: false });
       }
+      if (err instanceof z.ZodError) {
+        return sendJson(res, 400, { error: { type: 'invalid_input', message: err.message, request_id: requestId }, ok: false });
+      }
       sendJson(res, 500, { error: { type: 'internal_server_error', message: String(err), request_id: requestId }, ok: false });
     }
   }

@@ -4,30 +4,26 @@
  */
 import { createFake, type Fake } from '@seamapi/fake-seam-connect';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { executeLockAction, lockActionOutcome, queryProgress, signalActionAttemptEnded, startLockAction, type LockActionOutcome } from '../../src/client';
 import type { FailureCode } from '../../src/contract';
-import { createLockstepWorker, eventually, startTimeSkippingEnv } from '../helpers/temporal';
+import { eventually, runLockstepWorker, startTimeSkippingEnv } from '../helpers/temporal';
 
 let env: TestWorkflowEnvironment;
 let fake: Fake;
 let seed: Awaited<ReturnType<Fake['seed']>>;
-let worker: Worker;
 let taskQueue: string;
-let workerRun: Promise<void>;
+let stopWorker: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
   env = await startTimeSkippingEnv();
   fake = await createFake();
   seed = await fake.seed();
   await fake.startServer();
-  ({ worker, taskQueue } = await createLockstepWorker(env, { apiKey: seed.seam_apikey1_token, endpoint: fake.serverUrl! }));
-  workerRun = worker.run();
+  ({ taskQueue, stop: stopWorker } = await runLockstepWorker(env, { apiKey: seed.seam_apikey1_token, endpoint: fake.serverUrl! }));
 });
 
 afterAll(async () => {
-  worker?.shutdown();
-  await workerRun;
+  await stopWorker?.();
   await fake?.stopServer();
   await env?.teardown();
 });

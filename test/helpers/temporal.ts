@@ -38,6 +38,22 @@ export async function createLockstepWorker(
   return { worker, taskQueue };
 }
 
+/** A lockstep worker running on a fresh task queue until `stop()`. */
+export async function runLockstepWorker(
+  env: TestWorkflowEnvironment,
+  seam: { apiKey: string; endpoint: string },
+): Promise<{ taskQueue: string; stop: () => Promise<void> }> {
+  const { worker, taskQueue } = await createLockstepWorker(env, seam);
+  const running = worker.run();
+  return {
+    taskQueue,
+    stop: async () => {
+      worker.shutdown();
+      await running;
+    },
+  };
+}
+
 /** Polls `check` until it returns a value (not undefined) or `timeoutMs` passes. */
 export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
   const until = Date.now() + timeoutMs;

@@ -3,30 +3,26 @@
  * worker and the real `seam` SDK talking HTTP to the Seam simulator.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { executeLockAction, lockActionOutcome, queryProgress, signalActionAttemptEnded, startLockAction, type LockActionOutcome } from '../../src/client';
 import type { FailureCode, LockAction, LockActionInput } from '../../src/contract';
 import { startSeamSimulator, type DeviceScenarioInput, type SeamSimulator } from '../../src/simulator/seam-simulator';
-import { createLockstepWorker, eventually, startTimeSkippingEnv } from '../helpers/temporal';
+import { eventually, runLockstepWorker, startTimeSkippingEnv } from '../helpers/temporal';
 
 const apiKey = `seam_simulator_${randomUUID().replace(/-/g, '')}`;
 let env: TestWorkflowEnvironment;
 let sim: SeamSimulator;
-let worker: Worker;
 let taskQueue: string;
-let workerRun: Promise<void>;
+let stopWorker: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
   [env, sim] = await Promise.all([startTimeSkippingEnv(), startSeamSimulator({ apiKey })]);
-  ({ worker, taskQueue } = await createLockstepWorker(env, { apiKey, endpoint: sim.url }));
-  workerRun = worker.run();
+  ({ taskQueue, stop: stopWorker } = await runLockstepWorker(env, { apiKey, endpoint: sim.url }));
 });
 
 afterAll(async () => {
-  worker?.shutdown();
-  await workerRun;
+  await stopWorker?.();
   await sim?.close();
   await env?.teardown();
 });
