@@ -69,11 +69,16 @@ export function pollDelayMs(backoff: Backoff, readIndex: number): number {
 /**
  * The next wait of a poll loop: the backoff delay, cut short so that the loop makes one last
  * read at its deadline rather than sleeping past it. Null once the deadline has passed.
+ *
+ * With a `readsBudget`, waits stretch so that at most that many reads fit before the deadline
+ * (a long timeout with a short max interval would otherwise grow the history without bound).
  */
-export function nextWaitMs(backoff: Backoff, readIndex: number, nowMs: number, deadlineMs: number): number | null {
+export function nextWaitMs(backoff: Backoff, readIndex: number, nowMs: number, deadlineMs: number, readsBudget = Infinity): number | null {
   const remaining = deadlineMs - nowMs;
   if (remaining <= 0) return null;
-  return Math.min(pollDelayMs(backoff, readIndex), remaining);
+  const readsLeft = readsBudget - readIndex;
+  const evenShare = readsLeft >= 1 ? remaining / readsLeft : remaining;
+  return Math.min(remaining, Math.max(pollDelayMs(backoff, readIndex), Math.ceil(evenShare)));
 }
 
 /** A command must not be sent at or after `notAfter` (ISO-8601). No `notAfter`: no limit. */

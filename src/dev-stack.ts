@@ -49,7 +49,10 @@ export interface DevStack {
   taskQueue: string;
   /** A client connection for the caller's own use; closed by stop(). */
   connection: Connection;
+  /** Drains the worker, then stops the simulator and the server; waits for the server to exit. */
   stop(): Promise<void>;
+  /** Kills the server at once (a second Ctrl-C); nothing is drained. */
+  abort(): void;
 }
 
 const serverReadyTimeoutMs = 30_000;
@@ -59,12 +62,14 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   const taskQueue = options.taskQueue ?? defaultTaskQueue;
   const temporalAddress = `127.0.0.1:${options.temporalPort}`;
   const cleanups: Array<() => Promise<void>> = [];
+  let server: ChildProcess | undefined;
   const stop = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((err) => options.log(`cleanup: ${String(err)}`));
   };
   try {
-    const server = startTemporalServer(options, namespace);
-    cleanups.push(() => stopProcess(server));
+    server = startTemporalServer(options, namespace);
+    const started = server;
+    cleanups.push(() => stopProcess(started));
     const connection = await waitForServer(temporalAddress, server);
     cleanups.push(() => connection.close());
 
@@ -94,6 +99,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       taskQueue,
       connection,
       stop,
+      abort: () => server?.kill('SIGKILL'),
     };
   } catch (err) {
     await stop();
@@ -108,7 +114,15 @@ function startTemporalServer(options: DevStackOptions, namespace: string): Child
     args.push('--db-filename', options.dbFile);
   }
   args.push(...(options.uiPort === null ? ['--headless'] : ['--ui-port', String(options.uiPort)]));
-  const server = spawn(temporalCliPath(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Eager activity dispatch: the command activity starts in the same round trip that completes
+  // the workflow task, one server hop fewer per lock (an official server setting, off by default).
+  args.push('--dynamic-config-value', 'system.enableActivityEagerExecution=true');
+  // Its own process group: a terminal's Ctrl-C reaches only lockstep, which drains the worker
+  // before it stops the server. If lockstep exits any other way, the exit hook still kills it.
+  const server = spawn(temporalCliPath(), args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  const killOnExit = () => server.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  server.once('exit', () => process.off('exit', killOnExit));
   let stderr = '';
   server.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4_000);

@@ -51,6 +51,15 @@ describe('polling', () => {
     expect(nextWaitMs(backoff, 0, 100_000, 100_000)).toBeNull();
   });
 
+  test('nextWaitMs: a reads budget stretches waits so the reads left fit before the deadline', () => {
+    const day = 24 * 60 * 60_000;
+    expect(nextWaitMs(backoff, 10, 0, day, 300)).toBe(Math.ceil(day / 290));
+    expect(nextWaitMs(backoff, 299, day - 60_000, day, 300)).toBe(60_000);
+    expect(nextWaitMs(backoff, 400, day - 60_000, day, 300)).toBe(60_000);
+    // A budget that does not bind leaves the backoff alone.
+    expect(nextWaitMs(backoff, 3, 0, 120_000, 300)).toBe(8_000);
+  });
+
   test('isFinalStatus: success and error are final, pending is not', () => {
     expect([isFinalStatus('pending'), isFinalStatus('success'), isFinalStatus('error')]).toEqual([false, true, true]);
   });

@@ -181,6 +181,8 @@ async function devCommand(io: Io, argv: string[]): Promise<number> {
         io.err('stopping the dev stack (signal again to exit now)');
         resolve();
       } else {
+        io.err('stopping now');
+        stack.abort();
         process.exit(130);
       }
     };

@@ -58,6 +58,12 @@ const seamCommands = proxyActivities<LockstepActivities>({
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '4s', maximumAttempts: 4 },
 });
 
+/**
+ * At most this many durable reads per action: each costs ~11 history events, so 300 keeps a
+ * day-long timeout near 3,300 events, far from the 10,240-event warning. Waits stretch to fit.
+ */
+const maxDurableReads = 300;
+
 /** The state a lock action carries; queries and failure reports read it. */
 interface LockActionState {
   action: LockAction;
@@ -117,7 +123,7 @@ export async function runLockAction(action: LockAction, rawInput: unknown): Prom
       log.info('polling action attempt with durable timers', { actionAttemptId: outcome.actionAttempt.actionAttemptId });
     }
     for (let readIndex = 0; observation.actionAttempt.status === 'pending'; readIndex++) {
-      const waitMs = nextWaitMs(plan.pollInterval, readIndex, Date.now(), deadlineMs);
+      const waitMs = nextWaitMs(plan.pollInterval, readIndex, Date.now(), deadlineMs, maxDurableReads);
       if (waitMs === null) break;
       // A durable timer, cut short by the "attempt ended" signal (a webhook saw it end).
       await condition(() => wakeRequested, waitMs);
@@ -179,7 +185,10 @@ async function conclude(
     );
   }
   // Still pending at the deadline. Some providers never report back; the door itself may.
-  const readBack = await seamReads.captureCapabilitySnapshot(plan.deviceId).catch(() => null);
+  const readBack = await seamReads.captureCapabilitySnapshot(plan.deviceId).catch((err) => {
+    if (err instanceof ActivityFailure && !isCancellation(err)) return null;
+    throw err;
+  });
   if (readBack && deviceShowsDesiredState(state.action, readBack.locked)) return success('device_state', readBack.locked);
   throw lockActionFailure(
     state,

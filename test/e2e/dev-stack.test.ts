@@ -8,7 +8,7 @@ import { executeLockAction } from '../../src/client';
 import { failureReportSchema, lockActionResultSchema } from '../../src/contract';
 import { demoDevices } from '../../src/simulator/demo-devices';
 import { temporalCliPath } from '../../src/toolchain';
-import { assertBuilt, childPids, cleanEnv, freePort, isAlive, runLockstep, runProcess, startLockstep, type Running } from '../helpers/processes';
+import { assertBuilt, childPids, cleanEnv, freePort, runLockstep, runProcess, startLockstep, stillRunning, type Running } from '../helpers/processes';
 
 let dev: Running;
 let env: Record<string, string>;
@@ -106,6 +106,21 @@ test('dev stack: Ctrl-C stops the worker, the simulator and the Temporal server,
   dev.child.kill('SIGINT');
   expect(await dev.exited).toBe(0);
   expect(dev.output()).toContain('dev stack stopped');
-  for (const child of children) expect(isAlive(child)).toBe(false);
-  expect(isAlive(pid)).toBe(false);
+  expect(await stillRunning([...children, pid])).toEqual([]);
 }, 30_000);
+
+test('dev stack: a second Ctrl-C exits at once and still leaves no process', async () => {
+  const [port, simulatorPort] = [await freePort(), await freePort()];
+  const second = startLockstep(['dev', '--port', String(port), '--headless', '--simulator-port', String(simulatorPort), '--in-memory'], env);
+  await second.waitFor(/^ready$/m, 60_000);
+  const children = await childPids(second.child.pid!);
+  // A slow lock keeps an activity in flight, so the first Ctrl-C has something to drain.
+  const lock = runLockstep(['unlock', demoDevices.slow], { ...env, TEMPORAL_ADDRESS: `127.0.0.1:${port}` });
+  await second.waitFor(/sending command/, 30_000);
+  second.child.kill('SIGINT');
+  await second.waitFor(/stopping the dev stack/);
+  second.child.kill('SIGINT');
+  expect(await second.exited).toBe(130);
+  expect(await stillRunning(children)).toEqual([]);
+  expect((await lock).code).not.toBe(0);
+}, 90_000);

@@ -3,7 +3,7 @@
  * the `temporal` CLI the toolchain installs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 export { freePort } from '../../src/free-port';
@@ -103,12 +103,23 @@ export function startLockstep(args: string[], env: Record<string, string>): Runn
   };
 }
 
+/** True while `pid` runs; a zombie (exited, not yet reaped by init) counts as gone. */
 export function isAlive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
+  }
+}
+
+/** Waits up to `timeoutMs` for every pid to be gone; returns those still running. */
+export async function stillRunning(pids: number[], timeoutMs = 5_000): Promise<number[]> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const alive = pids.filter(isAlive);
+    if (alive.length === 0 || Date.now() > until) return alive;
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 

@@ -121,6 +121,15 @@ describe('LockDoorWorkflow', () => {
     expect(sim.countsFor(deviceId).commandsAccepted).toBe(1);
   });
 
+  test('LockDoorWorkflow: a long timeout with a short poll interval keeps its history bounded', async () => {
+    const deviceId = device({ attempt: { outcome: 'never', updatesLockedState: false } });
+    const handle = await start('LOCK_DOOR', { deviceId, watchWindow: 0, timeout: '1 hour', pollInterval: { initial: '1s', max: '1s' } });
+    const report = expectFailure(await lockActionOutcome(handle), 'ACTION_ATTEMPT_TIMED_OUT');
+    expect(report.polls).toBeLessThanOrEqual(302);
+    const { events } = await handle.fetchHistory();
+    expect(events?.length).toBeLessThan(10_240 / 2);
+  }, 120_000);
+
   test('LockDoorWorkflow: a timed-out attempt whose lock reads back locked succeeds by device_state', async () => {
     const deviceId = device({ locked: true, attempt: { outcome: 'never' } });
     const result = expectSuccess(await run('LOCK_DOOR', { deviceId, watchWindow: 0, timeout: '30s' }));
