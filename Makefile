@@ -6,13 +6,14 @@ SHELL := /bin/bash
 NPM_STAMP := node_modules/.package-lock.stamp
 SOURCES := $(shell find src -name '*.ts') tsconfig.json tsconfig.build.json scripts/bundle-workflows.js
 
-.PHONY: help deps toolchain build typecheck test demo dev worker clean
+.PHONY: help deps toolchain build typecheck test demo dev worker bench clean
 
 help:
 	@echo "make demo       bring up the embedded stack, run the demo lock actions, tear down"
 	@echo "make test       install what is missing, typecheck, build, run all tests"
 	@echo "make dev        the embedded stack until Ctrl-C (Temporal + Web UI :8233, Seam simulator :8787, worker)"
 	@echo "make worker     a worker against TEMPORAL_* / SEAM_* from the environment"
+	@echo "make bench      lockstep vs the Seam SDK's own wait; prints JSON figures"
 	@echo "make toolchain  install the Temporal dev server and the time-skipping test server (cached)"
 
 $(NPM_STAMP): package.json package-lock.json
@@ -46,6 +47,9 @@ dev: deps toolchain build
 
 worker: deps build
 	node bin/lockstep worker
+
+bench: deps toolchain build
+	npx tsx bench/lock-latency.ts
 
 clean:
 	rm -rf dist .data

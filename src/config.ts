@@ -36,7 +36,8 @@ const seamEnvSchema = {
     .number({ message: 'must be a number of milliseconds' })
     .int('must be a whole number of milliseconds')
     .min(100, 'must be at least 100')
-    .max(120_000, 'must be at most 120000')
+    // Below the command activity's send budget (20 s) and heartbeat timeout (30 s).
+    .max(15_000, 'must be at most 15000')
     .default(defaultSeamRequestTimeoutMs),
 };
 

@@ -82,7 +82,7 @@ function durationSchema(bounds: { minMs: number; maxMs: number }) {
  * - watch window 6 s: most attempts end within a few seconds (Seam's SDK waits 10 s by
  *   default). The command activity watches that long with fast in-process reads, which costs
  *   no workflow tasks, timers or history; only attempts still pending after it move to durable
- *   timers. 6 s stays under the 8 s heartbeat throttle, so the watch sends one heartbeat.
+ *   timers. 6 s stays under the 24 s heartbeat throttle, so the watch bills one heartbeat.
  * - durable poll 1 s growing x2 to 15 s: an attempt pending past the watch window is a slow
  *   device; backing off keeps Seam reads (rate-limited) and billable timer+activity pairs to
  *   about a dozen per two minutes, while a webhook signal still ends the wait at once.
@@ -184,6 +184,14 @@ export const capabilitySnapshotSchema = z.object({
 });
 export type CapabilitySnapshot = z.infer<typeof capabilitySnapshotSchema>;
 
+/**
+ * What the command activity heartbeats the moment Seam accepts the command. It is the
+ * activity's first heartbeat, so it reaches the server at once; if the activity then dies, the
+ * workflow finds it in the timeout failure's last heartbeat details and polls that attempt.
+ */
+export const sentCommandSchema = z.object({ actionAttemptId: z.string(), commandSentAt: z.string() });
+export type SentCommand = z.infer<typeof sentCommandSchema>;
+
 // ---------------------------------------------------------------------------------------------
 // Result, progress, failures
 
@@ -232,6 +240,7 @@ export const failureCodes = [
   'SEAM_REJECTED',
   'SEAM_UNAVAILABLE',
   'SEAM_RESPONSE_INVALID',
+  'COMMAND_OUTCOME_UNKNOWN',
   'ACTION_ATTEMPT_FAILED',
   'ACTION_ATTEMPT_TIMED_OUT',
   'CANCELLED',
@@ -248,7 +257,8 @@ export const failureReportSchema = z.object({
   /** Set once a command reached Seam: the attempt the failure leaves behind. */
   actionAttemptId: z.string().nullable(),
   lastStatus: actionAttemptStatusSchema.nullable(),
-  commandSent: z.boolean(),
+  /** null: the command may have reached Seam, but no attempt id came back (see COMMAND_OUTCOME_UNKNOWN). */
+  commandSent: z.boolean().nullable(),
   polls: z.number().int(),
   seamError: z.object({ type: z.string(), message: z.string() }).nullable(),
   seamRequestId: z.string().nullable(),

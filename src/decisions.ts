@@ -54,6 +54,23 @@ export function deviceShowsDesiredState(action: LockAction, locked: boolean | nu
   return locked === desiredLockedState(action);
 }
 
+/**
+ * lockstep's own warnings on a success, next to the device's: the door read back in the other
+ * state after Seam said success, or a success read from the door's state when the door was
+ * already in it before the command (the command may have done nothing).
+ */
+export function outcomeWarnings(
+  action: LockAction,
+  confirmation: 'action_attempt' | 'device_state',
+  lockedBefore: boolean | null,
+  lockedAfter: boolean | null,
+): string[] {
+  if (confirmation === 'action_attempt') {
+    return lockedAfter !== null && !deviceShowsDesiredState(action, lockedAfter) ? ['lockstep_locked_state_mismatch'] : [];
+  }
+  return deviceShowsDesiredState(action, lockedBefore) ? ['lockstep_already_in_desired_state'] : [];
+}
+
 export interface Backoff {
   initialMs: number;
   maxMs: number;
@@ -79,6 +96,15 @@ export function nextWaitMs(backoff: Backoff, readIndex: number, nowMs: number, d
   const readsLeft = readsBudget - readIndex;
   const evenShare = readsLeft >= 1 ? remaining / readsLeft : remaining;
   return Math.min(remaining, Math.max(pollDelayMs(backoff, readIndex), Math.ceil(evenShare)));
+}
+
+/**
+ * Whether a command whose fate is unknown (it may have reached Seam) may be sent again.
+ * Locking twice is harmless. Unlocking twice is not: a door that relocked after the first
+ * unlock would open again, maybe long after it was meant to.
+ */
+export function mayRepeatCommand(action: LockAction): boolean {
+  return action === 'LOCK_DOOR';
 }
 
 /** A command must not be sent at or after `notAfter` (ISO-8601). No `notAfter`: no limit. */

@@ -9,7 +9,8 @@ const redacted = '[REDACTED]';
 
 export function redact(value: unknown, secrets: readonly string[], depth = 0): unknown {
   if (typeof value === 'string') return secrets.reduce((text, secret) => text.split(secret).join(redacted), value);
-  if (depth > 6 || value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > 6) return '[TRUNCATED]';
   if (value instanceof Error) return redact(`${value.name}: ${value.message}`, secrets);
   if (Array.isArray(value)) return value.map((v) => redact(v, secrets, depth + 1));
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v, secrets, depth + 1)]));

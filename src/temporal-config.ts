@@ -24,9 +24,11 @@ export function temporalConnectConfig(env: Env = process.env): TemporalConnectCo
   let loaded: ReturnType<typeof loadClientConnectConfig>;
   try {
     loaded = loadClientConnectConfig({ overrideEnvVars });
-  } catch (err) {
+  } catch {
+    // Not the library's message: a TOML parse error quotes the offending line, which may hold
+    // an api_key.
     const source = env.TEMPORAL_CONFIG_FILE ? 'TEMPORAL_CONFIG_FILE' : 'TEMPORAL_PROFILE';
-    throw new ConfigError(source, `the Temporal client configuration could not be loaded: ${(err as Error).message}`);
+    throw new ConfigError(source, 'the Temporal client configuration could not be loaded (unreadable file, invalid TOML or unknown profile)');
   }
   const address = loaded.connectionOptions.address || defaultTemporalAddress;
   if (!/^[^\s:/]+(:\d{1,5})?$/.test(address) && !/^\[[0-9a-fA-F:]+\](:\d{1,5})?$/.test(address)) {

@@ -133,6 +133,7 @@ export async function run(env: Env = process.env): Promise<void> {
 if (require.main === module) {
   run().catch((err) => {
     console.error(isConfigError(err) ? `lockstep worker: configuration error: ${err.message}` : err);
-    process.exit(isConfigError(err) ? 78 : 1);
+    // The CLI's codes: 78 configuration error, 3 anything else (1 means a lock action failed).
+    process.exit(isConfigError(err) ? 78 : 3);
   });
 }

@@ -1,5 +1,5 @@
 import type { CapabilitySnapshot } from '../src/contract';
-import { assessCapability, deviceShowsDesiredState, isFinalStatus, isPastNotAfter, nextWaitMs, pollDelayMs } from '../src/decisions';
+import { assessCapability, deviceShowsDesiredState, isFinalStatus, isPastNotAfter, mayRepeatCommand, nextWaitMs, outcomeWarnings, pollDelayMs } from '../src/decisions';
 
 const ready: CapabilitySnapshot = {
   deviceId: 'front-door',
@@ -79,5 +79,24 @@ describe('deadlines and state', () => {
     expect(deviceShowsDesiredState('LOCK_DOOR', false)).toBe(false);
     expect(deviceShowsDesiredState('LOCK_DOOR', null)).toBe(false);
     expect(deviceShowsDesiredState('UNLOCK_DOOR', null)).toBe(false);
+  });
+});
+
+test('mayRepeatCommand: a lock may be sent again when its fate is unknown; an unlock never', () => {
+  expect(mayRepeatCommand('LOCK_DOOR')).toBe(true);
+  expect(mayRepeatCommand('UNLOCK_DOOR')).toBe(false);
+});
+
+describe('outcomeWarnings', () => {
+  test('outcomeWarnings: a success whose read-back shows the other state warns of a mismatch', () => {
+    expect(outcomeWarnings('LOCK_DOOR', 'action_attempt', false, false)).toEqual(['lockstep_locked_state_mismatch']);
+    expect(outcomeWarnings('LOCK_DOOR', 'action_attempt', false, true)).toEqual([]);
+    expect(outcomeWarnings('LOCK_DOOR', 'action_attempt', false, null)).toEqual([]);
+  });
+
+  test('outcomeWarnings: a device_state success on a door already in that state says so', () => {
+    expect(outcomeWarnings('UNLOCK_DOOR', 'device_state', false, false)).toEqual(['lockstep_already_in_desired_state']);
+    expect(outcomeWarnings('UNLOCK_DOOR', 'device_state', true, false)).toEqual([]);
+    expect(outcomeWarnings('UNLOCK_DOOR', 'device_state', null, false)).toEqual([]);
   });
 });

@@ -4,12 +4,11 @@
  * workflows see none of it.
  */
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { z } from 'zod';
-import type { ActionAttemptView, CapabilitySnapshot, LockAction } from '../contract';
-import { isFinalStatus, isPastNotAfter, nextWaitMs, type Backoff } from '../decisions';
+import { ApplicationFailure } from '@temporalio/common';
+import type { ActionAttemptView, CapabilitySnapshot, LockAction, SentCommand } from '../contract';
+import { isFinalStatus, isPastNotAfter, mayRepeatCommand, nextWaitMs, pollDelayMs, type Backoff } from '../decisions';
 import type { SeamClient } from './seam-client';
-import { callSeam, isTransientFailureType } from './seam-errors';
+import { callSeam, commandDelivery, toSeamFailure } from './seam-errors';
 import { toActionAttemptView, toCapabilitySnapshot } from './seam-responses';
 
 /**
@@ -48,47 +47,117 @@ export interface ReadActionAttemptRequest {
   readBackLockedState: boolean;
 }
 
-/** What the command activity records in its heartbeat: a retry must not send again. */
-const sentCommandSchema = z.object({ actionAttemptId: z.string(), commandSentAt: z.string() });
-type SentCommand = z.infer<typeof sentCommandSchema>;
+/**
+ * Sends of one command activity: retried in process only while Seam cannot have received it
+ * (refused connection, 429, 503). The activity itself is never retried by Temporal, so no retry
+ * can re-send a command whose first send may have gone through.
+ */
+export const commandSendBackoff: Backoff = { initialMs: 500, maxMs: 4_000, multiplier: 2 };
+export const commandSendTries = 4;
+/** Sends stop within this budget, well inside the command activity's 30 s heartbeat timeout. */
+export const commandSendBudgetMs = 20_000;
 
 export function createActivities(seam: SeamClient) {
+  const { http, requestTimeoutMs } = seam;
+
   async function readAttempt(actionAttemptId: string): Promise<ActionAttemptView> {
     const attempt = await callSeam('action_attempts.get', () =>
-      seam.actionAttempts.get({ action_attempt_id: actionAttemptId }, { waitForActionAttempt: false }),
+      http.actionAttempts.get({ action_attempt_id: actionAttemptId }, { waitForActionAttempt: false }),
     );
     return toActionAttemptView(attempt);
   }
 
   async function captureCapabilitySnapshot(deviceId: string): Promise<CapabilitySnapshot> {
-    const device = await callSeam('devices.get', () => seam.devices.get({ device_id: deviceId }));
+    const device = await callSeam('devices.get', () => http.devices.get({ device_id: deviceId }));
     return toCapabilitySnapshot(device);
   }
 
-  /** The attempt as it is now, with the lock state read back when it has just succeeded. */
+  /**
+   * The attempt as it is now, with the lock state read back when it has just succeeded. The
+   * read-back is best effort: Seam has already said success, so a failed read means "not
+   * known" (null), never a failed action.
+   */
   async function observe(actionAttempt: ActionAttemptView, deviceId: string, readBack: boolean, reads: number): Promise<AttemptObservation> {
     if (actionAttempt.status !== 'success' || !readBack) return { actionAttempt, reads };
-    const { locked } = await captureCapabilitySnapshot(deviceId);
-    return { actionAttempt, reads, lockedAfter: locked };
+    const lockedAfter = await captureCapabilitySnapshot(deviceId).then(
+      (snapshot) => snapshot.locked,
+      () => null,
+    );
+    return { actionAttempt, reads, lockedAfter };
   }
 
-  async function sendOnce(request: SendCommandRequest): Promise<SentCommand & { actionAttempt: ActionAttemptView }> {
-    // Checked here, immediately before the HTTP call, on every attempt: a retry that lands
-    // after the deadline must not open a door.
-    if (isPastNotAfter(request.notAfter, Date.now())) {
+  function refuseIfTooLate(request: SendCommandRequest): void {
+    // A request may take up to the timeout to reach Seam: start none that could land after
+    // notAfter. Checked immediately before every send.
+    if (isPastNotAfter(request.notAfter, Date.now() + requestTimeoutMs)) {
       throw ApplicationFailure.nonRetryable(
-        `refusing to send ${request.action} to ${request.deviceId}: notAfter ${request.notAfter} has passed`,
+        `refusing to send ${request.action} to ${request.deviceId}: notAfter ${request.notAfter} has passed or is less than ${requestTimeoutMs} ms away`,
         'DEADLINE_PASSED',
         { notAfter: request.notAfter },
       );
     }
+  }
+
+  async function sendOnce(request: SendCommandRequest): Promise<SentCommand & { actionAttempt: ActionAttemptView }> {
     const params = { device_id: request.deviceId };
     const options = { waitForActionAttempt: false } as const;
-    const response = await callSeam(request.action === 'LOCK_DOOR' ? 'locks.lock_door' : 'locks.unlock_door', () =>
-      request.action === 'LOCK_DOOR' ? seam.locks.lockDoor(params, options) : seam.locks.unlockDoor(params, options),
-    );
+    const response = await (request.action === 'LOCK_DOOR' ? http.locks.lockDoor(params, options) : http.locks.unlockDoor(params, options));
     const actionAttempt = toActionAttemptView(response);
     return { actionAttemptId: actionAttempt.actionAttemptId, commandSentAt: new Date().toISOString(), actionAttempt };
+  }
+
+  /** Sends the command; sends again only when Seam cannot have received it (or when re-locking is harmless). */
+  async function send(request: SendCommandRequest): Promise<SentCommand & { actionAttempt: ActionAttemptView }> {
+    const operation = request.action === 'LOCK_DOOR' ? 'locks.lock_door' : 'locks.unlock_door';
+    let mayHaveReachedSeam = false;
+    const startedMs = Date.now();
+    for (let tryIndex = 0; ; tryIndex++) {
+      refuseIfTooLate(request);
+      try {
+        return await sendOnce(request);
+      } catch (err) {
+        const failure = toSeamFailure(err, operation);
+        // A 2xx we could not read (SEAM_RESPONSE_INVALID) was delivered all the same.
+        const delivery = err instanceof ApplicationFailure ? 'maybe_delivered' : commandDelivery(err);
+        if (delivery === 'rejected') throw failure;
+        mayHaveReachedSeam ||= delivery === 'maybe_delivered';
+        const details = { ...(failure.details?.[0] as object), commandMayHaveReachedSeam: mayHaveReachedSeam };
+        // Locking twice is harmless; unlocking twice is not (a relocked door would open again).
+        if (delivery === 'maybe_delivered' && !mayRepeatCommand(request.action)) {
+          throw ApplicationFailure.nonRetryable(
+            `${operation} may have reached Seam (${failure.message}); it is not sent again. Check the door.`,
+            'COMMAND_OUTCOME_UNKNOWN',
+            details,
+          );
+        }
+        const delayMs = pollDelayMs(commandSendBackoff, tryIndex);
+        const outOfBudget = Date.now() - startedMs + delayMs + requestTimeoutMs > commandSendBudgetMs;
+        if (tryIndex + 1 >= commandSendTries || outOfBudget) throw ApplicationFailure.nonRetryable(failure.message, failure.type, details);
+        await Context.current().sleep(delayMs);
+      }
+    }
+  }
+
+  /** Fast reads until the attempt ends, the window closes, a read fails, or the activity is cancelled. */
+  async function watch(actionAttemptId: string, first: ActionAttemptView, windowMs: number, sent: SentCommand): Promise<{ actionAttempt: ActionAttemptView; reads: number }> {
+    const ctx = Context.current();
+    const deadlineMs = Date.now() + windowMs;
+    let actionAttempt = first;
+    let reads = 0;
+    for (let readIndex = 0; !isFinalStatus(actionAttempt.status); readIndex++) {
+      const waitMs = nextWaitMs(watchBackoff, readIndex, Date.now(), deadlineMs);
+      if (waitMs === null) break;
+      try {
+        await ctx.sleep(waitMs);
+        actionAttempt = await readAttempt(actionAttemptId);
+        reads++;
+      } catch {
+        // Cancelled, shutting down, or Seam hiccuped: the workflow's durable polling takes over.
+        break;
+      }
+      ctx.heartbeat(sent);
+    }
+    return { actionAttempt, reads };
   }
 
   return {
@@ -96,51 +165,16 @@ export function createActivities(seam: SeamClient) {
     captureCapabilitySnapshot,
 
     /**
-     * Sends lock_door / unlock_door once, then watches the attempt for up to
-     * `watchWindowMs` with fast reads. The attempt id goes into a heartbeat the moment Seam
-     * accepts the command, so a retry of this activity (worker crash, timeout) resumes the
-     * watch instead of sending again. Cancellation (delivered with a heartbeat) or worker
-     * shutdown ends the watch early and returns what was seen: the workflow decides next.
+     * Sends lock_door / unlock_door, then watches the attempt for up to `watchWindowMs` with
+     * fast reads. Once Seam has accepted the command nothing fails this activity: it returns
+     * the attempt as last seen, and the workflow polls on. Never retried by Temporal (see
+     * {@link commandSendTries}); if it dies after the send, its first heartbeat names the attempt.
      */
     async sendCommand(request: SendCommandRequest): Promise<CommandOutcome> {
-      const ctx = Context.current();
-      const recorded = sentCommandSchema.safeParse(ctx.info.heartbeatDetails);
-      let sent: SentCommand;
-      let actionAttempt: ActionAttemptView;
-      let reads = 0;
-      if (recorded.success) {
-        sent = recorded.data;
-        actionAttempt = await readAttempt(sent.actionAttemptId);
-        reads++;
-      } else {
-        ({ actionAttempt, ...sent } = await sendOnce(request));
-        ctx.heartbeat(sent);
-      }
-
-      const watchStartedMs = Date.now();
-      const watchDeadlineMs = watchStartedMs + request.watchWindowMs;
-      let watchReads = 0;
-      while (!isFinalStatus(actionAttempt.status)) {
-        const waitMs = nextWaitMs(watchBackoff, watchReads, Date.now(), watchDeadlineMs);
-        if (waitMs === null) break;
-        try {
-          await ctx.sleep(waitMs);
-        } catch (err) {
-          if (err instanceof CancelledFailure) break;
-          throw err;
-        }
-        watchReads++;
-        try {
-          actionAttempt = await readAttempt(sent.actionAttemptId);
-          reads++;
-        } catch (err) {
-          // A blip during the watch costs nothing: the next read (or the durable poll) follows.
-          if (err instanceof ApplicationFailure && isTransientFailureType(err.type)) continue;
-          throw err;
-        }
-        ctx.heartbeat(sent);
-      }
-      return { ...(await observe(actionAttempt, request.deviceId, request.readBackLockedState, reads)), commandSentAt: sent.commandSentAt };
+      const { actionAttempt, ...sent } = await send(request);
+      Context.current().heartbeat(sent);
+      const watched = await watch(sent.actionAttemptId, actionAttempt, request.watchWindowMs, sent);
+      return { ...(await observe(watched.actionAttempt, request.deviceId, request.readBackLockedState, watched.reads)), commandSentAt: sent.commandSentAt };
     },
 
     /** One `action_attempts/get` (no SDK waiting), with the lock state read back on success. */

@@ -9,13 +9,18 @@
 import { SeamHttp } from 'seam';
 import type { SeamConfig } from '../config';
 
-export type SeamClient = SeamHttp;
+/** The SDK client and the per-request timeout it was built with (the deadline guard needs it). */
+export interface SeamClient {
+  http: SeamHttp;
+  requestTimeoutMs: number;
+}
 
 export function createSeamClient(config: SeamConfig): SeamClient {
-  return SeamHttp.fromApiKey(config.apiKey, {
+  const http = SeamHttp.fromApiKey(config.apiKey, {
     endpoint: config.endpoint,
     waitForActionAttempt: false,
     axiosRetryOptions: { retries: 0 },
     axiosOptions: { timeout: config.requestTimeoutMs },
   });
+  return { http, requestTimeoutMs: config.requestTimeoutMs };
 }

@@ -9,7 +9,7 @@ import { isSeamHttpApiError, isSeamHttpUnauthorizedError } from 'seam';
 import type { FailureCode } from '../contract';
 
 /** Retryable failure types: an activity that exhausts its retries on these says SEAM_UNAVAILABLE. */
-export const transientFailureTypes = ['SEAM_RATE_LIMITED', 'SEAM_SERVER_ERROR', 'SEAM_NETWORK_ERROR'] as const;
+export const transientFailureTypes = ['SEAM_RATE_LIMITED', 'SEAM_SERVER_ERROR', 'SEAM_NETWORK_ERROR', 'SEAM_CALL_FAILED'] as const;
 
 export interface SeamFailureDetails {
   operation: string;
@@ -33,14 +33,45 @@ function httpFacts(err: unknown): HttpFacts {
     return { statusCode: err.statusCode, seamErrorType: err.code, seamRequestId: err.requestId || null, message: err.message };
   }
   // A raw AxiosError: a non-JSON error body (a proxy's 503 page) or no response at all.
-  const axiosLike = err as { isAxiosError?: boolean; response?: { status?: number; headers?: Record<string, unknown> }; code?: string; message?: string };
+  const axiosLike = err as { response?: { status?: number; headers?: Record<string, unknown> }; message?: string };
   const requestId = axiosLike.response?.headers?.['seam-request-id'];
+  const codes = errorCodes(err);
   return {
     statusCode: axiosLike.response?.status ?? null,
     seamErrorType: null,
     seamRequestId: typeof requestId === 'string' ? requestId : null,
-    message: axiosLike.code ? `${axiosLike.code}: ${axiosLike.message ?? ''}` : String(axiosLike.message ?? err),
+    message: `${codes.length > 0 ? `${codes.join('/')}: ` : ''}${axiosLike.message ?? String(err)}`,
   };
+}
+
+function isAxiosError(err: unknown): boolean {
+  return (err as { isAxiosError?: unknown } | null)?.isAxiosError === true;
+}
+
+/** The `code`s along an error's cause chain (axios -> fetch -> socket). */
+function errorCodes(err: unknown): string[] {
+  const codes: string[] = [];
+  for (let cause = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; cause && depth < 5; cause = cause.cause as typeof cause, depth++) {
+    if (typeof cause.code === 'string') codes.push(cause.code);
+  }
+  return codes;
+}
+
+/** Network failures where the request cannot have reached Seam: nothing was sent. */
+const undeliveredNetworkCodes = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'];
+
+/**
+ * Whether a command that failed can have reached Seam: `undelivered` (refused connection,
+ * 429, 503 — safe to send again), `maybe_delivered` (a reset, a timeout, a 500/502/504: Seam
+ * may have acted on it) or `rejected` (a 4xx: Seam refused it).
+ */
+export function commandDelivery(err: unknown): 'undelivered' | 'maybe_delivered' | 'rejected' {
+  if (!isSeamHttpApiError(err) && !isSeamHttpUnauthorizedError(err) && !isAxiosError(err)) return 'maybe_delivered';
+  const { statusCode } = httpFacts(err);
+  if (statusCode === null) return errorCodes(err).some((c) => undeliveredNetworkCodes.includes(c)) ? 'undelivered' : 'maybe_delivered';
+  if (statusCode === 429 || statusCode === 503) return 'undelivered';
+  if (statusCode >= 500) return 'maybe_delivered';
+  return 'rejected';
 }
 
 /** The stable failure type for an HTTP outcome: a transient type where a retry may help. */
@@ -62,7 +93,8 @@ export function isTransientFailureType(type: string | undefined | null): boolean
 export function toSeamFailure(err: unknown, operation: string): ApplicationFailure {
   if (err instanceof ApplicationFailure) return err;
   const facts = httpFacts(err);
-  const type = classifySeamHttpFailure(facts.statusCode, facts.seamErrorType);
+  // Not an HTTP outcome at all (a bug, a broken response): retryable, but not called a network error.
+  const type = isSeamHttpApiError(err) || isSeamHttpUnauthorizedError(err) || isAxiosError(err) ? classifySeamHttpFailure(facts.statusCode, facts.seamErrorType) : 'SEAM_CALL_FAILED';
   const details: SeamFailureDetails = {
     operation,
     statusCode: facts.statusCode,

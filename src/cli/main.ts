@@ -6,7 +6,7 @@
  * Exit codes: 0 success · 1 the lock action failed (its code is printed) · 2 usage error ·
  * 3 could not reach Temporal or another runtime error · 78 configuration error.
  */
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { connectClient, isLockActionInputError, startLockAction, type LockActionOutcome } from '../client';
@@ -76,8 +76,8 @@ export function lockInputFromArgs(action: LockAction, argv: string[]): { input: 
   const timeout = values.timeout as string | undefined;
   const input: LockActionInput = {
     deviceId,
-    ...(values['request-id'] ? { requestId: values['request-id'] as string } : {}),
-    ...(values['not-after'] ? { notAfter: values['not-after'] as string } : {}),
+    ...(values['request-id'] !== undefined ? { requestId: values['request-id'] as string } : {}),
+    ...(values['not-after'] !== undefined ? { notAfter: values['not-after'] as string } : {}),
     ...(timeout ? { timeout: /^\d+$/.test(timeout) ? Number(timeout) : timeout } : {}),
   };
   if (action === 'LOCK_DOOR' && input.notAfter) throw new UsageError('--not-after applies to unlock only');
@@ -119,7 +119,10 @@ async function statusCommand(io: Io, argv: string[]): Promise<number> {
   const workflowId = onePositional(positionals, 'workflowId');
   return withClient(io, async (client) => {
     const handle = client.workflow.getHandle(workflowId);
-    const description = await handle.describe();
+    const description = await handle.describe().catch((err: unknown) => {
+      if (err instanceof WorkflowNotFoundError) throw new UsageError(`no workflow ${workflowId} in namespace ${client.options.namespace}`);
+      throw err;
+    });
     const action: LockAction = description.type === 'UnlockDoorWorkflow' ? 'UNLOCK_DOOR' : 'LOCK_DOOR';
     const deviceId = workflowId.split('/')[1] ?? workflowId;
     if (description.status.name === 'RUNNING') {

@@ -14,14 +14,17 @@ import {
   log,
   proxyActivities,
   setHandler,
+  TimeoutFailure,
 } from '@temporalio/workflow';
-import type { AttemptObservation, LockstepActivities } from '../activities';
+import type { AttemptObservation, CommandOutcome, LockstepActivities } from '../activities';
 import {
   actionAttemptEndedSignalName,
+  actionAttemptEndedSignalSchema,
   failureCodes,
   lockActionInputSchema,
   planFromInput,
   progressQueryName,
+  sentCommandSchema,
   type ActionAttemptEndedSignal,
   type CapabilitySnapshot,
   type FailureCode,
@@ -30,8 +33,9 @@ import {
   type LockActionPlan,
   type LockActionResult,
   type Progress,
+  type SentCommand,
 } from '../contract';
-import { assessCapability, describeAction, deviceShowsDesiredState, isPastNotAfter, nextWaitMs } from '../decisions';
+import { assessCapability, describeAction, deviceShowsDesiredState, isPastNotAfter, mayRepeatCommand, nextWaitMs, outcomeWarnings } from '../decisions';
 
 export const progressQuery = defineQuery<Progress>(progressQueryName);
 export const actionAttemptEndedSignal = defineSignal<[ActionAttemptEndedSignal?]>(actionAttemptEndedSignalName);
@@ -46,17 +50,24 @@ const seamReads = proxyActivities<LockstepActivities>({
 });
 
 /**
- * The command and its in-process watch (at most 30 s by the input schema, plus a few Seam
- * calls). The heartbeat timeout notices a dead worker within 10 s; a retry resumes from the
- * heartbeat rather than sending again. WAIT_CANCELLATION_COMPLETED: on cancel we wait for the
+ * The command and its in-process watch. Never retried by Temporal: a retry could not know
+ * whether the first send reached Seam, and unlocking twice can reopen a relocked door. The
+ * activity re-sends itself only while Seam cannot have received the command (refused, 429,
+ * 503) and within a 20 s budget, so its first heartbeat (the attempt id) comes inside the 30 s
+ * heartbeat timeout. Later heartbeats reach the server at most every 24 s (80% of the timeout),
+ * so the default 6 s watch bills one. If the worker dies, the timeout failure carries that
+ * heartbeat and polling goes on from it. WAIT_CANCELLATION_COMPLETED: on cancel we wait for the
  * activity to say whether it sent the command, so the failure can name the attempt.
  */
 const seamCommands = proxyActivities<LockstepActivities>({
-  startToCloseTimeout: '60s',
-  heartbeatTimeout: '10s',
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '30s',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '4s', maximumAttempts: 4 },
+  retry: { maximumAttempts: 1 },
 });
+
+/** Command activities a LOCK_DOOR may run when one dies before naming its attempt (re-locking is harmless). */
+const maxCommandActivities = 3;
 
 /**
  * At most this many durable reads per action: each costs ~11 history events, so 300 keeps a
@@ -69,7 +80,8 @@ interface LockActionState {
   action: LockAction;
   deviceId: string | null;
   progress: Progress;
-  commandSent: boolean;
+  /** null: the command may have reached Seam, but no attempt id came back. */
+  commandSent: boolean | null;
   capability: CapabilitySnapshot | null;
 }
 
@@ -82,10 +94,11 @@ export async function runLockAction(action: LockAction, rawInput: unknown): Prom
     commandSent: false,
     capability: null,
   };
-  let wakeRequested = false;
+  /** The attempt a signal said has ended ('*': whichever this action is waiting on). */
+  let endedAttempt: string | null = null;
   setHandler(progressQuery, () => state.progress);
-  setHandler(actionAttemptEndedSignal, () => {
-    wakeRequested = true;
+  setHandler(actionAttemptEndedSignal, (signal) => {
+    endedAttempt = endedAttemptOf(signal) ?? endedAttempt;
   });
 
   try {
@@ -106,15 +119,7 @@ export async function runLockAction(action: LockAction, rawInput: unknown): Prom
     state.progress.phase = 'commanding';
     refuseIfPastNotAfter(state, plan);
     log.info('sending command', { action, deviceId: plan.deviceId });
-    const outcome = await seamStep(state, () =>
-      seamCommands.sendCommand({
-        deviceId: plan.deviceId,
-        action,
-        notAfter: plan.notAfter,
-        watchWindowMs: plan.watchWindowMs,
-        readBackLockedState: plan.verifyLockedState,
-      }),
-    );
+    const outcome = await sendCommand(state, plan);
     state.commandSent = true;
     let observation = record(state, outcome);
 
@@ -125,9 +130,11 @@ export async function runLockAction(action: LockAction, rawInput: unknown): Prom
     for (let readIndex = 0; observation.actionAttempt.status === 'pending'; readIndex++) {
       const waitMs = nextWaitMs(plan.pollInterval, readIndex, Date.now(), deadlineMs, maxDurableReads);
       if (waitMs === null) break;
-      // A durable timer, cut short by the "attempt ended" signal (a webhook saw it end).
-      await condition(() => wakeRequested, waitMs);
-      wakeRequested = false;
+      // A durable timer, cut short by the "attempt ended" signal (a webhook saw it end) while
+      // the reads budget lasts: a flood of signals cannot grow the history without bound.
+      const woken = () => (endedAttempt === '*' || endedAttempt === observation.actionAttempt.actionAttemptId) && readIndex < maxDurableReads;
+      await condition(woken, waitMs);
+      endedAttempt = null;
       observation = record(state, await readDuringPolling(state, plan, observation));
     }
 
@@ -153,6 +160,47 @@ export async function runLockAction(action: LockAction, rawInput: unknown): Prom
   }
 }
 
+/**
+ * Runs the command activity. If it dies after the send, its last heartbeat names the attempt
+ * and the action goes on; if it dies before naming one, the command may or may not have reached
+ * Seam: a lock is sent again (harmless), an unlock is not (COMMAND_OUTCOME_UNKNOWN).
+ */
+async function sendCommand(state: LockActionState, plan: LockActionPlan): Promise<CommandOutcome> {
+  for (let commandActivities = 1; ; commandActivities++) {
+    try {
+      return await seamStep(state, () =>
+        seamCommands.sendCommand({
+          deviceId: plan.deviceId,
+          action: state.action,
+          notAfter: plan.notAfter,
+          watchWindowMs: plan.watchWindowMs,
+          readBackLockedState: plan.verifyLockedState,
+        }),
+      );
+    } catch (err) {
+      const lost = lostCommandOf(err);
+      if (!lost) throw err;
+      if (lost.sent) {
+        log.warn('command activity died after the send; polling the attempt it named', { actionAttemptId: lost.sent.actionAttemptId });
+        const actionAttempt = { actionAttemptId: lost.sent.actionAttemptId, status: 'pending' as const, wasConfirmedByDevice: null, error: null };
+        return { actionAttempt, reads: 0, commandSentAt: lost.sent.commandSentAt };
+      }
+      state.commandSent = null;
+      if (!mayRepeatCommand(state.action) || commandActivities >= maxCommandActivities) {
+        throw lockActionFailure(state, 'COMMAND_OUTCOME_UNKNOWN', `the command activity died before naming an action attempt; the ${describeAction(state.action)} may have reached Seam and is not sent again. Check the door.`);
+      }
+      log.warn('command activity died before naming an attempt; locking again', { deviceId: plan.deviceId });
+    }
+  }
+}
+
+/** A command activity that timed out (its worker died): with the attempt it named, if any. */
+function lostCommandOf(err: unknown): { sent: SentCommand | null } | undefined {
+  if (!(err instanceof ActivityFailure) || !(err.cause instanceof TimeoutFailure)) return undefined;
+  const recorded = sentCommandSchema.safeParse(err.cause.lastHeartbeatDetails);
+  return { sent: recorded.success ? recorded.data : null };
+}
+
 /** The final word: success from the attempt, success from the door's state, or a typed failure. */
 async function conclude(
   state: LockActionState,
@@ -169,7 +217,10 @@ async function conclude(
     lockedAfter,
     confirmation,
     polls: state.progress.polls,
-    warnings: state.capability?.warnings.map((w) => w.code) ?? [],
+    warnings: [
+      ...(state.capability?.warnings.map((w) => w.code) ?? []),
+      ...outcomeWarnings(state.action, confirmation, state.capability?.locked ?? null, lockedAfter),
+    ],
     startedAt: times.startedAt.toISOString(),
     commandSentAt: times.commandSentAt,
     finishedAt: new Date().toISOString(),
@@ -238,9 +289,10 @@ async function seamStep<T>(state: LockActionState, step: () => Promise<T>): Prom
   try {
     return await step();
   } catch (err) {
-    if (isCancellation(err) || !(err instanceof ActivityFailure)) throw err;
+    if (isCancellation(err) || !(err instanceof ActivityFailure) || err.cause instanceof TimeoutFailure) throw err;
     const cause = err.cause instanceof ApplicationFailure ? err.cause : undefined;
-    const details = (cause?.details?.[0] ?? {}) as { seamRequestId?: string | null; seamErrorType?: string | null };
+    const details = (cause?.details?.[0] ?? {}) as { seamRequestId?: string | null; seamErrorType?: string | null; commandMayHaveReachedSeam?: boolean };
+    if (details.commandMayHaveReachedSeam) state.commandSent = null;
     throw lockActionFailure(state, failureCodeOf(err) ?? 'SEAM_UNAVAILABLE', cause?.message ?? err.message, {
       seamRequestId: details.seamRequestId ?? null,
       seamError: details.seamErrorType ? { type: details.seamErrorType, message: cause?.message ?? '' } : null,
@@ -276,6 +328,13 @@ function lockActionFailure(
     issues: extra.issues ?? [],
   };
   return ApplicationFailure.create({ type: code, message, nonRetryable: true, details: [report] });
+}
+
+/** The attempt a well-formed "ended" signal names ('*' for none named); null for anything else. */
+function endedAttemptOf(raw: unknown): string | null {
+  const parsed = actionAttemptEndedSignalSchema.safeParse(raw);
+  if (!parsed.success || parsed.data?.status === 'pending') return null;
+  return parsed.data?.actionAttemptId ?? '*';
 }
 
 function deviceIdOf(rawInput: unknown): string | null {

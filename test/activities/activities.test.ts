@@ -6,7 +6,7 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
-import { createActivities, type CommandOutcome, type LockstepActivities, type SendCommandRequest } from '../../src/activities';
+import { commandSendTries, createActivities, type CommandOutcome, type LockstepActivities, type SendCommandRequest } from '../../src/activities';
 import { createSeamClient } from '../../src/activities/seam-client';
 import { startSeamSimulator, type DeviceScenarioInput, type SeamSimulator } from '../../src/simulator/seam-simulator';
 
@@ -114,19 +114,6 @@ describe('sendCommand', () => {
     expect(outcome.lockedAfter).toBeUndefined();
   });
 
-  test('sendCommand: a retry that finds the attempt id in its heartbeat resumes without sending again', async () => {
-    const deviceId = device({ attempt: { outcome: 'never' } });
-    const first = await sendCommand({ deviceId, watchWindowMs: 0 });
-    sim.resolveActionAttempt(first.actionAttempt.actionAttemptId, 'success');
-    const retry = new MockActivityEnvironment({
-      attempt: 2,
-      heartbeatDetails: { actionAttemptId: first.actionAttempt.actionAttemptId, commandSentAt: first.commandSentAt },
-    });
-    const resumed = await sendCommand({ deviceId }, retry);
-    expect(resumed).toMatchObject({ actionAttempt: { actionAttemptId: first.actionAttempt.actionAttemptId, status: 'success' }, commandSentAt: first.commandSentAt });
-    expect(sim.countsFor(deviceId).commandsReceived).toBe(1);
-  });
-
   test('sendCommand: refuses with DEADLINE_PASSED once notAfter has passed, and sends nothing', async () => {
     const deviceId = device();
     const failure = await failureOf(sendCommand({ deviceId, action: 'UNLOCK_DOOR', notAfter: new Date(Date.now() - 1).toISOString() }));
@@ -134,19 +121,54 @@ describe('sendCommand', () => {
     expect(sim.countsFor(deviceId).commandsReceived).toBe(0);
   });
 
-  test('sendCommand: a reset command is retryable and was not accepted; the retry sends it once', async () => {
+  test('sendCommand: refuses to start an unlock closer to notAfter than the request timeout', async () => {
+    const deviceId = device();
+    const failure = await failureOf(sendCommand({ deviceId, action: 'UNLOCK_DOOR', notAfter: new Date(Date.now() + 1_000).toISOString() }));
+    expect(failure).toMatchObject({ type: 'DEADLINE_PASSED', nonRetryable: true });
+    expect(sim.countsFor(deviceId).commandsReceived).toBe(0);
+  });
+
+  test('sendCommand: a 429 or 503 on the command cannot have reached Seam, so it is sent again in the activity', async () => {
+    const deviceId = device({ faults: [{ route: '/locks/unlock_door', kind: '429', count: 1 }, { route: '/locks/unlock_door', kind: '503', count: 1 }] });
+    const outcome = await sendCommand({ deviceId, action: 'UNLOCK_DOOR' });
+    expect(outcome.actionAttempt.status).toBe('success');
+    expect(sim.countsFor(deviceId)).toMatchObject({ commandsReceived: 3, commandsAccepted: 1 });
+  });
+
+  test('sendCommand: an unlock whose connection dropped may have reached Seam: COMMAND_OUTCOME_UNKNOWN, never sent again', async () => {
     const deviceId = device({ faults: [{ route: '/locks/unlock_door', kind: 'reset', count: 1 }] });
     const failure = await failureOf(sendCommand({ deviceId, action: 'UNLOCK_DOOR' }));
-    expect(failure).toMatchObject({ type: 'SEAM_NETWORK_ERROR', nonRetryable: false });
-    const outcome = await sendCommand({ deviceId, action: 'UNLOCK_DOOR' });
+    expect(failure).toMatchObject({ type: 'COMMAND_OUTCOME_UNKNOWN', nonRetryable: true });
+    expect(failure.details?.[0]).toMatchObject({ commandMayHaveReachedSeam: true });
+    expect(sim.countsFor(deviceId).commandsReceived).toBe(1);
+  });
+
+  test('sendCommand: a lock whose connection dropped is sent again (locking twice is harmless)', async () => {
+    const deviceId = device({ faults: [{ route: '/locks/lock_door', kind: 'reset', count: 1 }] });
+    const outcome = await sendCommand({ deviceId, action: 'LOCK_DOOR' });
     expect(outcome.actionAttempt.status).toBe('success');
     expect(sim.countsFor(deviceId)).toMatchObject({ commandsReceived: 2, commandsAccepted: 1 });
   });
 
-  test('sendCommand: transient read failures during the watch are ridden out', async () => {
-    const deviceId = device({ attempt: { pendingMs: 300 }, faults: [{ route: '/action_attempts/get', kind: '503', count: 2 }] });
+  test('sendCommand: sends that keep failing end non-retryable after the last try, saying whether they may have landed', async () => {
+    const deviceId = device({ faults: [{ route: '/locks/lock_door', kind: '503', count: 10 }] });
+    const failure = await failureOf(sendCommand({ deviceId }));
+    expect(failure).toMatchObject({ type: 'SEAM_SERVER_ERROR', nonRetryable: true });
+    expect(failure.details?.[0]).toMatchObject({ commandMayHaveReachedSeam: false });
+    expect(sim.countsFor(deviceId).commandsReceived).toBe(commandSendTries);
+  }, 20_000);
+
+  test('sendCommand: once the command is accepted, failing reads end the watch instead of failing the activity', async () => {
+    const deviceId = device({ attempt: { pendingMs: 200 }, faults: [{ route: '/action_attempts/get', kind: '503', count: 100 }] });
     const outcome = await sendCommand({ deviceId });
-    expect(outcome.actionAttempt.status).toBe('success');
+    expect(outcome.actionAttempt.status).toBe('pending');
+    expect(outcome.actionAttempt.actionAttemptId).toEqual(expect.any(String));
+  });
+
+  test('sendCommand: a failed read-back after success is unknown (null), not a failure', async () => {
+    const deviceId = device({ attempt: { pendingMs: 0 }, faults: [{ route: '/devices/get', kind: '503', count: 1 }] });
+    const outcome = await sendCommand({ deviceId });
+    expect(outcome).toMatchObject({ actionAttempt: { status: 'success' }, lockedAfter: null });
   });
 
   test('sendCommand: an attempt that errors comes back with Seam error type and message', async () => {

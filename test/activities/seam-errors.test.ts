@@ -1,4 +1,4 @@
-import { classifySeamHttpFailure, isTransientFailureType, toSeamFailure } from '../../src/activities/seam-errors';
+import { classifySeamHttpFailure, commandDelivery, isTransientFailureType, toSeamFailure } from '../../src/activities/seam-errors';
 
 describe('classifySeamHttpFailure', () => {
   test.each([
@@ -22,4 +22,26 @@ test('toSeamFailure: a raw network error (no response) is retryable', () => {
   expect(failure).toMatchObject({ type: 'SEAM_NETWORK_ERROR', nonRetryable: false });
   expect(failure.message).toContain('ECONNRESET');
   expect(isTransientFailureType(failure.type)).toBe(true);
+});
+
+describe('commandDelivery', () => {
+  const axiosError = (extra: object) => Object.assign(new Error('Network Error'), { isAxiosError: true }, extra);
+
+  test.each([
+    ['a refused connection', axiosError({ code: 'ERR_NETWORK', cause: { code: 'ECONNREFUSED' } }), 'undelivered'],
+    ['an unknown host', axiosError({ code: 'ERR_NETWORK', cause: { cause: { code: 'ENOTFOUND' } } }), 'undelivered'],
+    ['a 429', axiosError({ response: { status: 429, headers: {} } }), 'undelivered'],
+    ['a 503', axiosError({ response: { status: 503, headers: {} } }), 'undelivered'],
+    ['a dropped socket', axiosError({ code: 'ERR_NETWORK', cause: { code: 'UND_ERR_SOCKET' } }), 'maybe_delivered'],
+    ['a timeout', axiosError({ code: 'ETIMEDOUT' }), 'maybe_delivered'],
+    ['a 502', axiosError({ response: { status: 502, headers: {} } }), 'maybe_delivered'],
+    ['a 400', axiosError({ response: { status: 400, headers: {} } }), 'rejected'],
+    ['something that is not an HTTP error', new TypeError('boom'), 'maybe_delivered'],
+  ])('commandDelivery: %s is %s', (_case, err, expected) => {
+    expect(commandDelivery(err)).toBe(expected);
+  });
+});
+
+test('toSeamFailure: an error that is not an HTTP outcome is SEAM_CALL_FAILED, not a network error', () => {
+  expect(toSeamFailure(new TypeError('boom'), 'devices.get')).toMatchObject({ type: 'SEAM_CALL_FAILED', nonRetryable: false });
 });

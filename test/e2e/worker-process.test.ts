@@ -5,10 +5,11 @@
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { randomUUID } from 'node:crypto';
-import { executeLockAction } from '../../src/client';
+import { executeLockAction, lockActionOutcome, startLockAction } from '../../src/client';
 import { startSeamSimulator, type SeamSimulator } from '../../src/simulator/seam-simulator';
 import { temporalCliPath } from '../../src/toolchain';
 import { assertBuilt, cleanEnv, runLockstep, startLockstep } from '../helpers/processes';
+import { eventually } from '../helpers/temporal';
 
 const apiKey = `seam_workerprocess_${randomUUID().replace(/-/g, '')}`;
 
@@ -75,4 +76,30 @@ describe('worker process against the Temporal dev server', () => {
     expect(logs).not.toContain(apiKey);
     expect(logs).not.toContain(apiKey.slice('seam_'.length));
   }, 60_000);
+
+  test('lockstep worker: killed after sending an unlock, its replacement finishes that attempt without a second command', async () => {
+    sim.setDevice({ deviceId: 'crash-door', locked: true, attempt: { outcome: 'never' } });
+    const taskQueue = `crash-${randomUUID()}`;
+    const workerEnv = cleanEnv({ SEAM_API_KEY: apiKey, SEAM_ENDPOINT: sim.url, TEMPORAL_ADDRESS: env.address, LOCKSTEP_TASK_QUEUE: taskQueue });
+    const doomed = startLockstep(['worker'], workerEnv);
+    await doomed.waitFor(/lockstep worker started/);
+    const handle = await startLockAction(env.client, 'UNLOCK_DOOR', { deviceId: 'crash-door', watchWindow: '20s' }, { taskQueue });
+    await eventually(() => (sim.countsFor('crash-door').commandsAccepted === 1 ? true : undefined));
+    doomed.child.kill('SIGKILL');
+    await doomed.exited;
+    const [attempt] = sim.actionAttempts().filter((a) => a.deviceId === 'crash-door');
+    sim.resolveActionAttempt(attempt.actionAttemptId, 'success');
+
+    // The command activity's heartbeat timeout (30 s) passes; the workflow reads the attempt id
+    // from the timeout's last heartbeat and polls it with the replacement worker.
+    const replacement = startLockstep(['worker'], workerEnv);
+    try {
+      const outcome = await lockActionOutcome(handle);
+      expect(outcome).toMatchObject({ ok: true, result: { actionAttemptId: attempt.actionAttemptId, lockedAfter: false } });
+    } finally {
+      replacement.child.kill('SIGTERM');
+      await replacement.exited;
+    }
+    expect(sim.countsFor('crash-door').commandsReceived).toBe(1);
+  }, 120_000);
 });

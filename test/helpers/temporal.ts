@@ -26,8 +26,8 @@ export function workflowBundle(): { codePath: string } {
 export async function createLockstepWorker(
   env: TestWorkflowEnvironment,
   seam: { apiKey: string; endpoint: string },
+  taskQueue = `test-${randomUUID()}`,
 ): Promise<{ worker: Worker; taskQueue: string }> {
-  const taskQueue = `test-${randomUUID()}`;
   const worker = await Worker.create({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
@@ -42,11 +42,13 @@ export async function createLockstepWorker(
 export async function runLockstepWorker(
   env: TestWorkflowEnvironment,
   seam: { apiKey: string; endpoint: string },
+  taskQueue?: string,
 ): Promise<{ taskQueue: string; stop: () => Promise<void> }> {
-  const { worker, taskQueue } = await createLockstepWorker(env, seam);
+  const worker = (await createLockstepWorker(env, seam, taskQueue)).worker;
+  const queue = worker.options.taskQueue;
   const running = worker.run();
   return {
-    taskQueue,
+    taskQueue: queue,
     stop: async () => {
       worker.shutdown();
       await running;

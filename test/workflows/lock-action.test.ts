@@ -134,6 +134,8 @@ describe('LockDoorWorkflow', () => {
     const deviceId = device({ locked: true, attempt: { outcome: 'never' } });
     const result = expectSuccess(await run('LOCK_DOOR', { deviceId, watchWindow: 0, timeout: '30s' }));
     expect(result).toMatchObject({ confirmation: 'device_state', lockedAfter: true, wasConfirmedByDevice: null });
+    // It was locked before the command too: the success is real, but say the command may have done nothing.
+    expect(result.warnings).toContain('lockstep_already_in_desired_state');
   });
 
   test('LockDoorWorkflow: a device without can_remotely_lock fails CAPABILITY_MISSING and sends nothing', async () => {
@@ -247,6 +249,14 @@ describe('UnlockDoorWorkflow', () => {
     const notAfter = new Date((await env.currentTimeMs()) + 3_600_000).toISOString();
     const result = expectSuccess(await run('UNLOCK_DOOR', { deviceId, notAfter }));
     expect(result).toMatchObject({ action: 'UNLOCK_DOOR', lockedAfter: false, confirmation: 'action_attempt' });
+  });
+
+  test('UnlockDoorWorkflow: a dropped connection on the command fails COMMAND_OUTCOME_UNKNOWN and is never sent again', async () => {
+    const deviceId = device({ locked: true, faults: [{ route: '/locks/unlock_door', kind: 'reset', count: 1 }] });
+    const report = expectFailure(await run('UNLOCK_DOOR', { deviceId }), 'COMMAND_OUTCOME_UNKNOWN');
+    expect(report).toMatchObject({ commandSent: null, actionAttemptId: null });
+    expect(report.message).toContain('Check the door');
+    expect(sim.countsFor(deviceId).commandsReceived).toBe(1);
   });
 
   test('UnlockDoorWorkflow: a device that cannot unlock remotely fails CAPABILITY_MISSING', async () => {
