@@ -152,14 +152,20 @@ async function benchLockstep(sim: SeamSimulator) {
       seam: { apiKey, endpoint: sim.url, requestTimeoutMs: 10_000 },
     });
     const devices = addDevices(sim, 'lockstep');
+    const startDelays: number[] = [];
+    const commandDelays: number[] = [];
     const cpuBefore = process.cpuUsage();
     const serverCpuBefore = processCpuMs(server.pid!);
     const { samples, wallMs } = await worker.runUntil(async () => {
       const started = Date.now();
       const samples = await inParallel(devices, settings.BENCH_CONCURRENCY, async (deviceId) => {
+        const requestedAtMs = Date.now();
         const outcome = await executeLockAction(client, 'LOCK_DOOR', { deviceId }, { taskQueue: 'bench' });
         if (!outcome.ok) throw new Error(`${deviceId}: ${outcome.code} ${outcome.report.message}`);
-        return { deviceId, actionAttemptId: outcome.result.actionAttemptId, outcomeAtMs: Date.now() };
+        const { actionAttemptId, commandSentAt, startedAt } = outcome.result;
+        startDelays.push(Date.parse(startedAt) - requestedAtMs);
+        commandDelays.push(Date.parse(commandSentAt) - requestedAtMs);
+        return { deviceId, actionAttemptId, outcomeAtMs: Date.now() };
       });
       return { samples, wallMs: Date.now() - started };
     });
@@ -171,7 +177,8 @@ async function benchLockstep(sim: SeamSimulator) {
     const costs = await historyCosts(client, devices.slice(0, Math.min(50, devices.length)));
     await workerConnection.close();
     await connection.close();
-    return summarize('lockstep', sim, devices, samples, wallMs, { ...costs, ...cpuSeconds });
+    const phases = { request_to_workflow_start_ms_p50: percentile(startDelays, 50), request_to_command_sent_ms_p50: percentile(commandDelays, 50) };
+    return summarize('lockstep', sim, devices, samples, wallMs, { ...phases, ...costs, ...cpuSeconds });
   } finally {
     server.kill('SIGTERM');
   }

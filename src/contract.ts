@@ -2,36 +2,17 @@
  * The contract between lockstep's worker and everything that starts its workflows.
  *
  * Callers in any language need only what is here, as plain JSON: the task queue, the workflow
- * type names, the workflow-ID scheme, the input, the result and the failure report. This module
- * is imported by the workflow sandbox too, so it uses no Node APIs.
+ * type names, the workflow-ID scheme, the input, the result and the failure report. The
+ * zod-free part (./contract-core.ts) is re-exported; the schemas below are for clients,
+ * activities and tests — not for workflow code (see contract-core.ts for why).
  */
-import { z } from 'zod';
 import { msToNumber } from '@temporalio/common/lib/time';
+import { z } from 'zod';
+import { failureCodes, inputDefaults, lockActions, progressPhases, type LockActionPlan } from './contract-core';
 
-export const defaultTaskQueue = 'lock-actions';
-export const taskQueueEnvVar = 'LOCKSTEP_TASK_QUEUE';
+export * from './contract-core';
 
-export const workflowTypes = {
-  LOCK_DOOR: 'LockDoorWorkflow',
-  UNLOCK_DOOR: 'UnlockDoorWorkflow',
-} as const;
-
-export const lockActions = ['LOCK_DOOR', 'UNLOCK_DOOR'] as const;
 export const lockActionSchema = z.enum(lockActions);
-export type LockAction = z.infer<typeof lockActionSchema>;
-
-/** Signal a caller (or the webhook receiver) sends when Seam says the attempt ended. */
-export const actionAttemptEndedSignalName = 'actionAttemptEnded';
-/** Query that returns {@link Progress}. */
-export const progressQueryName = 'progress';
-
-/**
- * One workflow per device and request: a caller that retries with the same requestId addresses
- * the same execution, so the command reaches Seam once.
- */
-export function lockActionWorkflowId(action: LockAction, deviceId: string, requestId: string): string {
-  return `${action === 'LOCK_DOOR' ? 'lock' : 'unlock'}/${deviceId}/${requestId}`;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Durations
@@ -74,26 +55,6 @@ function durationSchema(bounds: { minMs: number; maxMs: number }) {
 // ---------------------------------------------------------------------------------------------
 // Input
 
-/**
- * Defaults, and why:
- * - timeout 2 minutes: Seam's own SDK gives up waiting after 10 s, but battery locks behind
- *   hubs can take tens of seconds to wake; two minutes covers them without letting a stuck
- *   attempt hold a check-in automation for long.
- * - watch window 6 s: most attempts end within a few seconds (Seam's SDK waits 10 s by
- *   default). The command activity watches that long with fast in-process reads, which costs
- *   no workflow tasks, timers or history; only attempts still pending after it move to durable
- *   timers. 6 s stays under the 24 s heartbeat throttle, so the watch bills one heartbeat.
- * - durable poll 1 s growing x2 to 15 s: an attempt pending past the watch window is a slow
- *   device; backing off keeps Seam reads (rate-limited) and billable timer+activity pairs to
- *   about a dozen per two minutes, while a webhook signal still ends the wait at once.
- */
-export const inputDefaults = {
-  timeoutMs: 2 * 60_000,
-  watchWindowMs: 6_000,
-  pollInterval: { initialMs: 1_000, maxMs: 15_000, multiplier: 2 },
-  verifyLockedState: true,
-} as const;
-
 const identifier = (what: string) =>
   z
     .string()
@@ -130,18 +91,6 @@ export const lockActionInputSchema = z
 
 /** What a caller sends (plain JSON). */
 export type LockActionInput = z.input<typeof lockActionInputSchema>;
-
-/** The input with every default applied: what the workflow acts on. */
-export interface LockActionPlan {
-  deviceId: string;
-  requestId?: string;
-  notAfter?: string;
-  timeoutMs: number;
-  watchWindowMs: number;
-  pollInterval: { initialMs: number; maxMs: number; multiplier: number };
-  verifyLockedState: boolean;
-  metadata: Record<string, string>;
-}
 
 export function planFromInput(input: z.output<typeof lockActionInputSchema>): LockActionPlan {
   return {
@@ -211,7 +160,6 @@ export const lockActionResultSchema = z.object({
 });
 export type LockActionResult = z.infer<typeof lockActionResultSchema>;
 
-export const progressPhases = ['checking', 'commanding', 'polling', 'done'] as const;
 export const progressSchema = z.object({
   phase: z.enum(progressPhases),
   polls: z.number().int(),
@@ -225,28 +173,7 @@ export const actionAttemptEndedSignalSchema = z
   .optional();
 export type ActionAttemptEndedSignal = z.input<typeof actionAttemptEndedSignalSchema>;
 
-/**
- * Stable failure codes: the `type` of the workflow's `ApplicationFailure`. Callers branch on
- * these, never on messages. Keep the README's table in step.
- */
-export const failureCodes = [
-  'INVALID_INPUT',
-  'DEADLINE_PASSED',
-  'CAPABILITY_MISSING',
-  'DEVICE_OFFLINE',
-  'DEVICE_NOT_FOUND',
-  'UNAUTHORIZED',
-  'INVALID_REQUEST',
-  'SEAM_REJECTED',
-  'SEAM_UNAVAILABLE',
-  'SEAM_RESPONSE_INVALID',
-  'COMMAND_OUTCOME_UNKNOWN',
-  'ACTION_ATTEMPT_FAILED',
-  'ACTION_ATTEMPT_TIMED_OUT',
-  'CANCELLED',
-] as const;
 export const failureCodeSchema = z.enum(failureCodes);
-export type FailureCode = z.infer<typeof failureCodeSchema>;
 
 /** `details[0]` of every lockstep workflow failure. */
 export const failureReportSchema = z.object({

@@ -82,6 +82,7 @@ export async function createLockstepWorker(options: {
     ...workflowCode(),
     activities: createActivities(createSeamClient(options.seam)),
     shutdownGraceTime,
+    maxConcurrentActivityTaskExecutions: 1000,
   });
 }
 

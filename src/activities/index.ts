@@ -5,7 +5,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { ActionAttemptView, CapabilitySnapshot, LockAction, SentCommand } from '../contract';
+import { lockActionInputSchema, planFromInput, type ActionAttemptView, type CapabilitySnapshot, type LockAction, type LockActionPlan, type SentCommand } from '../contract';
 import { isFinalStatus, isPastNotAfter, mayRepeatCommand, nextWaitMs, pollDelayMs, type Backoff } from '../decisions';
 import type { SeamClient } from './seam-client';
 import { callSeam, commandDelivery, toSeamFailure } from './seam-errors';
@@ -56,6 +56,17 @@ export const commandSendBackoff: Backoff = { initialMs: 500, maxMs: 4_000, multi
 export const commandSendTries = 4;
 /** Sends stop within this budget, well inside the command activity's 30 s heartbeat timeout. */
 export const commandSendBudgetMs = 20_000;
+
+export interface CheckDeviceRequest {
+  /** The workflow's input exactly as the caller sent it. */
+  input: unknown;
+  action: LockAction;
+}
+
+export interface DeviceCheck {
+  plan: LockActionPlan;
+  capability: CapabilitySnapshot;
+}
 
 export function createActivities(seam: SeamClient) {
   const { http, requestTimeoutMs } = seam;
@@ -161,6 +172,26 @@ export function createActivities(seam: SeamClient) {
   }
 
   return {
+    /**
+     * The lock action's first step: validates the caller's input with the contract's zod schema
+     * (here, not in workflow code: see contract-core.ts), refuses a passed notAfter, and only
+     * then reads the device. Invalid input never reaches Seam. The plan returned — input with
+     * defaults applied — is recorded in the history, so the workflow replays with the defaults
+     * it started with.
+     */
+    async checkDevice(request: CheckDeviceRequest): Promise<DeviceCheck> {
+      const parsed = lockActionInputSchema.safeParse(request.input);
+      if (!parsed.success) {
+        const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`);
+        throw ApplicationFailure.nonRetryable(`invalid ${request.action} input: ${issues.join('; ')}`, 'INVALID_INPUT', { issues });
+      }
+      const plan = planFromInput(parsed.data);
+      if (isPastNotAfter(plan.notAfter, Date.now())) {
+        throw ApplicationFailure.nonRetryable(`notAfter ${plan.notAfter} has passed; no command was sent`, 'DEADLINE_PASSED', { notAfter: plan.notAfter });
+      }
+      return { plan, capability: await captureCapabilitySnapshot(plan.deviceId) };
+    },
+
     /** `devices.get`, reduced to what decides whether the device can act now. */
     captureCapabilitySnapshot,
 

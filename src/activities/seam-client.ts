@@ -6,6 +6,8 @@
  *   reset on /locks/unlock_door could deliver the command three times.
  * Temporal retries instead, with the deadline checked before every send.
  */
+import { Agent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { SeamHttp } from 'seam';
 import type { SeamConfig } from '../config';
 
@@ -20,7 +22,7 @@ export function createSeamClient(config: SeamConfig): SeamClient {
     endpoint: config.endpoint,
     waitForActionAttempt: false,
     axiosRetryOptions: { retries: 0 },
-    axiosOptions: { timeout: config.requestTimeoutMs },
+    axiosOptions: { timeout: config.requestTimeoutMs, adapter: 'http', httpAgent: new Agent({ keepAlive: true }), httpsAgent: new HttpsAgent({ keepAlive: true }) },
   });
   return { http, requestTimeoutMs: config.requestTimeoutMs };
 }

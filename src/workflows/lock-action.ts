@@ -17,24 +17,16 @@ import {
   TimeoutFailure,
 } from '@temporalio/workflow';
 import type { AttemptObservation, CommandOutcome, LockstepActivities } from '../activities';
+import { endedAttemptOf, sentCommandOf } from './payloads';
+import type { ActionAttemptEndedSignal, CapabilitySnapshot, FailureReport, LockActionResult, Progress, SentCommand } from '../contract';
 import {
   actionAttemptEndedSignalName,
-  actionAttemptEndedSignalSchema,
   failureCodes,
-  lockActionInputSchema,
-  planFromInput,
   progressQueryName,
-  sentCommandSchema,
-  type ActionAttemptEndedSignal,
-  type CapabilitySnapshot,
   type FailureCode,
-  type FailureReport,
   type LockAction,
   type LockActionPlan,
-  type LockActionResult,
-  type Progress,
-  type SentCommand,
-} from '../contract';
+} from '../contract-core';
 import { assessCapability, describeAction, deviceShowsDesiredState, isPastNotAfter, mayRepeatCommand, nextWaitMs, outcomeWarnings } from '../decisions';
 
 export const progressQuery = defineQuery<Progress>(progressQueryName);
@@ -102,18 +94,11 @@ export async function runLockAction(action: LockAction, rawInput: unknown): Prom
   });
 
   try {
-    const parsed = lockActionInputSchema.safeParse(rawInput);
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`);
-      throw lockActionFailure(state, 'INVALID_INPUT', `invalid ${action} input: ${issues.join('; ')}`, { issues });
-    }
-    const plan = planFromInput(parsed.data);
+    log.info('checking device capability', { action, deviceId: state.deviceId });
+    const { plan, capability } = await seamStep(state, () => seamReads.checkDevice({ input: rawInput, action }));
+    state.capability = capability;
     const deadlineMs = startedAt.getTime() + plan.timeoutMs;
-    refuseIfPastNotAfter(state, plan);
-
-    log.info('checking device capability', { action, deviceId: plan.deviceId });
-    state.capability = await seamStep(state, () => seamReads.captureCapabilitySnapshot(plan.deviceId));
-    const verdict = assessCapability(state.capability, action);
+    const verdict = assessCapability(capability, action);
     if (!verdict.act) throw lockActionFailure(state, verdict.code, verdict.reason);
 
     state.progress.phase = 'commanding';
@@ -148,9 +133,11 @@ export async function runLockAction(action: LockAction, rawInput: unknown): Prom
       ? lockActionFailure(
           state,
           'CANCELLED',
-          state.commandSent
+          state.commandSent === true
             ? `cancelled after the command was sent: action attempt ${state.progress.actionAttemptId} was ${state.progress.lastStatus} when polling stopped`
-            : 'cancelled before any command was sent',
+            : state.commandSent === null
+              ? 'cancelled; the command may have reached Seam. Check the door'
+              : 'cancelled before any command was sent',
         )
       : err;
     if (failure instanceof ApplicationFailure) {
@@ -197,8 +184,7 @@ async function sendCommand(state: LockActionState, plan: LockActionPlan): Promis
 /** A command activity that timed out (its worker died): with the attempt it named, if any. */
 function lostCommandOf(err: unknown): { sent: SentCommand | null } | undefined {
   if (!(err instanceof ActivityFailure) || !(err.cause instanceof TimeoutFailure)) return undefined;
-  const recorded = sentCommandSchema.safeParse(err.cause.lastHeartbeatDetails);
-  return { sent: recorded.success ? recorded.data : null };
+  return { sent: sentCommandOf(err.cause.lastHeartbeatDetails) };
 }
 
 /** The final word: success from the attempt, success from the door's state, or a typed failure. */
@@ -291,11 +277,12 @@ async function seamStep<T>(state: LockActionState, step: () => Promise<T>): Prom
   } catch (err) {
     if (isCancellation(err) || !(err instanceof ActivityFailure) || err.cause instanceof TimeoutFailure) throw err;
     const cause = err.cause instanceof ApplicationFailure ? err.cause : undefined;
-    const details = (cause?.details?.[0] ?? {}) as { seamRequestId?: string | null; seamErrorType?: string | null; commandMayHaveReachedSeam?: boolean };
+    const details = (cause?.details?.[0] ?? {}) as { seamRequestId?: string | null; seamErrorType?: string | null; commandMayHaveReachedSeam?: boolean; issues?: string[] };
     if (details.commandMayHaveReachedSeam) state.commandSent = null;
     throw lockActionFailure(state, failureCodeOf(err) ?? 'SEAM_UNAVAILABLE', cause?.message ?? err.message, {
       seamRequestId: details.seamRequestId ?? null,
       seamError: details.seamErrorType ? { type: details.seamErrorType, message: cause?.message ?? '' } : null,
+      issues: details.issues,
     });
   }
 }
@@ -328,13 +315,6 @@ function lockActionFailure(
     issues: extra.issues ?? [],
   };
   return ApplicationFailure.create({ type: code, message, nonRetryable: true, details: [report] });
-}
-
-/** The attempt a well-formed "ended" signal names ('*' for none named); null for anything else. */
-function endedAttemptOf(raw: unknown): string | null {
-  const parsed = actionAttemptEndedSignalSchema.safeParse(raw);
-  if (!parsed.success || parsed.data?.status === 'pending') return null;
-  return parsed.data?.actionAttemptId ?? '*';
 }
 
 function deviceIdOf(rawInput: unknown): string | null {
