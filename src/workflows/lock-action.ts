@@ -17,7 +17,6 @@ import {
   TimeoutFailure,
 } from '@temporalio/workflow';
 import type { AttemptObservation, CommandOutcome, LockstepActivities } from '../activities';
-import { endedAttemptOf, sentCommandOf } from './payloads';
 import type { ActionAttemptEndedSignal, CapabilitySnapshot, FailureReport, LockActionResult, Progress, SentCommand } from '../contract';
 import {
   actionAttemptEndedSignalName,
@@ -28,16 +27,18 @@ import {
   type LockActionPlan,
 } from '../contract-core';
 import { assessCapability, describeAction, deviceShowsDesiredState, isPastNotAfter, mayRepeatCommand, nextWaitMs, outcomeWarnings } from '../decisions';
+import { endedAttemptOf, sentCommandOf } from './payloads';
 
 export const progressQuery = defineQuery<Progress>(progressQueryName);
 export const actionAttemptEndedSignal = defineSignal<[ActionAttemptEndedSignal?]>(actionAttemptEndedSignalName);
 
 /**
- * Quick Seam reads (devices.get, action_attempts.get): one HTTP call each, so 15 s is ample;
- * five tries over ~3 s ride out a blip or a 429 without holding the workflow long.
+ * Quick Seam reads (devices.get, action_attempts.get): at most two HTTP calls each (a read and
+ * its read-back), so 35 s covers two of the longest request timeouts (15 s); five tries over
+ * ~3 s ride out a blip or a 429 without holding the workflow long.
  */
 const seamReads = proxyActivities<LockstepActivities>({
-  startToCloseTimeout: '15s',
+  startToCloseTimeout: '35s',
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s', maximumAttempts: 5 },
 });
 
