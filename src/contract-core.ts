@@ -86,3 +86,13 @@ export const failureCodes = [
 export type FailureCode = (typeof failureCodes)[number];
 
 export const progressPhases = ['checking', 'commanding', 'polling', 'done'] as const;
+
+/**
+ * What the command activity heartbeats the moment Seam accepts the command. It is the
+ * activity's first heartbeat, so it reaches the server at once; if the activity then dies, the
+ * workflow finds it in the timeout failure's last heartbeat details and polls that attempt.
+ */
+export interface SentCommand {
+  actionAttemptId: string;
+  commandSentAt: string;
+}

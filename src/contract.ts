@@ -133,14 +133,6 @@ export const capabilitySnapshotSchema = z.object({
 });
 export type CapabilitySnapshot = z.infer<typeof capabilitySnapshotSchema>;
 
-/**
- * What the command activity heartbeats the moment Seam accepts the command. It is the
- * activity's first heartbeat, so it reaches the server at once; if the activity then dies, the
- * workflow finds it in the timeout failure's last heartbeat details and polls that attempt.
- */
-export const sentCommandSchema = z.object({ actionAttemptId: z.string(), commandSentAt: z.string() });
-export type SentCommand = z.infer<typeof sentCommandSchema>;
-
 // ---------------------------------------------------------------------------------------------
 // Result, progress, failures
 

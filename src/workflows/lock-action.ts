@@ -17,7 +17,7 @@ import {
   TimeoutFailure,
 } from '@temporalio/workflow';
 import type { AttemptObservation, CommandOutcome, LockstepActivities } from '../activities';
-import type { ActionAttemptEndedSignal, CapabilitySnapshot, FailureReport, LockActionResult, Progress, SentCommand } from '../contract';
+import type { ActionAttemptEndedSignal, CapabilitySnapshot, FailureReport, LockActionResult, Progress } from '../contract';
 import {
   actionAttemptEndedSignalName,
   failureCodes,
@@ -25,6 +25,7 @@ import {
   type FailureCode,
   type LockAction,
   type LockActionPlan,
+  type SentCommand,
 } from '../contract-core';
 import { assessCapability, describeAction, deviceShowsDesiredState, isPastNotAfter, mayRepeatCommand, nextWaitMs, outcomeWarnings } from '../decisions';
 import { endedAttemptOf, sentCommandOf } from './payloads';

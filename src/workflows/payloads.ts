@@ -1,9 +1,10 @@
 /**
  * Checks for the two payloads a lock action receives inside the workflow sandbox: the
  * "attempt ended" signal and the command activity's last heartbeat. Hand-written (no zod):
- * see contract-core.ts for why workflow code stays zod-free. Their shapes are in contract.ts.
+ * see contract-core.ts for why workflow code stays zod-free. The shapes: actionAttemptEndedSignalSchema
+ * (contract.ts) and SentCommand (contract-core.ts).
  */
-import type { SentCommand } from '../contract';
+import type { SentCommand } from '../contract-core';
 
 const attemptStatuses = ['pending', 'success', 'error'];
 
