@@ -102,4 +102,20 @@ describe('worker process against the Temporal dev server', () => {
     }
     expect(sim.countsFor('crash-door').commandsReceived).toBe(1);
   }, 120_000);
+
+  test('lockstep worker: a second SIGTERM while draining exits at once', async () => {
+    sim.setDevice({ deviceId: 'drain-door', attempt: { outcome: 'never' } });
+    const taskQueue = `drain-${randomUUID()}`;
+    const worker = startLockstep(['worker'], cleanEnv({ SEAM_API_KEY: apiKey, SEAM_ENDPOINT: sim.url, TEMPORAL_ADDRESS: env.address, LOCKSTEP_TASK_QUEUE: taskQueue }));
+    await worker.waitFor(/lockstep worker started/);
+    // A command activity watching for 20 s keeps the first SIGTERM's drain waiting.
+    const handle = await startLockAction(env.client, 'LOCK_DOOR', { deviceId: 'drain-door', watchWindow: '20s' }, { taskQueue });
+    await eventually(() => (sim.countsFor('drain-door').commandsAccepted === 1 ? true : undefined));
+    worker.child.kill('SIGTERM');
+    await worker.waitFor(/SIGTERM: shutting down/);
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toBe(130);
+    expect(worker.output()).toContain('SIGTERM again: exiting now');
+    await handle.terminate('test over');
+  }, 60_000);
 });
