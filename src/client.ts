@@ -18,6 +18,7 @@ import { randomUUID } from 'node:crypto';
 import {
   actionAttemptEndedSignalName,
   defaultTaskQueue,
+  describeIssues,
   failureReportSchema,
   lockActionInputSchema,
   lockActionResultSchema,
@@ -66,7 +67,7 @@ export async function startLockAction(
 ): Promise<WorkflowHandle> {
   const parsed = lockActionInputSchema.safeParse(input);
   if (!parsed.success) {
-    throw new LockActionInputError(parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`));
+    throw new LockActionInputError(describeIssues(parsed.error));
   }
   const requestId = input.requestId ?? randomUUID();
   const workflowId = lockActionWorkflowId(action, parsed.data.deviceId, requestId);

@@ -14,6 +14,11 @@ export * from './contract-core';
 
 export const lockActionSchema = z.enum(lockActions);
 
+/** A zod error as one line per issue: `path: message` (`(input)` for the whole value). */
+export function describeIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => `${issue.path.join('.') || '(input)'}: ${issue.message}`);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Durations
 

@@ -5,7 +5,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { lockActionInputSchema, planFromInput, type ActionAttemptView, type CapabilitySnapshot, type LockAction, type LockActionPlan, type SentCommand } from '../contract';
+import { describeIssues, lockActionInputSchema, planFromInput, type ActionAttemptView, type CapabilitySnapshot, type LockAction, type LockActionPlan, type SentCommand } from '../contract';
 import { isFinalStatus, isPastNotAfter, mayRepeatCommand, nextWaitMs, pollDelayMs, type Backoff } from '../decisions';
 import type { SeamClient } from './seam-client';
 import { callSeam, commandDelivery, toSeamFailure } from './seam-errors';
@@ -21,7 +21,7 @@ export const watchBackoff: Backoff = { initialMs: 150, maxMs: 300, multiplier: 1
 export interface SendCommandRequest {
   deviceId: string;
   action: LockAction;
-  /** ISO-8601; the command is refused at or after it, checked right before each send. */
+  /** ISO-8601; no send starts that could land at or after it (checked right before each send). */
   notAfter?: string;
   /** How long to watch the attempt in process after sending it; 0 returns at once. */
   watchWindowMs: number;
@@ -48,9 +48,10 @@ export interface ReadActionAttemptRequest {
 }
 
 /**
- * Sends of one command activity: retried in process only while Seam cannot have received it
- * (refused connection, 429, 503). The activity itself is never retried by Temporal, so no retry
- * can re-send a command whose first send may have gone through.
+ * Sends of one command activity: retried in process only while Seam cannot have received the
+ * command (refused connection, 429, 503), or for a lock (locking twice is harmless). The
+ * activity itself is never retried by Temporal, so no retry can re-send an unlock whose first
+ * send may have gone through.
  */
 export const commandSendBackoff: Backoff = { initialMs: 500, maxMs: 4_000, multiplier: 2 };
 export const commandSendTries = 4;
@@ -182,7 +183,7 @@ export function createActivities(seam: SeamClient) {
     async checkDevice(request: CheckDeviceRequest): Promise<DeviceCheck> {
       const parsed = lockActionInputSchema.safeParse(request.input);
       if (!parsed.success) {
-        const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`);
+        const issues = describeIssues(parsed.error);
         throw ApplicationFailure.nonRetryable(`invalid ${request.action} input: ${issues.join('; ')}`, 'INVALID_INPUT', { issues });
       }
       const plan = planFromInput(parsed.data);

@@ -6,7 +6,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import type { ActionAttemptView, CapabilitySnapshot } from '../contract';
+import { describeIssues, type ActionAttemptView, type CapabilitySnapshot } from '../contract';
 
 const deviceSchema = z.object({
   device_id: z.string(),
@@ -30,7 +30,7 @@ const actionAttemptSchema = z.object({
 function parseSeam<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    const issues = describeIssues(parsed.error);
     throw ApplicationFailure.nonRetryable(`Seam returned a malformed ${what}: ${issues.join('; ')}`, 'SEAM_RESPONSE_INVALID', { issues });
   }
   return parsed.data;

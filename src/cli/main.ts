@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { connectClient, isLockActionInputError, startLockAction, type LockActionOutcome } from '../client';
 import { isConfigError, taskQueueFromEnv } from '../config';
-import { lockActionInputSchema, type LockAction, type LockActionInput } from '../contract';
+import { describeIssues, lockActionInputSchema, type LockAction, type LockActionInput } from '../contract';
 import { devStackDefaults, newDevSeamApiKey, startDevStack } from '../dev-stack';
 import { installOperatorLogging, logLevelFromEnv, run as runWorkerProcess } from '../worker';
 import { runDemo } from './demo';
@@ -83,7 +83,7 @@ export function lockInputFromArgs(action: LockAction, argv: string[]): { input: 
   if (action === 'LOCK_DOOR' && input.notAfter) throw new UsageError('--not-after applies to unlock only');
   const parsed = lockActionInputSchema.safeParse(input);
   if (!parsed.success) {
-    throw new UsageError(parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; '));
+    throw new UsageError(describeIssues(parsed.error).join('; '));
   }
   return { input, json: values.json === true };
 }
