@@ -40,7 +40,7 @@ else
   need java "Java 17+ runs the test server"
   echo "toolchain: resolving io.temporal:temporal-test-server:$TEST_SERVER_VERSION"
   rm -rf "$lib"
-  mvn -q -B -f "$repo/toolchain/test-server-pom.xml" dependency:copy-dependencies -DoutputDirectory="$lib"
+  mvn -q -B -Dstyle.color=never -f "$repo/toolchain/test-server-pom.xml" dependency:copy-dependencies -DoutputDirectory="$lib"
   touch "$lib/.complete"
   rm -f "$jsa"
 fi

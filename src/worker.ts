@@ -19,6 +19,13 @@ import { temporalConnectConfig, type TemporalConnectConfig } from './temporal-co
 /** In-flight activities get this long to finish on shutdown before they are cancelled. */
 export const shutdownGraceTime = '10s';
 
+/**
+ * Activity slots. A command activity holds one for its whole watch window (6 s by default)
+ * while mostly sleeping between reads; with the SDK's default of 100, a burst of locks would
+ * queue its capability checks behind watching commands. Memory, not CPU, bounds this.
+ */
+export const maxConcurrentActivities = 1000;
+
 export interface WorkerConfig {
   seam: SeamConfig;
   temporal: TemporalConnectConfig;
@@ -82,7 +89,7 @@ export async function createLockstepWorker(options: {
     ...workflowCode(),
     activities: createActivities(createSeamClient(options.seam)),
     shutdownGraceTime,
-    maxConcurrentActivityTaskExecutions: 1000,
+    maxConcurrentActivityTaskExecutions: maxConcurrentActivities,
   });
 }
 

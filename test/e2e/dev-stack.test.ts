@@ -86,7 +86,12 @@ test.each([
 test('dev stack: the `temporal` CLI starts LockDoorWorkflow by name with plain JSON and gets the same result shape', async () => {
   const run = await runProcess(
     temporalCliPath(),
-    ['workflow', 'execute', '--address', address, '--type', 'LockDoorWorkflow', '--task-queue', 'lock-actions', '--workflow-id', 'plain-json-lock', '--input', `{"deviceId":"${demoDevices.instant}"}`, '-o', 'json'],
+    // The README's command, verbatim but for the address and ids.
+    [
+      'workflow', 'execute', '--address', address, '--type', 'LockDoorWorkflow', '--task-queue', 'lock-actions',
+      '--workflow-id', 'plain-json-lock', '--id-conflict-policy', 'UseExisting', '--id-reuse-policy', 'RejectDuplicate',
+      '--input', `{"deviceId":"${demoDevices.instant}","requestId":"plain-json"}`, '-o', 'json',
+    ],
     env,
   );
   expect(run.code).toBe(0);
