@@ -29,6 +29,8 @@ const settings = z
     BENCH_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(100),
     BENCH_MODES: z.string().default('sdk,lockstep'),
     BENCH_SEED: z.coerce.number().int().default(42),
+    /** 0 runs the dev server without eager activity dispatch, to measure what it buys. */
+    BENCH_EAGER: z.enum(['0', '1']).default('1'),
   })
   .parse(process.env);
 
@@ -128,7 +130,7 @@ async function benchLockstep(sim: SeamSimulator) {
   const address = `127.0.0.1:${port}`;
   const server = spawn(
     temporalCliPath(),
-    ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--headless', '--log-level', 'error', '--dynamic-config-value', 'system.enableActivityEagerExecution=true'],
+    ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--headless', '--log-level', 'error', '--dynamic-config-value', `system.enableActivityEagerExecution=${settings.BENCH_EAGER === '1'}`],
     { stdio: 'ignore' },
   );
   try {
@@ -178,7 +180,7 @@ async function benchLockstep(sim: SeamSimulator) {
     await workerConnection.close();
     await connection.close();
     const phases = { request_to_workflow_start_ms_p50: percentile(startDelays, 50), request_to_command_sent_ms_p50: percentile(commandDelays, 50) };
-    return summarize('lockstep', sim, devices, samples, wallMs, { ...phases, ...costs, ...cpuSeconds });
+    return summarize('lockstep', sim, devices, samples, wallMs, { eager_activities: settings.BENCH_EAGER === '1', ...phases, ...costs, ...cpuSeconds });
   } finally {
     server.kill('SIGTERM');
   }
