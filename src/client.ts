@@ -136,7 +136,9 @@ export function cancelLockAction(handle: WorkflowHandle): Promise<unknown> {
  */
 export async function connectClient(env: Record<string, string | undefined> = process.env): Promise<Client> {
   const { connectionOptions, namespace } = temporalConnectConfig(env);
-  const connection = await Connection.connect(connectionOptions as ConnectionOptions);
+  const connection = await Connection.connect(connectionOptions as ConnectionOptions).catch((err: unknown) => {
+    throw new Error(`could not reach Temporal at ${connectionOptions.address} (TEMPORAL_ADDRESS): ${err instanceof Error ? err.message : String(err)}`);
+  });
   return new TemporalClient({ connection, namespace });
 }
 

@@ -129,3 +129,10 @@ test('dev stack: a second Ctrl-C exits at once and still leaves no process', asy
   expect(await stillRunning(children)).toEqual([]);
   expect((await lock).code).not.toBe(0);
 }, 90_000);
+
+test('lockstep CLI: an unreachable Temporal is exit code 3 with the address it tried', async () => {
+  const closedPort = await freePort();
+  const run = await runLockstep(['lock', demoDevices.instant], cleanEnv({ TEMPORAL_ADDRESS: `127.0.0.1:${closedPort}` }));
+  expect(run.code).toBe(3);
+  expect(run.stderr).toContain(`could not reach Temporal at 127.0.0.1:${closedPort} (TEMPORAL_ADDRESS)`);
+}, 60_000);
