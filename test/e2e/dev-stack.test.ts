@@ -29,9 +29,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await client?.connection.close();
+  // Normally the Ctrl-C test has stopped it; when it did not run (jest -t), stop it the same
+  // way, so the Temporal server it started goes too. SIGKILL only as a last resort.
   if (dev && dev.child.exitCode === null) {
-    dev.child.kill('SIGKILL');
+    dev.child.kill('SIGINT');
+    const timer = setTimeout(() => dev.child.kill('SIGKILL'), 20_000);
     await dev.exited;
+    clearTimeout(timer);
   }
 });
 
