@@ -36,8 +36,11 @@ build: dist/.stamp
 typecheck: deps
 	npx tsc --noEmit -p tsconfig.json
 
+# Jest's own summary, plus one plain closing line ("tests: N passed, N failed, N skipped") for CI.
 test: deps toolchain typecheck build
-	npx jest --ci
+	@status=0; npx jest --ci --json --outputFile=.jest-results.json || status=$$?; \
+	node -e "const r = require('./.jest-results.json'); console.log('tests: ' + r.numPassedTests + ' passed, ' + r.numFailedTests + ' failed, ' + r.numPendingTests + ' skipped')" || true; \
+	exit $$status
 
 demo: deps toolchain build
 	node bin/lockstep demo
