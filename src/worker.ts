@@ -14,6 +14,7 @@ import { createActivities } from './activities';
 import { createSeamClient } from './activities/seam-client';
 import { ConfigError, isConfigError, seamConfigFromEnv, taskQueueFromEnv, type SeamConfig } from './config';
 import { createOperatorLogger } from './logging';
+import { onShutdownSignals } from './shutdown-signals';
 import { temporalConnectConfig, type TemporalConnectConfig } from './temporal-config';
 
 /** In-flight activities get this long to finish on shutdown before they are cancelled. */
@@ -81,12 +82,14 @@ export async function createLockstepWorker(options: {
   namespace: string;
   taskQueue: string;
   seam: SeamConfig;
+  /** A bundle built elsewhere (tests build one per run); by default, see workflowCode(). */
+  workflowBundle?: WorkerOptions['workflowBundle'];
 }): Promise<Worker> {
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    ...workflowCode(),
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : workflowCode()),
     activities: createActivities(createSeamClient(options.seam)),
     shutdownGraceTime,
     maxConcurrentActivityTaskExecutions: maxConcurrentActivities,
@@ -99,24 +102,17 @@ export async function createLockstepWorker(options: {
  * durable polling). A second signal exits at once.
  */
 export async function runUntilSignal(worker: Worker, log: (line: string) => void): Promise<void> {
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    signals++;
-    if (signals === 1) {
+  const removeHandlers = onShutdownSignals({
+    first: (signal) => {
       log(`${signal}: shutting down; in-flight activities have ${shutdownGraceTime} to finish (signal again to exit now)`);
       worker.shutdown();
-    } else {
-      log(`${signal} again: exiting now`);
-      process.exit(130);
-    }
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+    },
+    again: (signal) => log(`${signal} again: exiting now`),
+  });
   try {
     await worker.run();
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    removeHandlers();
   }
 }
 

@@ -13,6 +13,7 @@ import { connectClient, isLockActionInputError, startLockAction, type LockAction
 import { isConfigError, taskQueueFromEnv } from '../config';
 import { describeIssues, lockActionInputSchema, type LockAction, type LockActionInput } from '../contract';
 import { devStackDefaults, newDevSeamApiKey, startDevStack } from '../dev-stack';
+import { onShutdownSignals } from '../shutdown-signals';
 import { installOperatorLogging, logLevelFromEnv, run as runWorkerProcess } from '../worker';
 import { runDemo } from './demo';
 import { followLockAction } from './follow';
@@ -176,22 +177,18 @@ async function devCommand(io: Io, argv: string[]): Promise<number> {
       'ready',
     ].join('\n'),
   );
-  await new Promise<void>((resolve) => {
-    let signals = 0;
-    const onSignal = () => {
-      signals++;
-      if (signals === 1) {
+  await new Promise<void>((resolve) =>
+    onShutdownSignals({
+      first: () => {
         io.err('stopping the dev stack (signal again to exit now)');
         resolve();
-      } else {
+      },
+      again: () => {
         io.err('stopping now');
         stack.abort();
-        process.exit(130);
-      }
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+      },
+    }),
+  );
   await stack.stop();
   io.err('dev stack stopped');
   return exitCodes.ok;
