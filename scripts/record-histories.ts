@@ -8,15 +8,14 @@
  */
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createActivities } from '../src/activities';
-import { createSeamClient } from '../src/activities/seam-client';
 import { cancelLockAction, lockActionOutcome, queryProgress, signalActionAttemptEnded, startLockAction } from '../src/client';
 import type { LockAction, LockActionInput } from '../src/contract';
 import { startSeamSimulator, type DeviceScenarioInput, type SeamSimulator } from '../src/simulator/seam-simulator';
 import { temporalTestServerPath } from '../src/toolchain';
+import { createLockstepWorker } from '../src/worker';
 
 interface Scenario {
   name: string;
@@ -75,11 +74,12 @@ async function main(): Promise<void> {
 
 async function recordAll(env: TestWorkflowEnvironment, sim: SeamSimulator, scenarios: Scenario[], apiKey: string): Promise<void> {
   const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows'), logger: new DefaultLogger('WARN') });
-  const worker = await Worker.create({
+  const worker = await createLockstepWorker({
     connection: env.nativeConnection,
+    namespace: 'default',
     taskQueue: 'record-histories',
+    seam: { apiKey, endpoint: sim.url, requestTimeoutMs: 5_000 },
     workflowBundle: { code },
-    activities: createActivities(createSeamClient({ apiKey, endpoint: sim.url, requestTimeoutMs: 5_000 })),
   });
   await worker.runUntil(async () => {
     for (const scenario of scenarios) {

@@ -1,9 +1,8 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
-import { createActivities } from '../../src/activities';
-import { createSeamClient } from '../../src/activities/seam-client';
 import { temporalTestServerPath } from '../../src/toolchain';
+import { createLockstepWorker } from '../../src/worker';
 
 // Worker state changes and workflow logs at INFO drown test output; keep errors (LOCKSTEP_TEST_LOG_LEVEL=DEBUG shows all).
 Runtime.install({ logger: new DefaultLogger((process.env.LOCKSTEP_TEST_LOG_LEVEL as 'WARN' | undefined) ?? 'ERROR') });
@@ -22,33 +21,25 @@ export function workflowBundle(): { codePath: string } {
   return { codePath };
 }
 
-/** A worker on a fresh task queue, with activities talking to `endpoint` through the real SDK. */
-export async function createLockstepWorker(
-  env: TestWorkflowEnvironment,
-  seam: { apiKey: string; endpoint: string },
-  taskQueue = `test-${randomUUID()}`,
-): Promise<{ worker: Worker; taskQueue: string }> {
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    namespace: env.namespace ?? 'default',
-    taskQueue,
-    workflowBundle: workflowBundle(),
-    activities: createActivities(createSeamClient({ ...seam, requestTimeoutMs: 5_000 })),
-  });
-  return { worker, taskQueue };
-}
-
-/** A lockstep worker running on a fresh task queue until `stop()`. */
+/**
+ * The production worker (src/worker.ts) on a fresh task queue, with the run's shared bundle
+ * and activities talking to `endpoint` through the real SDK, running until `stop()`.
+ */
 export async function runLockstepWorker(
   env: TestWorkflowEnvironment,
   seam: { apiKey: string; endpoint: string },
-  taskQueue?: string,
+  taskQueue = `test-${randomUUID()}`,
 ): Promise<{ taskQueue: string; stop: () => Promise<void> }> {
-  const worker = (await createLockstepWorker(env, seam, taskQueue)).worker;
-  const queue = worker.options.taskQueue;
+  const worker = await createLockstepWorker({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    seam: { ...seam, requestTimeoutMs: 5_000 },
+    workflowBundle: workflowBundle(),
+  });
   const running = worker.run();
   return {
-    taskQueue: queue,
+    taskQueue,
     stop: async () => {
       worker.shutdown();
       await running;
