@@ -11,16 +11,15 @@
  *
  *   BENCH_LOCKS=300 BENCH_CONCURRENCY=100 npx tsx bench/lock-latency.ts
  */
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { SeamHttp } from 'seam';
 import { z } from 'zod';
 import { executeLockAction } from '../src/client';
+import { startTemporalDevServer } from '../src/dev-stack';
 import { freePort } from '../src/free-port';
 import { startSeamSimulator, type SeamSimulator } from '../src/simulator/seam-simulator';
-import { temporalCliPath } from '../src/toolchain';
 import { createLockstepWorker } from '../src/worker';
 
 const settings = z
@@ -127,24 +126,16 @@ async function benchSdk(sim: SeamSimulator) {
 
 async function benchLockstep(sim: SeamSimulator) {
   const port = await freePort();
-  const address = `127.0.0.1:${port}`;
-  const server = spawn(
-    temporalCliPath(),
-    ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--headless', '--log-level', 'error', '--dynamic-config-value', `system.enableActivityEagerExecution=${settings.BENCH_EAGER === '1'}`],
-    { stdio: 'ignore' },
-  );
+  const server = await startTemporalDevServer({
+    port,
+    uiPort: null,
+    dbFile: null,
+    namespace: 'default',
+    eagerActivities: settings.BENCH_EAGER === '1',
+    log: (line) => console.error(line),
+  });
+  const { address, connection } = server;
   try {
-    let connection: Connection | undefined;
-    for (let i = 0; !connection; i++) {
-      try {
-        connection = await Connection.connect({ address, connectTimeout: 1_000 });
-        await connection.workflowService.getSystemInfo({});
-      } catch (err) {
-        connection = undefined;
-        if (i > 100) throw err;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
     const client = new Client({ connection });
     const workerConnection = await NativeConnection.connect({ address });
     const worker = await createLockstepWorker({
@@ -157,7 +148,7 @@ async function benchLockstep(sim: SeamSimulator) {
     const startDelays: number[] = [];
     const commandDelays: number[] = [];
     const cpuBefore = process.cpuUsage();
-    const serverCpuBefore = processCpuMs(server.pid!);
+    const serverCpuBefore = processCpuMs(server.pid);
     const { samples, wallMs } = await worker.runUntil(async () => {
       const started = Date.now();
       const samples = await inParallel(devices, settings.BENCH_CONCURRENCY, async (deviceId) => {
@@ -174,15 +165,14 @@ async function benchLockstep(sim: SeamSimulator) {
     const cpu = process.cpuUsage(cpuBefore);
     const cpuSeconds = {
       cpu_s_bench_process: Number(((cpu.user + cpu.system) / 1e6).toFixed(1)),
-      cpu_s_temporal_server: Number(((processCpuMs(server.pid!) - serverCpuBefore) / 1000).toFixed(1)),
+      cpu_s_temporal_server: Number(((processCpuMs(server.pid) - serverCpuBefore) / 1000).toFixed(1)),
     };
     const costs = await historyCosts(client, devices.slice(0, Math.min(50, devices.length)));
     await workerConnection.close();
-    await connection.close();
     const phases = { request_to_workflow_start_ms_p50: percentile(startDelays, 50), request_to_command_sent_ms_p50: percentile(commandDelays, 50) };
     return summarize('lockstep', sim, devices, samples, wallMs, { eager_activities: settings.BENCH_EAGER === '1', ...phases, ...costs, ...cpuSeconds });
   } finally {
-    server.kill('SIGTERM');
+    await server.stop();
   }
 }
 

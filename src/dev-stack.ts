@@ -60,18 +60,15 @@ const serverReadyTimeoutMs = 30_000;
 export async function startDevStack(options: DevStackOptions): Promise<DevStack> {
   const namespace = 'default';
   const taskQueue = options.taskQueue ?? defaultTaskQueue;
-  const temporalAddress = `127.0.0.1:${options.temporalPort}`;
   const cleanups: Array<() => Promise<void>> = [];
-  let server: ChildProcess | undefined;
+  let server: TemporalDevServer | undefined;
   const stop = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((err) => options.log(`cleanup: ${String(err)}`));
   };
   try {
-    server = startTemporalServer(options, namespace);
-    const started = server;
-    cleanups.push(() => stopProcess(started));
-    const connection = await waitForServer(temporalAddress, server);
-    cleanups.push(() => connection.close());
+    server = await startTemporalDevServer({ port: options.temporalPort, uiPort: options.uiPort, dbFile: options.dbFile, namespace, log: options.log });
+    const { address: temporalAddress, connection } = server;
+    cleanups.push(server.stop);
 
     const apiKey = options.seamApiKey;
     const simulator = await startSeamSimulator({ apiKey, devices: demoDeviceScenarios, port: options.simulatorPort });
@@ -99,7 +96,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       taskQueue,
       connection,
       stop,
-      abort: () => server?.kill('SIGKILL'),
+      abort: () => server?.abort(),
     };
   } catch (err) {
     await stop();
@@ -107,8 +104,33 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   }
 }
 
-function startTemporalServer(options: DevStackOptions, namespace: string): ChildProcess {
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.temporalPort), '--namespace', namespace, '--log-level', 'error'];
+export interface TemporalDevServerOptions {
+  port: number;
+  /** Web UI port; null runs the server headless. */
+  uiPort: number | null;
+  /** SQLite file that keeps workflows across restarts; null keeps them in memory. */
+  dbFile: string | null;
+  namespace: string;
+  /** Eager activity dispatch (default on); off only to measure what it buys. */
+  eagerActivities?: boolean;
+  log: (line: string) => void;
+}
+
+export interface TemporalDevServer {
+  address: string;
+  pid: number;
+  /** A client connection, ready (the server answered); closed by stop(). */
+  connection: Connection;
+  /** Closes the connection, then SIGTERM (SIGKILL after 5 s); waits for the exit. */
+  stop(): Promise<void>;
+  /** SIGKILL at once. */
+  abort(): void;
+}
+
+/** Starts `temporal server start-dev` (the toolchain's CLI) and waits until it answers. */
+export async function startTemporalDevServer(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
+  const address = `127.0.0.1:${options.port}`;
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--namespace', options.namespace, '--log-level', 'error'];
   if (options.dbFile) {
     mkdirSync(dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);
@@ -116,7 +138,7 @@ function startTemporalServer(options: DevStackOptions, namespace: string): Child
   args.push(...(options.uiPort === null ? ['--headless'] : ['--ui-port', String(options.uiPort)]));
   // Eager activity dispatch: the command activity starts in the same round trip that completes
   // the workflow task, one server hop fewer per lock (an official server setting, off by default).
-  args.push('--dynamic-config-value', 'system.enableActivityEagerExecution=true');
+  args.push('--dynamic-config-value', `system.enableActivityEagerExecution=${options.eagerActivities ?? true}`);
   // Its own process group: a terminal's Ctrl-C reaches only lockstep, which drains the worker
   // before it stops the server. If lockstep exits any other way, the exit hook still kills it.
   const server = spawn(temporalCliPath(), args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
@@ -130,7 +152,22 @@ function startTemporalServer(options: DevStackOptions, namespace: string): Child
   server.once('exit', (code, signal) => {
     if (code !== 0 && signal === null) options.log(`temporal dev server exited with ${code}: ${stderr.trim()}`);
   });
-  return server;
+  try {
+    const connection = await waitForServer(address, server);
+    return {
+      address,
+      pid: server.pid!,
+      connection,
+      stop: async () => {
+        await connection.close();
+        await stopProcess(server);
+      },
+      abort: () => server.kill('SIGKILL'),
+    };
+  } catch (err) {
+    await stopProcess(server);
+    throw err;
+  }
 }
 
 async function waitForServer(address: string, server: ChildProcess): Promise<Connection> {
