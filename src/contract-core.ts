@@ -18,6 +18,13 @@ export const workflowTypes = {
 export const lockActions = ['LOCK_DOOR', 'UNLOCK_DOOR'] as const;
 export type LockAction = (typeof lockActions)[number];
 
+export function describeAction(action: LockAction): 'lock' | 'unlock' {
+  return action === 'LOCK_DOOR' ? 'lock' : 'unlock';
+}
+
+/** A Seam action attempt's status: `pending` until it ends in `success` or `error`. */
+export const actionAttemptStatuses = ['pending', 'success', 'error'] as const;
+
 /** Signal a caller (or the webhook receiver) sends when Seam says the attempt ended. */
 export const actionAttemptEndedSignalName = 'actionAttemptEnded';
 /** Query that returns {@link Progress}. */
@@ -28,7 +35,7 @@ export const progressQueryName = 'progress';
  * the same execution, so the command reaches Seam once.
  */
 export function lockActionWorkflowId(action: LockAction, deviceId: string, requestId: string): string {
-  return `${action === 'LOCK_DOOR' ? 'lock' : 'unlock'}/${deviceId}/${requestId}`;
+  return `${describeAction(action)}/${deviceId}/${requestId}`;
 }
 
 /**

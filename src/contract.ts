@@ -8,7 +8,7 @@
  */
 import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
-import { failureCodes, inputDefaults, lockActions, progressPhases, type LockActionPlan } from './contract-core';
+import { actionAttemptStatuses, failureCodes, inputDefaults, lockActions, progressPhases, type LockActionPlan } from './contract-core';
 
 export * from './contract-core';
 
@@ -113,7 +113,7 @@ export function planFromInput(input: z.output<typeof lockActionInputSchema>): Lo
 // ---------------------------------------------------------------------------------------------
 // Seam views shared by activities and workflows
 
-export const actionAttemptStatusSchema = z.enum(['pending', 'success', 'error']);
+export const actionAttemptStatusSchema = z.enum(actionAttemptStatuses);
 export type ActionAttemptStatus = z.infer<typeof actionAttemptStatusSchema>;
 
 /** What lockstep keeps of a Seam action attempt. */
@@ -167,6 +167,7 @@ export type Progress = z.infer<typeof progressSchema>;
 
 export const actionAttemptEndedSignalSchema = z
   .object({ actionAttemptId: z.string().optional(), status: actionAttemptStatusSchema.optional() })
+  .strict()
   .optional();
 export type ActionAttemptEndedSignal = z.input<typeof actionAttemptEndedSignalSchema>;
 

@@ -4,7 +4,8 @@
  * and activities call these; unit tests prove them without Temporal. No Node APIs (the workflow
  * sandbox imports this file).
  */
-import type { ActionAttemptStatus, CapabilitySnapshot, FailureCode, LockAction } from './contract';
+import type { ActionAttemptStatus, CapabilitySnapshot, FailureCode } from './contract';
+import { describeAction, type LockAction } from './contract-core';
 
 export type CapabilityVerdict =
   | { act: true }
@@ -34,10 +35,6 @@ export function assessCapability(snapshot: CapabilitySnapshot, action: LockActio
     };
   }
   return { act: true };
-}
-
-export function describeAction(action: LockAction): 'lock' | 'unlock' {
-  return action === 'LOCK_DOOR' ? 'lock' : 'unlock';
 }
 
 export function isFinalStatus(status: ActionAttemptStatus): boolean {

@@ -3,8 +3,7 @@
  * the end. `--json` bypasses all of this and prints the typed result or failure report.
  */
 import type { LockActionOutcome } from '../client';
-import type { LockAction, Progress } from '../contract';
-import { describeAction } from '../decisions';
+import { describeAction, type LockAction, type Progress } from '../contract';
 
 export function progressLine(action: LockAction, deviceId: string, progress: Progress): string {
   const parts = [`${describeAction(action)} ${deviceId}: ${progress.phase}`];

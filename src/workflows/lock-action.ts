@@ -20,6 +20,7 @@ import type { AttemptObservation, CommandOutcome, LockstepActivities } from '../
 import type { ActionAttemptEndedSignal, CapabilitySnapshot, FailureReport, LockActionResult, Progress } from '../contract';
 import {
   actionAttemptEndedSignalName,
+  describeAction,
   failureCodes,
   progressQueryName,
   type FailureCode,
@@ -27,7 +28,7 @@ import {
   type LockActionPlan,
   type SentCommand,
 } from '../contract-core';
-import { assessCapability, describeAction, deviceShowsDesiredState, isPastNotAfter, mayRepeatCommand, nextWaitMs, outcomeWarnings } from '../decisions';
+import { assessCapability, deviceShowsDesiredState, isPastNotAfter, mayRepeatCommand, nextWaitMs, outcomeWarnings } from '../decisions';
 import { endedAttemptOf, sentCommandOf } from './payloads';
 
 export const progressQuery = defineQuery<Progress>(progressQueryName);
@@ -281,7 +282,7 @@ async function seamStep<T>(state: LockActionState, step: () => Promise<T>): Prom
     const cause = err.cause instanceof ApplicationFailure ? err.cause : undefined;
     const details = (cause?.details?.[0] ?? {}) as { seamRequestId?: string | null; seamErrorType?: string | null; commandMayHaveReachedSeam?: boolean; issues?: string[] };
     if (details.commandMayHaveReachedSeam) state.commandSent = null;
-    throw lockActionFailure(state, failureCodeOf(err) ?? 'SEAM_UNAVAILABLE', cause?.message ?? err.message, {
+    throw lockActionFailure(state, failureCodeOf(cause), cause?.message ?? err.message, {
       seamRequestId: details.seamRequestId ?? null,
       seamError: details.seamErrorType ? { type: details.seamErrorType, message: cause?.message ?? '' } : null,
       issues: details.issues,
@@ -289,11 +290,13 @@ async function seamStep<T>(state: LockActionState, step: () => Promise<T>): Prom
   }
 }
 
-/** The lockstep failure code an activity failure stands for. */
-function failureCodeOf(err: unknown): FailureCode | undefined {
-  if (!(err instanceof ActivityFailure)) return undefined;
-  const type = err.cause instanceof ApplicationFailure ? err.cause.type : undefined;
-  return (failureCodes as readonly string[]).includes(type ?? '') ? (type as FailureCode) : 'SEAM_UNAVAILABLE';
+/**
+ * The lockstep failure code a failed activity stands for: its failure's type when that is one
+ * of ours, else SEAM_UNAVAILABLE (transient errors that outlasted the retries, timeouts).
+ */
+function failureCodeOf(cause: ApplicationFailure | undefined): FailureCode {
+  const type = cause?.type ?? '';
+  return (failureCodes as readonly string[]).includes(type) ? (type as FailureCode) : 'SEAM_UNAVAILABLE';
 }
 
 function lockActionFailure(

@@ -4,9 +4,7 @@
  * see contract-core.ts for why workflow code stays zod-free. The shapes: actionAttemptEndedSignalSchema
  * (contract.ts) and SentCommand (contract-core.ts).
  */
-import type { SentCommand } from '../contract-core';
-
-const attemptStatuses = ['pending', 'success', 'error'];
+import { actionAttemptStatuses, type SentCommand } from '../contract-core';
 
 /** The attempt an "ended" signal names ('*' when it names none); null when it is malformed or says pending. */
 export function endedAttemptOf(signal: unknown): string | null {
@@ -15,7 +13,7 @@ export function endedAttemptOf(signal: unknown): string | null {
   const { actionAttemptId, status, ...rest } = signal as Record<string, unknown>;
   if (Object.keys(rest).length > 0) return null;
   if (actionAttemptId !== undefined && typeof actionAttemptId !== 'string') return null;
-  if (status !== undefined && !attemptStatuses.includes(status as string)) return null;
+  if (status !== undefined && !(actionAttemptStatuses as readonly unknown[]).includes(status)) return null;
   if (status === 'pending') return null;
   return actionAttemptId ?? '*';
 }
