@@ -4,10 +4,11 @@
  */
 import { z } from 'zod';
 import { defaultTaskQueue, taskQueueEnvVar } from './contract';
+import { defaultRequestTimeoutMs, maxRequestTimeoutMs, minRequestTimeoutMs } from './timing-budget';
 
 export const defaultSeamEndpoint = 'https://connect.getseam.com';
-/** Per-request budget for one Seam HTTP call; Temporal retries what times out. */
-export const defaultSeamRequestTimeoutMs = 10_000;
+/** End-to-end bound of one Seam HTTP call (see timing-budget.ts); Temporal retries what times out. */
+export const defaultSeamRequestTimeoutMs = defaultRequestTimeoutMs;
 
 export class ConfigError extends Error {
   constructor(readonly variable: string, problem: string) {
@@ -35,9 +36,9 @@ const seamEnvSchema = {
   SEAM_REQUEST_TIMEOUT_MS: z.coerce
     .number({ message: 'must be a number of milliseconds' })
     .int('must be a whole number of milliseconds')
-    .min(100, 'must be at least 100')
-    // Below the command activity's send budget (20 s) and heartbeat timeout (30 s).
-    .max(15_000, 'must be at most 15000')
+    .min(minRequestTimeoutMs, `must be at least ${minRequestTimeoutMs}`)
+    // The activities' start-to-close timeouts are sized for requests of at most this (timing-budget.ts).
+    .max(maxRequestTimeoutMs, `must be at most ${maxRequestTimeoutMs}`)
     .default(defaultSeamRequestTimeoutMs),
 };
 

@@ -92,7 +92,29 @@ export const failureCodes = [
 ] as const;
 export type FailureCode = (typeof failureCodes)[number];
 
-export const progressPhases = ['checking', 'commanding', 'polling', 'done'] as const;
+/**
+ * Phases a lock action reports through the `progress` query: `checking` (input and device),
+ * `commanding` (send tries and the back-off between them), `watching` (fast reads right after
+ * the send), `polling` (durable timers), `done`.
+ */
+export const progressPhases = ['checking', 'commanding', 'watching', 'polling', 'done'] as const;
+
+/**
+ * lockstep's own warning codes in a result's `warnings`, next to the device's. Keep the
+ * README's list in step.
+ */
+export const lockstepWarnings = {
+  /** Seam said success, but the door reads back in the other state. */
+  lockedStateMismatch: 'lockstep_locked_state_mismatch',
+  /** The attempt never ended; the door's own state shows the action took effect. */
+  confirmedByDeviceState: 'lockstep_confirmed_by_device_state',
+  /** A device_state success on a door that was in that state before the command. */
+  alreadyInDesiredState: 'lockstep_already_in_desired_state',
+  /** The success was first seen at or after `notAfter`: the door may have moved after the deadline. */
+  succeededAfterNotAfter: 'lockstep_succeeded_after_not_after',
+  /** A lock try may have reached Seam without an answer and was sent again: Seam may hold two attempts (harmless for a lock). */
+  lockResent: 'lockstep_lock_resent',
+} as const;
 
 /**
  * What the command activity heartbeats the moment Seam accepts the command. It is the

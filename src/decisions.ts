@@ -5,7 +5,8 @@
  * sandbox imports this file).
  */
 import type { ActionAttemptStatus, CapabilitySnapshot, FailureCode } from './contract';
-import { describeAction, type LockAction } from './contract-core';
+import { describeAction, lockstepWarnings, type LockAction } from './contract-core';
+import { minSendWindowMs, sendSlackMs } from './timing-budget';
 
 export type CapabilityVerdict =
   | { act: true }
@@ -51,21 +52,38 @@ export function deviceShowsDesiredState(action: LockAction, locked: boolean | nu
   return locked === desiredLockedState(action);
 }
 
+/** What a successful lock action knew when it concluded. */
+export interface SuccessFacts {
+  action: LockAction;
+  confirmation: 'action_attempt' | 'device_state';
+  /** `properties.locked` before the command (from the capability check). */
+  lockedBefore: boolean | null;
+  /** `properties.locked` read back after success; null when not read. */
+  lockedAfter: boolean | null;
+  /** The success was first seen at or after the caller's `notAfter`. */
+  seenAfterNotAfter: boolean;
+}
+
 /**
- * lockstep's own warnings on a success, next to the device's: the door read back in the other
- * state after Seam said success, or a success read from the door's state when the door was
- * already in it before the command (the command may have done nothing).
+ * lockstep's own warnings on a success, next to the device's. Each says where the success is
+ * weaker than "Seam confirmed it in time":
+ * - the door read back in the other state after Seam said success;
+ * - the success was read from the door's state, not from Seam's attempt, and when the door was
+ *   already in that state before the command, the command may have done nothing;
+ * - the success was first seen at or after `notAfter`: the door may have moved after the deadline.
  */
-export function outcomeWarnings(
-  action: LockAction,
-  confirmation: 'action_attempt' | 'device_state',
-  lockedBefore: boolean | null,
-  lockedAfter: boolean | null,
-): string[] {
-  if (confirmation === 'action_attempt') {
-    return lockedAfter !== null && !deviceShowsDesiredState(action, lockedAfter) ? ['lockstep_locked_state_mismatch'] : [];
+export function outcomeWarnings(facts: SuccessFacts): string[] {
+  const { action, confirmation, lockedBefore, lockedAfter } = facts;
+  const warnings: string[] = [];
+  if (confirmation === 'action_attempt' && lockedAfter !== null && !deviceShowsDesiredState(action, lockedAfter)) {
+    warnings.push(lockstepWarnings.lockedStateMismatch);
   }
-  return deviceShowsDesiredState(action, lockedBefore) ? ['lockstep_already_in_desired_state'] : [];
+  if (confirmation === 'device_state') {
+    warnings.push(lockstepWarnings.confirmedByDeviceState);
+    if (deviceShowsDesiredState(action, lockedBefore)) warnings.push(lockstepWarnings.alreadyInDesiredState);
+  }
+  if (facts.seenAfterNotAfter) warnings.push(lockstepWarnings.succeededAfterNotAfter);
+  return warnings;
 }
 
 export interface Backoff {
@@ -107,4 +125,27 @@ export function mayRepeatCommand(action: LockAction): boolean {
 /** A command must not be sent at or after `notAfter` (ISO-8601). No `notAfter`: no limit. */
 export function isPastNotAfter(notAfter: string | undefined, nowMs: number): boolean {
   return notAfter !== undefined && nowMs >= Date.parse(notAfter);
+}
+
+/**
+ * The one deadline of a lock action: `min(notAfter, workflow start + timeout)`. No command may
+ * reach Seam after it, and polling stops at it. It is the same for locks and unlocks: a late
+ * lock can cross a newer unlock as surely as a late unlock can open a door nobody expects open.
+ */
+export function sendByMs(workflowStartMs: number, plan: { timeoutMs: number; notAfter?: string }): number {
+  const timeoutAtMs = workflowStartMs + plan.timeoutMs;
+  return plan.notAfter === undefined ? timeoutAtMs : Math.min(timeoutAtMs, Date.parse(plan.notAfter));
+}
+
+/**
+ * Whether a send may start at `nowMs`: it needs {@link minSendWindowMs} before the instant its
+ * request is aborted at the latest (`sendBy - sendSlackMs`).
+ */
+export function maySend(nowMs: number, sendBy: number): boolean {
+  return nowMs + minSendWindowMs + sendSlackMs <= sendBy;
+}
+
+/** The end-to-end bound of a send request started at `nowMs`: the request timeout, cut at `sendBy - sendSlackMs`. */
+export function sendRequestBoundMs(nowMs: number, sendBy: number, requestTimeoutMs: number): number {
+  return Math.max(0, Math.min(requestTimeoutMs, sendBy - sendSlackMs - nowMs));
 }

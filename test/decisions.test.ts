@@ -88,15 +88,22 @@ test('mayRepeatCommand: a lock may be sent again when its fate is unknown; an un
 });
 
 describe('outcomeWarnings', () => {
+  const facts = (action: 'LOCK_DOOR' | 'UNLOCK_DOOR', confirmation: 'action_attempt' | 'device_state', lockedBefore: boolean | null, lockedAfter: boolean | null) =>
+    ({ action, confirmation, lockedBefore, lockedAfter, seenAfterNotAfter: false }) as const;
+
   test('outcomeWarnings: a success whose read-back shows the other state warns of a mismatch', () => {
-    expect(outcomeWarnings('LOCK_DOOR', 'action_attempt', false, false)).toEqual(['lockstep_locked_state_mismatch']);
-    expect(outcomeWarnings('LOCK_DOOR', 'action_attempt', false, true)).toEqual([]);
-    expect(outcomeWarnings('LOCK_DOOR', 'action_attempt', false, null)).toEqual([]);
+    expect(outcomeWarnings(facts('LOCK_DOOR', 'action_attempt', false, false))).toEqual(['lockstep_locked_state_mismatch']);
+    expect(outcomeWarnings(facts('LOCK_DOOR', 'action_attempt', false, true))).toEqual([]);
+    expect(outcomeWarnings(facts('LOCK_DOOR', 'action_attempt', false, null))).toEqual([]);
   });
 
-  test('outcomeWarnings: a device_state success on a door already in that state says so', () => {
-    expect(outcomeWarnings('UNLOCK_DOOR', 'device_state', false, false)).toEqual(['lockstep_already_in_desired_state']);
-    expect(outcomeWarnings('UNLOCK_DOOR', 'device_state', true, false)).toEqual([]);
-    expect(outcomeWarnings('UNLOCK_DOOR', 'device_state', null, false)).toEqual([]);
+  test('outcomeWarnings: a device_state success says so, and says when the door was already in that state', () => {
+    expect(outcomeWarnings(facts('UNLOCK_DOOR', 'device_state', false, false))).toEqual(['lockstep_confirmed_by_device_state', 'lockstep_already_in_desired_state']);
+    expect(outcomeWarnings(facts('UNLOCK_DOOR', 'device_state', true, false))).toEqual(['lockstep_confirmed_by_device_state']);
+    expect(outcomeWarnings(facts('UNLOCK_DOOR', 'device_state', null, false))).toEqual(['lockstep_confirmed_by_device_state']);
+  });
+
+  test('outcomeWarnings: a success first seen at or after notAfter says the door may have moved late', () => {
+    expect(outcomeWarnings({ ...facts('UNLOCK_DOOR', 'action_attempt', true, false), seenAfterNotAfter: true })).toEqual(['lockstep_succeeded_after_not_after']);
   });
 });

@@ -5,19 +5,23 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { describeIssues, lockActionInputSchema, planFromInput, type ActionAttemptView, type CapabilitySnapshot, type LockAction, type LockActionPlan, type SentCommand } from '../contract';
-import { isFinalStatus, isPastNotAfter, mayRepeatCommand, nextWaitMs, pollDelayMs, type Backoff } from '../decisions';
+import {
+  describeIssues,
+  lockActionInputSchema,
+  planFromInput,
+  type ActionAttemptView,
+  type CapabilitySnapshot,
+  type LockAction,
+  type LockActionPlan,
+  type SentCommand,
+} from '../contract';
+import { isFinalStatus, isPastNotAfter, mayRepeatCommand, maySend, nextWaitMs, pollDelayMs, sendByMs, sendRequestBoundMs, type Backoff } from '../decisions';
+import { minSendWindowMs, sendSlackMs, watchBackoff } from '../timing-budget';
 import type { SeamClient } from './seam-client';
-import { callSeam, commandDelivery, toSeamFailure } from './seam-errors';
+import { callSeam, commandDelivery, toSeamFailure, type CommandDelivery } from './seam-errors';
 import { toActionAttemptView, toCapabilitySnapshot } from './seam-responses';
 
-/**
- * Reads during the watch window: first soon (fast providers and Seam's fake finish at once),
- * then every 300 ms. A finished attempt is noticed ~150 ms after it ends on average, against
- * ~500 ms for the SDK's 1 s poll, for ~3 reads per second of pending time.
- */
-export const watchBackoff: Backoff = { initialMs: 150, maxMs: 300, multiplier: 1.5 };
-
+/** The command activity of workflows started before the send-by deadline (see {@link LockstepActivities.sendCommand}). */
 export interface SendCommandRequest {
   deviceId: string;
   action: LockAction;
@@ -48,20 +52,49 @@ export interface ReadActionAttemptRequest {
 }
 
 /**
- * Sends of one command activity: retried in process only while Seam cannot have received the
- * command (refused connection, 429, 503), or for a lock (locking twice is harmless). The
- * activity itself is never retried by Temporal, so no retry can re-send an unlock whose first
- * send may have gone through.
+ * The legacy command activity's sends: retried in process only while Seam cannot have received
+ * the command (refused connection, 429, 503), or for a lock, within a 20 s budget inside its 30 s
+ * heartbeat timeout. Workflows started since the send-by deadline retry in the workflow instead.
  */
-export const commandSendBackoff: Backoff = { initialMs: 500, maxMs: 4_000, multiplier: 2 };
-export const commandSendTries = 4;
-/** Sends stop within this budget, well inside the command activity's 30 s heartbeat timeout. */
-export const commandSendBudgetMs = 20_000;
+export const legacyCommandSendBackoff: Backoff = { initialMs: 500, maxMs: 4_000, multiplier: 2 };
+export const legacyCommandSendTries = 4;
+export const legacyCommandSendBudgetMs = 20_000;
+
+/** One send try: the command, bounded so that it cannot reach Seam after `sendBy`. */
+export interface SendTryRequest {
+  deviceId: string;
+  action: LockAction;
+  /** ISO-8601: the action's send-by deadline, `min(notAfter, workflow start + timeout)`. */
+  sendBy: string;
+}
+
+/**
+ * How one send try ended when it did not end the action: `sent` (Seam accepted it and named the
+ * attempt), or not sent with whether it may have reached Seam all the same (only ever `true`
+ * for a lock: an unlock that may have landed fails COMMAND_OUTCOME_UNKNOWN instead).
+ */
+export type SendTryOutcome =
+  | { sent: true; actionAttempt: ActionAttemptView; commandSentAt: string }
+  | { sent: false; mayHaveReachedSeam: boolean; failureType: string; message: string; seamRequestId: string | null };
+
+export interface WatchRequest {
+  actionAttemptId: string;
+  deviceId: string;
+  /** How long to read the attempt in process; the activity returns what it last saw. */
+  windowMs: number;
+  /** Read `properties.locked` back when the attempt succeeds within the window. */
+  readBackLockedState: boolean;
+}
 
 export interface CheckDeviceRequest {
   /** The workflow's input exactly as the caller sent it. */
   input: unknown;
   action: LockAction;
+  /**
+   * ISO-8601: the workflow's start time. With it, the check refuses an action whose send-by
+   * deadline has passed before any Seam call. Absent from workflows started before it existed.
+   */
+  workflowStartedAt?: string;
 }
 
 export interface DeviceCheck {
@@ -98,60 +131,63 @@ export function createActivities(seam: SeamClient) {
     return { actionAttempt, reads, lockedAfter };
   }
 
-  function refuseIfTooLate(request: SendCommandRequest): void {
-    // A request may take up to the timeout to reach Seam: start none that could land after
-    // notAfter. Checked immediately before every send.
-    if (isPastNotAfter(request.notAfter, Date.now() + requestTimeoutMs)) {
-      throw ApplicationFailure.nonRetryable(
-        `refusing to send ${request.action} to ${request.deviceId}: notAfter ${request.notAfter} has passed or is less than ${requestTimeoutMs} ms away`,
-        'DEADLINE_PASSED',
-        { notAfter: request.notAfter },
-      );
-    }
+  function deadlinePassed(action: LockAction, deviceId: string, why: string, details: object): ApplicationFailure {
+    return ApplicationFailure.nonRetryable(`refusing to send ${action} to ${deviceId}: ${why}; no command was sent`, 'DEADLINE_PASSED', details);
   }
 
-  async function sendOnce(request: SendCommandRequest): Promise<SentCommand & { actionAttempt: ActionAttemptView }> {
-    const params = { device_id: request.deviceId };
+  async function sendOnce(deviceId: string, action: LockAction): Promise<SentCommand & { actionAttempt: ActionAttemptView }> {
+    const params = { device_id: deviceId };
     const options = { waitForActionAttempt: false } as const;
-    const response = await (request.action === 'LOCK_DOOR' ? http.locks.lockDoor(params, options) : http.locks.unlockDoor(params, options));
+    const response = await (action === 'LOCK_DOOR' ? http.locks.lockDoor(params, options) : http.locks.unlockDoor(params, options));
     const actionAttempt = toActionAttemptView(response);
     return { actionAttemptId: actionAttempt.actionAttemptId, commandSentAt: new Date().toISOString(), actionAttempt };
   }
 
-  /** Sends the command; sends again only when Seam cannot have received it (or when re-locking is harmless). */
-  async function send(request: SendCommandRequest): Promise<SentCommand & { actionAttempt: ActionAttemptView }> {
-    const operation = request.action === 'LOCK_DOOR' ? 'locks.lock_door' : 'locks.unlock_door';
+  /** Whether a failed send can have reached Seam; a 2xx we could not read (SEAM_RESPONSE_INVALID) was delivered all the same. */
+  function deliveryOf(err: unknown): CommandDelivery {
+    return err instanceof ApplicationFailure ? 'maybe_delivered' : commandDelivery(err);
+  }
+
+  /**
+   * A send that failed and may have reached Seam. Locking twice is harmless; unlocking twice is
+   * not (a relocked door would open again), so an unlock is never sent again: the action ends.
+   */
+  function outcomeUnknown(operation: string, failure: ApplicationFailure, details: object): ApplicationFailure {
+    return ApplicationFailure.nonRetryable(`${operation} may have reached Seam (${failure.message}); it is not sent again. Check the door.`, 'COMMAND_OUTCOME_UNKNOWN', details);
+  }
+
+  /** The legacy command activity's in-process send loop (see {@link legacyCommandSendTries}). */
+  async function legacySend(request: SendCommandRequest): Promise<SentCommand & { actionAttempt: ActionAttemptView }> {
+    const operation = commandOperation(request.action);
     let mayHaveReachedSeam = false;
     const startedMs = Date.now();
     for (let tryIndex = 0; ; tryIndex++) {
-      refuseIfTooLate(request);
+      // A request may take up to the timeout to reach Seam: start none that could land after notAfter.
+      if (isPastNotAfter(request.notAfter, Date.now() + requestTimeoutMs)) {
+        throw deadlinePassed(request.action, request.deviceId, `notAfter ${request.notAfter} has passed or is less than ${requestTimeoutMs} ms away`, { notAfter: request.notAfter });
+      }
       try {
-        return await sendOnce(request);
+        return await sendOnce(request.deviceId, request.action);
       } catch (err) {
         const failure = toSeamFailure(err, operation);
-        // A 2xx we could not read (SEAM_RESPONSE_INVALID) was delivered all the same.
-        const delivery = err instanceof ApplicationFailure ? 'maybe_delivered' : commandDelivery(err);
+        const delivery = deliveryOf(err);
         if (delivery === 'rejected') throw failure;
         mayHaveReachedSeam ||= delivery === 'maybe_delivered';
         const details = { ...(failure.details?.[0] as object), commandMayHaveReachedSeam: mayHaveReachedSeam };
-        // Locking twice is harmless; unlocking twice is not (a relocked door would open again).
-        if (delivery === 'maybe_delivered' && !mayRepeatCommand(request.action)) {
-          throw ApplicationFailure.nonRetryable(
-            `${operation} may have reached Seam (${failure.message}); it is not sent again. Check the door.`,
-            'COMMAND_OUTCOME_UNKNOWN',
-            details,
-          );
-        }
-        const delayMs = pollDelayMs(commandSendBackoff, tryIndex);
-        const outOfBudget = Date.now() - startedMs + delayMs + requestTimeoutMs > commandSendBudgetMs;
-        if (tryIndex + 1 >= commandSendTries || outOfBudget) throw ApplicationFailure.nonRetryable(failure.message, failure.type, details);
+        if (delivery === 'maybe_delivered' && !mayRepeatCommand(request.action)) throw outcomeUnknown(operation, failure, details);
+        const delayMs = pollDelayMs(legacyCommandSendBackoff, tryIndex);
+        const outOfBudget = Date.now() - startedMs + delayMs + requestTimeoutMs > legacyCommandSendBudgetMs;
+        if (tryIndex + 1 >= legacyCommandSendTries || outOfBudget) throw ApplicationFailure.nonRetryable(failure.message, failure.type, details);
         await Context.current().sleep(delayMs);
       }
     }
   }
 
-  /** Fast reads until the attempt ends, the window closes, a read fails, or the activity is cancelled. */
-  async function watch(actionAttemptId: string, first: ActionAttemptView, windowMs: number, sent: SentCommand): Promise<{ actionAttempt: ActionAttemptView; reads: number }> {
+  /**
+   * Fast reads until the attempt ends, the window closes, a read fails, or the activity is
+   * cancelled. `onRead` runs after each read (the legacy activity heartbeats there).
+   */
+  async function watch(actionAttemptId: string, first: ActionAttemptView, windowMs: number, onRead: () => void = () => undefined): Promise<{ actionAttempt: ActionAttemptView; reads: number }> {
     const ctx = Context.current();
     const deadlineMs = Date.now() + windowMs;
     let actionAttempt = first;
@@ -167,7 +203,7 @@ export function createActivities(seam: SeamClient) {
         // Cancelled, shutting down, or Seam hiccuped: the workflow's durable polling takes over.
         break;
       }
-      ctx.heartbeat(sent);
+      onRead();
     }
     return { actionAttempt, reads };
   }
@@ -175,10 +211,10 @@ export function createActivities(seam: SeamClient) {
   return {
     /**
      * The lock action's first step: validates the caller's input with the contract's zod schema
-     * (here, not in workflow code: see contract-core.ts), refuses a passed notAfter, and only
-     * then reads the device. Invalid input never reaches Seam. The plan returned — input with
-     * defaults applied — is recorded in the history, so the workflow replays with the defaults
-     * it started with.
+     * (here, not in workflow code: see contract-core.ts), refuses an action whose send-by
+     * deadline has passed, and only then reads the device. Invalid or late input never reaches
+     * Seam. The plan returned — input with defaults applied — is recorded in the history, so the
+     * workflow replays with the defaults it started with.
      */
     async checkDevice(request: CheckDeviceRequest): Promise<DeviceCheck> {
       const parsed = lockActionInputSchema.safeParse(request.input);
@@ -187,25 +223,72 @@ export function createActivities(seam: SeamClient) {
         throw ApplicationFailure.nonRetryable(`invalid ${request.action} input: ${issues.join('; ')}`, 'INVALID_INPUT', { issues });
       }
       const plan = planFromInput(parsed.data);
-      if (isPastNotAfter(plan.notAfter, Date.now())) {
-        throw ApplicationFailure.nonRetryable(`notAfter ${plan.notAfter} has passed; no command was sent`, 'DEADLINE_PASSED', { notAfter: plan.notAfter });
+      const deviceId = plan.deviceId;
+      if (request.workflowStartedAt !== undefined) {
+        const sendBy = sendByMs(Date.parse(request.workflowStartedAt), plan);
+        if (!maySend(Date.now(), sendBy)) {
+          throw deadlinePassed(request.action, deviceId, `its send-by deadline ${new Date(sendBy).toISOString()} has passed or is too near`, { sendBy: new Date(sendBy).toISOString() });
+        }
+      } else if (isPastNotAfter(plan.notAfter, Date.now())) {
+        throw deadlinePassed(request.action, deviceId, `notAfter ${plan.notAfter} has passed`, { notAfter: plan.notAfter });
       }
-      return { plan, capability: await captureCapabilitySnapshot(plan.deviceId) };
+      return { plan, capability: await captureCapabilitySnapshot(deviceId) };
     },
 
     /** `devices.get`, reduced to what decides whether the device can act now. */
     captureCapabilitySnapshot,
 
     /**
-     * Sends lock_door / unlock_door, then watches the attempt for up to `watchWindowMs` with
-     * fast reads. Once Seam has accepted the command nothing fails this activity: it returns
-     * the attempt as last seen, and the workflow polls on. Never retried by Temporal (see
-     * {@link commandSendTries}); if it dies after the send, its first heartbeat names the attempt.
+     * One send of lock_door / unlock_door, checked against `sendBy` immediately before it goes
+     * and aborted, end to end, so that no byte of it leaves later than `sendBy - sendSlackMs`.
+     * Never retried by Temporal: the workflow decides whether to try again (only when the try
+     * cannot have reached Seam, or for a lock), after a durable back-off that a cancel stops.
+     */
+    async sendCommandTry(request: SendTryRequest): Promise<SendTryOutcome> {
+      const operation = commandOperation(request.action);
+      const sendBy = Date.parse(request.sendBy);
+      const now = Date.now();
+      if (!maySend(now, sendBy)) {
+        throw deadlinePassed(request.action, request.deviceId, `less than ${minSendWindowMs + sendSlackMs} ms remain before its send-by deadline ${request.sendBy}`, { sendBy: request.sendBy });
+      }
+      const abortAtMs = now + sendRequestBoundMs(now, sendBy, requestTimeoutMs);
+      try {
+        const { actionAttempt, commandSentAt } = await seam.boundedUntil(abortAtMs, () => sendOnce(request.deviceId, request.action));
+        return { sent: true, actionAttempt, commandSentAt };
+      } catch (err) {
+        const failure = toSeamFailure(err, operation);
+        const delivery = deliveryOf(err);
+        if (delivery === 'rejected') throw failure;
+        const details = failure.details?.[0] as { seamRequestId?: string | null } | undefined;
+        if (delivery === 'maybe_delivered' && !mayRepeatCommand(request.action)) {
+          throw outcomeUnknown(operation, failure, { ...details, commandMayHaveReachedSeam: true });
+        }
+        return { sent: false, mayHaveReachedSeam: delivery === 'maybe_delivered', failureType: failure.type ?? 'SEAM_CALL_FAILED', message: failure.message, seamRequestId: details?.seamRequestId ?? null };
+      }
+    },
+
+    /**
+     * Reads a just-sent attempt in process for `windowMs` (no workflow tasks, timers or history
+     * while it waits) and returns it as last seen. Never fails once started: a read error ends
+     * the watch and the workflow's durable polling goes on. It does not heartbeat: the workflow
+     * abandons it on cancel (it only reads), and a dead worker shows as its start-to-close timeout.
+     */
+    async watchActionAttempt(request: WatchRequest): Promise<AttemptObservation> {
+      const pending: ActionAttemptView = { actionAttemptId: request.actionAttemptId, status: 'pending', wasConfirmedByDevice: null, error: null };
+      const watched = await watch(request.actionAttemptId, pending, request.windowMs);
+      return observe(watched.actionAttempt, request.deviceId, request.readBackLockedState, watched.reads);
+    },
+
+    /**
+     * The command activity of workflows started before the send-by deadline existed (kept until
+     * they have all finished): sends lock_door / unlock_door with in-process retries, then
+     * watches the attempt for up to `watchWindowMs`. Once Seam has accepted the command nothing
+     * fails it. Never retried by Temporal; its first heartbeat names the attempt.
      */
     async sendCommand(request: SendCommandRequest): Promise<CommandOutcome> {
-      const { actionAttempt, ...sent } = await send(request);
+      const { actionAttempt, ...sent } = await legacySend(request);
       Context.current().heartbeat(sent);
-      const watched = await watch(sent.actionAttemptId, actionAttempt, request.watchWindowMs, sent);
+      const watched = await watch(sent.actionAttemptId, actionAttempt, request.watchWindowMs, () => Context.current().heartbeat(sent));
       return { ...(await observe(watched.actionAttempt, request.deviceId, request.readBackLockedState, watched.reads)), commandSentAt: sent.commandSentAt };
     },
 
@@ -215,6 +298,10 @@ export function createActivities(seam: SeamClient) {
       return observe(actionAttempt, request.deviceId, request.readBackLockedState, 1);
     },
   };
+}
+
+function commandOperation(action: LockAction): string {
+  return action === 'LOCK_DOOR' ? 'locks.lock_door' : 'locks.unlock_door';
 }
 
 export type LockstepActivities = ReturnType<typeof createActivities>;

@@ -1,20 +1,30 @@
 /**
- * The one place lockstep builds a Seam client. Two SDK defaults are wrong for a workflow that
- * owns its waiting and its retries:
+ * The one place lockstep builds a Seam client. Three SDK defaults are wrong for a workflow that
+ * owns its waiting, its retries and its deadlines:
  * - `waitForActionAttempt` (on by default) would poll in process memory, which a crash loses;
  * - axios-retry re-sends POSTs on network errors, and every Seam route is a POST: a socket
- *   reset on /locks/unlock_door could deliver the command three times.
+ *   reset on /locks/unlock_door could deliver the command three times;
+ * - axios's `timeout` is an idle-socket timer: DNS and TCP connect are not bounded by it, and a
+ *   response that trickles in never trips it. Every request here is instead aborted end to end
+ *   (an AbortSignal) at the request timeout, or earlier at a send's deadline.
  * Temporal retries instead, with the deadline checked before every send.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Agent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { SeamHttp } from 'seam';
 import type { SeamConfig } from '../config';
 
-/** The SDK client and the per-request timeout it was built with (the deadline guard needs it). */
+/** The SDK client, the request bound it was built with, and a way to bound requests tighter. */
 export interface SeamClient {
   http: SeamHttp;
+  /** End-to-end bound of every request (SEAM_REQUEST_TIMEOUT_MS). */
   requestTimeoutMs: number;
+  /**
+   * Runs `call` with each request it makes aborted, end to end, at `abortAtMs` (epoch ms) if that
+   * comes before the request timeout. Requests lazily sent inside `call` inherit the bound.
+   */
+  boundedUntil<T>(abortAtMs: number, call: () => Promise<T>): Promise<T>;
 }
 
 export function createSeamClient(config: SeamConfig): SeamClient {
@@ -22,7 +32,22 @@ export function createSeamClient(config: SeamConfig): SeamClient {
     endpoint: config.endpoint,
     waitForActionAttempt: false,
     axiosRetryOptions: { retries: 0 },
-    axiosOptions: { timeout: config.requestTimeoutMs, adapter: 'http', httpAgent: new Agent({ keepAlive: true }), httpsAgent: new HttpsAgent({ keepAlive: true }) },
+    axiosOptions: {
+      timeout: config.requestTimeoutMs,
+      adapter: 'http',
+      httpAgent: new Agent({ keepAlive: true }),
+      httpsAgent: new HttpsAgent({ keepAlive: true }),
+    },
   });
-  return { http, requestTimeoutMs: config.requestTimeoutMs };
+  const abortAt = new AsyncLocalStorage<number>();
+  http.client.interceptors.request.use((request) => {
+    const boundMs = Math.max(0, Math.min(config.requestTimeoutMs, (abortAt.getStore() ?? Infinity) - Date.now()));
+    request.signal = AbortSignal.timeout(boundMs);
+    return request;
+  });
+  return {
+    http,
+    requestTimeoutMs: config.requestTimeoutMs,
+    boundedUntil: (abortAtMs, call) => abortAt.run(abortAtMs, call),
+  };
 }

@@ -36,11 +36,13 @@ function httpFacts(err: unknown): HttpFacts {
   const axiosLike = err as { response?: { status?: number; headers?: Record<string, unknown> }; message?: string };
   const requestId = axiosLike.response?.headers?.['seam-request-id'];
   const codes = errorCodes(err);
+  // Our end-to-end bound (an AbortSignal; see seam-client.ts) says only "canceled".
+  const message = codes.includes('ERR_CANCELED') ? 'aborted at its end-to-end time bound' : (axiosLike.message ?? String(err));
   return {
     statusCode: axiosLike.response?.status ?? null,
     seamErrorType: null,
     seamRequestId: typeof requestId === 'string' ? requestId : null,
-    message: `${codes.length > 0 ? `${codes.join('/')}: ` : ''}${axiosLike.message ?? String(err)}`,
+    message: `${codes.length > 0 ? `${codes.join('/')}: ` : ''}${message}`,
   };
 }
 
@@ -65,7 +67,9 @@ const undeliveredNetworkCodes = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'];
  * 429, 503 — safe to send again), `maybe_delivered` (a reset, a timeout, a 500/502/504: Seam
  * may have acted on it) or `rejected` (a 4xx: Seam refused it).
  */
-export function commandDelivery(err: unknown): 'undelivered' | 'maybe_delivered' | 'rejected' {
+export type CommandDelivery = 'undelivered' | 'maybe_delivered' | 'rejected';
+
+export function commandDelivery(err: unknown): CommandDelivery {
   if (!isSeamHttpApiError(err) && !isSeamHttpUnauthorizedError(err) && !isAxiosError(err)) return 'maybe_delivered';
   const { statusCode } = httpFacts(err);
   if (statusCode === null) return errorCodes(err).some((c) => undeliveredNetworkCodes.includes(c)) ? 'undelivered' : 'maybe_delivered';

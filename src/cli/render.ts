@@ -17,6 +17,11 @@ function yesNoUnknown(value: boolean | null): string {
   return value === null ? 'unknown (the provider cannot confirm)' : value ? 'yes' : 'no';
 }
 
+/** null is the case an operator must act on: the command may have reached Seam. */
+export function commandSentText(commandSent: boolean | null): string {
+  return commandSent === null ? 'unknown — check the door' : commandSent ? 'yes' : 'no';
+}
+
 function rows(entries: Array<[string, string | number | null | undefined]>): string[] {
   return entries.filter(([, v]) => v !== undefined && v !== null && v !== '').map(([k, v]) => `  ${k.padEnd(22)}${v}`);
 }
@@ -43,7 +48,7 @@ export function renderOutcome(action: LockAction, deviceId: string, outcome: Loc
     `FAIL ${describeAction(action)} ${deviceId}: ${f.code}`,
     ...rows([
       ['why', f.message],
-      ['command sent', f.commandSent ? 'yes' : 'no'],
+      ['command sent', commandSentText(f.commandSent)],
       ['action attempt', f.actionAttemptId],
       ['last status', f.lastStatus],
       ['seam error', f.seamError ? `${f.seamError.type}: ${f.seamError.message}` : undefined],

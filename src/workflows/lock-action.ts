@@ -1,10 +1,9 @@
 /**
- * One lock action, durable: check the device, send the command, wait for Seam to say how it
- * ended, and tell the caller exactly what happened. LockDoorWorkflow and UnlockDoorWorkflow
- * are this function with their action bound.
+ * One lock action, durable: check the device, send the command before the action's send-by
+ * deadline, wait for Seam to say how it ended, and tell the caller exactly what happened.
+ * LockDoorWorkflow and UnlockDoorWorkflow are this function with their action bound.
  */
 import {
-  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
   condition,
@@ -12,82 +11,53 @@ import {
   defineSignal,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
-  TimeoutFailure,
+  workflowInfo,
 } from '@temporalio/workflow';
-import type { AttemptObservation, CommandOutcome, LockstepActivities } from '../activities';
-import type { ActionAttemptEndedSignal, CapabilitySnapshot, FailureReport, LockActionResult, Progress } from '../contract';
-import {
-  actionAttemptEndedSignalName,
-  describeAction,
-  failureCodes,
-  progressQueryName,
-  type FailureCode,
-  type LockAction,
-  type LockActionPlan,
-  type SentCommand,
-} from '../contract-core';
-import { assessCapability, deviceShowsDesiredState, isPastNotAfter, mayRepeatCommand, nextWaitMs, outcomeWarnings } from '../decisions';
-import { endedAttemptOf, sentCommandOf } from './payloads';
+import type { AttemptObservation, LockstepActivities } from '../activities';
+import type { ActionAttemptEndedSignal, LockActionResult, Progress } from '../contract';
+import { actionAttemptEndedSignalName, describeAction, lockstepWarnings, progressQueryName, type LockAction, type LockActionPlan } from '../contract-core';
+import { assessCapability, deviceShowsDesiredState, isPastNotAfter, nextWaitMs, outcomeWarnings, sendByMs } from '../decisions';
+import { maxDurableReads, readActivityTimeoutMs } from '../timing-budget';
+import { legacySendCommand, sendAndWatch } from './command';
+import { cancelledFailure, lockActionFailure, seamStep, type LockActionState } from './failures';
+import { endedAttemptOf } from './payloads';
 
 export const progressQuery = defineQuery<Progress>(progressQueryName);
 export const actionAttemptEndedSignal = defineSignal<[ActionAttemptEndedSignal?]>(actionAttemptEndedSignalName);
 
 /**
+ * Changes to the command sequence, each behind `patched()` so that workflows started before
+ * it replay unchanged (their histories are in test/histories/).
+ * - `send-by-deadline`: one deadline, `min(notAfter, workflow start + timeout)`, checked before
+ *   any Seam call and before every send; send tries and their back-off in the workflow; the
+ *   watch in an activity of its own.
+ */
+export const patchIds = { sendByDeadline: 'send-by-deadline' } as const;
+
+/**
  * Quick Seam reads (devices.get, action_attempts.get): at most two HTTP calls each (a read and
- * its read-back), so 35 s covers two of the longest request timeouts (15 s); five tries over
- * ~3 s ride out a blip or a 429 without holding the workflow long.
+ * its read-back); five tries over ~3 s ride out a blip or a 429 without holding the workflow long.
  */
 const seamReads = proxyActivities<LockstepActivities>({
-  startToCloseTimeout: '35s',
+  startToCloseTimeout: readActivityTimeoutMs,
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s', maximumAttempts: 5 },
 });
 
-/**
- * The command and its in-process watch. Never retried by Temporal: a retry could not know
- * whether the first send reached Seam, and unlocking twice can reopen a relocked door. The
- * activity re-sends itself only while Seam cannot have received the command (refused, 429,
- * 503) and within a 20 s budget, so its first heartbeat (the attempt id) comes inside the 30 s
- * heartbeat timeout. Later heartbeats reach the server at most every 24 s (80% of the timeout),
- * so the default 6 s watch bills one. If the worker dies, the timeout failure carries that
- * heartbeat and polling goes on from it. WAIT_CANCELLATION_COMPLETED: on cancel we wait for the
- * activity to say whether it sent the command, so the failure can name the attempt.
- */
-const seamCommands = proxyActivities<LockstepActivities>({
-  startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: '30s',
-  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  retry: { maximumAttempts: 1 },
-});
-
-/** Command activities a LOCK_DOOR may run when one dies before naming its attempt (re-locking is harmless). */
-const maxCommandActivities = 3;
-
-/**
- * At most this many durable reads per action: each costs ~11 history events, so 300 keeps a
- * day-long timeout near 3,300 events, far from the 10,240-event warning. Waits stretch to fit.
- */
-const maxDurableReads = 300;
-
-/** The state a lock action carries; queries and failure reports read it. */
-interface LockActionState {
-  action: LockAction;
-  deviceId: string | null;
-  progress: Progress;
-  /** null: the command may have reached Seam, but no attempt id came back. */
-  commandSent: boolean | null;
-  capability: CapabilitySnapshot | null;
-}
-
 export async function runLockAction(action: LockAction, rawInput: unknown): Promise<LockActionResult> {
-  const startedAt = new Date();
+  const firstTaskAt = new Date();
+  const withSendBy = patched(patchIds.sendByDeadline);
+  // The action's clock starts when the workflow did, not when a worker first ran it.
+  const startedAt = withSendBy ? workflowInfo().startTime : firstTaskAt;
   const state: LockActionState = {
     action,
     deviceId: deviceIdOf(rawInput),
     progress: { phase: 'checking', polls: 0, actionAttemptId: null, lastStatus: null },
     commandSent: false,
     capability: null,
+    lockResent: false,
   };
   /** The attempt a signal said has ended ('*': whichever this action is waiting on). */
   let endedAttempt: string | null = null;
@@ -98,17 +68,16 @@ export async function runLockAction(action: LockAction, rawInput: unknown): Prom
 
   try {
     log.info('checking device capability', { action, deviceId: state.deviceId });
-    const { plan, capability } = await seamStep(state, () => seamReads.checkDevice({ input: rawInput, action }));
+    const workflowStartedAt = withSendBy ? { workflowStartedAt: startedAt.toISOString() } : {};
+    const { plan, capability } = await seamStep(state, () => seamReads.checkDevice({ input: rawInput, action, ...workflowStartedAt }));
     state.capability = capability;
-    const deadlineMs = startedAt.getTime() + plan.timeoutMs;
+    const deadlineMs = withSendBy ? sendByMs(startedAt.getTime(), plan) : startedAt.getTime() + plan.timeoutMs;
     const verdict = assessCapability(capability, action);
     if (!verdict.act) throw lockActionFailure(state, verdict.code, verdict.reason);
 
     state.progress.phase = 'commanding';
-    refuseIfPastNotAfter(state, plan);
-    log.info('sending command', { action, deviceId: plan.deviceId });
-    const outcome = await sendCommand(state, plan);
-    state.commandSent = true;
+    if (!withSendBy) refuseIfPastNotAfter(state, plan);
+    const outcome = withSendBy ? await sendAndWatch(state, plan, deadlineMs) : await legacySendCommand(state, plan);
     let observation = record(state, outcome);
 
     state.progress.phase = 'polling';
@@ -126,23 +95,13 @@ export async function runLockAction(action: LockAction, rawInput: unknown): Prom
       observation = record(state, await readDuringPolling(state, plan, observation));
     }
 
-    const result = await conclude(state, plan, observation, { startedAt, commandSentAt: outcome.commandSentAt });
+    const result = await conclude(state, plan, observation, { startedAt, commandSentAt: outcome.commandSentAt, deadlineMs });
     state.progress.phase = 'done';
     log.info('lock action succeeded', { action, deviceId: plan.deviceId, confirmation: result.confirmation });
     return result;
   } catch (err) {
     state.progress.phase = 'done';
-    const failure = isCancellation(err)
-      ? lockActionFailure(
-          state,
-          'CANCELLED',
-          state.commandSent === true
-            ? `cancelled after the command was sent: action attempt ${state.progress.actionAttemptId} was ${state.progress.lastStatus} when polling stopped`
-            : state.commandSent === null
-              ? 'cancelled; the command may have reached Seam. Check the door'
-              : 'cancelled before any command was sent',
-        )
-      : err;
+    const failure = isCancellation(err) ? cancelledFailure(state) : err;
     if (failure instanceof ApplicationFailure) {
       log.warn('lock action failed', { code: failure.type, action, deviceId: state.deviceId, actionAttemptId: state.progress.actionAttemptId });
     }
@@ -150,52 +109,12 @@ export async function runLockAction(action: LockAction, rawInput: unknown): Prom
   }
 }
 
-/**
- * Runs the command activity. If it dies after the send, its last heartbeat names the attempt
- * and the action goes on; if it dies before naming one, the command may or may not have reached
- * Seam: a lock is sent again (harmless), an unlock is not (COMMAND_OUTCOME_UNKNOWN).
- */
-async function sendCommand(state: LockActionState, plan: LockActionPlan): Promise<CommandOutcome> {
-  for (let commandActivities = 1; ; commandActivities++) {
-    try {
-      return await seamStep(state, () =>
-        seamCommands.sendCommand({
-          deviceId: plan.deviceId,
-          action: state.action,
-          notAfter: plan.notAfter,
-          watchWindowMs: plan.watchWindowMs,
-          readBackLockedState: plan.verifyLockedState,
-        }),
-      );
-    } catch (err) {
-      const lost = lostCommandOf(err);
-      if (!lost) throw err;
-      if (lost.sent) {
-        log.warn('command activity died after the send; polling the attempt it named', { actionAttemptId: lost.sent.actionAttemptId });
-        const actionAttempt = { actionAttemptId: lost.sent.actionAttemptId, status: 'pending' as const, wasConfirmedByDevice: null, error: null };
-        return { actionAttempt, reads: 0, commandSentAt: lost.sent.commandSentAt };
-      }
-      state.commandSent = null;
-      if (!mayRepeatCommand(state.action) || commandActivities >= maxCommandActivities) {
-        throw lockActionFailure(state, 'COMMAND_OUTCOME_UNKNOWN', `the command activity died before naming an action attempt; the ${describeAction(state.action)} may have reached Seam and is not sent again. Check the door.`);
-      }
-      log.warn('command activity died before naming an attempt; locking again', { deviceId: plan.deviceId });
-    }
-  }
-}
-
-/** A command activity that timed out (its worker died): with the attempt it named, if any. */
-function lostCommandOf(err: unknown): { sent: SentCommand | null } | undefined {
-  if (!(err instanceof ActivityFailure) || !(err.cause instanceof TimeoutFailure)) return undefined;
-  return { sent: sentCommandOf(err.cause.lastHeartbeatDetails) };
-}
-
 /** The final word: success from the attempt, success from the door's state, or a typed failure. */
 async function conclude(
   state: LockActionState,
   plan: LockActionPlan,
   observation: AttemptObservation,
-  times: { startedAt: Date; commandSentAt: string },
+  times: { startedAt: Date; commandSentAt: string; deadlineMs: number },
 ): Promise<LockActionResult> {
   const { actionAttempt } = observation;
   const success = (confirmation: LockActionResult['confirmation'], lockedAfter: boolean | null): LockActionResult => ({
@@ -208,7 +127,14 @@ async function conclude(
     polls: state.progress.polls,
     warnings: [
       ...(state.capability?.warnings.map((w) => w.code) ?? []),
-      ...outcomeWarnings(state.action, confirmation, state.capability?.locked ?? null, lockedAfter),
+      ...outcomeWarnings({
+        action: state.action,
+        confirmation,
+        lockedBefore: state.capability?.locked ?? null,
+        lockedAfter,
+        seenAfterNotAfter: plan.notAfter !== undefined && Date.now() >= Date.parse(plan.notAfter),
+      }),
+      ...(state.lockResent ? [lockstepWarnings.lockResent] : []),
     ],
     startedAt: times.startedAt.toISOString(),
     commandSentAt: times.commandSentAt,
@@ -233,14 +159,15 @@ async function conclude(
   throw lockActionFailure(
     state,
     'ACTION_ATTEMPT_TIMED_OUT',
-    `action attempt ${actionAttempt.actionAttemptId} still ${actionAttempt.status} after ${plan.timeoutMs} ms` +
-      (readBack ? `; the device reports locked=${readBack.locked}` : '; the device state could not be read back'),
+    `action attempt ${actionAttempt.actionAttemptId} still ${actionAttempt.status} at the deadline ${new Date(times.deadlineMs).toISOString()}` +
+      (readBack ? `; the device reports locked=${readBack.locked}` : '; the device state could not be read back') +
+      '. Seam may still act on it: check the door',
   );
 }
 
 /**
  * One durable read. Its retries exhausted on a transient error, the loop goes on with what it
- * last saw (the overall timeout bounds it); a definite rejection ends the action.
+ * last saw (the deadline bounds it); a definite rejection ends the action.
  */
 async function readDuringPolling(state: LockActionState, plan: LockActionPlan, last: AttemptObservation): Promise<AttemptObservation> {
   try {
@@ -267,59 +194,11 @@ function record(state: LockActionState, observation: AttemptObservation): Attemp
   return observation;
 }
 
+/** Legacy (workflows without the send-by-deadline patch): the notAfter check before the command activity. */
 function refuseIfPastNotAfter(state: LockActionState, plan: LockActionPlan): void {
   if (isPastNotAfter(plan.notAfter, Date.now())) {
     throw lockActionFailure(state, 'DEADLINE_PASSED', `notAfter ${plan.notAfter} has passed; no command was sent`);
   }
-}
-
-/** Runs an activity; a failed one becomes the lock action's typed failure. */
-async function seamStep<T>(state: LockActionState, step: () => Promise<T>): Promise<T> {
-  try {
-    return await step();
-  } catch (err) {
-    if (isCancellation(err) || !(err instanceof ActivityFailure) || err.cause instanceof TimeoutFailure) throw err;
-    const cause = err.cause instanceof ApplicationFailure ? err.cause : undefined;
-    const details = (cause?.details?.[0] ?? {}) as { seamRequestId?: string | null; seamErrorType?: string | null; commandMayHaveReachedSeam?: boolean; issues?: string[] };
-    if (details.commandMayHaveReachedSeam) state.commandSent = null;
-    throw lockActionFailure(state, failureCodeOf(cause), cause?.message ?? err.message, {
-      seamRequestId: details.seamRequestId ?? null,
-      seamError: details.seamErrorType ? { type: details.seamErrorType, message: cause?.message ?? '' } : null,
-      issues: details.issues,
-    });
-  }
-}
-
-/**
- * The lockstep failure code a failed activity stands for: its failure's type when that is one
- * of ours, else SEAM_UNAVAILABLE (transient errors that outlasted the retries, timeouts).
- */
-function failureCodeOf(cause: ApplicationFailure | undefined): FailureCode {
-  const type = cause?.type ?? '';
-  return (failureCodes as readonly string[]).includes(type) ? (type as FailureCode) : 'SEAM_UNAVAILABLE';
-}
-
-function lockActionFailure(
-  state: LockActionState,
-  code: FailureCode,
-  message: string,
-  extra: Partial<Pick<FailureReport, 'seamError' | 'seamRequestId' | 'issues'>> = {},
-): ApplicationFailure {
-  const report: FailureReport = {
-    code,
-    message,
-    deviceId: state.deviceId,
-    action: state.action,
-    actionAttemptId: state.progress.actionAttemptId,
-    lastStatus: state.progress.lastStatus,
-    commandSent: state.commandSent,
-    polls: state.progress.polls,
-    seamError: extra.seamError ?? null,
-    seamRequestId: extra.seamRequestId ?? null,
-    capability: state.capability,
-    issues: extra.issues ?? [],
-  };
-  return ApplicationFailure.create({ type: code, message, nonRetryable: true, details: [report] });
 }
 
 function deviceIdOf(rawInput: unknown): string | null {

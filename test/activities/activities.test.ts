@@ -6,7 +6,15 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
-import { commandSendTries, createActivities, type CommandOutcome, type LockstepActivities, type SendCommandRequest } from '../../src/activities';
+import {
+  legacyCommandSendTries as commandSendTries,
+  createActivities,
+  type CommandOutcome,
+  type LockstepActivities,
+  type SendCommandRequest,
+  type SendTryOutcome,
+  type SendTryRequest,
+} from '../../src/activities';
 import { createSeamClient } from '../../src/activities/seam-client';
 import { startSeamSimulator, type DeviceScenarioInput, type SeamSimulator } from '../../src/simulator/seam-simulator';
 
@@ -30,6 +38,17 @@ function device(scenario: Omit<DeviceScenarioInput, 'deviceId'> = {}): string {
 function sendCommand(request: Partial<SendCommandRequest> & { deviceId: string }, env = new MockActivityEnvironment()) {
   const full: SendCommandRequest = { action: 'LOCK_DOOR', watchWindowMs: 3_000, readBackLockedState: true, ...request };
   return env.run(activities.sendCommand, full) as Promise<CommandOutcome>;
+}
+
+/** Runs one activity in a fresh mock activity environment, typed by the activity. */
+function runActivity<P, R>(activity: (request: P) => Promise<R>, request: P): Promise<R> {
+  return new MockActivityEnvironment().run(activity, request) as Promise<R>;
+}
+
+/** A send try with a deadline an hour away unless the request names one. */
+function sendTry(request: Partial<SendTryRequest> & { deviceId: string }): Promise<SendTryOutcome> {
+  const full: SendTryRequest = { action: 'LOCK_DOOR', sendBy: new Date(Date.now() + 3_600_000).toISOString(), ...request };
+  return runActivity(activities.sendCommandTry, full);
 }
 
 async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
@@ -189,5 +208,81 @@ describe('readActionAttempt', () => {
       readBackLockedState: true,
     });
     expect(observation).toEqual({ actionAttempt: { ...actionAttempt, status: 'success', wasConfirmedByDevice: true }, reads: 1, lockedAfter: false });
+  });
+});
+
+describe('checkDevice', () => {
+  test('checkDevice: refuses DEADLINE_PASSED before any Seam call when start + timeout has passed', async () => {
+    const deviceId = device();
+    const workflowStartedAt = new Date(Date.now() - 8_000).toISOString();
+    const failure = await failureOf(runActivity(activities.checkDevice, { input: { deviceId, timeout: '5s' }, action: 'UNLOCK_DOOR' as const, workflowStartedAt }));
+    expect(failure).toMatchObject({ type: 'DEADLINE_PASSED', nonRetryable: true });
+    expect(sim.countsFor(deviceId)).toMatchObject({ deviceReads: 0, commandsReceived: 0 });
+  });
+
+  test('checkDevice: within the deadline it returns the plan and the capability snapshot', async () => {
+    const deviceId = device();
+    const check = await runActivity(activities.checkDevice, { input: { deviceId, timeout: '5s' }, action: 'LOCK_DOOR' as const, workflowStartedAt: new Date().toISOString() });
+    expect(check.plan).toMatchObject({ deviceId, timeoutMs: 5_000 });
+    expect(check.capability.deviceId).toBe(deviceId);
+  });
+});
+
+describe('sendCommandTry', () => {
+  test('sendCommandTry: sends once and returns the pending attempt Seam accepted', async () => {
+    const deviceId = device();
+    const outcome = await sendTry({ deviceId });
+    if (!outcome.sent) throw new Error(outcome.message);
+    expect(outcome.actionAttempt).toMatchObject({ status: 'pending', actionAttemptId: expect.any(String) });
+    expect(sim.countsFor(deviceId).commandsAccepted).toBe(1);
+  });
+
+  test('sendCommandTry: refuses DEADLINE_PASSED when less than the send window remains, and sends nothing', async () => {
+    const deviceId = device();
+    const failure = await failureOf(sendTry({ deviceId, action: 'UNLOCK_DOOR', sendBy: new Date(Date.now() + 1_500).toISOString() }));
+    expect(failure).toMatchObject({ type: 'DEADLINE_PASSED', nonRetryable: true });
+    expect(sim.countsFor(deviceId).commandsReceived).toBe(0);
+  });
+
+  test('sendCommandTry: a 429 or 503 cannot have reached Seam: not sent, safe to try again', async () => {
+    const deviceId = device({ faults: [{ route: '/locks/unlock_door', kind: '503', count: 1 }] });
+    expect(await sendTry({ deviceId, action: 'UNLOCK_DOOR' })).toMatchObject({ sent: false, mayHaveReachedSeam: false, failureType: 'SEAM_SERVER_ERROR' });
+    expect(sim.countsFor(deviceId).commandsAccepted).toBe(0);
+  });
+
+  test('sendCommandTry: an unlock whose connection dropped fails COMMAND_OUTCOME_UNKNOWN', async () => {
+    const deviceId = device({ faults: [{ route: '/locks/unlock_door', kind: 'reset', count: 1 }] });
+    const failure = await failureOf(sendTry({ deviceId, action: 'UNLOCK_DOOR' }));
+    expect(failure).toMatchObject({ type: 'COMMAND_OUTCOME_UNKNOWN', nonRetryable: true });
+    expect(failure.details?.[0]).toMatchObject({ commandMayHaveReachedSeam: true });
+  });
+
+  test('sendCommandTry: a lock whose connection dropped may have landed: not sent, may be tried again', async () => {
+    const deviceId = device({ faults: [{ route: '/locks/lock_door', kind: 'reset', count: 1 }] });
+    expect(await sendTry({ deviceId, action: 'LOCK_DOOR' })).toMatchObject({ sent: false, mayHaveReachedSeam: true });
+  });
+
+  test('sendCommandTry: a 4xx is a typed non-retryable failure', async () => {
+    const failure = await failureOf(sendTry({ deviceId: `missing-${randomUUID()}` }));
+    expect(failure).toMatchObject({ type: 'DEVICE_NOT_FOUND', nonRetryable: true });
+  });
+});
+
+describe('watchActionAttempt', () => {
+  test('watchActionAttempt: reads the attempt to success and reads the state back', async () => {
+    const deviceId = device({ locked: false, attempt: { pendingMs: 400 } });
+    const sent = await sendTry({ deviceId });
+    if (!sent.sent) throw new Error(sent.message);
+    const observation = await runActivity(activities.watchActionAttempt, { actionAttemptId: sent.actionAttempt.actionAttemptId, deviceId, windowMs: 3_000, readBackLockedState: true });
+    expect(observation).toMatchObject({ actionAttempt: { status: 'success' }, lockedAfter: true });
+    expect(observation.reads).toBeGreaterThanOrEqual(1);
+  });
+
+  test('watchActionAttempt: returns the attempt still pending when the window ends first', async () => {
+    const deviceId = device({ attempt: { outcome: 'never' } });
+    const sent = await sendTry({ deviceId });
+    if (!sent.sent) throw new Error(sent.message);
+    const observation = await runActivity(activities.watchActionAttempt, { actionAttemptId: sent.actionAttempt.actionAttemptId, deviceId, windowMs: 400, readBackLockedState: true });
+    expect(observation.actionAttempt.status).toBe('pending');
   });
 });

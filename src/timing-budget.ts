@@ -1,0 +1,64 @@
+/**
+ * The timing numbers of a lock action that must fit together, in one place. Workflow-safe (no
+ * Node, no zod): the workflow, the activities and the configuration all read them here, and
+ * test/timing-budget.test.ts proves they still fit.
+ *
+ * The guarantee they serve: no command reaches Seam after the action's send-by deadline
+ * (`min(notAfter, workflow start + timeout)`), and a cancel takes effect within 2 s.
+ */
+
+/** Default end-to-end bound of one Seam HTTP request: DNS, connect, request and response. */
+export const defaultRequestTimeoutMs = 10_000;
+/** The largest request bound SEAM_REQUEST_TIMEOUT_MS may set. */
+export const maxRequestTimeoutMs = 15_000;
+/** The smallest request bound SEAM_REQUEST_TIMEOUT_MS may set. */
+export const minRequestTimeoutMs = 100;
+
+/**
+ * No byte of a command leaves the worker later than this before the send-by deadline. It covers
+ * the wire (bytes written just before the abort still travel) and clock skew: the deadline comes
+ * from the Temporal server's clock (the workflow's start time), the check from the worker's.
+ */
+export const sendSlackMs = 1_000;
+
+/**
+ * A send starts only if it has at least this long before `sendBy - sendSlackMs`; its request is
+ * then aborted at that instant at the latest, so it can never land after the deadline.
+ */
+export const minSendWindowMs = 1_000;
+
+/** Send tries per command: only tries that cannot have reached Seam (or locks) are repeated. */
+export const commandSendTries = 4;
+/** Durable back-off between send tries (workflow timers: a cancel stops it at once). */
+export const commandSendBackoff = { initialMs: 500, maxMs: 4_000, multiplier: 2 } as const;
+
+/**
+ * A cancel that arrives while a send is in flight waits this long for the send to say whether
+ * it reached Seam; after that the action ends CANCELLED with `commandSent: null` (unknown).
+ * Well inside the 2 s cancel promise, leaving room for two workflow tasks.
+ */
+export const cancelSendGraceMs = 1_500;
+
+/** A Seam read (an attempt or a device) and its read-back: two requests at the longest bound, plus slack. */
+export const readActivityTimeoutMs = 2 * maxRequestTimeoutMs + 5_000;
+
+/** One send try: one request at the longest bound, plus slack for the activity around it. */
+export const sendActivityTimeoutMs = maxRequestTimeoutMs + 5_000;
+
+/** The watch activity may read until its window ends; its last read (and read-back) may then take this long. */
+export function watchActivityTimeoutMs(watchWindowMs: number): number {
+  return watchWindowMs + readActivityTimeoutMs;
+}
+
+/**
+ * Reads during the watch window: first soon (fast providers and Seam's fake finish at once),
+ * then every 300 ms. A finished attempt is noticed ~150 ms after it ends on average, against
+ * ~500 ms for the SDK's 1 s poll.
+ */
+export const watchBackoff = { initialMs: 150, maxMs: 300, multiplier: 1.5 } as const;
+
+/**
+ * At most this many durable reads per action: each costs ~11 history events, so 300 keeps a
+ * day-long timeout near 3,300 events, far from the 10,240-event warning. Waits stretch to fit.
+ */
+export const maxDurableReads = 300;

@@ -1,0 +1,219 @@
+/**
+ * The command step of a lock action: send tries against the one send-by deadline, with the
+ * back-off between them on durable timers, then a watch of the attempt. Kept beside the script
+ * (lock-action.ts) so that the script reads like the process.
+ *
+ * Why each send try is its own activity, and the watch another:
+ * - a cancel during the back-off between tries stops a durable timer at once, so nothing is sent
+ *   after it — an activity sleeping in process would learn of the cancel only through a
+ *   heartbeat, up to the heartbeat throttle (80% of its timeout) later;
+ * - a cancel during the watch abandons an activity that only reads: the action ends at once,
+ *   naming the attempt, and no heartbeat is billed (this design heartbeats nothing);
+ * - a cancel while a send is in flight waits at most {@link cancelSendGraceMs} for the send to
+ *   say whether it reached Seam, then says "unknown — check the door".
+ */
+import {
+  ActivityCancellationType,
+  ActivityFailure,
+  CancellationScope,
+  isCancellation,
+  log,
+  proxyActivities,
+  sleep,
+  TimeoutFailure,
+} from '@temporalio/workflow';
+import type { AttemptObservation, CommandOutcome, LockstepActivities, SendTryOutcome } from '../activities';
+import { describeAction, type LockActionPlan } from '../contract-core';
+import { maySend, mayRepeatCommand, pollDelayMs } from '../decisions';
+import {
+  cancelSendGraceMs,
+  commandSendBackoff,
+  commandSendTries,
+  sendActivityTimeoutMs,
+  watchActivityTimeoutMs,
+} from '../timing-budget';
+import { activityFailureAsLockFailure, lockActionFailure, type LockActionState } from './failures';
+import { sentCommandOf } from './payloads';
+
+/**
+ * One send try. Never retried by Temporal (a retry could not know whether the first send
+ * reached Seam); WAIT_CANCELLATION_COMPLETED so that a cancel learns what the try did.
+ */
+const sendTries = proxyActivities<LockstepActivities>({
+  startToCloseTimeout: sendActivityTimeoutMs,
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  retry: { maximumAttempts: 1 },
+});
+
+type Sent = Extract<SendTryOutcome, { sent: true }>;
+
+/** Sends the command (trying again only where that is safe), then watches the attempt. */
+export async function sendAndWatch(state: LockActionState, plan: LockActionPlan, sendBy: number): Promise<CommandOutcome> {
+  const sent = await sendWithinDeadline(state, plan, sendBy);
+  if (sent.actionAttempt.status !== 'pending' || plan.watchWindowMs === 0) {
+    return { actionAttempt: sent.actionAttempt, reads: 0, commandSentAt: sent.commandSentAt };
+  }
+  state.progress.phase = 'watching';
+  return { ...(await watch(plan, sent)), commandSentAt: sent.commandSentAt };
+}
+
+/**
+ * Send tries until one is accepted. A try is repeated only when it cannot have reached Seam
+ * (refused connection, 429, 503) or, for a lock, when it may have (locking twice is harmless);
+ * never once the deadline no longer leaves room for a whole send.
+ */
+async function sendWithinDeadline(state: LockActionState, plan: LockActionPlan, sendBy: number): Promise<Sent> {
+  for (let tryIndex = 0; ; tryIndex++) {
+    if (!maySend(Date.now(), sendBy)) throw deadlineFailure(state, sendBy);
+    log.info('sending command', { action: state.action, deviceId: plan.deviceId, try: tryIndex + 1 });
+    const outcome = await sendTry(state, plan, sendBy);
+    if (outcome.sent) {
+      state.commandSent = true;
+      state.progress.actionAttemptId = outcome.actionAttempt.actionAttemptId;
+      state.progress.lastStatus = outcome.actionAttempt.status;
+      return outcome;
+    }
+    if (outcome.mayHaveReachedSeam) {
+      state.commandSent = null;
+      state.lockResent = true;
+    }
+    if (tryIndex + 1 >= commandSendTries) {
+      throw lockActionFailure(state, 'SEAM_UNAVAILABLE', `${outcome.message} (after ${commandSendTries} tries)`, { seamRequestId: outcome.seamRequestId });
+    }
+    log.warn('command not accepted; trying again after a durable back-off', { deviceId: plan.deviceId, reason: outcome.failureType });
+    await sleep(pollDelayMs(commandSendBackoff, tryIndex));
+  }
+}
+
+/**
+ * One send try. A cancel while it runs waits a moment for it to say what it did; a try whose
+ * activity timed out (its worker died) may or may not have reached Seam.
+ */
+async function sendTry(state: LockActionState, plan: LockActionPlan, sendBy: number): Promise<SendTryOutcome> {
+  const sending = sendTries
+    .sendCommandTry({ deviceId: plan.deviceId, action: state.action, sendBy: new Date(sendBy).toISOString() })
+    .catch((err: unknown) => lostTry(state, err));
+  const scope = CancellationScope.current();
+  try {
+    return await Promise.race([sending, scope.cancelRequested]);
+  } catch (err) {
+    if (isCancellation(err)) await learnWhatTheCancelledTryDid(state, sending);
+    throw err;
+  }
+}
+
+/** A send try whose activity timed out: a lock may be tried again; an unlock ends COMMAND_OUTCOME_UNKNOWN. */
+function lostTry(state: LockActionState, err: unknown): SendTryOutcome {
+  if (!(err instanceof ActivityFailure) || isCancellation(err)) throw err;
+  if (!(err.cause instanceof TimeoutFailure)) throw activityFailureAsLockFailure(state, err);
+  if (!mayRepeatCommand(state.action)) {
+    state.commandSent = null;
+    throw lockActionFailure(state, 'COMMAND_OUTCOME_UNKNOWN', `the send try did not finish (its worker may have died); the ${describeAction(state.action)} may have reached Seam and is not sent again. Check the door.`);
+  }
+  return { sent: false, mayHaveReachedSeam: true, failureType: 'SEND_TRY_TIMED_OUT', message: 'the send try did not finish in time', seamRequestId: null };
+}
+
+/** On cancel: give the in-flight try {@link cancelSendGraceMs} to report; after that its fate is unknown. */
+async function learnWhatTheCancelledTryDid(state: LockActionState, sending: Promise<SendTryOutcome>): Promise<void> {
+  const settled = await CancellationScope.nonCancellable(() =>
+    Promise.race([
+      sending.then(
+        (outcome) => ({ outcome }),
+        () => ({ outcome: undefined }),
+      ),
+      sleep(cancelSendGraceMs).then(() => undefined),
+    ]),
+  );
+  if (settled === undefined) {
+    state.commandSent = null;
+  } else if (settled.outcome?.sent) {
+    state.commandSent = true;
+    state.progress.actionAttemptId = settled.outcome.actionAttempt.actionAttemptId;
+    state.progress.lastStatus = settled.outcome.actionAttempt.status;
+  } else if (settled.outcome?.mayHaveReachedSeam) {
+    state.commandSent = null;
+  }
+}
+
+function deadlineFailure(state: LockActionState, sendBy: number) {
+  const deadline = new Date(sendBy).toISOString();
+  if (state.commandSent === null) {
+    return lockActionFailure(state, 'COMMAND_OUTCOME_UNKNOWN', `the send-by deadline ${deadline} came before a try was accepted, and an earlier try may have reached Seam. Check the door.`);
+  }
+  return lockActionFailure(state, 'DEADLINE_PASSED', `the send-by deadline ${deadline} (notAfter, or start + timeout) has passed or is too near; no command was sent`);
+}
+
+/**
+ * Fast reads of the sent attempt in one activity. Abandoned on cancel (TRY_CANCEL: it only
+ * reads). If it fails or its worker dies, durable polling takes over from the attempt as sent.
+ */
+async function watch(plan: LockActionPlan, sent: Sent): Promise<AttemptObservation> {
+  const watcher = proxyActivities<LockstepActivities>({
+    startToCloseTimeout: watchActivityTimeoutMs(plan.watchWindowMs),
+    retry: { maximumAttempts: 1 },
+  });
+  try {
+    return await watcher.watchActionAttempt({
+      actionAttemptId: sent.actionAttempt.actionAttemptId,
+      deviceId: plan.deviceId,
+      windowMs: plan.watchWindowMs,
+      readBackLockedState: plan.verifyLockedState,
+    });
+  } catch (err) {
+    if (isCancellation(err) || !(err instanceof ActivityFailure)) throw err;
+    log.warn('watch ended without an answer; durable polling takes over', { actionAttemptId: sent.actionAttempt.actionAttemptId, error: err.message });
+    return { actionAttempt: sent.actionAttempt, reads: 0 };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workflows started before the send-by deadline (no `send-by-deadline` patch marker): one
+// command activity sends with in-process retries, watches, and heartbeats the attempt id. Kept
+// unchanged so that their histories replay; remove once none is running.
+
+/** Legacy: send and watch in one heartbeating activity; see the block comment above. */
+const legacyCommands = proxyActivities<LockstepActivities>({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '30s',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  retry: { maximumAttempts: 1 },
+});
+
+/** Legacy: command activities a LOCK_DOOR may run when one dies before naming its attempt. */
+const legacyMaxCommandActivities = 3;
+
+/**
+ * Legacy: runs the command activity. If it dies after the send, its last heartbeat names the
+ * attempt and the action goes on; if it dies before naming one, a lock is sent again
+ * (harmless), an unlock is not (COMMAND_OUTCOME_UNKNOWN).
+ */
+export async function legacySendCommand(state: LockActionState, plan: LockActionPlan): Promise<CommandOutcome> {
+  log.info('sending command', { action: state.action, deviceId: plan.deviceId });
+  for (let commandActivities = 1; ; commandActivities++) {
+    try {
+      const outcome = await legacyCommands.sendCommand({
+        deviceId: plan.deviceId,
+        action: state.action,
+        notAfter: plan.notAfter,
+        watchWindowMs: plan.watchWindowMs,
+        readBackLockedState: plan.verifyLockedState,
+      });
+      state.commandSent = true;
+      return outcome;
+    } catch (err) {
+      const lost = err instanceof ActivityFailure && err.cause instanceof TimeoutFailure ? { sent: sentCommandOf(err.cause.lastHeartbeatDetails) } : undefined;
+      if (!lost) throw err instanceof ActivityFailure && !isCancellation(err) ? activityFailureAsLockFailure(state, err) : err;
+      if (lost.sent) {
+        log.warn('command activity died after the send; polling the attempt it named', { actionAttemptId: lost.sent.actionAttemptId });
+        state.commandSent = true;
+        const actionAttempt = { actionAttemptId: lost.sent.actionAttemptId, status: 'pending' as const, wasConfirmedByDevice: null, error: null };
+        return { actionAttempt, reads: 0, commandSentAt: lost.sent.commandSentAt };
+      }
+      state.commandSent = null;
+      if (!mayRepeatCommand(state.action) || commandActivities >= legacyMaxCommandActivities) {
+        throw lockActionFailure(state, 'COMMAND_OUTCOME_UNKNOWN', `the command activity died before naming an action attempt; the ${describeAction(state.action)} may have reached Seam and is not sent again. Check the door.`);
+      }
+      log.warn('command activity died before naming an attempt; locking again', { deviceId: plan.deviceId });
+    }
+  }
+}
