@@ -4,11 +4,15 @@
  * and API-key auth, so the product runs and is tested with the real `seam` SDK and no Seam
  * account. Unlike Seam's own fake it models behaviour: each device has a scenario (capability
  * flags, online state, errors and warnings, how long an attempt stays pending, how it ends,
- * whether the device confirms it) and fault rules (503, 429, connection reset) by count or rate.
- * It counts commands per device, so tests can prove there are no duplicates.
+ * whether the device confirms it) and fault rules by count or rate, per device or for the whole
+ * workspace: failures before Seam acts (503, 429, connection reset) and after it acted (the
+ * response lost, or trickled so slowly that only a wall-clock deadline ends the wait). It counts
+ * commands per device and logs each one with its arrival time, so tests can prove there are no
+ * duplicates and no late sends.
  *
  * Control routes under `/_simulator/` (no auth: bind it to loopback) let other processes set
- * scenarios, inject faults and read counts.
+ * scenarios, inject faults and read counts and the command log. A connect that never completes
+ * is not a fault here (see `stalled-listener.ts`).
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -18,17 +22,32 @@ import { z } from 'zod';
 export const seamRoutes = ['/devices/get', '/locks/lock_door', '/locks/unlock_door', '/action_attempts/get'] as const;
 export type SeamRoute = (typeof seamRoutes)[number];
 
+export const faultKinds = ['503', '429', 'reset', 'acted-then-reset', 'stall-response'] as const;
+export type FaultKind = (typeof faultKinds)[number];
+
 export const faultRuleSchema = z.object({
   /** Route the fault hits; all routes when absent. */
   route: z.enum(seamRoutes).optional(),
-  /** 503 with a non-JSON body (a proxy's error page), 429 with Seam's JSON error, or a socket reset. */
-  kind: z.enum(['503', '429', 'reset']),
+  /**
+   * Before Seam acts (nothing reached it; safe to send again): `503` with a non-JSON body (a
+   * proxy's error page), `429` with Seam's JSON error, `reset` (the socket destroyed).
+   * After Seam acted (a command's attempt exists; a read is counted), the dangerous ones:
+   * `acted-then-reset` destroys the socket before any response byte; `stall-response` sends the
+   * headers and then trickles the body, a byte every `trickleMs`, for `stallMs`, so a client's
+   * idle-socket timeout (axios `timeout` in Node) never fires and only a wall-clock bound ends it.
+   */
+  kind: z.enum(faultKinds),
   /** Fail the next `count` matching requests... */
   count: z.number().int().min(1).optional(),
   /** ...or each matching request with this probability (seeded, reproducible). */
   rate: z.number().min(0).max(1).optional(),
+  /** `stall-response`: how long the body takes to complete (default 60 s). */
+  stallMs: z.number().int().min(0).optional(),
+  /** `stall-response`: the gap between two bytes, below any idle timeout under test (default 500 ms). */
+  trickleMs: z.number().int().min(1).optional(),
 });
 export type FaultRule = z.infer<typeof faultRuleSchema>;
+export type FaultRuleInput = z.input<typeof faultRuleSchema>;
 
 export const attemptScenarioSchema = z.object({
   /** Wall-clock time the attempt stays pending after the command. */
@@ -85,6 +104,19 @@ interface StoredAttempt {
   ended: { status: 'success' | 'error'; atMs: number; errorType?: string; errorMessage?: string } | null;
 }
 
+/** A command request that reached the handler (authenticated, known device), in arrival order. */
+export interface CommandLogEntry {
+  deviceId: string;
+  action: 'LOCK_DOOR' | 'UNLOCK_DOOR';
+  /** Taken as the request arrives, before its body is read: "late" is judged at arrival. */
+  receivedAtMs: number;
+  /** Whether it created an action attempt: it reached "Seam", whatever the client then saw. */
+  accepted: boolean;
+  actionAttemptId: string | null;
+  /** The fault injected into it, if any. */
+  fault: FaultKind | null;
+}
+
 export interface DeviceCounts {
   /** Command requests that reached the handler (including those failed by a fault). */
   commandsReceived: number;
@@ -104,6 +136,11 @@ export class SeamSimulator {
   private readonly devices = new Map<string, DeviceScenario>();
   private readonly attempts = new Map<string, StoredAttempt>();
   private readonly counts = new Map<string, DeviceCounts>();
+  private readonly commands: CommandLogEntry[] = [];
+  /** Workspace-wide rules, consulted when no rule of the device fires. */
+  private globalFaults: FaultRule[] = [];
+  /** Stops for the `stall-response` bodies still trickling: `close()` leaves no timer behind. */
+  private readonly stalls = new Set<() => void>();
   private random: () => number;
   private server: Server | null = null;
   url = '';
@@ -129,6 +166,7 @@ export class SeamSimulator {
     const server = this.server;
     if (!server) return;
     this.server = null;
+    for (const stop of this.stalls) stop();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
@@ -145,6 +183,22 @@ export class SeamSimulator {
     const current = this.devices.get(deviceId);
     if (!current) throw new Error(`simulator: no device ${deviceId}`);
     return this.setDevice({ ...current, ...patch, deviceId });
+  }
+
+  /** Sets the workspace-wide fault rules (replacing the previous ones); a device's own rules take precedence. */
+  setGlobalFaults(rules: FaultRuleInput[]): FaultRule[] {
+    this.globalFaults = z.array(faultRuleSchema).parse(rules);
+    return this.globalFaults;
+  }
+
+  /** Every command that reached the handler, in arrival order. */
+  commandLog(): CommandLogEntry[] {
+    return this.commands.map((c) => ({ ...c }));
+  }
+
+  /** `stall-response` bodies still trickling: 0 once their clients have gone. */
+  stalledResponses(): number {
+    return this.stalls.size;
   }
 
   deviceIds(): string[] {
@@ -189,6 +243,7 @@ export class SeamSimulator {
   // -------------------------------------------------------------------------------------------
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const receivedAtMs = Date.now();
     const requestId = randomUUID();
     res.setHeader('seam-request-id', requestId);
     try {
@@ -203,9 +258,14 @@ export class SeamSimulator {
       const deviceId = this.deviceIdFor(route, body);
       const device = this.devices.get(deviceId);
       if (!device) throw new SeamApiError(404, 'device_not_found', `Device not found: ${deviceId}`);
-      if (route === '/locks/lock_door' || route === '/locks/unlock_door') this.countsFor(deviceId).commandsReceived++;
-      if (this.injectFault(device, route, res, requestId)) return;
-      sendJson(res, 200, await this.answer(route, device, body));
+      const command = this.logCommand(route, deviceId, receivedAtMs);
+      const fault = this.pickFault(device, route);
+      if (command) command.fault = fault?.kind ?? null;
+      if (fault && this.failBeforeActing(fault, res, requestId)) return;
+      const answer = await this.answer(route, device, body, command);
+      if (fault?.kind === 'acted-then-reset') return void res.socket?.destroy();
+      if (fault?.kind === 'stall-response') return this.trickle(res, answer, fault);
+      sendJson(res, 200, answer);
     } catch (err) {
       if (err instanceof SeamApiError) {
         return sendJson(res, err.statusCode, { error: { type: err.type, message: err.message, request_id: requestId }, ok: false });
@@ -227,7 +287,16 @@ export class SeamSimulator {
     return requireString(body, 'device_id');
   }
 
-  private async answer(route: SeamRoute, device: DeviceScenario, body: Record<string, unknown>): Promise<unknown> {
+  /** Counts and logs a command request; null for other routes. */
+  private logCommand(route: SeamRoute, deviceId: string, receivedAtMs: number): CommandLogEntry | null {
+    if (route !== '/locks/lock_door' && route !== '/locks/unlock_door') return null;
+    this.countsFor(deviceId).commandsReceived++;
+    const entry: CommandLogEntry = { deviceId, action: actionTypeOf(route), receivedAtMs, accepted: false, actionAttemptId: null, fault: null };
+    this.commands.push(entry);
+    return entry;
+  }
+
+  private async answer(route: SeamRoute, device: DeviceScenario, body: Record<string, unknown>, command: CommandLogEntry | null): Promise<unknown> {
     const counts = this.countsFor(device.deviceId);
     switch (route) {
       case '/devices/get':
@@ -240,7 +309,7 @@ export class SeamSimulator {
         const attempt: StoredAttempt = {
           id: randomUUID(),
           deviceId: device.deviceId,
-          actionType: route === '/locks/lock_door' ? 'LOCK_DOOR' : 'UNLOCK_DOOR',
+          actionType: actionTypeOf(route),
           createdAtMs: Date.now(),
           reads: 0,
           scenario: device.attempt,
@@ -248,6 +317,7 @@ export class SeamSimulator {
         };
         this.attempts.set(attempt.id, attempt);
         counts.commandsAccepted++;
+        if (command) Object.assign(command, { accepted: true, actionAttemptId: attempt.id });
         // Like Seam: the command answers pending, however fast the device is.
         return { action_attempt: attemptJson(attempt), ok: true };
       }
@@ -288,19 +358,61 @@ export class SeamSimulator {
     }
   }
 
-  private injectFault(device: DeviceScenario, route: SeamRoute, res: ServerResponse, requestId: string): boolean {
-    const rule = device.faults.find((f) => (f.route === undefined || f.route === route) && (f.count ?? 0) > 0)
-      ?? device.faults.find((f) => (f.route === undefined || f.route === route) && f.rate !== undefined && this.random() < f.rate);
-    if (!rule) return false;
-    if (rule.count !== undefined) rule.count--;
-    if (rule.kind === 'reset') {
-      res.socket?.destroy();
-    } else if (rule.kind === '429') {
-      sendJson(res, 429, { error: { type: 'rate_limited', message: 'Too many requests', request_id: requestId }, ok: false });
-    } else {
-      res.writeHead(503, { 'content-type': 'text/html' }).end('<html><body>503 Service Unavailable</body></html>');
+  /** The rule that fires for this request, if any: the device's first, then the workspace's. */
+  private pickFault(device: DeviceScenario, route: SeamRoute): FaultRule | null {
+    const rule = this.firingRule(device.faults, route) ?? this.firingRule(this.globalFaults, route);
+    if (rule?.count !== undefined) rule.count--;
+    return rule;
+  }
+
+  /** A count rule with requests left, else a rate rule that draws below its rate. */
+  private firingRule(rules: FaultRule[], route: SeamRoute): FaultRule | null {
+    const matching = rules.filter((f) => f.route === undefined || f.route === route);
+    return matching.find((f) => (f.count ?? 0) > 0) ?? matching.find((f) => f.rate !== undefined && this.random() < f.rate) ?? null;
+  }
+
+  /** Answers the faults that strike before Seam acts; false for those that strike after. */
+  private failBeforeActing(rule: FaultRule, res: ServerResponse, requestId: string): boolean {
+    switch (rule.kind) {
+      case 'reset':
+        res.socket?.destroy();
+        return true;
+      case '429':
+        sendJson(res, 429, { error: { type: 'rate_limited', message: 'Too many requests', request_id: requestId }, ok: false });
+        return true;
+      case '503':
+        res.writeHead(503, { 'content-type': 'text/html' }).end('<html><body>503 Service Unavailable</body></html>');
+        return true;
+      default:
+        return false;
     }
-    return true;
+  }
+
+  /**
+   * Sends the full answer's headers, then its body slowly: the JSON, then one trailing space
+   * (valid JSON whitespace) every `trickleMs` until `stallMs` have passed. The client keeps
+   * receiving bytes, so no idle timer fires; it completes only if the client waits it out.
+   */
+  private trickle(res: ServerResponse, answer: unknown, rule: FaultRule): void {
+    const trickleMs = rule.trickleMs ?? 500;
+    const padding = Math.ceil((rule.stallMs ?? 60_000) / trickleMs);
+    const json = Buffer.from(JSON.stringify(answer));
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(json.length + padding) });
+    if (padding === 0) return void res.end(json);
+    res.write(json);
+    let sent = 0;
+    const timer = setInterval(() => {
+      if (res.destroyed) return stop();
+      if (++sent < padding) res.write(' ');
+      else res.end(' ');
+    }, trickleMs);
+    const stop = (): void => {
+      clearInterval(timer);
+      this.stalls.delete(stop);
+    };
+    this.stalls.add(stop);
+    // 'close' comes both when the body completes and when the client goes away first.
+    res.once('close', stop);
   }
 
   private control(path: string, body: Record<string, unknown>): unknown {
@@ -318,6 +430,10 @@ export class SeamSimulator {
       }
       case '/_simulator/action_attempts/list':
         return { action_attempts: this.actionAttempts() };
+      case '/_simulator/commands/list':
+        return { commands: this.commandLog() };
+      case '/_simulator/faults/set':
+        return { faults: this.setGlobalFaults(body.faults as FaultRuleInput[]) };
       default:
         throw new SeamApiError(404, 'not_found', `No simulator route ${path}`);
     }
@@ -362,6 +478,10 @@ function attemptJson(a: StoredAttempt): Record<string, unknown> {
   }
   const confirmed = a.scenario.wasConfirmedByDevice;
   return { ...base, status: 'success', result: confirmed === null ? {} : { was_confirmed_by_device: confirmed }, error: null };
+}
+
+function actionTypeOf(route: '/locks/lock_door' | '/locks/unlock_door'): CommandLogEntry['action'] {
+  return route === '/locks/lock_door' ? 'LOCK_DOOR' : 'UNLOCK_DOOR';
 }
 
 function requireString(body: Record<string, unknown>, field: string): string {
