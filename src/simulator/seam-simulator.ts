@@ -22,7 +22,7 @@ import { z } from 'zod';
 export const seamRoutes = ['/devices/get', '/locks/lock_door', '/locks/unlock_door', '/action_attempts/get'] as const;
 export type SeamRoute = (typeof seamRoutes)[number];
 
-export const faultKinds = ['503', '429', 'reset', 'acted-then-reset', 'stall-response'] as const;
+export const faultKinds = ['503', '429', 'reset', '400', '409', 'acted-then-reset', 'stall-response', 'malformed'] as const;
 export type FaultKind = (typeof faultKinds)[number];
 
 export const faultRuleSchema = z.object({
@@ -30,11 +30,13 @@ export const faultRuleSchema = z.object({
   route: z.enum(seamRoutes).optional(),
   /**
    * Before Seam acts (nothing reached it; safe to send again): `503` with a non-JSON body (a
-   * proxy's error page), `429` with Seam's JSON error, `reset` (the socket destroyed).
+   * proxy's error page), `429` with Seam's JSON error, `reset` (the socket destroyed), and the
+   * rejections `400` (Seam's `invalid_input`) and `409` (another 4xx Seam error).
    * After Seam acted (a command's attempt exists; a read is counted), the dangerous ones:
    * `acted-then-reset` destroys the socket before any response byte; `stall-response` sends the
    * headers and then trickles the body, a byte every `trickleMs`, for `stallMs`, so a client's
-   * idle-socket timeout (axios `timeout` in Node) never fires and only a wall-clock bound ends it.
+   * idle-socket timeout (axios `timeout` in Node) never fires and only a wall-clock bound ends it;
+   * `malformed` answers 200 with the route's object lacking the fields a client acts on.
    */
   kind: z.enum(faultKinds),
   /** Fail the next `count` matching requests... */
@@ -145,7 +147,11 @@ export class SeamSimulator {
   private server: Server | null = null;
   url = '';
 
+  /** The one key Seam accepts now; {@link rotateApiKey} changes it, as a key rotation would. */
+  private apiKey: string;
+
   constructor(private readonly options: SeamSimulatorOptions) {
+    this.apiKey = options.apiKey;
     this.random = seededRandom(options.seed ?? 1);
     for (const device of options.devices ?? []) this.setDevice(device);
   }
@@ -169,6 +175,11 @@ export class SeamSimulator {
     for (const stop of this.stalls) stop();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Accepts only `apiKey` from now on: clients still holding the old key get 401. */
+  rotateApiKey(apiKey: string): void {
+    this.apiKey = apiKey;
   }
 
   /** Adds a device or replaces its scenario (unset fields take their defaults). */
@@ -250,7 +261,7 @@ export class SeamSimulator {
       const path = (req.url ?? '/').split('?')[0];
       const body = await readJson(req);
       if (path.startsWith('/_simulator/')) return sendJson(res, 200, this.control(path, body));
-      if (req.headers.authorization !== `Bearer ${this.options.apiKey}`) {
+      if (req.headers.authorization !== `Bearer ${this.apiKey}`) {
         throw new SeamApiError(401, 'unauthorized', 'Unauthorized');
       }
       if (!(seamRoutes as readonly string[]).includes(path)) throw new SeamApiError(404, 'not_found', `No route ${path}`);
@@ -265,6 +276,7 @@ export class SeamSimulator {
       const answer = await this.answer(route, device, body, command);
       if (fault?.kind === 'acted-then-reset') return void res.socket?.destroy();
       if (fault?.kind === 'stall-response') return this.trickle(res, answer, fault);
+      if (fault?.kind === 'malformed') return sendJson(res, 200, malformed(answer));
       sendJson(res, 200, answer);
     } catch (err) {
       if (err instanceof SeamApiError) {
@@ -383,6 +395,12 @@ export class SeamSimulator {
       case '503':
         res.writeHead(503, { 'content-type': 'text/html' }).end('<html><body>503 Service Unavailable</body></html>');
         return true;
+      case '400':
+        sendJson(res, 400, { error: { type: 'invalid_input', message: 'Invalid input', request_id: requestId }, ok: false });
+        return true;
+      case '409':
+        sendJson(res, 409, { error: { type: 'conflict', message: 'The device is busy with another request', request_id: requestId }, ok: false });
+        return true;
       default:
         return false;
     }
@@ -482,6 +500,13 @@ function attemptJson(a: StoredAttempt): Record<string, unknown> {
 
 function actionTypeOf(route: '/locks/lock_door' | '/locks/unlock_door'): CommandLogEntry['action'] {
   return route === '/locks/lock_door' ? 'LOCK_DOOR' : 'UNLOCK_DOOR';
+}
+
+/** The answer with its one object (device or action attempt) stripped of the fields clients read. */
+function malformed(answer: unknown): unknown {
+  const [[key, value]] = Object.entries(answer as Record<string, unknown>);
+  const { device_id: _device, status: _status, properties: _properties, ...rest } = value as Record<string, unknown>;
+  return { [key]: rest, ok: true };
 }
 
 function requireString(body: Record<string, unknown>, field: string): string {

@@ -17,6 +17,8 @@ import {
 } from '../../src/activities';
 import { createSeamClient } from '../../src/activities/seam-client';
 import { startSeamSimulator, type DeviceScenarioInput, type SeamSimulator } from '../../src/simulator/seam-simulator';
+import { startStalledListener } from '../../src/simulator/stalled-listener';
+import { sendSlackMs } from '../../src/timing-budget';
 
 const apiKey = `seam_simulator_${randomUUID().replace(/-/g, '')}`;
 let sim: SeamSimulator;
@@ -284,5 +286,35 @@ describe('watchActionAttempt', () => {
     if (!sent.sent) throw new Error(sent.message);
     const observation = await runActivity(activities.watchActionAttempt, { actionAttemptId: sent.actionAttempt.actionAttemptId, deviceId, windowMs: 400, readBackLockedState: true });
     expect(observation.actionAttempt.status).toBe('pending');
+  });
+});
+
+describe('end-to-end request bound', () => {
+  /** A send try with a 10 s request timeout and a deadline `deadlineInMs` away, timed. */
+  async function boundedSend(endpoint: string, deviceId: string, deadlineInMs: number) {
+    const slowClientActivities = createActivities(createSeamClient({ apiKey, endpoint, requestTimeoutMs: 10_000 }));
+    const startedMs = Date.now();
+    const sendBy = startedMs + deadlineInMs;
+    const outcome = await runActivity(slowClientActivities.sendCommandTry, { deviceId, action: 'LOCK_DOOR', sendBy: new Date(sendBy).toISOString() });
+    return { outcome, endedMs: Date.now(), sendBy };
+  }
+
+  test('sendCommandTry: a connect that never completes is aborted before the send-by deadline', async () => {
+    const stalled = await startStalledListener();
+    try {
+      const { outcome, endedMs, sendBy } = await boundedSend(stalled.url, 'front-door', 3_500);
+      expect(outcome).toMatchObject({ sent: false, mayHaveReachedSeam: true, message: expect.stringContaining('aborted at its end-to-end time bound') });
+      expect(endedMs).toBeLessThanOrEqual(sendBy - sendSlackMs + 200);
+    } finally {
+      await stalled.close();
+    }
+  });
+
+  test('sendCommandTry: a response that trickles past the idle timeout is aborted before the send-by deadline', async () => {
+    const deviceId = device({ faults: [{ route: '/locks/lock_door', kind: 'stall-response', count: 1, stallMs: 20_000, trickleMs: 200 }] });
+    const { outcome, endedMs, sendBy } = await boundedSend(sim.url, deviceId, 3_500);
+    expect(outcome).toMatchObject({ sent: false, mayHaveReachedSeam: true });
+    expect(endedMs).toBeLessThanOrEqual(sendBy - sendSlackMs + 200);
+    expect(sim.countsFor(deviceId).commandsAccepted).toBe(1);
   });
 });

@@ -3,13 +3,12 @@
  * a secret; against a real Temporal dev server it runs lock actions, logs one line per phase
  * with no secret in any line, and shuts down cleanly on SIGTERM.
  */
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { randomUUID } from 'node:crypto';
 import { executeLockAction, lockActionOutcome, startLockAction } from '../../src/client';
 import { startSeamSimulator, type SeamSimulator } from '../../src/simulator/seam-simulator';
-import { temporalCliPath } from '../../src/toolchain';
 import { assertBuilt, cleanEnv, runLockstep, startLockstep } from '../helpers/processes';
-import { eventually } from '../helpers/temporal';
+import { eventually, startDevServerEnv } from '../helpers/temporal';
 
 const apiKey = `seam_workerprocess_${randomUUID().replace(/-/g, '')}`;
 
@@ -37,7 +36,7 @@ describe('worker process against the Temporal dev server', () => {
   let sim: SeamSimulator;
 
   beforeAll(async () => {
-    env = await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: temporalCliPath() }, ip: '127.0.0.1' } });
+    env = await startDevServerEnv();
     sim = await startSeamSimulator({ apiKey, devices: [{ deviceId: 'front-door', attempt: { pendingMs: 200 } }] });
   }, 60_000);
 

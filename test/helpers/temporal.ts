@@ -1,7 +1,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
-import { temporalTestServerPath } from '../../src/toolchain';
+import { temporalCliPath, temporalTestServerPath } from '../../src/toolchain';
 import { createLockstepWorker } from '../../src/worker';
 
 // Worker state changes and workflow logs at INFO drown test output; keep errors (LOCKSTEP_TEST_LOG_LEVEL=DEBUG shows all).
@@ -12,6 +12,11 @@ export function startTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: temporalTestServerPath() } },
   });
+}
+
+/** The real Temporal dev server (`temporal server start-dev`, in memory) for tests that need real time or real processes. */
+export function startDevServerEnv(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: temporalCliPath() }, ip: '127.0.0.1' } });
 }
 
 /** The workflow bundle jest's global setup built once for the whole run. */

@@ -222,6 +222,21 @@ describe('LockDoorWorkflow', () => {
     expect(events?.some((e) => e.timerCanceledEventAttributes)).toBe(true);
   });
 
+  test('LockDoorWorkflow: Seam acted but the response was lost: the lock is sent again, succeeds, and reports the duplicate', async () => {
+    const deviceId = device({ faults: [{ route: '/locks/lock_door', kind: 'acted-then-reset', count: 1 }] });
+    const result = expectSuccess(await run('LOCK_DOOR', { deviceId }));
+    expect(result.warnings).toContain('lockstep_lock_resent');
+    expect(sim.countsFor(deviceId)).toMatchObject({ commandsReceived: 2, commandsAccepted: 2 });
+  });
+
+  test('LockDoorWorkflow: a response that stalls mid-body is aborted at the request bound and the lock is sent again', async () => {
+    const deviceId = device({ faults: [{ route: '/locks/lock_door', kind: 'stall-response', count: 1, stallMs: 60_000, trickleMs: 200 }] });
+    const result = expectSuccess(await run('LOCK_DOOR', { deviceId }));
+    expect(result.warnings).toContain('lockstep_lock_resent');
+    expect(sim.countsFor(deviceId).commandsAccepted).toBe(2);
+    expect(sim.stalledResponses()).toBe(0);
+  });
+
   test('LockDoorWorkflow: a caller retrying with the same requestId reaches Seam once', async () => {
     const deviceId = device({ attempt: { pendingMs: 300 } });
     const input = { deviceId, requestId: `checkout-${randomUUID()}` };
@@ -257,6 +272,13 @@ describe('UnlockDoorWorkflow', () => {
     expect(report).toMatchObject({ commandSent: null, actionAttemptId: null });
     expect(report.message).toContain('Check the door');
     expect(sim.countsFor(deviceId).commandsReceived).toBe(1);
+  });
+
+  test('UnlockDoorWorkflow: Seam acted but the response was lost: COMMAND_OUTCOME_UNKNOWN with exactly one command at Seam', async () => {
+    const deviceId = device({ locked: true, faults: [{ route: '/locks/unlock_door', kind: 'acted-then-reset', count: 1 }] });
+    const report = expectFailure(await run('UNLOCK_DOOR', { deviceId }), 'COMMAND_OUTCOME_UNKNOWN');
+    expect(report).toMatchObject({ commandSent: null, actionAttemptId: null });
+    expect(sim.countsFor(deviceId)).toMatchObject({ commandsReceived: 1, commandsAccepted: 1 });
   });
 
   test('UnlockDoorWorkflow: a device that cannot unlock remotely fails CAPABILITY_MISSING', async () => {
