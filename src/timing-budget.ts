@@ -35,9 +35,10 @@ export const commandSendBackoff = { initialMs: 500, maxMs: 4_000, multiplier: 2 
 /**
  * A cancel that arrives while a send is in flight waits this long for the send to say whether
  * it reached Seam; after that the action ends CANCELLED with `commandSent: null` (unknown).
- * Well inside the 2 s cancel promise, leaving room for two workflow tasks.
+ * Typical Seam answers take a few hundred ms; 1 s leaves the 2 s cancel promise room for the
+ * workflow tasks around it on a busy worker.
  */
-export const cancelSendGraceMs = 1_500;
+export const cancelSendGraceMs = 1_000;
 
 /** A Seam read (an attempt or a device) and its read-back: two requests at the longest bound, plus slack. */
 export const readActivityTimeoutMs = 2 * maxRequestTimeoutMs + 5_000;
