@@ -27,9 +27,9 @@ function device(scenario: Omit<DeviceScenarioInput, 'deviceId'> = {}): string {
   return deviceId;
 }
 
-function sendCommand(request: Partial<SendCommandRequest> & { deviceId: string }, env = new MockActivityEnvironment()) {
+function sendCommand(request: Partial<SendCommandRequest> & { deviceId: string }, env = new MockActivityEnvironment()): Promise<CommandOutcome> {
   const full: SendCommandRequest = { action: 'LOCK_DOOR', watchWindowMs: 3_000, readBackLockedState: true, ...request };
-  return env.run(activities.sendCommand, full) as Promise<CommandOutcome>;
+  return env.run(activities.sendCommand, full);
 }
 
 async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
