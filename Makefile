@@ -6,11 +6,13 @@ SHELL := /bin/bash
 NPM_STAMP := node_modules/.package-lock.stamp
 SOURCES := $(shell find src -name '*.ts') tsconfig.json tsconfig.build.json scripts/bundle-workflows.js
 
-.PHONY: help deps toolchain build typecheck test demo dev worker bench clean
+.PHONY: help deps toolchain build typecheck lint format test demo dev worker bench clean
 
 help:
 	@echo "make demo       bring up the embedded stack, run the demo lock actions, tear down"
-	@echo "make test       install what is missing, typecheck, build, run all tests"
+	@echo "make test       install what is missing, typecheck, lint, build, run all tests"
+	@echo "make lint       prettier --check and eslint (type-aware; workflow code kept sandbox-safe)"
+	@echo "make format     prettier --write over the tree"
 	@echo "make dev        the embedded stack until Ctrl-C (Temporal + Web UI :8233, Seam simulator :8787, worker)"
 	@echo "make worker     a worker against TEMPORAL_* / SEAM_* from the environment"
 	@echo "make bench      lockstep vs the Seam SDK's own wait; prints JSON figures"
@@ -36,8 +38,15 @@ build: dist/.stamp
 typecheck: deps
 	npx tsc --noEmit -p tsconfig.json
 
+# Prettier (seconds), then ESLint with type information; both run, either failing fails lint.
+lint: deps
+	@status=0; npx prettier --check . || status=$$?; npx eslint . || status=$$?; exit $$status
+
+format: deps
+	npx prettier --write .
+
 # Jest's own summary, plus one plain closing line ("tests: N passed, N failed, N skipped") for CI.
-test: deps toolchain typecheck build
+test: deps toolchain typecheck lint build
 	@status=0; npx jest --ci --json --outputFile=.jest-results.json || status=$$?; \
 	node -e "const r = require('./.jest-results.json'); console.log('tests: ' + r.numPassedTests + ' passed, ' + r.numFailedTests + ' failed, ' + r.numPendingTests + ' skipped')" || true; \
 	exit $$status

@@ -122,7 +122,7 @@ export interface TemporalDevServer {
   /** A client connection, ready (the server answered); closed by stop(). */
   connection: Connection;
   /** Closes the connection, then SIGTERM (SIGKILL after 5 s); waits for the exit. */
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
   /** SIGKILL at once. */
   abort(): void;
 }
@@ -179,7 +179,7 @@ async function waitForServer(address: string, server: ChildProcess): Promise<Con
       await connection.workflowService.getSystemInfo({});
       return connection;
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`the Temporal dev server at ${address} was not ready within ${serverReadyTimeoutMs} ms: ${String(err)}`);
+      if (Date.now() > deadline) throw new Error(`the Temporal dev server at ${address} was not ready within ${serverReadyTimeoutMs} ms: ${String(err)}`, { cause: err });
       await new Promise((r) => setTimeout(r, 200));
     }
   }

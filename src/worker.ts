@@ -128,7 +128,9 @@ export async function run(env: Env = process.env): Promise<void> {
       taskQueue: config.taskQueue,
       seamEndpoint: config.seam.endpoint,
     });
-    await runUntilSignal(worker, (line) => Runtime.instance().logger.info(line));
+    await runUntilSignal(worker, (line) => {
+      Runtime.instance().logger.info(line);
+    });
   } finally {
     await connection.close();
   }

@@ -37,9 +37,9 @@ function device(scenario: Omit<DeviceScenarioInput, 'deviceId'> = {}): string {
   return deviceId;
 }
 
-function sendCommand(request: Partial<SendCommandRequest> & { deviceId: string }, env = new MockActivityEnvironment()) {
+function sendCommand(request: Partial<SendCommandRequest> & { deviceId: string }, env = new MockActivityEnvironment()): Promise<CommandOutcome> {
   const full: SendCommandRequest = { action: 'LOCK_DOOR', watchWindowMs: 3_000, readBackLockedState: true, ...request };
-  return env.run(activities.sendCommand, full) as Promise<CommandOutcome>;
+  return env.run(activities.sendCommand, full);
 }
 
 /** Runs one activity in a fresh mock activity environment, typed by the activity. */

@@ -80,7 +80,7 @@ test.each([
   [['unlock', demoDevices.slow, '--colour'], 'Unknown option'],
   [['open', demoDevices.slow], 'unknown command'],
 ])('dev stack: `lockstep %j` is a usage error and starts nothing', async (args, message) => {
-  const run = await runLockstep(args as string[], env);
+  const run = await runLockstep(args, env);
   expect(run.code).toBe(2);
   expect(run.stderr).toContain(message);
   expect(run.stderr).toContain('Usage:');

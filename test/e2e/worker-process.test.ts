@@ -24,7 +24,7 @@ describe('worker configuration', () => {
     ['a malformed LOCKSTEP_TASK_QUEUE', { SEAM_API_KEY: apiKey, LOCKSTEP_TASK_QUEUE: 'has spaces' }, 'LOCKSTEP_TASK_QUEUE: must be'],
     ['an unknown LOCKSTEP_LOG_LEVEL', { SEAM_API_KEY: apiKey, LOCKSTEP_LOG_LEVEL: 'loud' }, 'LOCKSTEP_LOG_LEVEL: must be one of'],
   ])('lockstep worker: %s fails at start with exit code 78, naming the variable', async (_case, vars, message) => {
-    const run = await runLockstep(['worker'], cleanEnv(vars as Record<string, string>), 30_000);
+    const run = await runLockstep(['worker'], cleanEnv(vars), 30_000);
     expect(run.code).toBe(78);
     expect(run.stderr).toContain(`configuration error: ${message}`);
     expect(run.stdout + run.stderr).not.toContain(apiKey);

@@ -70,8 +70,8 @@ export function startLockstep(args: string[], env: Record<string, string>): Runn
     output += c.toString();
     for (const l of listeners) l();
   };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
   const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
   return {
     child,
