@@ -1,15 +1,18 @@
 /**
  * Records workflow histories for the replay tests (test/workflows/replay.test.ts): runs each
  * scenario on the time-skipping server against the Seam simulator and saves its history as
- * JSON under test/histories/. Re-record only on purpose: a history recorded by an older
- * version is what proves a change is still replay-compatible.
+ * JSON under test/histories/.
+ *
+ * It records only histories that do not exist yet: a history recorded by an older version is
+ * what proves a change is still replay-compatible, so it is never overwritten. When a change
+ * adds a branch (behind `patched()`), add a scenario with a new name and run this again.
  *
  *   npx tsx scripts/record-histories.ts
  */
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { cancelLockAction, lockActionOutcome, queryProgress, signalActionAttemptEnded, startLockAction } from '../src/client';
 import type { LockAction, LockActionInput } from '../src/contract';
@@ -22,14 +25,18 @@ interface Scenario {
   action: LockAction;
   device: DeviceScenarioInput;
   input: Omit<LockActionInput, 'deviceId'>;
+  /** Starts the action for this device id instead (one the simulator does not know). */
+  deviceIdOverride?: string;
   /** Drives the running workflow (signal, cancel) before its outcome is awaited. */
   drive?: (handle: Awaited<ReturnType<typeof startLockAction>>) => Promise<void>;
 }
 
-const untilPolling = async (handle: Awaited<ReturnType<typeof startLockAction>>) => {
-  while ((await queryProgress(handle)).phase !== 'polling') await new Promise((r) => setTimeout(r, 50));
+const untilPhase = async (handle: Awaited<ReturnType<typeof startLockAction>>, phase: string) => {
+  while ((await queryProgress(handle)).phase !== phase) await new Promise((r) => setTimeout(r, 50));
   return (await queryProgress(handle)).actionAttemptId!;
 };
+const untilPolling = (handle: Awaited<ReturnType<typeof startLockAction>>) => untilPhase(handle, 'polling');
+
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -38,15 +45,18 @@ async function main(): Promise<void> {
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: temporalTestServerPath() } },
   });
+  // The histories without a prefix (lock-success-in-watch, ...) were recorded before the
+  // `send-by-deadline` patch and replay its legacy branch; their scenarios are in git history.
+  // Since the patch: one history per branch of the script.
   const scenarios: Scenario[] = [
-    { name: 'lock-success-in-watch', action: 'LOCK_DOOR', device: { deviceId: 'replay-1', attempt: { pendingMs: 300 } }, input: {} },
-    { name: 'unlock-success-after-durable-polls', action: 'UNLOCK_DOOR', device: { deviceId: 'replay-2', locked: true, attempt: { pendingReads: 3 } }, input: { watchWindow: 0 } },
-    { name: 'lock-timed-out', action: 'LOCK_DOOR', device: { deviceId: 'replay-3', attempt: { outcome: 'never', updatesLockedState: false } }, input: { watchWindow: 0 } },
-    { name: 'lock-capability-missing', action: 'LOCK_DOOR', device: { deviceId: 'replay-4', canRemotelyLock: null }, input: {} },
+    { name: 'send-by-lock-success-in-watch', action: 'LOCK_DOOR', device: { deviceId: 'sb-1', attempt: { pendingMs: 300 } }, input: {} },
+    { name: 'send-by-unlock-success-after-durable-polls', action: 'UNLOCK_DOOR', device: { deviceId: 'sb-2', locked: true, attempt: { pendingReads: 3 } }, input: { watchWindow: 0 } },
+    { name: 'send-by-lock-timed-out', action: 'LOCK_DOOR', device: { deviceId: 'sb-3', attempt: { outcome: 'never', updatesLockedState: false } }, input: { watchWindow: 0 } },
+    { name: 'send-by-lock-capability-missing', action: 'LOCK_DOOR', device: { deviceId: 'sb-4', canRemotelyLock: null }, input: {} },
     {
-      name: 'lock-woken-by-signal',
+      name: 'send-by-lock-woken-by-signal',
       action: 'LOCK_DOOR',
-      device: { deviceId: 'replay-5', attempt: { outcome: 'never' } },
+      device: { deviceId: 'sb-5', attempt: { outcome: 'never' } },
       input: { watchWindow: 0, pollInterval: { initial: '10 minutes' } },
       drive: async (handle) => {
         sim.resolveActionAttempt(await untilPolling(handle), 'success');
@@ -54,15 +64,67 @@ async function main(): Promise<void> {
       },
     },
     {
-      name: 'lock-cancelled-while-polling',
+      name: 'send-by-lock-cancelled-while-polling',
       action: 'LOCK_DOOR',
-      device: { deviceId: 'replay-6', attempt: { outcome: 'never' } },
+      device: { deviceId: 'sb-6', attempt: { outcome: 'never' } },
       input: { watchWindow: 0 },
       drive: async (handle) => {
         await untilPolling(handle);
         await cancelLockAction(handle);
       },
     },
+    { name: 'send-by-lock-invalid-input', action: 'LOCK_DOOR', device: { deviceId: 'sb-7' }, input: { timeout: 'forever' } },
+    { name: 'send-by-unlock-deadline-passed', action: 'UNLOCK_DOOR', device: { deviceId: 'sb-8' }, input: { notAfter: '2020-01-01T00:00:00Z' } },
+    {
+      name: 'send-by-lock-back-off-then-sent',
+      action: 'LOCK_DOOR',
+      device: { deviceId: 'sb-9', faults: [{ route: '/locks/lock_door', kind: '503', count: 2 }] },
+      input: {},
+    },
+    {
+      name: 'send-by-lock-resent-after-lost-response',
+      action: 'LOCK_DOOR',
+      device: { deviceId: 'sb-10', faults: [{ route: '/locks/lock_door', kind: 'acted-then-reset', count: 1 }] },
+      input: {},
+    },
+    {
+      name: 'send-by-unlock-outcome-unknown',
+      action: 'UNLOCK_DOOR',
+      device: { deviceId: 'sb-11', locked: true, faults: [{ route: '/locks/unlock_door', kind: 'acted-then-reset', count: 1 }] },
+      input: {},
+    },
+    {
+      name: 'send-by-lock-cancelled-while-watching',
+      action: 'LOCK_DOOR',
+      device: { deviceId: 'sb-12', attempt: { outcome: 'never' } },
+      input: { watchWindow: '20s' },
+      drive: async (handle) => {
+        await untilPhase(handle, 'watching');
+        await cancelLockAction(handle);
+      },
+    },
+    {
+      name: 'send-by-unlock-cancelled-while-sending',
+      action: 'UNLOCK_DOOR',
+      device: { deviceId: 'sb-13', locked: true, faults: [{ route: '/locks/unlock_door', kind: 'stall-response', count: 1, stallMs: 20_000, trickleMs: 200 }] },
+      input: {},
+      drive: async (handle) => {
+        while (sim.countsFor('sb-13').commandsReceived === 0) await new Promise((r) => setTimeout(r, 20));
+        await cancelLockAction(handle);
+      },
+    },
+    {
+      name: 'send-by-lock-cancelled-during-back-off',
+      action: 'LOCK_DOOR',
+      device: { deviceId: 'sb-14', faults: [{ route: '/locks/lock_door', kind: '503', count: 3 }] },
+      input: {},
+      drive: async (handle) => {
+        while (sim.countsFor('sb-14').commandsReceived === 0) await new Promise((r) => setTimeout(r, 20));
+        await cancelLockAction(handle);
+      },
+    },
+    { name: 'send-by-lock-attempt-failed', action: 'LOCK_DOOR', device: { deviceId: 'sb-15', attempt: { outcome: 'error' } }, input: {} },
+    { name: 'send-by-lock-device-not-found', action: 'LOCK_DOOR', device: { deviceId: 'sb-16' }, input: {}, deviceIdOverride: 'sb-missing' },
   ];
   try {
     await recordAll(env, sim, scenarios, apiKey);
@@ -83,11 +145,19 @@ async function recordAll(env: TestWorkflowEnvironment, sim: SeamSimulator, scena
   });
   await worker.runUntil(async () => {
     for (const scenario of scenarios) {
+      const path = resolve(__dirname, '..', 'test', 'histories', `${scenario.name}.json`);
+      if (existsSync(path)) {
+        console.log(`${scenario.name}: exists, kept as recorded`);
+        continue;
+      }
       sim.setDevice(scenario.device);
-      const handle = await startLockAction(env.client, scenario.action, { ...scenario.input, deviceId: scenario.device.deviceId, requestId: scenario.name }, { taskQueue: 'record-histories' });
+      const deviceId = scenario.deviceIdOverride ?? scenario.device.deviceId;
+      const handle = await startLockAction(env.client, scenario.action, { ...scenario.input, deviceId, requestId: scenario.name }, { taskQueue: 'record-histories' }).catch(
+        // Invalid input: start it by name, as a caller in another language would.
+        () => env.client.workflow.start(scenario.action === 'LOCK_DOOR' ? 'LockDoorWorkflow' : 'UnlockDoorWorkflow', { args: [{ ...scenario.input, deviceId }], taskQueue: 'record-histories', workflowId: scenario.name }),
+      );
       await scenario.drive?.(handle);
       const outcome = await lockActionOutcome(handle);
-      const path = resolve(__dirname, '..', 'test', 'histories', `${scenario.name}.json`);
       writeFileSync(path, historyToJSON(await handle.fetchHistory()) + '\n');
       console.log(`${scenario.name}: ${outcome.ok ? 'success' : outcome.code} -> ${path}`);
     }

@@ -438,7 +438,7 @@ export class SeamSimulator {
       case '/_simulator/devices/set':
         return { device: this.setDevice(body as DeviceScenarioInput) };
       case '/_simulator/devices/update':
-        return { device: this.updateDevice(requireString(body, 'deviceId'), body as Partial<DeviceScenarioInput>) };
+        return { device: this.updateDevice(requireString(body, 'deviceId'), body) };
       case '/_simulator/devices/list':
         return { devices: [...this.devices.values()].map((d) => ({ ...d, counts: this.countsFor(d.deviceId) })) };
       case '/_simulator/action_attempts/resolve': {

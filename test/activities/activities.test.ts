@@ -44,7 +44,7 @@ function sendCommand(request: Partial<SendCommandRequest> & { deviceId: string }
 
 /** Runs one activity in a fresh mock activity environment, typed by the activity. */
 function runActivity<P, R>(activity: (request: P) => Promise<R>, request: P): Promise<R> {
-  return new MockActivityEnvironment().run(activity, request) as Promise<R>;
+  return new MockActivityEnvironment().run<[P], R, (request: P) => Promise<R>>(activity, request);
 }
 
 /** A send try with a deadline an hour away unless the request names one. */

@@ -167,7 +167,7 @@ test('seam simulator: global faults hit every device at the given rate, the same
     }
   };
   const rules = [{ kind: '503' as const, rate: 0.3 }];
-  const viaMethod = await run(async (twin) => twin.setGlobalFaults(rules));
+  const viaMethod = await run((twin) => Promise.resolve(twin.setGlobalFaults(rules)));
   const viaRoute = await run((twin) => fetch(`${twin.url}/_simulator/faults/set`, { method: 'POST', body: JSON.stringify({ faults: rules }) }));
   expect(viaRoute).toEqual(viaMethod);
   const failed = viaMethod.filter((s) => s.status === 503);
