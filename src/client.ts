@@ -17,10 +17,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
 import {
   actionAttemptEndedSignalName,
+  checkLockActionInput,
   defaultTaskQueue,
-  describeIssues,
   failureReportSchema,
-  lockActionInputSchema,
   lockActionResultSchema,
   lockActionWorkflowId,
   progressQueryName,
@@ -57,7 +56,7 @@ export interface StartOptions {
  * is never run again (REJECT_DUPLICATE), so a caller's retry never sends a second command.
  * Without a requestId each call is a new action.
  *
- * @throws {LockActionInputError} when the input is invalid; nothing is started.
+ * @throws {LockActionInputError} when the input is invalid, or its notAfter has already passed; nothing is started.
  */
 export async function startLockAction(
   client: Client,
@@ -65,12 +64,10 @@ export async function startLockAction(
   input: LockActionInput,
   options: StartOptions = {},
 ): Promise<WorkflowHandle> {
-  const parsed = lockActionInputSchema.safeParse(input);
-  if (!parsed.success) {
-    throw new LockActionInputError(describeIssues(parsed.error));
-  }
+  const checked = checkLockActionInput(input, { nowMs: Date.now() });
+  if (!checked.ok) throw new LockActionInputError(checked.issues);
   const requestId = input.requestId ?? randomUUID();
-  const workflowId = lockActionWorkflowId(action, parsed.data.deviceId, requestId);
+  const workflowId = lockActionWorkflowId(action, checked.plan.deviceId, requestId);
   try {
     return await client.workflow.start(workflowTypes[action], {
       args: [{ ...input, requestId }],

@@ -97,6 +97,27 @@ export const lockActionInputSchema = z
 /** What a caller sends (plain JSON). */
 export type LockActionInput = z.input<typeof lockActionInputSchema>;
 
+/**
+ * The plan for a valid input, or why it is not valid (one line per issue). `extraArguments`:
+ * arguments a workflow was started with beyond its one input. `nowMs`: for callers about to
+ * start an action, a `notAfter` already past is an issue too (no command could be sent); the
+ * workflow itself reports that as DEADLINE_PASSED, since it may run long after it was started.
+ */
+export function checkLockActionInput(
+  input: unknown,
+  options: { extraArguments?: number; nowMs?: number } = {},
+): { ok: true; plan: LockActionPlan } | { ok: false; issues: string[] } {
+  const parsed = lockActionInputSchema.safeParse(input);
+  const issues = parsed.success ? [] : describeIssues(parsed.error);
+  const extra = options.extraArguments ?? 0;
+  if (extra > 0) issues.push(`(arguments): expected exactly one argument, the input object; got ${1 + extra}`);
+  const notAfter = parsed.success ? parsed.data.notAfter : undefined;
+  if (options.nowMs !== undefined && notAfter !== undefined && Date.parse(notAfter) <= options.nowMs) {
+    issues.push(`notAfter: ${notAfter} has already passed; no command could be sent`);
+  }
+  return parsed.success && issues.length === 0 ? { ok: true, plan: planFromInput(parsed.data) } : { ok: false, issues };
+}
+
 export function planFromInput(input: z.output<typeof lockActionInputSchema>): LockActionPlan {
   return {
     deviceId: input.deviceId,

@@ -6,9 +6,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import {
-  describeIssues,
-  lockActionInputSchema,
-  planFromInput,
+  checkLockActionInput,
   type ActionAttemptView,
   type CapabilitySnapshot,
   type LockAction,
@@ -95,6 +93,8 @@ export interface CheckDeviceRequest {
    * deadline has passed before any Seam call. Absent from workflows started before it existed.
    */
   workflowStartedAt?: string;
+  /** Arguments the workflow was started with beyond its one input: any is INVALID_INPUT. */
+  extraArguments?: number;
 }
 
 export interface DeviceCheck {
@@ -217,12 +217,11 @@ export function createActivities(seam: SeamClient) {
      * workflow replays with the defaults it started with.
      */
     async checkDevice(request: CheckDeviceRequest): Promise<DeviceCheck> {
-      const parsed = lockActionInputSchema.safeParse(request.input);
-      if (!parsed.success) {
-        const issues = describeIssues(parsed.error);
-        throw ApplicationFailure.nonRetryable(`invalid ${request.action} input: ${issues.join('; ')}`, 'INVALID_INPUT', { issues });
+      const checked = checkLockActionInput(request.input, { extraArguments: request.extraArguments });
+      if (!checked.ok) {
+        throw ApplicationFailure.nonRetryable(`invalid ${request.action} input: ${checked.issues.join('; ')}`, 'INVALID_INPUT', { issues: checked.issues });
       }
-      const plan = planFromInput(parsed.data);
+      const plan = checked.plan;
       const deviceId = plan.deviceId;
       if (request.workflowStartedAt !== undefined) {
         const sendBy = sendByMs(Date.parse(request.workflowStartedAt), plan);

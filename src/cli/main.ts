@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { connectClient, isLockActionInputError, startLockAction, type LockActionOutcome } from '../client';
 import { isConfigError, taskQueueFromEnv } from '../config';
-import { describeIssues, lockActionInputSchema, type LockAction, type LockActionInput } from '../contract';
+import { checkLockActionInput, type LockAction, type LockActionInput } from '../contract';
 import { devStackDefaults, newDevSeamApiKey, startDevStack } from '../dev-stack';
 import { onShutdownSignals } from '../shutdown-signals';
 import { installOperatorLogging, logLevelFromEnv, run as runWorkerProcess } from '../worker';
@@ -82,10 +82,8 @@ export function lockInputFromArgs(action: LockAction, argv: string[]): { input: 
     ...(timeout ? { timeout: /^\d+$/.test(timeout) ? Number(timeout) : timeout } : {}),
   };
   if (action === 'LOCK_DOOR' && input.notAfter) throw new UsageError('--not-after applies to unlock only');
-  const parsed = lockActionInputSchema.safeParse(input);
-  if (!parsed.success) {
-    throw new UsageError(describeIssues(parsed.error).join('; '));
-  }
+  const checked = checkLockActionInput(input, { nowMs: Date.now() });
+  if (!checked.ok) throw new UsageError(checked.issues.join('; '));
   return { input, json: values.json === true };
 }
 

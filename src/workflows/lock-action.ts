@@ -46,7 +46,7 @@ const seamReads = proxyActivities<LockstepActivities>({
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s', maximumAttempts: 5 },
 });
 
-export async function runLockAction(action: LockAction, rawInput: unknown): Promise<LockActionResult> {
+export async function runLockAction(action: LockAction, rawInput: unknown, extraArguments = 0): Promise<LockActionResult> {
   const firstTaskAt = new Date();
   const withSendBy = patched(patchIds.sendByDeadline);
   // The action's clock starts when the workflow did, not when a worker first ran it.
@@ -68,8 +68,8 @@ export async function runLockAction(action: LockAction, rawInput: unknown): Prom
 
   try {
     log.info('checking device capability', { action, deviceId: state.deviceId });
-    const workflowStartedAt = withSendBy ? { workflowStartedAt: startedAt.toISOString() } : {};
-    const { plan, capability } = await seamStep(state, () => seamReads.checkDevice({ input: rawInput, action, ...workflowStartedAt }));
+    const sendByFacts = withSendBy ? { workflowStartedAt: startedAt.toISOString(), ...(extraArguments > 0 ? { extraArguments } : {}) } : {};
+    const { plan, capability } = await seamStep(state, () => seamReads.checkDevice({ input: rawInput, action, ...sendByFacts }));
     state.capability = capability;
     const deadlineMs = withSendBy ? sendByMs(startedAt.getTime(), plan) : startedAt.getTime() + plan.timeoutMs;
     const verdict = assessCapability(capability, action);

@@ -290,8 +290,16 @@ describe('UnlockDoorWorkflow', () => {
 
   test('UnlockDoorWorkflow: notAfter already passed fails DEADLINE_PASSED and sends nothing', async () => {
     const deviceId = device({ locked: true });
-    const report = expectFailure(await run('UNLOCK_DOOR', { deviceId, notAfter: '2020-01-01T00:00:00Z' }), 'DEADLINE_PASSED');
+    // Started by name: the client helpers refuse a passed notAfter before starting anything.
+    const handle = await env.client.workflow.start('UnlockDoorWorkflow', { args: [{ deviceId, notAfter: '2020-01-01T00:00:00Z' }], taskQueue, workflowId: `late-${randomUUID()}` });
+    const report = expectFailure(await lockActionOutcome(handle), 'DEADLINE_PASSED');
     expect(report.commandSent).toBe(false);
+    expect(sim.countsFor(deviceId)).toMatchObject({ commandsReceived: 0, deviceReads: 0 });
+  });
+
+  test('UnlockDoorWorkflow: the client refuses a passed notAfter before starting anything', async () => {
+    const deviceId = device({ locked: true });
+    await expect(start('UNLOCK_DOOR', { deviceId, notAfter: '2020-01-01T00:00:00Z' })).rejects.toThrow(/notAfter: .* has already passed/);
     expect(sim.countsFor(deviceId)).toMatchObject({ commandsReceived: 0, deviceReads: 0 });
   });
 
@@ -307,10 +315,10 @@ describe('UnlockDoorWorkflow', () => {
       { deviceId, unexpected: true },
       'not an object',
     ];
-    for (const input of invalidInputs) {
-      const outcome = await lockActionOutcome(
-        await env.client.workflow.start('UnlockDoorWorkflow', { args: [input], taskQueue, workflowId: `invalid-${randomUUID()}` }),
-      );
+    const started = invalidInputs.map((input) => [input]);
+    started.push([{ deviceId }, { extra: 'argument' }]);
+    for (const args of started) {
+      const outcome = await lockActionOutcome(await env.client.workflow.start('UnlockDoorWorkflow', { args, taskQueue, workflowId: `invalid-${randomUUID()}` }));
       const report = expectFailure(outcome, 'INVALID_INPUT');
       expect(report.issues.length).toBeGreaterThan(0);
     }
