@@ -10,10 +10,12 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { connectClient, isLockActionInputError, startLockAction, type LockActionOutcome } from '../client';
-import { isConfigError, taskQueueFromEnv } from '../config';
+import { isConfigError, seamConfigFromEnv, taskQueueFromEnv } from '../config';
 import { checkLockActionInput, type LockAction, type LockActionInput } from '../contract';
 import { devStackDefaults, newDevSeamApiKey, startDevStack } from '../dev-stack';
 import { onShutdownSignals } from '../shutdown-signals';
+import { demoDeviceScenarios } from '../simulator/demo-devices';
+import { startSeamSimulator } from '../simulator/seam-simulator';
 import { installOperatorLogging, logLevelFromEnv, run as runWorkerProcess } from '../worker';
 import { runDemo } from './demo';
 import { followLockAction } from './follow';
@@ -30,6 +32,7 @@ Usage:
   lockstep worker            run a worker (SEAM_API_KEY, SEAM_ENDPOINT, TEMPORAL_* from the environment)
   lockstep dev               [--port 7233] [--ui-port 8233 | --headless] [--simulator-port 8787] [--db-file PATH | --in-memory]
   lockstep demo              bring up the dev stack on free ports, run the demo lock actions, tear down
+  lockstep simulator         [--port 8787] [--demo-devices]   the Seam simulator alone (SEAM_API_KEY: the key it accepts)
 
 Durations: milliseconds, ISO-8601 (PT2M) or words (90s, 2 minutes).
 Exit codes: 0 success, 1 lock action failed, 2 usage error, 3 runtime error, 78 configuration error.`;
@@ -58,6 +61,13 @@ function parse(argv: string[], options: NonNullable<NonNullable<Parameters<typeo
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+}
+
+function portOption(raw: unknown, name: string, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const parsed = portSchema.safeParse(raw);
+  if (!parsed.success) throw new UsageError(`--${name} must be a port number (1-65535)`);
+  return parsed.data;
 }
 
 function onePositional(positionals: string[], what: string): string {
@@ -142,13 +152,7 @@ async function devCommand(io: Io, argv: string[]): Promise<number> {
     'db-file': { type: 'string' },
     'in-memory': { type: 'boolean', default: false },
   });
-  const port = (name: string, fallback: number) => {
-    const raw = values[name];
-    if (raw === undefined) return fallback;
-    const parsed = portSchema.safeParse(raw);
-    if (!parsed.success) throw new UsageError(`--${name} must be a port number (1-65535)`);
-    return parsed.data;
-  };
+  const port = (name: string, fallback: number) => portOption(values[name], name, fallback);
   const temporalPort = port('port', devStackDefaults.temporalPort);
   const seamApiKey = newDevSeamApiKey();
   installOperatorLogging(logLevelFromEnv(io.env), [seamApiKey]);
@@ -192,6 +196,18 @@ async function devCommand(io: Io, argv: string[]): Promise<number> {
   return exitCodes.ok;
 }
 
+/** The Seam simulator as a process of its own (fault suites kill and restart it like a Seam outage). */
+async function simulatorCommand(io: Io, argv: string[]): Promise<number> {
+  const { values } = parse(argv, { port: { type: 'string' }, 'demo-devices': { type: 'boolean', default: false } });
+  const port = portOption(values.port, 'port', devStackDefaults.simulatorPort);
+  const apiKey = seamConfigFromEnv({ SEAM_API_KEY: io.env.SEAM_API_KEY }).apiKey;
+  const simulator = await startSeamSimulator({ apiKey, port, devices: values['demo-devices'] ? demoDeviceScenarios : [] });
+  io.out(`ready ${simulator.url}`);
+  await new Promise<void>((resolve) => onShutdownSignals({ first: () => resolve(), again: () => undefined }));
+  await simulator.close();
+  return exitCodes.ok;
+}
+
 export async function main(argv: string[], io: Io): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -208,6 +224,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return exitCodes.ok;
       case 'dev':
         return await devCommand(io, rest);
+      case 'simulator':
+        return await simulatorCommand(io, rest);
       case 'demo':
         if (rest.length > 0) throw new UsageError('demo takes no arguments');
         return await runDemo(io);

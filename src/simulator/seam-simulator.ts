@@ -452,6 +452,9 @@ export class SeamSimulator {
         return { commands: this.commandLog() };
       case '/_simulator/faults/set':
         return { faults: this.setGlobalFaults(body.faults as FaultRuleInput[]) };
+      case '/_simulator/api_key/rotate':
+        this.rotateApiKey(requireString(body, 'apiKey'));
+        return { ok: true };
       default:
         throw new SeamApiError(404, 'not_found', `No simulator route ${path}`);
     }

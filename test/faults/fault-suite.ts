@@ -1,0 +1,70 @@
+/**
+ * `make test-faults`: lockstep's promises under real faults, with real processes — the Temporal
+ * dev server on a SQLite file, two `lockstep worker` processes, the Seam simulator as its own
+ * process — at FAULTS_PER_SCENARIO (default 50) lock actions per scenario. Counts come from the
+ * simulator's command log and from Temporal. Prints one table, writes it as JSON
+ * (FAULTS_REPORT, default .data/fault-suite.json), and exits 1 if any row is not as designed.
+ *
+ *   npx tsx test/faults/fault-suite.ts
+ */
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { assertBuilt, repoRoot } from '../helpers/processes';
+import { formatTable, historyText, judge, outcomeOf, secretHits, type Row } from './judge';
+import { scenarios } from './scenarios';
+import { FaultStack } from './stack';
+
+async function main(): Promise<number> {
+  assertBuilt();
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const perScenario = Number(process.env.FAULTS_PER_SCENARIO ?? 50);
+  const only = process.env.FAULTS_ONLY; // a substring of scenario names, to run a few
+  const secrets = { seamApiKey: `seam_faults_${randomUUID().replace(/-/g, '')}`, temporalApiKey: `tmprl_faults_${randomUUID().replace(/-/g, '')}` };
+  const stack = new FaultStack(secrets);
+  const rows: Row[] = [];
+  await stack.start(2);
+  try {
+    for (const scenario of scenarios.filter((s) => !only || s.name.includes(only))) {
+      process.stderr.write(`fault suite: ${scenario.name} ...\n`);
+      const startedMs = Date.now();
+      const logFrom = stack.workerLog.length;
+      const tracked = await scenario.run(stack, perScenario);
+      const untilMs = Date.now() + scenario.timeLimitMs;
+      await Promise.all(tracked.filter((t) => t.handle && !t.outcome).map(async (t) => (t.outcome = await outcomeOf(t.handle!, untilMs))));
+      await scenario.after?.(stack);
+      const violations = (await scenario.check?.(stack, tracked)) ?? [];
+      const commands = await stack.sim.commandLog();
+      const texts = [
+        ...(await Promise.all(tracked.filter((t) => t.handle).map((t) => historyText(t.handle!)))),
+        ...tracked.map((t) => JSON.stringify(t.outcome)),
+        ...stack.workerLog.slice(logFrom),
+      ];
+      const row = judge(scenario, tracked, commands, secretHits(texts, [secrets.seamApiKey, secrets.temporalApiKey]), violations, (Date.now() - startedMs) / 1000);
+      rows.push(row);
+      process.stderr.write(`fault suite: ${scenario.name}: ${row.asDesigned ? 'as designed' : 'VIOLATED'} in ${row.seconds.toFixed(0)} s\n`);
+      for (const note of row.notes.slice(0, 10)) process.stderr.write(`  ${note}\n`);
+    }
+  } finally {
+    await stack.stop();
+  }
+  const wholeLogHits = secretHits(stack.workerLog, [secrets.seamApiKey, secrets.temporalApiKey]);
+  const report = { perScenario, rows, workerLogLines: stack.workerLog.length, wholeLogSecretHits: wholeLogHits, at: new Date().toISOString() };
+  const path = resolve(repoRoot, process.env.FAULTS_REPORT ?? '.data/fault-suite.json');
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, JSON.stringify(report, null, 2) + '\n');
+  console.log(formatTable(rows));
+  console.log(`worker log: ${stack.workerLog.length} lines, ${wholeLogHits} secret hits · report: ${path}`);
+  const failed = rows.filter((r) => !r.asDesigned).length + (wholeLogHits > 0 ? 1 : 0);
+  console.log(`faults: ${rows.length - rows.filter((r) => !r.asDesigned).length} passed, ${failed} failed`);
+  return failed === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
