@@ -9,6 +9,7 @@
 import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
 import { actionAttemptStatuses, failureCodes, inputDefaults, lockActions, progressPhases, type LockActionPlan } from './contract-core';
+import { minActionTimeoutMs } from './timing-budget';
 
 export * from './contract-core';
 
@@ -86,7 +87,7 @@ export const lockActionInputSchema = z
     deviceId: identifier('deviceId'),
     requestId: identifier('requestId').optional(),
     notAfter: z.iso.datetime({ offset: true, message: 'notAfter must be an ISO-8601 date-time with a zone, e.g. 2026-11-25T20:00:00Z' }).optional(),
-    timeout: durationSchema({ minMs: 1_000, maxMs: 24 * 60 * 60_000 }).optional(),
+    timeout: durationSchema({ minMs: minActionTimeoutMs, maxMs: 24 * 60 * 60_000 }).optional(),
     watchWindow: durationSchema({ minMs: 0, maxMs: 30_000 }).optional(),
     pollInterval: pollIntervalSchema.optional(),
     verifyLockedState: z.boolean().optional(),

@@ -27,6 +27,9 @@ export const sendSlackMs = 1_000;
  */
 export const minSendWindowMs = 1_000;
 
+/** The shortest `timeout` an input may ask for: room for a check and a whole send window before the deadline. */
+export const minActionTimeoutMs = 3_000;
+
 /** Send tries per command: only tries that cannot have reached Seam (or locks) are repeated. */
 export const commandSendTries = 4;
 /** Durable back-off between send tries (workflow timers: a cancel stops it at once). */

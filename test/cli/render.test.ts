@@ -1,0 +1,29 @@
+import type { FailureReport } from '../../src/contract';
+import { renderOutcome } from '../../src/cli/render';
+
+const report: FailureReport = {
+  code: 'COMMAND_OUTCOME_UNKNOWN',
+  message: 'locks.unlock_door may have reached Seam; it is not sent again. Check the door.',
+  deviceId: 'front-door',
+  action: 'UNLOCK_DOOR',
+  actionAttemptId: null,
+  lastStatus: null,
+  commandSent: null,
+  polls: 0,
+  seamError: null,
+  seamRequestId: null,
+  capability: null,
+  issues: [],
+};
+
+describe('renderOutcome', () => {
+  test('renderOutcome: commandSent null reads "unknown — check the door", never "no"', () => {
+    const text = renderOutcome('UNLOCK_DOOR', 'front-door', { ok: false, code: report.code, report });
+    expect(text).toMatch(/command sent\s+unknown — check the door/);
+  });
+
+  test('renderOutcome: commandSent true and false read yes and no', () => {
+    expect(renderOutcome('UNLOCK_DOOR', 'front-door', { ok: false, code: 'CANCELLED', report: { ...report, commandSent: true } })).toMatch(/command sent\s+yes/);
+    expect(renderOutcome('UNLOCK_DOOR', 'front-door', { ok: false, code: 'DEADLINE_PASSED', report: { ...report, commandSent: false } })).toMatch(/command sent\s+no/);
+  });
+});
