@@ -6,7 +6,7 @@ SHELL := /bin/bash
 NPM_STAMP := node_modules/.package-lock.stamp
 SOURCES := $(shell find src -name '*.ts') tsconfig.json tsconfig.build.json scripts/bundle-workflows.js
 
-.PHONY: help deps toolchain build typecheck lint format test demo dev worker bench clean
+.PHONY: help deps toolchain build typecheck lint format test test-faults demo dev worker bench clean
 
 help:
 	@echo "make demo       bring up the embedded stack, run the demo lock actions, tear down"
@@ -15,6 +15,7 @@ help:
 	@echo "make format     prettier --write over the tree"
 	@echo "make dev        the embedded stack until Ctrl-C (Temporal + Web UI :8233, Seam simulator :8787, worker)"
 	@echo "make worker     a worker against TEMPORAL_* / SEAM_* from the environment"
+	@echo "make test-faults  the fault suite: real processes, 50 lock actions per fault; prints a table, writes .data/fault-suite.json"
 	@echo "make bench      lockstep vs the Seam SDK's own wait; prints JSON figures"
 	@echo "make toolchain  install the Temporal dev server and the time-skipping test server (cached)"
 
@@ -50,6 +51,10 @@ test: deps toolchain typecheck lint build
 	@status=0; npx jest --ci --json --outputFile=.jest-results.json || status=$$?; \
 	node -e "const r = require('./.jest-results.json'); console.log('tests: ' + r.numPassedTests + ' passed, ' + r.numFailedTests + ' failed, ' + r.numPendingTests + ' skipped')" || true; \
 	exit $$status
+
+# FAULTS_PER_SCENARIO (default 50), FAULTS_ONLY (a part of a scenario name), FAULTS_REPORT (JSON path).
+test-faults: deps toolchain build
+	npx tsx test/faults/fault-suite.ts
 
 demo: deps toolchain build
 	node bin/lockstep demo

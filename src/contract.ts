@@ -211,5 +211,7 @@ export const failureReportSchema = z.object({
   seamRequestId: z.string().nullable(),
   capability: capabilitySnapshotSchema.nullable(),
   issues: z.array(z.string()),
+  /** lockstep's warning codes that apply to a failure too (e.g. `lockstep_lock_resent`); absent from reports of older versions. */
+  warnings: z.array(z.string()).default([]),
 });
 export type FailureReport = z.infer<typeof failureReportSchema>;

@@ -48,6 +48,8 @@ export function createSeamClient(config: SeamConfig): SeamClient {
   return {
     http,
     requestTimeoutMs: config.requestTimeoutMs,
-    boundedUntil: (abortAtMs, call) => abortAt.run(abortAtMs, call),
+    // Awaited inside run(): the SDK's requests are lazy thenables, sent only when awaited, and
+    // only requests sent inside run() see the bound.
+    boundedUntil: (abortAtMs, call) => abortAt.run(abortAtMs, async () => await call()),
   };
 }

@@ -57,6 +57,7 @@ export function renderOutcome(action: LockAction, deviceId: string, outcome: Loc
       ['device errors', f.capability?.errors.map((e) => e.code).join(', ')],
       ['device warnings', f.capability?.warnings.map((w) => w.code).join(', ')],
       ['input issues', f.issues.join('; ')],
+      ['warnings', f.warnings.join(', ')],
     ]),
   ].join('\n');
 }

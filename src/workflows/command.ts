@@ -15,6 +15,7 @@
 import {
   ActivityCancellationType,
   ActivityFailure,
+  ApplicationFailure,
   CancellationScope,
   isCancellation,
   log,
@@ -92,7 +93,7 @@ async function sendWithinDeadline(state: LockActionState, plan: LockActionPlan, 
 async function sendTry(state: LockActionState, plan: LockActionPlan, sendBy: number): Promise<SendTryOutcome> {
   const sending = sendTries
     .sendCommandTry({ deviceId: plan.deviceId, action: state.action, sendBy: new Date(sendBy).toISOString() })
-    .catch((err: unknown) => lostTry(state, err));
+    .catch((err: unknown) => lostTry(state, err, sendBy));
   const scope = CancellationScope.current();
   try {
     return await Promise.race([sending, scope.cancelRequested]);
@@ -102,9 +103,14 @@ async function sendTry(state: LockActionState, plan: LockActionPlan, sendBy: num
   }
 }
 
-/** A send try whose activity timed out: a lock may be tried again; an unlock ends COMMAND_OUTCOME_UNKNOWN. */
-function lostTry(state: LockActionState, err: unknown): SendTryOutcome {
+/**
+ * A failed send try as the action's failure, except one whose activity timed out (its worker
+ * died): a lock may be tried again; an unlock ends COMMAND_OUTCOME_UNKNOWN.
+ */
+export function lostTry(state: LockActionState, err: unknown, sendBy: number): SendTryOutcome {
   if (!(err instanceof ActivityFailure) || isCancellation(err)) throw err;
+  // The activity's own deadline check: the same verdict as the workflow's, earlier tries included.
+  if (err.cause instanceof ApplicationFailure && err.cause.type === 'DEADLINE_PASSED') throw deadlineFailure(state, sendBy);
   if (!(err.cause instanceof TimeoutFailure)) throw activityFailureAsLockFailure(state, err);
   if (!mayRepeatCommand(state.action)) {
     state.commandSent = null;

@@ -6,7 +6,7 @@
  */
 import { ActivityFailure, ApplicationFailure, isCancellation, TimeoutFailure } from '@temporalio/workflow';
 import type { CapabilitySnapshot, FailureReport, Progress } from '../contract';
-import { failureCodes, type FailureCode, type LockAction } from '../contract-core';
+import { failureCodes, lockstepWarnings, type FailureCode, type LockAction } from '../contract-core';
 
 /** The state a lock action carries; queries and failure reports read it. */
 export interface LockActionState {
@@ -50,6 +50,7 @@ export function lockActionFailure(
     seamRequestId: extra.seamRequestId ?? null,
     capability: state.capability,
     issues: extra.issues ?? [],
+    warnings: state.lockResent ? [lockstepWarnings.lockResent] : [],
   };
   return ApplicationFailure.create({ type: code, message, nonRetryable: true, details: [report] });
 }

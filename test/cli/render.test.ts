@@ -14,6 +14,7 @@ const report: FailureReport = {
   seamRequestId: null,
   capability: null,
   issues: [],
+  warnings: [],
 };
 
 describe('renderOutcome', () => {

@@ -5,37 +5,16 @@
  * means nothing is ever sent.
  */
 import type { WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { randomUUID } from 'node:crypto';
 import { lockActionOutcome, queryProgress, startLockAction, type LockActionOutcome } from '../../src/client';
 import type { FailureCode, FailureReport, LockAction, LockActionInput } from '../../src/contract';
-import { startSeamSimulator, type DeviceScenarioInput, type SeamSimulator } from '../../src/simulator/seam-simulator';
 import { assertBuilt, cleanEnv, startLockstep } from '../helpers/processes';
+import { useLockstepFixture } from '../helpers/lockstep-fixture';
 import { eventually, runLockstepWorker, startDevServerEnv } from '../helpers/temporal';
 
-const apiKey = `seam_deadline_${randomUUID().replace(/-/g, '')}`;
-let env: TestWorkflowEnvironment;
-let sim: SeamSimulator;
-let taskQueue: string;
-let stopWorker: (() => Promise<void>) | undefined;
+const fx = useLockstepFixture(startDevServerEnv);
 
-beforeAll(async () => {
-  assertBuilt();
-  [env, sim] = await Promise.all([startDevServerEnv(), startSeamSimulator({ apiKey })]);
-  ({ taskQueue, stop: stopWorker } = await runLockstepWorker(env, { apiKey, endpoint: sim.url }));
-}, 60_000);
-
-afterAll(async () => {
-  await stopWorker?.();
-  await sim?.close();
-  await env?.teardown();
-});
-
-function device(scenario: Omit<DeviceScenarioInput, 'deviceId'> = {}): string {
-  const deviceId = `dev-${randomUUID()}`;
-  sim.setDevice({ ...scenario, deviceId });
-  return deviceId;
-}
+beforeAll(() => assertBuilt());
 
 function expectFailure(outcome: LockActionOutcome, code: FailureCode): FailureReport {
   if (outcome.ok) throw new Error(`expected ${code}, got success ${JSON.stringify(outcome.result)}`);
@@ -51,8 +30,8 @@ async function cancelAndTime(handle: WorkflowHandle): Promise<{ report: FailureR
   return { report, tookMs: Date.now() - cancelledAtMs, cancelledAtMs };
 }
 
-function start(action: LockAction, input: LockActionInput, queue = taskQueue): Promise<WorkflowHandle> {
-  return startLockAction(env.client, action, input, { taskQueue: queue });
+function start(action: LockAction, input: LockActionInput, queue = fx.taskQueue): Promise<WorkflowHandle> {
+  return startLockAction(fx.env.client, action, input, { taskQueue: queue });
 }
 
 const phaseReached = (handle: WorkflowHandle, phase: string) =>
@@ -60,11 +39,11 @@ const phaseReached = (handle: WorkflowHandle, phase: string) =>
 
 describe('send-by deadline', () => {
   test('UnlockDoorWorkflow: timeout 5s, started while no worker runs, worker 8 s later: DEADLINE_PASSED and Seam is never called', async () => {
-    const deviceId = device({ locked: true });
+    const deviceId = fx.device({ locked: true });
     const lateQueue = `late-${randomUUID()}`;
     const handle = await start('UNLOCK_DOOR', { deviceId, timeout: '5s' }, lateQueue);
     await new Promise((r) => setTimeout(r, 8_000));
-    const worker = startLockstep(['worker'], cleanEnv({ SEAM_API_KEY: apiKey, SEAM_ENDPOINT: sim.url, TEMPORAL_ADDRESS: env.address, LOCKSTEP_TASK_QUEUE: lateQueue }));
+    const worker = startLockstep(['worker'], cleanEnv({ SEAM_API_KEY: fx.apiKey, SEAM_ENDPOINT: fx.sim.url, TEMPORAL_ADDRESS: fx.env.address, LOCKSTEP_TASK_QUEUE: lateQueue }));
     try {
       const report = expectFailure(await lockActionOutcome(handle), 'DEADLINE_PASSED');
       expect(report.commandSent).toBe(false);
@@ -72,41 +51,41 @@ describe('send-by deadline', () => {
       worker.child.kill('SIGTERM');
       await worker.exited;
     }
-    expect(sim.countsFor(deviceId)).toMatchObject({ deviceReads: 0, commandsReceived: 0 });
+    expect(fx.sim.countsFor(deviceId)).toMatchObject({ deviceReads: 0, commandsReceived: 0 });
   }, 60_000);
 });
 
 describe('cancellation', () => {
   test('LockDoorWorkflow: a cancel before any worker ran it sends nothing, ever', async () => {
-    const deviceId = device();
+    const deviceId = fx.device();
     const idleQueue = `idle-${randomUUID()}`;
     const handle = await start('LOCK_DOOR', { deviceId }, idleQueue);
     await handle.cancel();
-    const worker = await runLockstepWorker(env, { apiKey, endpoint: sim.url }, idleQueue);
+    const worker = await runLockstepWorker(fx.env, { apiKey: fx.apiKey, endpoint: fx.sim.url }, idleQueue);
     try {
       const report = expectFailure(await lockActionOutcome(handle), 'CANCELLED');
       expect(report.commandSent).toBe(false);
     } finally {
       await worker.stop();
     }
-    expect(sim.countsFor(deviceId)).toMatchObject({ deviceReads: 0, commandsReceived: 0 });
+    expect(fx.sim.countsFor(deviceId)).toMatchObject({ deviceReads: 0, commandsReceived: 0 });
   });
 
   test('LockDoorWorkflow: a cancel while checking takes effect within 2 s and sends nothing', async () => {
-    const deviceId = device({ devicesGetDelayMs: 4_000 });
+    const deviceId = fx.device({ devicesGetDelayMs: 4_000 });
     const handle = await start('LOCK_DOOR', { deviceId });
-    await eventually(() => (sim.countsFor(deviceId).deviceReads > 0 ? true : undefined));
+    await eventually(() => (fx.sim.countsFor(deviceId).deviceReads > 0 ? true : undefined));
     const { report, tookMs } = await cancelAndTime(handle);
     expect(tookMs).toBeLessThan(2_000);
     expect(report.commandSent).toBe(false);
     await new Promise((r) => setTimeout(r, 4_500)); // the slow devices.get has answered by now
-    expect(sim.countsFor(deviceId).commandsReceived).toBe(0);
+    expect(fx.sim.countsFor(deviceId).commandsReceived).toBe(0);
   });
 
   test('UnlockDoorWorkflow: a cancel while the send is in flight takes effect within 2 s and says the command may have landed', async () => {
-    const deviceId = device({ locked: true, faults: [{ route: '/locks/unlock_door', kind: 'stall-response', count: 1, stallMs: 20_000, trickleMs: 200 }] });
+    const deviceId = fx.device({ locked: true, faults: [{ route: '/locks/unlock_door', kind: 'stall-response', count: 1, stallMs: 20_000, trickleMs: 200 }] });
     const handle = await start('UNLOCK_DOOR', { deviceId });
-    await eventually(() => (sim.countsFor(deviceId).commandsReceived > 0 ? true : undefined));
+    await eventually(() => (fx.sim.countsFor(deviceId).commandsReceived > 0 ? true : undefined));
     const { report, tookMs } = await cancelAndTime(handle);
     expect(tookMs).toBeLessThan(2_000);
     expect(report.commandSent).toBeNull();
@@ -114,20 +93,20 @@ describe('cancellation', () => {
   });
 
   test('LockDoorWorkflow: a cancel during the back-off between sends takes effect within 2 s; nothing is sent after it', async () => {
-    const deviceId = device({ faults: [{ route: '/locks/lock_door', kind: '503', count: 3 }] });
+    const deviceId = fx.device({ faults: [{ route: '/locks/lock_door', kind: '503', count: 3 }] });
     const handle = await start('LOCK_DOOR', { deviceId });
-    await eventually(() => (sim.countsFor(deviceId).commandsReceived > 0 ? true : undefined));
+    await eventually(() => (fx.sim.countsFor(deviceId).commandsReceived > 0 ? true : undefined));
     const { report, tookMs, cancelledAtMs } = await cancelAndTime(handle);
     expect(tookMs).toBeLessThan(2_000);
     expect(report.commandSent).toBe(false);
     await new Promise((r) => setTimeout(r, 5_000)); // every back-off the workflow would have waited
-    const commands = sim.commandLog().filter((c) => c.deviceId === deviceId);
+    const commands = fx.sim.commandLog().filter((c) => c.deviceId === deviceId);
     expect(commands.every((c) => c.receivedAtMs < cancelledAtMs)).toBe(true);
-    expect(sim.countsFor(deviceId).commandsAccepted).toBe(0);
+    expect(fx.sim.countsFor(deviceId).commandsAccepted).toBe(0);
   });
 
   test('LockDoorWorkflow: a cancel while watching takes effect within 2 s and names the attempt left behind', async () => {
-    const deviceId = device({ attempt: { outcome: 'never' } });
+    const deviceId = fx.device({ attempt: { outcome: 'never' } });
     const handle = await start('LOCK_DOOR', { deviceId, watchWindow: '20s' });
     await phaseReached(handle, 'watching');
     const { report, tookMs } = await cancelAndTime(handle);
@@ -137,7 +116,7 @@ describe('cancellation', () => {
   });
 
   test('LockDoorWorkflow: a cancel while polling takes effect within 2 s and names the attempt left behind', async () => {
-    const deviceId = device({ attempt: { outcome: 'never' } });
+    const deviceId = fx.device({ attempt: { outcome: 'never' } });
     const handle = await start('LOCK_DOOR', { deviceId, watchWindow: 0 });
     await phaseReached(handle, 'polling');
     const { report, tookMs } = await cancelAndTime(handle);

@@ -5,47 +5,27 @@
  * does not compile, and the test checks the set at run time too.
  */
 import type { WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { randomUUID } from 'node:crypto';
 import { lockActionOutcome, queryProgress } from '../../src/client';
 import { failureCodes, failureReportSchema, type FailureCode, type LockAction, type LockActionInput } from '../../src/contract';
-import { startSeamSimulator, type DeviceScenarioInput, type SeamSimulator } from '../../src/simulator/seam-simulator';
 import { temporalCliPath } from '../../src/toolchain';
 import { cleanEnv, runProcess } from '../helpers/processes';
+import { useLockstepFixture } from '../helpers/lockstep-fixture';
 import { eventually, runLockstepWorker, startDevServerEnv } from '../helpers/temporal';
 
-const apiKey = `seam_codes_${randomUUID().replace(/-/g, '')}`;
-let env: TestWorkflowEnvironment;
-let sim: SeamSimulator;
-let workers: Array<{ taskQueue: string; stop: () => Promise<void> }> = [];
-let taskQueue: string;
+const fx = useLockstepFixture(startDevServerEnv);
 /** A worker whose Seam key Seam does not accept (a rotated-away key). */
-let staleKeyQueue: string;
+let staleKeyWorker: { taskQueue: string; stop: () => Promise<void> } | undefined;
 
 beforeAll(async () => {
-  [env, sim] = await Promise.all([startDevServerEnv(), startSeamSimulator({ apiKey })]);
-  workers = await Promise.all([
-    runLockstepWorker(env, { apiKey, endpoint: sim.url }),
-    runLockstepWorker(env, { apiKey: `seam_rotated_${randomUUID().replace(/-/g, '')}`, endpoint: sim.url }),
-  ]);
-  [{ taskQueue }, { taskQueue: staleKeyQueue }] = workers;
-}, 60_000);
-
-afterAll(async () => {
-  await Promise.all(workers.map((w) => w.stop()));
-  await sim?.close();
-  await env?.teardown();
+  staleKeyWorker = await runLockstepWorker(fx.env, { apiKey: `seam_rotated_${randomUUID().replace(/-/g, '')}`, endpoint: fx.sim.url });
 });
 
-function device(scenario: Omit<DeviceScenarioInput, 'deviceId'> = {}): string {
-  const deviceId = `dev-${randomUUID()}`;
-  sim.setDevice({ ...scenario, deviceId });
-  return deviceId;
-}
+afterAll(() => staleKeyWorker?.stop());
 
-function start(action: LockAction, input: unknown, queue = taskQueue): Promise<WorkflowHandle> {
+function start(action: LockAction, input: unknown, queue = fx.taskQueue): Promise<WorkflowHandle> {
   const workflowType = action === 'LOCK_DOOR' ? 'LockDoorWorkflow' : 'UnlockDoorWorkflow';
-  return env.client.workflow.start(workflowType, { args: [input], taskQueue: queue, workflowId: `codes-${randomUUID()}` });
+  return fx.env.client.workflow.start(workflowType, { args: [input], taskQueue: queue, workflowId: `codes-${randomUUID()}` });
 }
 
 const lock = (input: LockActionInput) => start('LOCK_DOOR', input);
@@ -53,20 +33,20 @@ const lock = (input: LockActionInput) => start('LOCK_DOOR', input);
 /** One way to reach each failure code, as a real caller (or a real Seam) would. */
 const scenarios: Record<FailureCode, () => Promise<WorkflowHandle>> = {
   INVALID_INPUT: () => start('LOCK_DOOR', { deviceId: '' }),
-  DEADLINE_PASSED: () => start('UNLOCK_DOOR', { deviceId: device(), notAfter: '2020-01-01T00:00:00Z' }),
-  CAPABILITY_MISSING: () => lock({ deviceId: device({ canRemotelyLock: null }) }),
-  DEVICE_OFFLINE: () => lock({ deviceId: device({ online: false, errors: [{ error_code: 'device_offline', message: 'offline' }] }) }),
+  DEADLINE_PASSED: () => start('UNLOCK_DOOR', { deviceId: fx.device(), notAfter: '2020-01-01T00:00:00Z' }),
+  CAPABILITY_MISSING: () => lock({ deviceId: fx.device({ canRemotelyLock: null }) }),
+  DEVICE_OFFLINE: () => lock({ deviceId: fx.device({ online: false, errors: [{ error_code: 'device_offline', message: 'offline' }] }) }),
   DEVICE_NOT_FOUND: () => lock({ deviceId: `missing-${randomUUID()}` }),
-  UNAUTHORIZED: () => start('LOCK_DOOR', { deviceId: device() }, staleKeyQueue),
-  INVALID_REQUEST: () => lock({ deviceId: device({ faults: [{ route: '/devices/get', kind: '400', count: 1 }] }) }),
-  SEAM_REJECTED: () => lock({ deviceId: device({ faults: [{ route: '/locks/lock_door', kind: '409', count: 1 }] }) }),
-  SEAM_UNAVAILABLE: () => lock({ deviceId: device({ faults: [{ route: '/devices/get', kind: '503', rate: 1 }] }) }),
-  SEAM_RESPONSE_INVALID: () => lock({ deviceId: device({ faults: [{ route: '/devices/get', kind: 'malformed', count: 1 }] }) }),
-  COMMAND_OUTCOME_UNKNOWN: () => start('UNLOCK_DOOR', { deviceId: device({ faults: [{ route: '/locks/unlock_door', kind: 'acted-then-reset', count: 1 }] }) }),
-  ACTION_ATTEMPT_FAILED: () => lock({ deviceId: device({ attempt: { outcome: 'error', errorType: 'device_busy' } }) }),
-  ACTION_ATTEMPT_TIMED_OUT: () => lock({ deviceId: device({ attempt: { outcome: 'never', updatesLockedState: false } }), timeout: '4s', watchWindow: 0 }),
+  UNAUTHORIZED: () => start('LOCK_DOOR', { deviceId: fx.device() }, staleKeyWorker!.taskQueue),
+  INVALID_REQUEST: () => lock({ deviceId: fx.device({ faults: [{ route: '/devices/get', kind: '400', count: 1 }] }) }),
+  SEAM_REJECTED: () => lock({ deviceId: fx.device({ faults: [{ route: '/locks/lock_door', kind: '409', count: 1 }] }) }),
+  SEAM_UNAVAILABLE: () => lock({ deviceId: fx.device({ faults: [{ route: '/devices/get', kind: '503', rate: 1 }] }) }),
+  SEAM_RESPONSE_INVALID: () => lock({ deviceId: fx.device({ faults: [{ route: '/devices/get', kind: 'malformed', count: 1 }] }) }),
+  COMMAND_OUTCOME_UNKNOWN: () => start('UNLOCK_DOOR', { deviceId: fx.device({ faults: [{ route: '/locks/unlock_door', kind: 'acted-then-reset', count: 1 }] }) }),
+  ACTION_ATTEMPT_FAILED: () => lock({ deviceId: fx.device({ attempt: { outcome: 'error', errorType: 'device_busy' } }) }),
+  ACTION_ATTEMPT_TIMED_OUT: () => lock({ deviceId: fx.device({ attempt: { outcome: 'never', updatesLockedState: false } }), timeout: '4s', watchWindow: 0 }),
   CANCELLED: async () => {
-    const handle = await lock({ deviceId: device({ attempt: { outcome: 'never' } }), watchWindow: 0 });
+    const handle = await lock({ deviceId: fx.device({ attempt: { outcome: 'never' } }), watchWindow: 0 });
     await eventually(async () => ((await queryProgress(handle)).phase === 'polling' ? true : undefined));
     await handle.cancel();
     return handle;
@@ -75,7 +55,7 @@ const scenarios: Record<FailureCode, () => Promise<WorkflowHandle>> = {
 
 /** The failure report as the `temporal` CLI's JSON shows it (the Go CLI prints empty arrays as null). */
 async function reportViaTemporalCli(workflowId: string): Promise<unknown> {
-  const run = await runProcess(temporalCliPath(), ['workflow', 'result', '--address', env.address, '--workflow-id', workflowId, '-o', 'json'], cleanEnv());
+  const run = await runProcess(temporalCliPath(), ['workflow', 'result', '--address', fx.env.address, '--workflow-id', workflowId, '-o', 'json'], cleanEnv());
   const { status, closeEvent } = JSON.parse(run.stdout) as {
     status: string;
     closeEvent: { workflowExecutionFailedEventAttributes: { failure: { applicationFailureInfo: { type: string; details: Array<Record<string, unknown>> } } } };
@@ -89,6 +69,7 @@ async function reportViaTemporalCli(workflowId: string): Promise<unknown> {
     report: {
       ...report,
       issues: report.issues ?? [],
+      warnings: report.warnings ?? [],
       capability: capability && { ...capability, errors: capability.errors ?? [], warnings: capability.warnings ?? [] },
     },
   };

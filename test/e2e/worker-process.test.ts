@@ -5,7 +5,7 @@
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { randomUUID } from 'node:crypto';
-import { executeLockAction, lockActionOutcome, startLockAction } from '../../src/client';
+import { executeLockAction, lockActionOutcome, queryProgress, startLockAction } from '../../src/client';
 import { startSeamSimulator, type SeamSimulator } from '../../src/simulator/seam-simulator';
 import { assertBuilt, cleanEnv, runLockstep, startLockstep } from '../helpers/processes';
 import { eventually, startDevServerEnv } from '../helpers/temporal';
@@ -83,14 +83,16 @@ describe('worker process against the Temporal dev server', () => {
     const doomed = startLockstep(['worker'], workerEnv);
     await doomed.waitFor(/lockstep worker started/);
     const handle = await startLockAction(env.client, 'UNLOCK_DOOR', { deviceId: 'crash-door', watchWindow: '20s' }, { taskQueue });
-    await eventually(() => (sim.countsFor('crash-door').commandsAccepted === 1 ? true : undefined));
+    // Watching: the send try has reported its attempt to Temporal (killed mid-send, the unlock
+    // would rightly end COMMAND_OUTCOME_UNKNOWN instead).
+    await eventually(async () => ((await queryProgress(handle)).phase === 'watching' ? true : undefined), 30_000);
     doomed.child.kill('SIGKILL');
     await doomed.exited;
     const [attempt] = sim.actionAttempts().filter((a) => a.deviceId === 'crash-door');
     sim.resolveActionAttempt(attempt.actionAttemptId, 'success');
 
-    // The command activity's heartbeat timeout (30 s) passes; the workflow reads the attempt id
-    // from the timeout's last heartbeat and polls it with the replacement worker.
+    // The watch activity's start-to-close timeout (window + 35 s) passes; the workflow, which
+    // already knows the attempt, polls it with the replacement worker.
     const replacement = startLockstep(['worker'], workerEnv);
     try {
       const outcome = await lockActionOutcome(handle);

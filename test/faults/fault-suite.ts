@@ -33,11 +33,14 @@ async function main(): Promise<number> {
       const tracked = await scenario.run(stack, perScenario);
       const untilMs = Date.now() + scenario.timeLimitMs;
       await Promise.all(tracked.filter((t) => t.handle && !t.outcome).map(async (t) => (t.outcome = await outcomeOf(t.handle!, untilMs))));
+      // A hung action could still send: stop it before the command log is read.
+      await Promise.all(tracked.filter((t) => t.outcome?.kind === 'hung').map((t) => t.handle!.terminate('fault suite: no outcome in time').catch(() => undefined)));
+      await Promise.all(tracked.filter((t) => t.handle).map(async (t) => (t.history = await t.handle!.fetchHistory())));
       await scenario.after?.(stack);
       const violations = (await scenario.check?.(stack, tracked)) ?? [];
       const commands = await stack.sim.commandLog();
       const texts = [
-        ...(await Promise.all(tracked.filter((t) => t.handle).map((t) => historyText(t.handle!)))),
+        ...tracked.filter((t) => t.history).map((t) => historyText(t.history!)),
         ...tracked.map((t) => JSON.stringify(t.outcome)),
         ...stack.workerLog.slice(logFrom),
       ];

@@ -9,13 +9,14 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { failureReportOf } from '../../src/client';
 import { lockstepWarnings, type FailureCode, type FailureReport, type LockAction, type LockActionResult } from '../../src/contract';
 import type { CommandLogEntry } from '../../src/simulator/seam-simulator';
-import { cancelSendGraceMs } from '../../src/timing-budget';
+import { cancelSendGraceMs, commandSendTries } from '../../src/timing-budget';
 
 /** How one attempt ended: a workflow's result or failure, a refusal before anything started, or no end in time. */
 export type Outcome =
   | { kind: 'success'; result: LockActionResult }
   | { kind: 'failure'; code: FailureCode; report: FailureReport }
   | { kind: 'refused'; how: string }
+  | { kind: 'untyped'; message: string }
   | { kind: 'hung' };
 
 /** What a scenario expects an attempt may end as: 'success', a failure code, or 'refused'. */
@@ -33,6 +34,8 @@ export interface Tracked {
   /** When the scenario asked for a cancel (epoch ms). */
   cancelledAtMs?: number;
   outcome?: Outcome;
+  /** Its history, once the outcome is in. */
+  history?: History;
 }
 
 export interface Row {
@@ -67,7 +70,7 @@ export async function outcomeOf(handle: WorkflowHandle, untilMs: number): Promis
     } catch (err) {
       const report = failureReportOf(err);
       if (report) return { kind: 'failure', code: report.code, report };
-      if (err instanceof WorkflowFailedError) throw err;
+      if (err instanceof WorkflowFailedError) return { kind: 'untyped', message: err.cause?.message ?? err.message };
       await sleep(500); // the server is restarting: ask again
     }
   }
@@ -80,9 +83,11 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, Math.max(0, ms)));
 }
 
+type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
+
 /** Everything a history says, with its payloads (base64 JSON) decoded, as one text to search. */
-export async function historyText(handle: WorkflowHandle): Promise<string> {
-  const json = historyToJSON(await handle.fetchHistory());
+export function historyText(history: History): string {
+  const json = historyToJSON(history);
   const decoded = [...json.matchAll(/"data":\s*"([A-Za-z0-9+/=]+)"/g)].map((m) => Buffer.from(m[1], 'base64').toString('utf8'));
   return [json, ...decoded].join('\n');
 }
@@ -93,12 +98,18 @@ export function secretHits(texts: readonly string[], secrets: readonly string[])
   return texts.reduce((hits, text) => hits + needles.reduce((n, needle) => n + (text.split(needle).length - 1), 0), 0);
 }
 
-/** A duplicate the product explains: a lock re-sent after a send that may have landed. */
-function duplicateExplained(t: Tracked): boolean {
-  if (t.action !== 'LOCK_DOOR') return false;
+/** Duplicates the product explains: a lock re-sent after a send that may have landed, and says so. */
+function duplicatesAreExplained(t: Tracked, accepted: number): boolean {
   const outcome = t.outcome;
-  if (outcome?.kind === 'success') return outcome.result.warnings.includes(lockstepWarnings.lockResent);
-  return outcome?.kind === 'failure' && outcome.report.commandSent !== false;
+  const warnings = outcome?.kind === 'success' ? outcome.result.warnings : outcome?.kind === 'failure' ? outcome.report.warnings : [];
+  return t.action === 'LOCK_DOOR' && warnings.includes(lockstepWarnings.lockResent) && accepted <= commandSendTries;
+}
+
+/** A send try the workflow scheduled after its cancel was requested: it should never exist. */
+export function sendScheduledAfterCancel(history: History): boolean {
+  const events = history.events ?? [];
+  const cancelAt = events.findIndex((e) => e.workflowExecutionCancelRequestedEventAttributes);
+  return cancelAt >= 0 && events.slice(cancelAt).some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendCommandTry');
 }
 
 export function judge(
@@ -127,14 +138,17 @@ export function judge(
     commandsSent += accepted;
     if (accepted > 1) {
       duplicates += accepted - 1;
-      if (duplicateExplained(t)) duplicatesExplained += accepted - 1;
+      if (duplicatesAreExplained(t, accepted)) duplicatesExplained += accepted - 1;
       else notes.push(`${t.label}: ${accepted} commands reached Seam, unexplained`);
     }
+    // Late: after the deadline; after a cancel (beyond the in-flight grace); any command at all
+    // for an action that says none was sent; any send try scheduled after the cancel.
     const late = mine.filter((c) => (t.sendByMs !== null && c.receivedAtMs > t.sendByMs) || (t.cancelledAtMs !== undefined && c.receivedAtMs > t.cancelledAtMs + cancelSendGraceMs));
-    const cancelledBeforeSend = t.outcome?.kind === 'failure' && t.outcome.code === 'CANCELLED' && t.outcome.report.commandSent === false && accepted > 0;
-    if (late.length > 0 || cancelledBeforeSend) {
-      lateSends += Math.max(late.length, cancelledBeforeSend ? accepted : 0);
-      notes.push(`${t.label}: a command reached Seam after its deadline or its cancel`);
+    const saidNoneSent = t.outcome?.kind === 'failure' && t.outcome.report.commandSent === false && accepted > 0;
+    const triedAfterCancel = t.history !== undefined && sendScheduledAfterCancel(t.history);
+    if (late.length > 0 || saidNoneSent || triedAfterCancel) {
+      lateSends += Math.max(late.length, saidNoneSent ? accepted : 0, triedAfterCancel ? 1 : 0);
+      notes.push(`${t.label}: a command reached Seam (or was tried) after its deadline or its cancel, or despite "commandSent: false"`);
     }
   }
   if (hits > 0) notes.push(`${hits} secret occurrence(s) in histories, results or logs`);

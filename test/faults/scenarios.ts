@@ -5,7 +5,7 @@
  * judges them (judge.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { isLockActionInputError, startLockAction } from '../../src/client';
+import { isLockActionInputError, queryProgress, startLockAction } from '../../src/client';
 import { checkLockActionInput, describeAction, workflowTypes, type LockAction, type LockActionInput } from '../../src/contract';
 import { sendByMs } from '../../src/decisions';
 import type { DeviceScenarioInput, FaultRuleInput } from '../../src/simulator/seam-simulator';
@@ -76,6 +76,13 @@ async function untilAccepted(stack: FaultStack, n: number, timeoutMs = 30_000): 
   while ((await stack.sim.commandLog()).filter((c) => c.accepted).length < n && Date.now() < until) await sleep(100);
 }
 
+/** Resolves once every action reports `phase` (its send try has reported back), or `timeoutMs` passes. */
+async function untilPhase(tracked: Tracked[], phase: string, timeoutMs = 30_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  const reached = async (t: Tracked) => (await queryProgress(t.handle!).catch(() => undefined))?.phase === phase;
+  while (Date.now() < until && !(await Promise.all(tracked.map(reached))).every(Boolean)) await sleep(200);
+}
+
 const successOnly = () => ['success'] as const;
 /** A worker killed mid-send leaves an unlock's fate unknown (truthfully); a lock is re-sent. */
 const successOrUnknownUnlock = (action: LockAction): readonly Expected[] => (action === 'UNLOCK_DOOR' ? ['success', 'COMMAND_OUTCOME_UNKNOWN'] : ['success']);
@@ -98,9 +105,8 @@ export const scenarios: Scenario[] = [
     name: 'every worker SIGKILLed mid-poll, restarted',
     timeLimitMs: 150_000,
     async run(stack, count) {
-      const before = (await stack.sim.commandLog()).filter((c) => c.accepted).length;
       const tracked = await startMany(stack, 'poll-kill', count, (i) => ({ device: spread(i, 5_000, 8_000), input: { watchWindow: 0 } }), successOnly);
-      await untilAccepted(stack, before + count);
+      await untilPhase(tracked, 'polling');
       await stack.killAllWorkers();
       await sleep(2_000);
       await Promise.all([stack.startWorker(), stack.startWorker()]);
@@ -111,9 +117,8 @@ export const scenarios: Scenario[] = [
     name: 'dev server SIGKILLed mid-poll, restarted on its SQLite file',
     timeLimitMs: 150_000,
     async run(stack, count) {
-      const before = (await stack.sim.commandLog()).filter((c) => c.accepted).length;
       const tracked = await startMany(stack, 'server-kill', count, (i) => ({ device: spread(i, 6_000, 9_000), input: { watchWindow: 0 } }), successOnly);
-      await untilAccepted(stack, before + count);
+      await untilPhase(tracked, 'polling');
       stack.killServer();
       await sleep(2_000);
       await stack.startServer();

@@ -2,44 +2,21 @@
  * LockDoorWorkflow / UnlockDoorWorkflow on the real Java time-skipping server, with the real
  * worker and the real `seam` SDK talking HTTP to the Seam simulator.
  */
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { executeLockAction, lockActionOutcome, queryProgress, signalActionAttemptEnded, startLockAction, type LockActionOutcome } from '../../src/client';
 import type { FailureCode, LockAction, LockActionInput } from '../../src/contract';
-import { startSeamSimulator, type DeviceScenarioInput, type SeamSimulator } from '../../src/simulator/seam-simulator';
-import { eventually, runLockstepWorker, startTimeSkippingEnv } from '../helpers/temporal';
+import { useLockstepFixture } from '../helpers/lockstep-fixture';
+import { eventually, startTimeSkippingEnv } from '../helpers/temporal';
 
-const apiKey = `seam_simulator_${randomUUID().replace(/-/g, '')}`;
-let env: TestWorkflowEnvironment;
-let sim: SeamSimulator;
-let taskQueue: string;
-let stopWorker: (() => Promise<void>) | undefined;
-
-beforeAll(async () => {
-  [env, sim] = await Promise.all([startTimeSkippingEnv(), startSeamSimulator({ apiKey })]);
-  ({ taskQueue, stop: stopWorker } = await runLockstepWorker(env, { apiKey, endpoint: sim.url }));
-});
-
-afterAll(async () => {
-  await stopWorker?.();
-  await sim?.close();
-  await env?.teardown();
-});
-
-/** A fresh simulated device for one test. */
-function device(scenario: Omit<DeviceScenarioInput, 'deviceId'> = {}): string {
-  const deviceId = `dev-${randomUUID()}`;
-  sim.setDevice({ ...scenario, deviceId });
-  return deviceId;
-}
+const fx = useLockstepFixture(startTimeSkippingEnv);
 
 function run(action: LockAction, input: LockActionInput): Promise<LockActionOutcome> {
-  return executeLockAction(env.client, action, input, { taskQueue });
+  return executeLockAction(fx.env.client, action, input, { taskQueue: fx.taskQueue });
 }
 
 function start(action: LockAction, input: LockActionInput): Promise<WorkflowHandle> {
-  return startLockAction(env.client, action, input, { taskQueue });
+  return startLockAction(fx.env.client, action, input, { taskQueue: fx.taskQueue });
 }
 
 function expectFailure(outcome: LockActionOutcome, code: FailureCode) {
@@ -70,7 +47,7 @@ function phaseReached(handle: WorkflowHandle, phase: string) {
 
 describe('LockDoorWorkflow', () => {
   test('LockDoorWorkflow: locks, reports the confirmed attempt and the read-back state', async () => {
-    const deviceId = device({ locked: false, attempt: { pendingMs: 400, wasConfirmedByDevice: true } });
+    const deviceId = fx.device({ locked: false, attempt: { pendingMs: 400, wasConfirmedByDevice: true } });
     const result = expectSuccess(await run('LOCK_DOOR', { deviceId }));
     expect(result).toMatchObject({
       deviceId,
@@ -82,28 +59,28 @@ describe('LockDoorWorkflow', () => {
     expect(result.polls).toBeGreaterThanOrEqual(1);
     expect(Date.parse(result.commandSentAt)).toBeGreaterThanOrEqual(Date.parse(result.startedAt));
     expect(Date.parse(result.finishedAt)).toBeGreaterThanOrEqual(Date.parse(result.commandSentAt));
-    expect(sim.countsFor(deviceId).commandsAccepted).toBe(1);
+    expect(fx.sim.countsFor(deviceId).commandsAccepted).toBe(1);
   });
 
   test('LockDoorWorkflow: was_confirmed_by_device false is reported as false', async () => {
-    const deviceId = device({ attempt: { wasConfirmedByDevice: false } });
+    const deviceId = fx.device({ attempt: { wasConfirmedByDevice: false } });
     expect(expectSuccess(await run('LOCK_DOOR', { deviceId })).wasConfirmedByDevice).toBe(false);
   });
 
   test('LockDoorWorkflow: an absent was_confirmed_by_device is unknown (null), not true', async () => {
-    const deviceId = device({ attempt: { wasConfirmedByDevice: null } });
+    const deviceId = fx.device({ attempt: { wasConfirmedByDevice: null } });
     expect(expectSuccess(await run('LOCK_DOOR', { deviceId })).wasConfirmedByDevice).toBeNull();
   });
 
   test('LockDoorWorkflow: verifyLockedState false skips the read-back', async () => {
-    const deviceId = device();
+    const deviceId = fx.device();
     const result = expectSuccess(await run('LOCK_DOOR', { deviceId, verifyLockedState: false }));
     expect(result.lockedAfter).toBeNull();
-    expect(sim.countsFor(deviceId).deviceReads).toBe(1);
+    expect(fx.sim.countsFor(deviceId).deviceReads).toBe(1);
   });
 
   test('LockDoorWorkflow: an attempt that ends in error fails ACTION_ATTEMPT_FAILED with Seam error', async () => {
-    const deviceId = device({ attempt: { outcome: 'error', errorType: 'device_offline', errorMessage: 'Lock did not answer' } });
+    const deviceId = fx.device({ attempt: { outcome: 'error', errorType: 'device_offline', errorMessage: 'Lock did not answer' } });
     const report = expectFailure(await run('LOCK_DOOR', { deviceId }), 'ACTION_ATTEMPT_FAILED');
     expect(report.seamError).toEqual({ type: 'device_offline', message: 'Lock did not answer' });
     expect(report.actionAttemptId).toEqual(expect.any(String));
@@ -111,18 +88,18 @@ describe('LockDoorWorkflow', () => {
   });
 
   test('LockDoorWorkflow: pending past the default timeout fails ACTION_ATTEMPT_TIMED_OUT after minutes of simulated time', async () => {
-    const deviceId = device({ locked: false, attempt: { outcome: 'never', updatesLockedState: false } });
-    const simulatedBefore = await env.currentTimeMs();
+    const deviceId = fx.device({ locked: false, attempt: { outcome: 'never', updatesLockedState: false } });
+    const simulatedBefore = await fx.env.currentTimeMs();
     const report = expectFailure(await run('LOCK_DOOR', { deviceId, watchWindow: 0 }), 'ACTION_ATTEMPT_TIMED_OUT');
-    const simulatedElapsed = (await env.currentTimeMs()) - simulatedBefore;
+    const simulatedElapsed = (await fx.env.currentTimeMs()) - simulatedBefore;
     expect(simulatedElapsed).toBeGreaterThanOrEqual(2 * 60_000);
     expect(report.lastStatus).toBe('pending');
     expect(report.polls).toBeGreaterThan(5);
-    expect(sim.countsFor(deviceId).commandsAccepted).toBe(1);
+    expect(fx.sim.countsFor(deviceId).commandsAccepted).toBe(1);
   });
 
   test('LockDoorWorkflow: a long timeout with a short poll interval keeps its history bounded', async () => {
-    const deviceId = device({ attempt: { outcome: 'never', updatesLockedState: false } });
+    const deviceId = fx.device({ attempt: { outcome: 'never', updatesLockedState: false } });
     const handle = await start('LOCK_DOOR', { deviceId, watchWindow: 0, timeout: '1 hour', pollInterval: { initial: '1s', max: '1s' } });
     const report = expectFailure(await lockActionOutcome(handle), 'ACTION_ATTEMPT_TIMED_OUT');
     expect(report.polls).toBeLessThanOrEqual(302);
@@ -131,7 +108,7 @@ describe('LockDoorWorkflow', () => {
   }, 120_000);
 
   test('LockDoorWorkflow: a timed-out attempt whose lock reads back locked succeeds by device_state', async () => {
-    const deviceId = device({ locked: true, attempt: { outcome: 'never' } });
+    const deviceId = fx.device({ locked: true, attempt: { outcome: 'never' } });
     const result = expectSuccess(await run('LOCK_DOOR', { deviceId, watchWindow: 0, timeout: '30s' }));
     expect(result).toMatchObject({ confirmation: 'device_state', lockedAfter: true, wasConfirmedByDevice: null });
     // It was locked before the command too: the success is real, but say the command may have done nothing.
@@ -139,15 +116,15 @@ describe('LockDoorWorkflow', () => {
   });
 
   test('LockDoorWorkflow: a device without can_remotely_lock fails CAPABILITY_MISSING and sends nothing', async () => {
-    const deviceId = device({ canRemotelyLock: null, warnings: [{ warning_code: 'device_has_flaky_connection', message: 'flaky' }] });
+    const deviceId = fx.device({ canRemotelyLock: null, warnings: [{ warning_code: 'device_has_flaky_connection', message: 'flaky' }] });
     const report = expectFailure(await run('LOCK_DOOR', { deviceId }), 'CAPABILITY_MISSING');
     expect(report.capability).toMatchObject({ canRemotelyLock: null, online: true, warnings: [{ code: 'device_has_flaky_connection' }] });
     expect(report.commandSent).toBe(false);
-    expect(sim.countsFor(deviceId).commandsReceived).toBe(0);
+    expect(fx.sim.countsFor(deviceId).commandsReceived).toBe(0);
   });
 
   test('LockDoorWorkflow: an offline device fails DEVICE_OFFLINE with its error codes and sends nothing', async () => {
-    const deviceId = device({
+    const deviceId = fx.device({
       online: false,
       errors: [{ error_code: 'device_offline', message: 'Device is offline' }],
       warnings: [{ warning_code: 'power_saving_mode', message: 'saving power' }],
@@ -155,7 +132,7 @@ describe('LockDoorWorkflow', () => {
     const report = expectFailure(await run('LOCK_DOOR', { deviceId }), 'DEVICE_OFFLINE');
     expect(report.capability).toMatchObject({ online: false, locked: null, errors: [{ code: 'device_offline' }], warnings: [{ code: 'power_saving_mode' }] });
     expect(report.message).toContain('device_offline');
-    expect(sim.countsFor(deviceId).commandsReceived).toBe(0);
+    expect(fx.sim.countsFor(deviceId).commandsReceived).toBe(0);
   });
 
   test('LockDoorWorkflow: an unknown device fails DEVICE_NOT_FOUND with Seam request id', async () => {
@@ -165,7 +142,7 @@ describe('LockDoorWorkflow', () => {
   });
 
   test('LockDoorWorkflow: transient failures on every activity are retried to success, with one command', async () => {
-    const deviceId = device({
+    const deviceId = fx.device({
       attempt: { pendingReads: 1 },
       faults: [
         { route: '/devices/get', kind: '503', count: 2 },
@@ -176,26 +153,34 @@ describe('LockDoorWorkflow', () => {
     });
     const result = expectSuccess(await run('LOCK_DOOR', { deviceId, watchWindow: 0 }));
     expect(result.lockedAfter).toBe(true);
-    const counts = sim.countsFor(deviceId);
+    const counts = fx.sim.countsFor(deviceId);
     expect(counts.commandsReceived).toBe(3);
     expect(counts.commandsAccepted).toBe(1);
-    expect(sim.device(deviceId)?.faults.every((f) => f.count === 0)).toBe(true);
+    expect(fx.sim.device(deviceId)?.faults.every((f) => f.count === 0)).toBe(true);
+  });
+
+  test('LockDoorWorkflow: a device read that hangs on every try fails SEAM_UNAVAILABLE at the request bound, with its report', async () => {
+    const deviceId = fx.device({ devicesGetDelayMs: 120_000 });
+    const report = expectFailure(await run('LOCK_DOOR', { deviceId }), 'SEAM_UNAVAILABLE');
+    expect(report.message).toContain('aborted at its end-to-end time bound');
+    expect(report).toMatchObject({ commandSent: false, deviceId });
+    expect(fx.sim.countsFor(deviceId).commandsReceived).toBe(0);
   });
 
   test('LockDoorWorkflow: cancelled during the capability check sends no command', async () => {
-    const deviceId = device({ devicesGetDelayMs: 1_500 });
+    const deviceId = fx.device({ devicesGetDelayMs: 1_500 });
     const handle = await start('LOCK_DOOR', { deviceId });
-    await eventually(() => (sim.countsFor(deviceId).deviceReads > 0 ? true : undefined));
+    await eventually(() => (fx.sim.countsFor(deviceId).deviceReads > 0 ? true : undefined));
     await handle.cancel();
     const report = expectFailure(await lockActionOutcome(handle), 'CANCELLED');
     expect(report.commandSent).toBe(false);
     expect(report.actionAttemptId).toBeNull();
     await new Promise((r) => setTimeout(r, 2_000)); // the slow devices.get has answered by now
-    expect(sim.countsFor(deviceId).commandsReceived).toBe(0);
+    expect(fx.sim.countsFor(deviceId).commandsReceived).toBe(0);
   });
 
   test('LockDoorWorkflow: cancelled while polling stops and names the attempt left behind', async () => {
-    const deviceId = device({ attempt: { outcome: 'never' } });
+    const deviceId = fx.device({ attempt: { outcome: 'never' } });
     const handle = await start('LOCK_DOOR', { deviceId, watchWindow: 0 });
     await phaseReached(handle, 'polling');
     await handle.cancel();
@@ -209,11 +194,11 @@ describe('LockDoorWorkflow', () => {
   });
 
   test('LockDoorWorkflow: the attempt-ended signal wakes the workflow before its timer fires', async () => {
-    const deviceId = device({ attempt: { outcome: 'never' } });
+    const deviceId = fx.device({ attempt: { outcome: 'never' } });
     const handle = await start('LOCK_DOOR', { deviceId, watchWindow: 0, pollInterval: { initial: '10 minutes' } });
     await phaseReached(handle, 'polling');
     const { actionAttemptId } = await queryProgress(handle);
-    sim.resolveActionAttempt(actionAttemptId!, 'success');
+    fx.sim.resolveActionAttempt(actionAttemptId!, 'success');
     await signalActionAttemptEnded(handle, { actionAttemptId: actionAttemptId!, status: 'success' });
     const result = expectSuccess(await lockActionOutcome(handle));
     expect(result.actionAttemptId).toBe(actionAttemptId);
@@ -223,88 +208,88 @@ describe('LockDoorWorkflow', () => {
   });
 
   test('LockDoorWorkflow: Seam acted but the response was lost: the lock is sent again, succeeds, and reports the duplicate', async () => {
-    const deviceId = device({ faults: [{ route: '/locks/lock_door', kind: 'acted-then-reset', count: 1 }] });
+    const deviceId = fx.device({ faults: [{ route: '/locks/lock_door', kind: 'acted-then-reset', count: 1 }] });
     const result = expectSuccess(await run('LOCK_DOOR', { deviceId }));
     expect(result.warnings).toContain('lockstep_lock_resent');
-    expect(sim.countsFor(deviceId)).toMatchObject({ commandsReceived: 2, commandsAccepted: 2 });
+    expect(fx.sim.countsFor(deviceId)).toMatchObject({ commandsReceived: 2, commandsAccepted: 2 });
   });
 
   test('LockDoorWorkflow: a response that stalls mid-body is aborted at the request bound and the lock is sent again', async () => {
-    const deviceId = device({ faults: [{ route: '/locks/lock_door', kind: 'stall-response', count: 1, stallMs: 60_000, trickleMs: 200 }] });
+    const deviceId = fx.device({ faults: [{ route: '/locks/lock_door', kind: 'stall-response', count: 1, stallMs: 60_000, trickleMs: 200 }] });
     const result = expectSuccess(await run('LOCK_DOOR', { deviceId }));
     expect(result.warnings).toContain('lockstep_lock_resent');
-    expect(sim.countsFor(deviceId).commandsAccepted).toBe(2);
-    expect(sim.stalledResponses()).toBe(0);
+    expect(fx.sim.countsFor(deviceId).commandsAccepted).toBe(2);
+    expect(fx.sim.stalledResponses()).toBe(0);
   });
 
   test('LockDoorWorkflow: a caller retrying with the same requestId reaches Seam once', async () => {
-    const deviceId = device({ attempt: { pendingMs: 300 } });
+    const deviceId = fx.device({ attempt: { pendingMs: 300 } });
     const input = { deviceId, requestId: `checkout-${randomUUID()}` };
     const [first, second] = await Promise.all([run('LOCK_DOOR', input), run('LOCK_DOOR', input)]);
     const third = await run('LOCK_DOOR', input);
     const ids = [first, second, third].map((o) => expectSuccess(o).actionAttemptId);
     expect(new Set(ids).size).toBe(1);
-    expect(sim.countsFor(deviceId).commandsReceived).toBe(1);
+    expect(fx.sim.countsFor(deviceId).commandsReceived).toBe(1);
   });
 
   test('LockDoorWorkflow: the Seam API key appears in no workflow history', async () => {
-    const deviceId = device();
+    const deviceId = fx.device();
     const handle = await start('LOCK_DOOR', { deviceId });
     expectSuccess(await lockActionOutcome(handle));
     const history = historyText(await handle.fetchHistory());
     expect(history).toContain(deviceId);
-    expect(history).not.toContain(apiKey);
+    expect(history).not.toContain(fx.apiKey);
   });
 });
 
 describe('UnlockDoorWorkflow', () => {
   test('UnlockDoorWorkflow: unlocks and reads back locked=false', async () => {
-    const deviceId = device({ locked: true });
+    const deviceId = fx.device({ locked: true });
     // Workflow time is the test server's skipped clock; the deadline is an hour past it.
-    const notAfter = new Date((await env.currentTimeMs()) + 3_600_000).toISOString();
+    const notAfter = new Date((await fx.env.currentTimeMs()) + 3_600_000).toISOString();
     const result = expectSuccess(await run('UNLOCK_DOOR', { deviceId, notAfter }));
     expect(result).toMatchObject({ action: 'UNLOCK_DOOR', lockedAfter: false, confirmation: 'action_attempt' });
   });
 
   test('UnlockDoorWorkflow: a dropped connection on the command fails COMMAND_OUTCOME_UNKNOWN and is never sent again', async () => {
-    const deviceId = device({ locked: true, faults: [{ route: '/locks/unlock_door', kind: 'reset', count: 1 }] });
+    const deviceId = fx.device({ locked: true, faults: [{ route: '/locks/unlock_door', kind: 'reset', count: 1 }] });
     const report = expectFailure(await run('UNLOCK_DOOR', { deviceId }), 'COMMAND_OUTCOME_UNKNOWN');
     expect(report).toMatchObject({ commandSent: null, actionAttemptId: null });
     expect(report.message).toContain('Check the door');
-    expect(sim.countsFor(deviceId).commandsReceived).toBe(1);
+    expect(fx.sim.countsFor(deviceId).commandsReceived).toBe(1);
   });
 
   test('UnlockDoorWorkflow: Seam acted but the response was lost: COMMAND_OUTCOME_UNKNOWN with exactly one command at Seam', async () => {
-    const deviceId = device({ locked: true, faults: [{ route: '/locks/unlock_door', kind: 'acted-then-reset', count: 1 }] });
+    const deviceId = fx.device({ locked: true, faults: [{ route: '/locks/unlock_door', kind: 'acted-then-reset', count: 1 }] });
     const report = expectFailure(await run('UNLOCK_DOOR', { deviceId }), 'COMMAND_OUTCOME_UNKNOWN');
     expect(report).toMatchObject({ commandSent: null, actionAttemptId: null });
-    expect(sim.countsFor(deviceId)).toMatchObject({ commandsReceived: 1, commandsAccepted: 1 });
+    expect(fx.sim.countsFor(deviceId)).toMatchObject({ commandsReceived: 1, commandsAccepted: 1 });
   });
 
   test('UnlockDoorWorkflow: a device that cannot unlock remotely fails CAPABILITY_MISSING', async () => {
-    const deviceId = device({ canRemotelyUnlock: false });
+    const deviceId = fx.device({ canRemotelyUnlock: false });
     const report = expectFailure(await run('UNLOCK_DOOR', { deviceId }), 'CAPABILITY_MISSING');
     expect(report.message).toContain('can_remotely_unlock is false');
-    expect(sim.countsFor(deviceId).commandsReceived).toBe(0);
+    expect(fx.sim.countsFor(deviceId).commandsReceived).toBe(0);
   });
 
   test('UnlockDoorWorkflow: notAfter already passed fails DEADLINE_PASSED and sends nothing', async () => {
-    const deviceId = device({ locked: true });
+    const deviceId = fx.device({ locked: true });
     // Started by name: the client helpers refuse a passed notAfter before starting anything.
-    const handle = await env.client.workflow.start('UnlockDoorWorkflow', { args: [{ deviceId, notAfter: '2020-01-01T00:00:00Z' }], taskQueue, workflowId: `late-${randomUUID()}` });
+    const handle = await fx.env.client.workflow.start('UnlockDoorWorkflow', { args: [{ deviceId, notAfter: '2020-01-01T00:00:00Z' }], taskQueue: fx.taskQueue, workflowId: `late-${randomUUID()}` });
     const report = expectFailure(await lockActionOutcome(handle), 'DEADLINE_PASSED');
     expect(report.commandSent).toBe(false);
-    expect(sim.countsFor(deviceId)).toMatchObject({ commandsReceived: 0, deviceReads: 0 });
+    expect(fx.sim.countsFor(deviceId)).toMatchObject({ commandsReceived: 0, deviceReads: 0 });
   });
 
   test('UnlockDoorWorkflow: the client refuses a passed notAfter before starting anything', async () => {
-    const deviceId = device({ locked: true });
+    const deviceId = fx.device({ locked: true });
     await expect(start('UNLOCK_DOOR', { deviceId, notAfter: '2020-01-01T00:00:00Z' })).rejects.toThrow(/notAfter: .* has already passed/);
-    expect(sim.countsFor(deviceId)).toMatchObject({ commandsReceived: 0, deviceReads: 0 });
+    expect(fx.sim.countsFor(deviceId)).toMatchObject({ commandsReceived: 0, deviceReads: 0 });
   });
 
   test('UnlockDoorWorkflow: invalid inputs fail INVALID_INPUT before any Seam call', async () => {
-    const deviceId = device();
+    const deviceId = fx.device();
     const invalidInputs: unknown[] = [
       {},
       { deviceId: '' },
@@ -318,10 +303,10 @@ describe('UnlockDoorWorkflow', () => {
     const started = invalidInputs.map((input) => [input]);
     started.push([{ deviceId }, { extra: 'argument' }]);
     for (const args of started) {
-      const outcome = await lockActionOutcome(await env.client.workflow.start('UnlockDoorWorkflow', { args, taskQueue, workflowId: `invalid-${randomUUID()}` }));
+      const outcome = await lockActionOutcome(await fx.env.client.workflow.start('UnlockDoorWorkflow', { args, taskQueue: fx.taskQueue, workflowId: `invalid-${randomUUID()}` }));
       const report = expectFailure(outcome, 'INVALID_INPUT');
       expect(report.issues.length).toBeGreaterThan(0);
     }
-    expect(sim.countsFor(deviceId)).toMatchObject({ commandsReceived: 0, deviceReads: 0 });
+    expect(fx.sim.countsFor(deviceId)).toMatchObject({ commandsReceived: 0, deviceReads: 0 });
   });
 });
