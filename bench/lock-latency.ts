@@ -88,7 +88,14 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-function summarize(mode: string, sim: SeamSimulator, devices: string[], samples: LockSample[], wallMs: number, extra: Record<string, unknown> = {}) {
+function summarize(
+  mode: string,
+  sim: SeamSimulator,
+  devices: string[],
+  samples: LockSample[],
+  wallMs: number,
+  extra: Record<string, unknown> = {},
+) {
   const endedAt = new Map(sim.actionAttempts().map((a) => [a.actionAttemptId, a.endedAtMs]));
   const delays = samples.map((s) => s.outcomeAtMs - (endedAt.get(s.actionAttemptId) ?? NaN)).filter(Number.isFinite);
   const seamRequests = devices.reduce((sum, d) => {
@@ -121,7 +128,9 @@ async function benchSdk(sim: SeamSimulator) {
     return { deviceId, actionAttemptId: attempt.action_attempt_id, outcomeAtMs: Date.now() };
   });
   const cpu = process.cpuUsage(cpuBefore);
-  return summarize('sdk', sim, devices, samples, Date.now() - started, { cpu_s_bench_process: Number(((cpu.user + cpu.system) / 1e6).toFixed(1)) });
+  return summarize('sdk', sim, devices, samples, Date.now() - started, {
+    cpu_s_bench_process: Number(((cpu.user + cpu.system) / 1e6).toFixed(1)),
+  });
 }
 
 async function benchLockstep(sim: SeamSimulator) {
@@ -169,8 +178,16 @@ async function benchLockstep(sim: SeamSimulator) {
     };
     const costs = await historyCosts(client, devices.slice(0, Math.min(50, devices.length)));
     await workerConnection.close();
-    const phases = { request_to_workflow_start_ms_p50: percentile(startDelays, 50), request_to_command_sent_ms_p50: percentile(commandDelays, 50) };
-    return summarize('lockstep', sim, devices, samples, wallMs, { eager_activities: settings.BENCH_EAGER === '1', ...phases, ...costs, ...cpuSeconds });
+    const phases = {
+      request_to_workflow_start_ms_p50: percentile(startDelays, 50),
+      request_to_command_sent_ms_p50: percentile(commandDelays, 50),
+    };
+    return summarize('lockstep', sim, devices, samples, wallMs, {
+      eager_activities: settings.BENCH_EAGER === '1',
+      ...phases,
+      ...costs,
+      ...cpuSeconds,
+    });
   } finally {
     await server.stop();
   }
@@ -192,8 +209,12 @@ async function historyCosts(client: Client, deviceIds: string[]) {
     if (!wanted.has(deviceId)) continue;
     const history = await client.workflow.getHandle(info.workflowId, info.runId).fetchHistory();
     const all = history.events ?? [];
-    const activityAttempts = all.filter((e) => e.activityTaskStartedEventAttributes).reduce((n, e) => n + (e.activityTaskStartedEventAttributes?.attempt ?? 1), 0);
-    const commandAttempts = all.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendCommand').length;
+    const activityAttempts = all
+      .filter((e) => e.activityTaskStartedEventAttributes)
+      .reduce((n, e) => n + (e.activityTaskStartedEventAttributes?.attempt ?? 1), 0);
+    const commandAttempts = all.filter(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendCommand',
+    ).length;
     const timers = all.filter((e) => e.timerStartedEventAttributes).length;
     const signals = all.filter((e) => e.workflowExecutionSignaledEventAttributes).length;
     events.push(all.length);
@@ -227,10 +248,26 @@ async function main(): Promise<void> {
     console.log(
       JSON.stringify({
         targets: {
-          detection_p50_at_most_half_sdk: { value: l.detection_delay_ms_p50, limit: sdk.detection_delay_ms_p50 / 2, met: l.detection_delay_ms_p50 <= sdk.detection_delay_ms_p50 / 2 },
-          throughput_at_least_sdk: { value: l.throughput_locks_per_s, limit: sdk.throughput_locks_per_s, met: l.throughput_locks_per_s >= sdk.throughput_locks_per_s },
-          history_events_at_most_30: { value: l.history_events_per_lock_max, limit: 30, met: l.history_events_per_lock_max <= 30 },
-          billable_actions_at_most_5: { value: l.billable_actions_per_lock_max, limit: 5, met: l.billable_actions_per_lock_max <= 5 },
+          detection_p50_at_most_half_sdk: {
+            value: l.detection_delay_ms_p50,
+            limit: sdk.detection_delay_ms_p50 / 2,
+            met: l.detection_delay_ms_p50 <= sdk.detection_delay_ms_p50 / 2,
+          },
+          throughput_at_least_sdk: {
+            value: l.throughput_locks_per_s,
+            limit: sdk.throughput_locks_per_s,
+            met: l.throughput_locks_per_s >= sdk.throughput_locks_per_s,
+          },
+          history_events_at_most_30: {
+            value: l.history_events_per_lock_max,
+            limit: 30,
+            met: l.history_events_per_lock_max <= 30,
+          },
+          billable_actions_at_most_5: {
+            value: l.billable_actions_per_lock_max,
+            limit: 5,
+            met: l.billable_actions_per_lock_max <= 5,
+          },
         },
       }),
     );

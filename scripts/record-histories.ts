@@ -14,7 +14,13 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { cancelLockAction, lockActionOutcome, queryProgress, signalActionAttemptEnded, startLockAction } from '../src/client';
+import {
+  cancelLockAction,
+  lockActionOutcome,
+  queryProgress,
+  signalActionAttemptEnded,
+  startLockAction,
+} from '../src/client';
 import type { LockAction, LockActionInput } from '../src/contract';
 import { startSeamSimulator, type DeviceScenarioInput, type SeamSimulator } from '../src/simulator/seam-simulator';
 import { temporalTestServerPath } from '../src/toolchain';
@@ -37,7 +43,6 @@ const untilPhase = async (handle: Awaited<ReturnType<typeof startLockAction>>, p
 };
 const untilPolling = (handle: Awaited<ReturnType<typeof startLockAction>>) => untilPhase(handle, 'polling');
 
-
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const apiKey = 'seam_recording_key';
@@ -49,10 +54,30 @@ async function main(): Promise<void> {
   // `send-by-deadline` patch and replay its legacy branch; their scenarios are in git history.
   // Since the patch: one history per branch of the script.
   const scenarios: Scenario[] = [
-    { name: 'send-by-lock-success-in-watch', action: 'LOCK_DOOR', device: { deviceId: 'sb-1', attempt: { pendingMs: 300 } }, input: {} },
-    { name: 'send-by-unlock-success-after-durable-polls', action: 'UNLOCK_DOOR', device: { deviceId: 'sb-2', locked: true, attempt: { pendingReads: 3 } }, input: { watchWindow: 0 } },
-    { name: 'send-by-lock-timed-out', action: 'LOCK_DOOR', device: { deviceId: 'sb-3', attempt: { outcome: 'never', updatesLockedState: false } }, input: { watchWindow: 0 } },
-    { name: 'send-by-lock-capability-missing', action: 'LOCK_DOOR', device: { deviceId: 'sb-4', canRemotelyLock: null }, input: {} },
+    {
+      name: 'send-by-lock-success-in-watch',
+      action: 'LOCK_DOOR',
+      device: { deviceId: 'sb-1', attempt: { pendingMs: 300 } },
+      input: {},
+    },
+    {
+      name: 'send-by-unlock-success-after-durable-polls',
+      action: 'UNLOCK_DOOR',
+      device: { deviceId: 'sb-2', locked: true, attempt: { pendingReads: 3 } },
+      input: { watchWindow: 0 },
+    },
+    {
+      name: 'send-by-lock-timed-out',
+      action: 'LOCK_DOOR',
+      device: { deviceId: 'sb-3', attempt: { outcome: 'never', updatesLockedState: false } },
+      input: { watchWindow: 0 },
+    },
+    {
+      name: 'send-by-lock-capability-missing',
+      action: 'LOCK_DOOR',
+      device: { deviceId: 'sb-4', canRemotelyLock: null },
+      input: {},
+    },
     {
       name: 'send-by-lock-woken-by-signal',
       action: 'LOCK_DOOR',
@@ -73,8 +98,18 @@ async function main(): Promise<void> {
         await cancelLockAction(handle);
       },
     },
-    { name: 'send-by-lock-invalid-input', action: 'LOCK_DOOR', device: { deviceId: 'sb-7' }, input: { timeout: 'forever' } },
-    { name: 'send-by-unlock-deadline-passed', action: 'UNLOCK_DOOR', device: { deviceId: 'sb-8' }, input: { notAfter: '2020-01-01T00:00:00Z' } },
+    {
+      name: 'send-by-lock-invalid-input',
+      action: 'LOCK_DOOR',
+      device: { deviceId: 'sb-7' },
+      input: { timeout: 'forever' },
+    },
+    {
+      name: 'send-by-unlock-deadline-passed',
+      action: 'UNLOCK_DOOR',
+      device: { deviceId: 'sb-8' },
+      input: { notAfter: '2020-01-01T00:00:00Z' },
+    },
     {
       name: 'send-by-lock-back-off-then-sent',
       action: 'LOCK_DOOR',
@@ -90,7 +125,11 @@ async function main(): Promise<void> {
     {
       name: 'send-by-unlock-outcome-unknown',
       action: 'UNLOCK_DOOR',
-      device: { deviceId: 'sb-11', locked: true, faults: [{ route: '/locks/unlock_door', kind: 'acted-then-reset', count: 1 }] },
+      device: {
+        deviceId: 'sb-11',
+        locked: true,
+        faults: [{ route: '/locks/unlock_door', kind: 'acted-then-reset', count: 1 }],
+      },
       input: {},
     },
     {
@@ -106,7 +145,11 @@ async function main(): Promise<void> {
     {
       name: 'send-by-unlock-cancelled-while-sending',
       action: 'UNLOCK_DOOR',
-      device: { deviceId: 'sb-13', locked: true, faults: [{ route: '/locks/unlock_door', kind: 'stall-response', count: 1, stallMs: 20_000, trickleMs: 200 }] },
+      device: {
+        deviceId: 'sb-13',
+        locked: true,
+        faults: [{ route: '/locks/unlock_door', kind: 'stall-response', count: 1, stallMs: 20_000, trickleMs: 200 }],
+      },
       input: {},
       drive: async (handle) => {
         while (sim.countsFor('sb-13').commandsReceived === 0) await new Promise((r) => setTimeout(r, 20));
@@ -123,8 +166,19 @@ async function main(): Promise<void> {
         await cancelLockAction(handle);
       },
     },
-    { name: 'send-by-lock-attempt-failed', action: 'LOCK_DOOR', device: { deviceId: 'sb-15', attempt: { outcome: 'error' } }, input: {} },
-    { name: 'send-by-lock-device-not-found', action: 'LOCK_DOOR', device: { deviceId: 'sb-16' }, input: {}, deviceIdOverride: 'sb-missing' },
+    {
+      name: 'send-by-lock-attempt-failed',
+      action: 'LOCK_DOOR',
+      device: { deviceId: 'sb-15', attempt: { outcome: 'error' } },
+      input: {},
+    },
+    {
+      name: 'send-by-lock-device-not-found',
+      action: 'LOCK_DOOR',
+      device: { deviceId: 'sb-16' },
+      input: {},
+      deviceIdOverride: 'sb-missing',
+    },
   ];
   try {
     await recordAll(env, sim, scenarios, apiKey);
@@ -134,8 +188,16 @@ async function main(): Promise<void> {
   }
 }
 
-async function recordAll(env: TestWorkflowEnvironment, sim: SeamSimulator, scenarios: Scenario[], apiKey: string): Promise<void> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows'), logger: new DefaultLogger('WARN') });
+async function recordAll(
+  env: TestWorkflowEnvironment,
+  sim: SeamSimulator,
+  scenarios: Scenario[],
+  apiKey: string,
+): Promise<void> {
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../src/workflows'),
+    logger: new DefaultLogger('WARN'),
+  });
   const worker = await createLockstepWorker({
     connection: env.nativeConnection,
     namespace: 'default',
@@ -152,9 +214,19 @@ async function recordAll(env: TestWorkflowEnvironment, sim: SeamSimulator, scena
       }
       sim.setDevice(scenario.device);
       const deviceId = scenario.deviceIdOverride ?? scenario.device.deviceId;
-      const handle = await startLockAction(env.client, scenario.action, { ...scenario.input, deviceId, requestId: scenario.name }, { taskQueue: 'record-histories' }).catch(
+      const handle = await startLockAction(
+        env.client,
+        scenario.action,
+        { ...scenario.input, deviceId, requestId: scenario.name },
+        { taskQueue: 'record-histories' },
+      ).catch(
         // Invalid input: start it by name, as a caller in another language would.
-        () => env.client.workflow.start(scenario.action === 'LOCK_DOOR' ? 'LockDoorWorkflow' : 'UnlockDoorWorkflow', { args: [{ ...scenario.input, deviceId }], taskQueue: 'record-histories', workflowId: scenario.name }),
+        () =>
+          env.client.workflow.start(scenario.action === 'LOCK_DOOR' ? 'LockDoorWorkflow' : 'UnlockDoorWorkflow', {
+            args: [{ ...scenario.input, deviceId }],
+            taskQueue: 'record-histories',
+            workflowId: scenario.name,
+          }),
       );
       await scenario.drive?.(handle);
       const outcome = await lockActionOutcome(handle);

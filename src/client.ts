@@ -34,7 +34,8 @@ import {
 } from './contract';
 import { temporalConnectConfig } from './temporal-config';
 
-export type LockActionOutcome = { ok: true; result: LockActionResult } | { ok: false; code: FailureCode; report: FailureReport };
+export type LockActionOutcome =
+  { ok: true; result: LockActionResult } | { ok: false; code: FailureCode; report: FailureReport };
 
 /** Thrown before anything starts when the input would fail the workflow's own validation. */
 export class LockActionInputError extends Error {
@@ -44,7 +45,8 @@ export class LockActionInputError extends Error {
   }
 }
 
-export const isLockActionInputError = (err: unknown): err is LockActionInputError => err instanceof LockActionInputError;
+export const isLockActionInputError = (err: unknown): err is LockActionInputError =>
+  err instanceof LockActionInputError;
 
 export interface StartOptions {
   taskQueue?: string;
@@ -134,12 +136,19 @@ export function cancelLockAction(handle: WorkflowHandle): Promise<unknown> {
 export async function connectClient(env: Record<string, string | undefined> = process.env): Promise<Client> {
   const { connectionOptions, namespace } = temporalConnectConfig(env);
   const connection = await Connection.connect(connectionOptions as ConnectionOptions).catch((err: unknown) => {
-    throw new Error(`could not reach Temporal at ${connectionOptions.address} (TEMPORAL_ADDRESS): ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(
+      `could not reach Temporal at ${connectionOptions.address} (TEMPORAL_ADDRESS): ${err instanceof Error ? err.message : String(err)}`,
+    );
   });
   return new TemporalClient({ connection, namespace });
 }
 
 /** The handle of the lock action for this device and requestId (started or not). */
-export function lockActionHandle(client: Client, action: LockAction, deviceId: string, requestId: string): WorkflowHandle {
+export function lockActionHandle(
+  client: Client,
+  action: LockAction,
+  deviceId: string,
+  requestId: string,
+): WorkflowHandle {
   return client.workflow.getHandle(lockActionWorkflowId(action, deviceId, requestId));
 }

@@ -11,7 +11,10 @@ export const defaultSeamEndpoint = 'https://connect.getseam.com';
 export const defaultSeamRequestTimeoutMs = defaultRequestTimeoutMs;
 
 export class ConfigError extends Error {
-  constructor(readonly variable: string, problem: string) {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
     super(`${variable}: ${problem}`);
     this.name = this.constructor.name;
   }

@@ -8,7 +8,14 @@
  */
 import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
-import { actionAttemptStatuses, failureCodes, inputDefaults, lockActions, progressPhases, type LockActionPlan } from './contract-core';
+import {
+  actionAttemptStatuses,
+  failureCodes,
+  inputDefaults,
+  lockActions,
+  progressPhases,
+  type LockActionPlan,
+} from './contract-core';
 import { minActionTimeoutMs } from './timing-budget';
 
 export * from './contract-core';
@@ -23,7 +30,8 @@ export function describeIssues(error: z.ZodError): string[] {
 // ---------------------------------------------------------------------------------------------
 // Durations
 
-const isoDurationPattern = /^P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
+const isoDurationPattern =
+  /^P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
 
 /** Milliseconds from a number (ms), an ISO-8601 duration (`PT2M`) or a string like `90s`, `2 minutes`. */
 export function parseDurationMs(value: number | string): number | undefined {
@@ -42,20 +50,24 @@ export function parseDurationMs(value: number | string): number | undefined {
 }
 
 function durationSchema(bounds: { minMs: number; maxMs: number }) {
-  return z
-    .union([z.number(), z.string()])
-    .transform((value, ctx) => {
-      const ms = parseDurationMs(value);
-      if (ms === undefined) {
-        ctx.addIssue({ code: 'custom', message: `not a duration: ${JSON.stringify(value)} (use ms, "PT2M" or "2 minutes")` });
-        return z.NEVER;
-      }
-      if (ms < bounds.minMs || ms > bounds.maxMs) {
-        ctx.addIssue({ code: 'custom', message: `duration must be between ${bounds.minMs} ms and ${bounds.maxMs} ms, got ${ms} ms` });
-        return z.NEVER;
-      }
-      return ms;
-    });
+  return z.union([z.number(), z.string()]).transform((value, ctx) => {
+    const ms = parseDurationMs(value);
+    if (ms === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `not a duration: ${JSON.stringify(value)} (use ms, "PT2M" or "2 minutes")`,
+      });
+      return z.NEVER;
+    }
+    if (ms < bounds.minMs || ms > bounds.maxMs) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `duration must be between ${bounds.minMs} ms and ${bounds.maxMs} ms, got ${ms} ms`,
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -86,7 +98,12 @@ export const lockActionInputSchema = z
   .object({
     deviceId: identifier('deviceId'),
     requestId: identifier('requestId').optional(),
-    notAfter: z.iso.datetime({ offset: true, message: 'notAfter must be an ISO-8601 date-time with a zone, e.g. 2026-11-25T20:00:00Z' }).optional(),
+    notAfter: z.iso
+      .datetime({
+        offset: true,
+        message: 'notAfter must be an ISO-8601 date-time with a zone, e.g. 2026-11-25T20:00:00Z',
+      })
+      .optional(),
     timeout: durationSchema({ minMs: minActionTimeoutMs, maxMs: 24 * 60 * 60_000 }).optional(),
     watchWindow: durationSchema({ minMs: 0, maxMs: 30_000 }).optional(),
     pollInterval: pollIntervalSchema.optional(),

@@ -9,8 +9,7 @@ import { describeAction, lockstepWarnings, type LockAction } from './contract-co
 import { minSendWindowMs, sendSlackMs } from './timing-budget';
 
 export type CapabilityVerdict =
-  | { act: true }
-  | { act: false; code: Extract<FailureCode, 'CAPABILITY_MISSING' | 'DEVICE_OFFLINE'>; reason: string };
+  { act: true } | { act: false; code: Extract<FailureCode, 'CAPABILITY_MISSING' | 'DEVICE_OFFLINE'>; reason: string };
 
 /**
  * A device may be commanded when Seam says it can do the action remotely (the flag must be
@@ -105,7 +104,13 @@ export function pollDelayMs(backoff: Backoff, readIndex: number): number {
  * With a `readsBudget`, waits stretch so that at most that many reads fit before the deadline
  * (a long timeout with a short max interval would otherwise grow the history without bound).
  */
-export function nextWaitMs(backoff: Backoff, readIndex: number, nowMs: number, deadlineMs: number, readsBudget = Infinity): number | null {
+export function nextWaitMs(
+  backoff: Backoff,
+  readIndex: number,
+  nowMs: number,
+  deadlineMs: number,
+  readsBudget = Infinity,
+): number | null {
   const remaining = deadlineMs - nowMs;
   if (remaining <= 0) return null;
   const readsLeft = readsBudget - readIndex;

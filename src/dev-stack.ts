@@ -63,10 +63,17 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   const cleanups: Array<() => Promise<void>> = [];
   let server: TemporalDevServer | undefined;
   const stop = async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((err) => options.log(`cleanup: ${String(err)}`));
+    for (const cleanup of cleanups.splice(0).reverse())
+      await cleanup().catch((err) => options.log(`cleanup: ${String(err)}`));
   };
   try {
-    server = await startTemporalDevServer({ port: options.temporalPort, uiPort: options.uiPort, dbFile: options.dbFile, namespace, log: options.log });
+    server = await startTemporalDevServer({
+      port: options.temporalPort,
+      uiPort: options.uiPort,
+      dbFile: options.dbFile,
+      namespace,
+      log: options.log,
+    });
     const { address: temporalAddress, connection } = server;
     cleanups.push(server.stop);
 
@@ -130,7 +137,18 @@ export interface TemporalDevServer {
 /** Starts `temporal server start-dev` (the toolchain's CLI) and waits until it answers. */
 export async function startTemporalDevServer(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
   const address = `127.0.0.1:${options.port}`;
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--namespace', options.namespace, '--log-level', 'error'];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(options.port),
+    '--namespace',
+    options.namespace,
+    '--log-level',
+    'error',
+  ];
   if (options.dbFile) {
     mkdirSync(dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);
@@ -173,13 +191,20 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
 async function waitForServer(address: string, server: ChildProcess): Promise<Connection> {
   const deadline = Date.now() + serverReadyTimeoutMs;
   for (;;) {
-    if (server.exitCode !== null) throw new Error(`the Temporal dev server exited (code ${server.exitCode}) before it was ready; is port ${address} in use?`);
+    if (server.exitCode !== null)
+      throw new Error(
+        `the Temporal dev server exited (code ${server.exitCode}) before it was ready; is port ${address} in use?`,
+      );
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1_000 });
       await connection.workflowService.getSystemInfo({});
       return connection;
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`the Temporal dev server at ${address} was not ready within ${serverReadyTimeoutMs} ms: ${String(err)}`, { cause: err });
+      if (Date.now() > deadline)
+        throw new Error(
+          `the Temporal dev server at ${address} was not ready within ${serverReadyTimeoutMs} ms: ${String(err)}`,
+          { cause: err },
+        );
       await new Promise((r) => setTimeout(r, 200));
     }
   }

@@ -20,7 +20,9 @@ type Env = Record<string, string | undefined>;
 
 /** @throws {ConfigError} when the Temporal config file or variables cannot be read. */
 export function temporalConnectConfig(env: Env = process.env): TemporalConnectConfig {
-  const overrideEnvVars = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+  const overrideEnvVars = Object.fromEntries(
+    Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined),
+  );
   let loaded: ReturnType<typeof loadClientConnectConfig>;
   try {
     loaded = loadClientConnectConfig({ overrideEnvVars });
@@ -28,7 +30,10 @@ export function temporalConnectConfig(env: Env = process.env): TemporalConnectCo
     // Not the library's message: a TOML parse error quotes the offending line, which may hold
     // an api_key.
     const source = env.TEMPORAL_CONFIG_FILE ? 'TEMPORAL_CONFIG_FILE' : 'TEMPORAL_PROFILE';
-    throw new ConfigError(source, 'the Temporal client configuration could not be loaded (unreadable file, invalid TOML or unknown profile)');
+    throw new ConfigError(
+      source,
+      'the Temporal client configuration could not be loaded (unreadable file, invalid TOML or unknown profile)',
+    );
   }
   const address = loaded.connectionOptions.address || defaultTemporalAddress;
   if (!/^[^\s:/]+(:\d{1,5})?$/.test(address) && !/^\[[0-9a-fA-F:]+\](:\d{1,5})?$/.test(address)) {

@@ -38,7 +38,9 @@ type Env = Record<string, string | undefined>;
 
 /** @throws {ConfigError} when LOCKSTEP_LOG_LEVEL is not a log level. */
 export function logLevelFromEnv(env: Env = process.env): LogLevel {
-  const logLevel = z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).safeParse((env.LOCKSTEP_LOG_LEVEL || 'INFO').toUpperCase());
+  const logLevel = z
+    .enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'])
+    .safeParse((env.LOCKSTEP_LOG_LEVEL || 'INFO').toUpperCase());
   if (!logLevel.success) throw new ConfigError('LOCKSTEP_LOG_LEVEL', 'must be one of TRACE, DEBUG, INFO, WARN, ERROR');
   return logLevel.data;
 }
@@ -55,7 +57,9 @@ export function workerConfigFromEnv(env: Env = process.env): WorkerConfig {
 
 /** Secrets the logs must never show. */
 export function secretsOf(config: WorkerConfig): string[] {
-  return [config.seam.apiKey, config.temporal.connectionOptions.apiKey].filter((s): s is string => typeof s === 'string');
+  return [config.seam.apiKey, config.temporal.connectionOptions.apiKey].filter(
+    (s): s is string => typeof s === 'string',
+  );
 }
 
 let runtimeInstalled = false;
@@ -73,7 +77,9 @@ export function installOperatorLogging(level: LogLevel, secrets: readonly string
  */
 function workflowCode(): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
   const prebuilt = join(__dirname, 'workflow-bundle.js');
-  return existsSync(prebuilt) ? { workflowBundle: { codePath: prebuilt } } : { workflowsPath: require.resolve('./workflows') };
+  return existsSync(prebuilt)
+    ? { workflowBundle: { codePath: prebuilt } }
+    : { workflowsPath: require.resolve('./workflows') };
 }
 
 /** Creates a worker for a connection; the caller runs and shuts it down. */
@@ -104,7 +110,9 @@ export async function createLockstepWorker(options: {
 export async function runUntilSignal(worker: Worker, log: (line: string) => void): Promise<void> {
   const removeHandlers = onShutdownSignals({
     first: (signal) => {
-      log(`${signal}: shutting down; in-flight activities have ${shutdownGraceTime} to finish (signal again to exit now)`);
+      log(
+        `${signal}: shutting down; in-flight activities have ${shutdownGraceTime} to finish (signal again to exit now)`,
+      );
       worker.shutdown();
     },
     again: (signal) => log(`${signal} again: exiting now`),
@@ -121,7 +129,12 @@ export async function run(env: Env = process.env): Promise<void> {
   installOperatorLogging(config.logLevel, secretsOf(config));
   const connection = await NativeConnection.connect(config.temporal.connectionOptions);
   try {
-    const worker = await createLockstepWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.taskQueue, seam: config.seam });
+    const worker = await createLockstepWorker({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.taskQueue,
+      seam: config.seam,
+    });
     Runtime.instance().logger.info('lockstep worker started', {
       address: config.temporal.connectionOptions.address,
       namespace: config.temporal.namespace,

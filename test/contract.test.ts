@@ -1,4 +1,10 @@
-import { inputDefaults, lockActionInputSchema, lockActionWorkflowId, parseDurationMs, planFromInput } from '../src/contract';
+import {
+  inputDefaults,
+  lockActionInputSchema,
+  lockActionWorkflowId,
+  parseDurationMs,
+  planFromInput,
+} from '../src/contract';
 
 describe('parseDurationMs', () => {
   test.each([
@@ -36,7 +42,11 @@ describe('lockActionInputSchema', () => {
     const plan = planFromInput(
       lockActionInputSchema.parse({ deviceId: 'd', timeout: 'PT5M', watchWindow: 0, pollInterval: { initial: '30s' } }),
     );
-    expect(plan).toMatchObject({ timeoutMs: 300_000, watchWindowMs: 0, pollInterval: { initialMs: 30_000, maxMs: 30_000, multiplier: 2 } });
+    expect(plan).toMatchObject({
+      timeoutMs: 300_000,
+      watchWindowMs: 0,
+      pollInterval: { initialMs: 30_000, maxMs: 30_000, multiplier: 2 },
+    });
   });
 
   test.each([
@@ -50,7 +60,10 @@ describe('lockActionInputSchema', () => {
   ])('lockActionInputSchema: rejects %p (at %p)', (input, path) => {
     const parsed = lockActionInputSchema.safeParse(input);
     expect(parsed.success).toBe(false);
-    if (!parsed.success && path) expect(parsed.error.issues.map((i) => i.path.join('.'))).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^${path}`))]));
+    if (!parsed.success && path)
+      expect(parsed.error.issues.map((i) => i.path.join('.'))).toEqual(
+        expect.arrayContaining([expect.stringMatching(new RegExp(`^${path}`))]),
+      );
   });
 });
 

@@ -1,5 +1,14 @@
 import type { CapabilitySnapshot } from '../src/contract';
-import { assessCapability, deviceShowsDesiredState, isFinalStatus, isPastNotAfter, mayRepeatCommand, nextWaitMs, outcomeWarnings, pollDelayMs } from '../src/decisions';
+import {
+  assessCapability,
+  deviceShowsDesiredState,
+  isFinalStatus,
+  isPastNotAfter,
+  mayRepeatCommand,
+  nextWaitMs,
+  outcomeWarnings,
+  pollDelayMs,
+} from '../src/decisions';
 
 const ready: CapabilitySnapshot = {
   deviceId: 'front-door',
@@ -19,7 +28,11 @@ describe('assessCapability', () => {
 
   test('assessCapability: an absent flag is CAPABILITY_MISSING, not permission', () => {
     const verdict = assessCapability({ ...ready, canRemotelyUnlock: null }, 'UNLOCK_DOOR');
-    expect(verdict).toEqual({ act: false, code: 'CAPABILITY_MISSING', reason: expect.stringContaining('can_remotely_unlock is absent') });
+    expect(verdict).toEqual({
+      act: false,
+      code: 'CAPABILITY_MISSING',
+      reason: expect.stringContaining('can_remotely_unlock is absent'),
+    });
   });
 
   test('assessCapability: a false flag is CAPABILITY_MISSING for that action only', () => {
@@ -29,12 +42,21 @@ describe('assessCapability', () => {
   });
 
   test('assessCapability: offline is DEVICE_OFFLINE and names the error codes', () => {
-    const verdict = assessCapability({ ...ready, online: false, errors: [{ code: 'hub_disconnected', message: '' }] }, 'LOCK_DOOR');
-    expect(verdict).toEqual({ act: false, code: 'DEVICE_OFFLINE', reason: 'device front-door is offline (hub_disconnected)' });
+    const verdict = assessCapability(
+      { ...ready, online: false, errors: [{ code: 'hub_disconnected', message: '' }] },
+      'LOCK_DOOR',
+    );
+    expect(verdict).toEqual({
+      act: false,
+      code: 'DEVICE_OFFLINE',
+      reason: 'device front-door is offline (hub_disconnected)',
+    });
   });
 
   test('assessCapability: a missing capability is reported before being offline', () => {
-    expect(assessCapability({ ...ready, online: false, canRemotelyLock: null }, 'LOCK_DOOR')).toMatchObject({ code: 'CAPABILITY_MISSING' });
+    expect(assessCapability({ ...ready, online: false, canRemotelyLock: null }, 'LOCK_DOOR')).toMatchObject({
+      code: 'CAPABILITY_MISSING',
+    });
   });
 });
 
@@ -42,7 +64,9 @@ describe('polling', () => {
   const backoff = { initialMs: 1_000, maxMs: 15_000, multiplier: 2 };
 
   test('pollDelayMs: starts at initial, grows by the multiplier, stops at max', () => {
-    expect([0, 1, 2, 3, 4, 5, 10].map((i) => pollDelayMs(backoff, i))).toEqual([1_000, 2_000, 4_000, 8_000, 15_000, 15_000, 15_000]);
+    expect([0, 1, 2, 3, 4, 5, 10].map((i) => pollDelayMs(backoff, i))).toEqual([
+      1_000, 2_000, 4_000, 8_000, 15_000, 15_000, 15_000,
+    ]);
   });
 
   test('nextWaitMs: shortens the last wait to land on the deadline, then stops', () => {
@@ -88,22 +112,37 @@ test('mayRepeatCommand: a lock may be sent again when its fate is unknown; an un
 });
 
 describe('outcomeWarnings', () => {
-  const facts = (action: 'LOCK_DOOR' | 'UNLOCK_DOOR', confirmation: 'action_attempt' | 'device_state', lockedBefore: boolean | null, lockedAfter: boolean | null) =>
-    ({ action, confirmation, lockedBefore, lockedAfter, seenAfterNotAfter: false }) as const;
+  const facts = (
+    action: 'LOCK_DOOR' | 'UNLOCK_DOOR',
+    confirmation: 'action_attempt' | 'device_state',
+    lockedBefore: boolean | null,
+    lockedAfter: boolean | null,
+  ) => ({ action, confirmation, lockedBefore, lockedAfter, seenAfterNotAfter: false }) as const;
 
   test('outcomeWarnings: a success whose read-back shows the other state warns of a mismatch', () => {
-    expect(outcomeWarnings(facts('LOCK_DOOR', 'action_attempt', false, false))).toEqual(['lockstep_locked_state_mismatch']);
+    expect(outcomeWarnings(facts('LOCK_DOOR', 'action_attempt', false, false))).toEqual([
+      'lockstep_locked_state_mismatch',
+    ]);
     expect(outcomeWarnings(facts('LOCK_DOOR', 'action_attempt', false, true))).toEqual([]);
     expect(outcomeWarnings(facts('LOCK_DOOR', 'action_attempt', false, null))).toEqual([]);
   });
 
   test('outcomeWarnings: a device_state success says so, and says when the door was already in that state', () => {
-    expect(outcomeWarnings(facts('UNLOCK_DOOR', 'device_state', false, false))).toEqual(['lockstep_confirmed_by_device_state', 'lockstep_already_in_desired_state']);
-    expect(outcomeWarnings(facts('UNLOCK_DOOR', 'device_state', true, false))).toEqual(['lockstep_confirmed_by_device_state']);
-    expect(outcomeWarnings(facts('UNLOCK_DOOR', 'device_state', null, false))).toEqual(['lockstep_confirmed_by_device_state']);
+    expect(outcomeWarnings(facts('UNLOCK_DOOR', 'device_state', false, false))).toEqual([
+      'lockstep_confirmed_by_device_state',
+      'lockstep_already_in_desired_state',
+    ]);
+    expect(outcomeWarnings(facts('UNLOCK_DOOR', 'device_state', true, false))).toEqual([
+      'lockstep_confirmed_by_device_state',
+    ]);
+    expect(outcomeWarnings(facts('UNLOCK_DOOR', 'device_state', null, false))).toEqual([
+      'lockstep_confirmed_by_device_state',
+    ]);
   });
 
   test('outcomeWarnings: a success first seen at or after notAfter says the door may have moved late', () => {
-    expect(outcomeWarnings({ ...facts('UNLOCK_DOOR', 'action_attempt', true, false), seenAfterNotAfter: true })).toEqual(['lockstep_succeeded_after_not_after']);
+    expect(
+      outcomeWarnings({ ...facts('UNLOCK_DOOR', 'action_attempt', true, false), seenAfterNotAfter: true }),
+    ).toEqual(['lockstep_succeeded_after_not_after']);
   });
 });

@@ -53,7 +53,10 @@ describe('timing budget', () => {
   });
 
   test('timing budget: every send try and its back-off fit well inside the default timeout', () => {
-    const backoffs = Array.from({ length: commandSendTries - 1 }, (_, i) => pollDelayMs(commandSendBackoff, i)).reduce((a, b) => a + b, 0);
+    const backoffs = Array.from({ length: commandSendTries - 1 }, (_, i) => pollDelayMs(commandSendBackoff, i)).reduce(
+      (a, b) => a + b,
+      0,
+    );
     expect(backoffs + commandSendTries * defaultRequestTimeoutMs).toBeLessThan(inputDefaults.timeoutMs);
   });
 });

@@ -13,7 +13,17 @@ import {
   type LockActionPlan,
   type SentCommand,
 } from '../contract';
-import { isFinalStatus, isPastNotAfter, mayRepeatCommand, maySend, nextWaitMs, pollDelayMs, sendByMs, sendRequestBoundMs, type Backoff } from '../decisions';
+import {
+  isFinalStatus,
+  isPastNotAfter,
+  mayRepeatCommand,
+  maySend,
+  nextWaitMs,
+  pollDelayMs,
+  sendByMs,
+  sendRequestBoundMs,
+  type Backoff,
+} from '../decisions';
 import { minSendWindowMs, sendSlackMs, watchBackoff } from '../timing-budget';
 import type { SeamClient } from './seam-client';
 import { callSeam, commandDelivery, toSeamFailure, type CommandDelivery } from './seam-errors';
@@ -122,7 +132,12 @@ export function createActivities(seam: SeamClient) {
    * read-back is best effort: Seam has already said success, so a failed read means "not
    * known" (null), never a failed action.
    */
-  async function observe(actionAttempt: ActionAttemptView, deviceId: string, readBack: boolean, reads: number): Promise<AttemptObservation> {
+  async function observe(
+    actionAttempt: ActionAttemptView,
+    deviceId: string,
+    readBack: boolean,
+    reads: number,
+  ): Promise<AttemptObservation> {
     if (actionAttempt.status !== 'success' || !readBack) return { actionAttempt, reads };
     const lockedAfter = await captureCapabilitySnapshot(deviceId).then(
       (snapshot) => snapshot.locked,
@@ -132,13 +147,22 @@ export function createActivities(seam: SeamClient) {
   }
 
   function deadlinePassed(action: LockAction, deviceId: string, why: string, details: object): ApplicationFailure {
-    return ApplicationFailure.nonRetryable(`refusing to send ${action} to ${deviceId}: ${why}; no command was sent`, 'DEADLINE_PASSED', details);
+    return ApplicationFailure.nonRetryable(
+      `refusing to send ${action} to ${deviceId}: ${why}; no command was sent`,
+      'DEADLINE_PASSED',
+      details,
+    );
   }
 
-  async function sendOnce(deviceId: string, action: LockAction): Promise<SentCommand & { actionAttempt: ActionAttemptView }> {
+  async function sendOnce(
+    deviceId: string,
+    action: LockAction,
+  ): Promise<SentCommand & { actionAttempt: ActionAttemptView }> {
     const params = { device_id: deviceId };
     const options = { waitForActionAttempt: false } as const;
-    const response = await (action === 'LOCK_DOOR' ? http.locks.lockDoor(params, options) : http.locks.unlockDoor(params, options));
+    const response = await (action === 'LOCK_DOOR'
+      ? http.locks.lockDoor(params, options)
+      : http.locks.unlockDoor(params, options));
     const actionAttempt = toActionAttemptView(response);
     return { actionAttemptId: actionAttempt.actionAttemptId, commandSentAt: new Date().toISOString(), actionAttempt };
   }
@@ -153,7 +177,11 @@ export function createActivities(seam: SeamClient) {
    * not (a relocked door would open again), so an unlock is never sent again: the action ends.
    */
   function outcomeUnknown(operation: string, failure: ApplicationFailure, details: object): ApplicationFailure {
-    return ApplicationFailure.nonRetryable(`${operation} may have reached Seam (${failure.message}); it is not sent again. Check the door.`, 'COMMAND_OUTCOME_UNKNOWN', details);
+    return ApplicationFailure.nonRetryable(
+      `${operation} may have reached Seam (${failure.message}); it is not sent again. Check the door.`,
+      'COMMAND_OUTCOME_UNKNOWN',
+      details,
+    );
   }
 
   /** The legacy command activity's in-process send loop (see {@link legacyCommandSendTries}). */
@@ -164,7 +192,12 @@ export function createActivities(seam: SeamClient) {
     for (let tryIndex = 0; ; tryIndex++) {
       // A request may take up to the timeout to reach Seam: start none that could land after notAfter.
       if (isPastNotAfter(request.notAfter, Date.now() + requestTimeoutMs)) {
-        throw deadlinePassed(request.action, request.deviceId, `notAfter ${request.notAfter} has passed or is less than ${requestTimeoutMs} ms away`, { notAfter: request.notAfter });
+        throw deadlinePassed(
+          request.action,
+          request.deviceId,
+          `notAfter ${request.notAfter} has passed or is less than ${requestTimeoutMs} ms away`,
+          { notAfter: request.notAfter },
+        );
       }
       try {
         return await sendOnce(request.deviceId, request.action);
@@ -174,10 +207,12 @@ export function createActivities(seam: SeamClient) {
         if (delivery === 'rejected') throw failure;
         mayHaveReachedSeam ||= delivery === 'maybe_delivered';
         const details = { ...(failure.details?.[0] as object), commandMayHaveReachedSeam: mayHaveReachedSeam };
-        if (delivery === 'maybe_delivered' && !mayRepeatCommand(request.action)) throw outcomeUnknown(operation, failure, details);
+        if (delivery === 'maybe_delivered' && !mayRepeatCommand(request.action))
+          throw outcomeUnknown(operation, failure, details);
         const delayMs = pollDelayMs(legacyCommandSendBackoff, tryIndex);
         const outOfBudget = Date.now() - startedMs + delayMs + requestTimeoutMs > legacyCommandSendBudgetMs;
-        if (tryIndex + 1 >= legacyCommandSendTries || outOfBudget) throw ApplicationFailure.nonRetryable(failure.message, failure.type, details);
+        if (tryIndex + 1 >= legacyCommandSendTries || outOfBudget)
+          throw ApplicationFailure.nonRetryable(failure.message, failure.type, details);
         await Context.current().sleep(delayMs);
       }
     }
@@ -187,7 +222,12 @@ export function createActivities(seam: SeamClient) {
    * Fast reads until the attempt ends, the window closes, a read fails, or the activity is
    * cancelled. `onRead` runs after each read (the legacy activity heartbeats there).
    */
-  async function watch(actionAttemptId: string, first: ActionAttemptView, windowMs: number, onRead: () => void = () => undefined): Promise<{ actionAttempt: ActionAttemptView; reads: number }> {
+  async function watch(
+    actionAttemptId: string,
+    first: ActionAttemptView,
+    windowMs: number,
+    onRead: () => void = () => undefined,
+  ): Promise<{ actionAttempt: ActionAttemptView; reads: number }> {
     const ctx = Context.current();
     const deadlineMs = Date.now() + windowMs;
     let actionAttempt = first;
@@ -219,17 +259,28 @@ export function createActivities(seam: SeamClient) {
     async checkDevice(request: CheckDeviceRequest): Promise<DeviceCheck> {
       const checked = checkLockActionInput(request.input, { extraArguments: request.extraArguments });
       if (!checked.ok) {
-        throw ApplicationFailure.nonRetryable(`invalid ${request.action} input: ${checked.issues.join('; ')}`, 'INVALID_INPUT', { issues: checked.issues });
+        throw ApplicationFailure.nonRetryable(
+          `invalid ${request.action} input: ${checked.issues.join('; ')}`,
+          'INVALID_INPUT',
+          { issues: checked.issues },
+        );
       }
       const plan = checked.plan;
       const deviceId = plan.deviceId;
       if (request.workflowStartedAt !== undefined) {
         const sendBy = sendByMs(Date.parse(request.workflowStartedAt), plan);
         if (!maySend(Date.now(), sendBy)) {
-          throw deadlinePassed(request.action, deviceId, `its send-by deadline ${new Date(sendBy).toISOString()} has passed or is too near`, { sendBy: new Date(sendBy).toISOString() });
+          throw deadlinePassed(
+            request.action,
+            deviceId,
+            `its send-by deadline ${new Date(sendBy).toISOString()} has passed or is too near`,
+            { sendBy: new Date(sendBy).toISOString() },
+          );
         }
       } else if (isPastNotAfter(plan.notAfter, Date.now())) {
-        throw deadlinePassed(request.action, deviceId, `notAfter ${plan.notAfter} has passed`, { notAfter: plan.notAfter });
+        throw deadlinePassed(request.action, deviceId, `notAfter ${plan.notAfter} has passed`, {
+          notAfter: plan.notAfter,
+        });
       }
       return { plan, capability: await captureCapabilitySnapshot(deviceId) };
     },
@@ -248,11 +299,18 @@ export function createActivities(seam: SeamClient) {
       const sendBy = Date.parse(request.sendBy);
       const now = Date.now();
       if (!maySend(now, sendBy)) {
-        throw deadlinePassed(request.action, request.deviceId, `less than ${minSendWindowMs + sendSlackMs} ms remain before its send-by deadline ${request.sendBy}`, { sendBy: request.sendBy });
+        throw deadlinePassed(
+          request.action,
+          request.deviceId,
+          `less than ${minSendWindowMs + sendSlackMs} ms remain before its send-by deadline ${request.sendBy}`,
+          { sendBy: request.sendBy },
+        );
       }
       const abortAtMs = now + sendRequestBoundMs(now, sendBy, requestTimeoutMs);
       try {
-        const { actionAttempt, commandSentAt } = await seam.boundedUntil(abortAtMs, () => sendOnce(request.deviceId, request.action));
+        const { actionAttempt, commandSentAt } = await seam.boundedUntil(abortAtMs, () =>
+          sendOnce(request.deviceId, request.action),
+        );
         return { sent: true, actionAttempt, commandSentAt };
       } catch (err) {
         const failure = toSeamFailure(err, operation);
@@ -262,7 +320,13 @@ export function createActivities(seam: SeamClient) {
         if (delivery === 'maybe_delivered' && !mayRepeatCommand(request.action)) {
           throw outcomeUnknown(operation, failure, { ...details, commandMayHaveReachedSeam: true });
         }
-        return { sent: false, mayHaveReachedSeam: delivery === 'maybe_delivered', failureType: failure.type ?? 'SEAM_CALL_FAILED', message: failure.message, seamRequestId: details?.seamRequestId ?? null };
+        return {
+          sent: false,
+          mayHaveReachedSeam: delivery === 'maybe_delivered',
+          failureType: failure.type ?? 'SEAM_CALL_FAILED',
+          message: failure.message,
+          seamRequestId: details?.seamRequestId ?? null,
+        };
       }
     },
 
@@ -273,7 +337,12 @@ export function createActivities(seam: SeamClient) {
      * abandons it on cancel (it only reads), and a dead worker shows as its start-to-close timeout.
      */
     async watchActionAttempt(request: WatchRequest): Promise<AttemptObservation> {
-      const pending: ActionAttemptView = { actionAttemptId: request.actionAttemptId, status: 'pending', wasConfirmedByDevice: null, error: null };
+      const pending: ActionAttemptView = {
+        actionAttemptId: request.actionAttemptId,
+        status: 'pending',
+        wasConfirmedByDevice: null,
+        error: null,
+      };
       const watched = await watch(request.actionAttemptId, pending, request.windowMs);
       return observe(watched.actionAttempt, request.deviceId, request.readBackLockedState, watched.reads);
     },
@@ -287,8 +356,13 @@ export function createActivities(seam: SeamClient) {
     async sendCommand(request: SendCommandRequest): Promise<CommandOutcome> {
       const { actionAttempt, ...sent } = await legacySend(request);
       Context.current().heartbeat(sent);
-      const watched = await watch(sent.actionAttemptId, actionAttempt, request.watchWindowMs, () => Context.current().heartbeat(sent));
-      return { ...(await observe(watched.actionAttempt, request.deviceId, request.readBackLockedState, watched.reads)), commandSentAt: sent.commandSentAt };
+      const watched = await watch(sent.actionAttemptId, actionAttempt, request.watchWindowMs, () =>
+        Context.current().heartbeat(sent),
+      );
+      return {
+        ...(await observe(watched.actionAttempt, request.deviceId, request.readBackLockedState, watched.reads)),
+        commandSentAt: sent.commandSentAt,
+      };
     },
 
     /** One `action_attempts/get` (no SDK waiting), with the lock state read back on success. */

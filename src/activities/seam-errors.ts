@@ -9,7 +9,12 @@ import { isSeamHttpApiError, isSeamHttpUnauthorizedError } from 'seam';
 import type { FailureCode } from '../contract';
 
 /** Retryable failure types: an activity that exhausts its retries on these says SEAM_UNAVAILABLE. */
-export const transientFailureTypes = ['SEAM_RATE_LIMITED', 'SEAM_SERVER_ERROR', 'SEAM_NETWORK_ERROR', 'SEAM_CALL_FAILED'] as const;
+export const transientFailureTypes = [
+  'SEAM_RATE_LIMITED',
+  'SEAM_SERVER_ERROR',
+  'SEAM_NETWORK_ERROR',
+  'SEAM_CALL_FAILED',
+] as const;
 
 export interface SeamFailureDetails {
   operation: string;
@@ -27,17 +32,29 @@ interface HttpFacts {
 
 function httpFacts(err: unknown): HttpFacts {
   if (isSeamHttpUnauthorizedError(err)) {
-    return { statusCode: 401, seamErrorType: 'unauthorized', seamRequestId: err.requestId || null, message: err.message };
+    return {
+      statusCode: 401,
+      seamErrorType: 'unauthorized',
+      seamRequestId: err.requestId || null,
+      message: err.message,
+    };
   }
   if (isSeamHttpApiError(err)) {
-    return { statusCode: err.statusCode, seamErrorType: err.code, seamRequestId: err.requestId || null, message: err.message };
+    return {
+      statusCode: err.statusCode,
+      seamErrorType: err.code,
+      seamRequestId: err.requestId || null,
+      message: err.message,
+    };
   }
   // A raw AxiosError: a non-JSON error body (a proxy's 503 page) or no response at all.
   const axiosLike = err as { response?: { status?: number; headers?: Record<string, unknown> }; message?: string };
   const requestId = axiosLike.response?.headers?.['seam-request-id'];
   const codes = errorCodes(err);
   // Our end-to-end bound (an AbortSignal; see seam-client.ts) says only "canceled".
-  const message = codes.includes('ERR_CANCELED') ? 'aborted at its end-to-end time bound' : (axiosLike.message ?? String(err));
+  const message = codes.includes('ERR_CANCELED')
+    ? 'aborted at its end-to-end time bound'
+    : (axiosLike.message ?? String(err));
   return {
     statusCode: axiosLike.response?.status ?? null,
     seamErrorType: null,
@@ -53,7 +70,11 @@ function isAxiosError(err: unknown): boolean {
 /** The `code`s along an error's cause chain (axios -> fetch -> socket). */
 function errorCodes(err: unknown): string[] {
   const codes: string[] = [];
-  for (let cause = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; cause && depth < 5; cause = cause.cause as typeof cause, depth++) {
+  for (
+    let cause = err as { code?: unknown; cause?: unknown } | undefined, depth = 0;
+    cause && depth < 5;
+    cause = cause.cause as typeof cause, depth++
+  ) {
     if (typeof cause.code === 'string') codes.push(cause.code);
   }
   return codes;
@@ -72,14 +93,18 @@ export type CommandDelivery = 'undelivered' | 'maybe_delivered' | 'rejected';
 export function commandDelivery(err: unknown): CommandDelivery {
   if (!isSeamHttpApiError(err) && !isSeamHttpUnauthorizedError(err) && !isAxiosError(err)) return 'maybe_delivered';
   const { statusCode } = httpFacts(err);
-  if (statusCode === null) return errorCodes(err).some((c) => undeliveredNetworkCodes.includes(c)) ? 'undelivered' : 'maybe_delivered';
+  if (statusCode === null)
+    return errorCodes(err).some((c) => undeliveredNetworkCodes.includes(c)) ? 'undelivered' : 'maybe_delivered';
   if (statusCode === 429 || statusCode === 503) return 'undelivered';
   if (statusCode >= 500) return 'maybe_delivered';
   return 'rejected';
 }
 
 /** The stable failure type for an HTTP outcome: a transient type where a retry may help. */
-export function classifySeamHttpFailure(statusCode: number | null, seamErrorType: string | null): FailureCode | (typeof transientFailureTypes)[number] {
+export function classifySeamHttpFailure(
+  statusCode: number | null,
+  seamErrorType: string | null,
+): FailureCode | (typeof transientFailureTypes)[number] {
   if (statusCode === null) return 'SEAM_NETWORK_ERROR';
   if (statusCode === 429) return 'SEAM_RATE_LIMITED';
   if (statusCode >= 500) return 'SEAM_SERVER_ERROR';
@@ -98,7 +123,10 @@ export function toSeamFailure(err: unknown, operation: string): ApplicationFailu
   if (err instanceof ApplicationFailure) return err;
   const facts = httpFacts(err);
   // Not an HTTP outcome at all (a bug, a broken response): retryable, but not called a network error.
-  const type = isSeamHttpApiError(err) || isSeamHttpUnauthorizedError(err) || isAxiosError(err) ? classifySeamHttpFailure(facts.statusCode, facts.seamErrorType) : 'SEAM_CALL_FAILED';
+  const type =
+    isSeamHttpApiError(err) || isSeamHttpUnauthorizedError(err) || isAxiosError(err)
+      ? classifySeamHttpFailure(facts.statusCode, facts.seamErrorType)
+      : 'SEAM_CALL_FAILED';
   const details: SeamFailureDetails = {
     operation,
     statusCode: facts.statusCode,

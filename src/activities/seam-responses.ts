@@ -31,7 +31,11 @@ function parseSeam<T extends z.ZodType>(schema: T, value: unknown, what: string)
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const issues = describeIssues(parsed.error);
-    throw ApplicationFailure.nonRetryable(`Seam returned a malformed ${what}: ${issues.join('; ')}`, 'SEAM_RESPONSE_INVALID', { issues });
+    throw ApplicationFailure.nonRetryable(
+      `Seam returned a malformed ${what}: ${issues.join('; ')}`,
+      'SEAM_RESPONSE_INVALID',
+      { issues },
+    );
   }
   return parsed.data;
 }

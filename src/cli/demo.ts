@@ -20,15 +20,41 @@ interface DemoStep {
   expect: (outcome: LockActionOutcome) => boolean;
 }
 
-const succeeds = (confirmed: boolean | null) => (o: LockActionOutcome) => o.ok && o.result.wasConfirmedByDevice === confirmed;
+const succeeds = (confirmed: boolean | null) => (o: LockActionOutcome) =>
+  o.ok && o.result.wasConfirmedByDevice === confirmed;
 const failsWith = (code: FailureCode) => (o: LockActionOutcome) => !o.ok && o.code === code;
 
 export const demoSteps: DemoStep[] = [
-  { title: 'Lock a lock that confirms at once', action: 'LOCK_DOOR', deviceId: demoDevices.instant, expect: succeeds(true) },
-  { title: 'Unlock a slow lock (finishes on durable timers)', action: 'UNLOCK_DOOR', deviceId: demoDevices.slow, expect: succeeds(true) },
-  { title: 'Lock a lock that cannot confirm the bolt moved', action: 'LOCK_DOOR', deviceId: demoDevices.unconfirmed, expect: succeeds(false) },
-  { title: 'Lock an offline lock', action: 'LOCK_DOOR', deviceId: demoDevices.offline, expect: failsWith('DEVICE_OFFLINE') },
-  { title: 'Unlock a lock without remote unlock', action: 'UNLOCK_DOOR', deviceId: demoDevices.noRemoteUnlock, expect: failsWith('CAPABILITY_MISSING') },
+  {
+    title: 'Lock a lock that confirms at once',
+    action: 'LOCK_DOOR',
+    deviceId: demoDevices.instant,
+    expect: succeeds(true),
+  },
+  {
+    title: 'Unlock a slow lock (finishes on durable timers)',
+    action: 'UNLOCK_DOOR',
+    deviceId: demoDevices.slow,
+    expect: succeeds(true),
+  },
+  {
+    title: 'Lock a lock that cannot confirm the bolt moved',
+    action: 'LOCK_DOOR',
+    deviceId: demoDevices.unconfirmed,
+    expect: succeeds(false),
+  },
+  {
+    title: 'Lock an offline lock',
+    action: 'LOCK_DOOR',
+    deviceId: demoDevices.offline,
+    expect: failsWith('DEVICE_OFFLINE'),
+  },
+  {
+    title: 'Unlock a lock without remote unlock',
+    action: 'UNLOCK_DOOR',
+    deviceId: demoDevices.noRemoteUnlock,
+    expect: failsWith('CAPABILITY_MISSING'),
+  },
 ];
 
 export async function runDemo(io: { out: (text: string) => void; err: (text: string) => void }): Promise<number> {
@@ -51,8 +77,15 @@ export async function runDemo(io: { out: (text: string) => void; err: (text: str
     io.out(`Temporal at ${stack.temporalAddress}, Seam simulator at ${stack.simulator.url}\n`);
     for (const [index, step] of demoSteps.entries()) {
       io.out(`${index + 1}. ${step.title}`);
-      const handle = await startLockAction(client, step.action, { deviceId: step.deviceId, requestId: `demo-${Date.now()}-${index}` }, { taskQueue: stack.taskQueue });
-      const outcome = await followLockAction(handle, (p) => io.out(`   … ${progressLine(step.action, step.deviceId, p)}`));
+      const handle = await startLockAction(
+        client,
+        step.action,
+        { deviceId: step.deviceId, requestId: `demo-${Date.now()}-${index}` },
+        { taskQueue: stack.taskQueue },
+      );
+      const outcome = await followLockAction(handle, (p) =>
+        io.out(`   … ${progressLine(step.action, step.deviceId, p)}`),
+      );
       io.out(renderOutcome(step.action, step.deviceId, outcome));
       if (!step.expect(outcome)) {
         failures++;
@@ -64,6 +97,10 @@ export async function runDemo(io: { out: (text: string) => void; err: (text: str
     await stack.stop();
     io.out('Stack stopped.');
   }
-  io.out(failures === 0 ? `Demo complete: all ${demoSteps.length} lock actions behaved as expected.` : `Demo FAILED: ${failures} unexpected outcome(s).`);
+  io.out(
+    failures === 0
+      ? `Demo complete: all ${demoSteps.length} lock actions behaved as expected.`
+      : `Demo FAILED: ${failures} unexpected outcome(s).`,
+  );
   return failures === 0 ? 0 : 1;
 }

@@ -8,13 +8,18 @@ import type { Progress } from '../contract';
 /** How often progress is queried while following; queries are cheap and free of history. */
 export const progressQueryIntervalMs = 250;
 
-export async function followLockAction(handle: WorkflowHandle, onProgress?: (progress: Progress) => void): Promise<LockActionOutcome> {
+export async function followLockAction(
+  handle: WorkflowHandle,
+  onProgress?: (progress: Progress) => void,
+): Promise<LockActionOutcome> {
   const outcome = lockActionOutcome(handle);
   if (!onProgress) return outcome;
   let done = false;
-  void outcome.finally(() => {
-    done = true;
-  }).catch(() => undefined);
+  void outcome
+    .finally(() => {
+      done = true;
+    })
+    .catch(() => undefined);
   let last = '';
   while (!done) {
     const progress = await queryProgress(handle).catch(() => undefined);

@@ -118,7 +118,10 @@ async function lockCommand(io: Io, action: LockAction, argv: string[]): Promise<
   return withClient(io, async (client) => {
     const handle = await startLockAction(client, action, input, { taskQueue });
     if (!json && io.isTTY) io.err(`started ${handle.workflowId}`);
-    const outcome = await followLockAction(handle, !json && io.isTTY ? (p) => io.err(progressLine(action, input.deviceId, p)) : undefined);
+    const outcome = await followLockAction(
+      handle,
+      !json && io.isTTY ? (p) => io.err(progressLine(action, input.deviceId, p)) : undefined,
+    );
     return report(io, action, input.deviceId, outcome, json);
   });
 }
@@ -129,14 +132,19 @@ async function statusCommand(io: Io, argv: string[]): Promise<number> {
   return withClient(io, async (client) => {
     const handle = client.workflow.getHandle(workflowId);
     const description = await handle.describe().catch((err: unknown) => {
-      if (err instanceof WorkflowNotFoundError) throw new UsageError(`no workflow ${workflowId} in namespace ${client.options.namespace}`);
+      if (err instanceof WorkflowNotFoundError)
+        throw new UsageError(`no workflow ${workflowId} in namespace ${client.options.namespace}`);
       throw err;
     });
     const action: LockAction = description.type === 'UnlockDoorWorkflow' ? 'UNLOCK_DOOR' : 'LOCK_DOOR';
     const deviceId = workflowId.split('/')[1] ?? workflowId;
     if (description.status.name === 'RUNNING') {
       const progress = await handle.query('progress');
-      io.out(values.json ? JSON.stringify({ status: 'RUNNING', progress }, null, 2) : progressLine(action, deviceId, progress as never));
+      io.out(
+        values.json
+          ? JSON.stringify({ status: 'RUNNING', progress }, null, 2)
+          : progressLine(action, deviceId, progress as never),
+      );
       return exitCodes.ok;
     }
     return report(io, action, deviceId, await followLockAction(handle), values.json === true);
@@ -201,7 +209,11 @@ async function simulatorCommand(io: Io, argv: string[]): Promise<number> {
   const { values } = parse(argv, { port: { type: 'string' }, 'demo-devices': { type: 'boolean', default: false } });
   const port = portOption(values.port, 'port', devStackDefaults.simulatorPort);
   const apiKey = seamConfigFromEnv({ SEAM_API_KEY: io.env.SEAM_API_KEY }).apiKey;
-  const simulator = await startSeamSimulator({ apiKey, port, devices: values['demo-devices'] ? demoDeviceScenarios : [] });
+  const simulator = await startSeamSimulator({
+    apiKey,
+    port,
+    devices: values['demo-devices'] ? demoDeviceScenarios : [],
+  });
   io.out(`ready ${simulator.url}`);
   await new Promise<void>((resolve) => onShutdownSignals({ first: () => resolve(), again: () => undefined }));
   await simulator.close();

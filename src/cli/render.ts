@@ -36,7 +36,12 @@ export function renderOutcome(action: LockAction, deviceId: string, outcome: Loc
         ['action attempt', r.actionAttemptId],
         ['confirmed by device', yesNoUnknown(r.wasConfirmedByDevice)],
         ['locked after', r.lockedAfter === null ? 'not read' : String(r.lockedAfter)],
-        ['confirmation', r.confirmation === 'action_attempt' ? 'action_attempt (Seam says success)' : 'device_state (the door reports it)'],
+        [
+          'confirmation',
+          r.confirmation === 'action_attempt'
+            ? 'action_attempt (Seam says success)'
+            : 'device_state (the door reports it)',
+        ],
         ['polls', r.polls],
         ['warnings', r.warnings.join(', ')],
         ['took', Number.isFinite(tookMs) ? `${(tookMs / 1000).toFixed(1)} s` : undefined],

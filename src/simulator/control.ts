@@ -9,7 +9,11 @@ export class SimulatorControl {
   constructor(readonly url: string) {}
 
   private async call<T>(route: string, body: unknown = {}): Promise<T> {
-    const response = await fetch(`${this.url}/_simulator/${route}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    const response = await fetch(`${this.url}/_simulator/${route}`, {
+      method: 'POST',
+      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json' },
+    });
     if (!response.ok) throw new Error(`simulator ${route}: HTTP ${response.status} ${await response.text()}`);
     return (await response.json()) as T;
   }

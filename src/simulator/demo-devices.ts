@@ -13,10 +13,25 @@ export const demoDevices = {
 } as const;
 
 export const demoDeviceScenarios: DeviceScenarioInput[] = [
-  { deviceId: demoDevices.instant, name: 'Room 101', locked: false, attempt: { pendingMs: 300, wasConfirmedByDevice: true } },
+  {
+    deviceId: demoDevices.instant,
+    name: 'Room 101',
+    locked: false,
+    attempt: { pendingMs: 300, wasConfirmedByDevice: true },
+  },
   // Pending longer than the command's watch window: the workflow finishes on durable timers.
-  { deviceId: demoDevices.slow, name: 'Back office (battery lock behind a hub)', locked: true, attempt: { pendingMs: 9_000 } },
-  { deviceId: demoDevices.unconfirmed, name: 'Room 102 (cannot confirm)', locked: false, attempt: { pendingMs: 800, wasConfirmedByDevice: false } },
+  {
+    deviceId: demoDevices.slow,
+    name: 'Back office (battery lock behind a hub)',
+    locked: true,
+    attempt: { pendingMs: 9_000 },
+  },
+  {
+    deviceId: demoDevices.unconfirmed,
+    name: 'Room 102 (cannot confirm)',
+    locked: false,
+    attempt: { pendingMs: 800, wasConfirmedByDevice: false },
+  },
   {
     deviceId: demoDevices.offline,
     name: 'Garage',

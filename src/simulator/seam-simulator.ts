@@ -22,7 +22,16 @@ import { z } from 'zod';
 export const seamRoutes = ['/devices/get', '/locks/lock_door', '/locks/unlock_door', '/action_attempts/get'] as const;
 export type SeamRoute = (typeof seamRoutes)[number];
 
-export const faultKinds = ['503', '429', 'reset', '400', '409', 'acted-then-reset', 'stall-response', 'malformed'] as const;
+export const faultKinds = [
+  '503',
+  '429',
+  'reset',
+  '400',
+  '409',
+  'acted-then-reset',
+  'stall-response',
+  'malformed',
+] as const;
 export type FaultKind = (typeof faultKinds)[number];
 
 export const faultRuleSchema = z.object({
@@ -75,7 +84,9 @@ export const deviceScenarioSchema = z.object({
   canRemotelyUnlock: z.boolean().nullable().default(true),
   online: z.boolean().default(true),
   locked: z.boolean().nullable().default(false),
-  errors: z.array(z.object({ error_code: z.string(), message: z.string(), is_device_error: z.boolean().default(true) })).default([]),
+  errors: z
+    .array(z.object({ error_code: z.string(), message: z.string(), is_device_error: z.boolean().default(true) }))
+    .default([]),
   warnings: z.array(z.object({ warning_code: z.string(), message: z.string() })).default([]),
   attempt: attemptScenarioSchema.default(attemptScenarioSchema.parse({})),
   faults: z.array(faultRuleSchema).default([]),
@@ -129,7 +140,11 @@ export interface DeviceCounts {
 }
 
 class SeamApiError extends Error {
-  constructor(readonly statusCode: number, readonly type: string, message: string) {
+  constructor(
+    readonly statusCode: number,
+    readonly type: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -230,14 +245,25 @@ export class SeamSimulator {
   }
 
   /** Ends a pending attempt now (as a webhook-worthy event would happen on real Seam). */
-  resolveActionAttempt(actionAttemptId: string, status: 'success' | 'error', error?: { type: string; message: string }): void {
+  resolveActionAttempt(
+    actionAttemptId: string,
+    status: 'success' | 'error',
+    error?: { type: string; message: string },
+  ): void {
     const attempt = this.attempts.get(actionAttemptId);
     if (!attempt) throw new Error(`simulator: no action attempt ${actionAttemptId}`);
     this.end(attempt, status, Date.now(), error);
   }
 
   /** Action attempts in creation order, with when they ended: for benchmarks and tests. */
-  actionAttempts(): Array<{ actionAttemptId: string; deviceId: string; actionType: string; createdAtMs: number; endedAtMs: number | null; status: string }> {
+  actionAttempts(): Array<{
+    actionAttemptId: string;
+    deviceId: string;
+    actionType: string;
+    createdAtMs: number;
+    endedAtMs: number | null;
+    status: string;
+  }> {
     return [...this.attempts.values()].map((a) => {
       this.settle(a, false);
       return {
@@ -264,7 +290,8 @@ export class SeamSimulator {
       if (req.headers.authorization !== `Bearer ${this.apiKey}`) {
         throw new SeamApiError(401, 'unauthorized', 'Unauthorized');
       }
-      if (!(seamRoutes as readonly string[]).includes(path)) throw new SeamApiError(404, 'not_found', `No route ${path}`);
+      if (!(seamRoutes as readonly string[]).includes(path))
+        throw new SeamApiError(404, 'not_found', `No route ${path}`);
       const route = path as SeamRoute;
       const deviceId = this.deviceIdFor(route, body);
       const device = this.devices.get(deviceId);
@@ -280,12 +307,21 @@ export class SeamSimulator {
       sendJson(res, 200, answer);
     } catch (err) {
       if (err instanceof SeamApiError) {
-        return sendJson(res, err.statusCode, { error: { type: err.type, message: err.message, request_id: requestId }, ok: false });
+        return sendJson(res, err.statusCode, {
+          error: { type: err.type, message: err.message, request_id: requestId },
+          ok: false,
+        });
       }
       if (err instanceof z.ZodError) {
-        return sendJson(res, 400, { error: { type: 'invalid_input', message: err.message, request_id: requestId }, ok: false });
+        return sendJson(res, 400, {
+          error: { type: 'invalid_input', message: err.message, request_id: requestId },
+          ok: false,
+        });
       }
-      sendJson(res, 500, { error: { type: 'internal_server_error', message: String(err), request_id: requestId }, ok: false });
+      sendJson(res, 500, {
+        error: { type: 'internal_server_error', message: String(err), request_id: requestId },
+        ok: false,
+      });
     }
   }
 
@@ -303,12 +339,24 @@ export class SeamSimulator {
   private logCommand(route: SeamRoute, deviceId: string, receivedAtMs: number): CommandLogEntry | null {
     if (route !== '/locks/lock_door' && route !== '/locks/unlock_door') return null;
     this.countsFor(deviceId).commandsReceived++;
-    const entry: CommandLogEntry = { deviceId, action: actionTypeOf(route), receivedAtMs, accepted: false, actionAttemptId: null, fault: null };
+    const entry: CommandLogEntry = {
+      deviceId,
+      action: actionTypeOf(route),
+      receivedAtMs,
+      accepted: false,
+      actionAttemptId: null,
+      fault: null,
+    };
     this.commands.push(entry);
     return entry;
   }
 
-  private async answer(route: SeamRoute, device: DeviceScenario, body: Record<string, unknown>, command: CommandLogEntry | null): Promise<unknown> {
+  private async answer(
+    route: SeamRoute,
+    device: DeviceScenario,
+    body: Record<string, unknown>,
+    command: CommandLogEntry | null,
+  ): Promise<unknown> {
     const counts = this.countsFor(device.deviceId);
     switch (route) {
       case '/devices/get':
@@ -357,7 +405,12 @@ export class SeamSimulator {
     for (const attempt of this.attempts.values()) if (attempt.deviceId === deviceId) this.settle(attempt, false);
   }
 
-  private end(attempt: StoredAttempt, status: 'success' | 'error', atMs: number, error?: { type: string; message: string }): void {
+  private end(
+    attempt: StoredAttempt,
+    status: 'success' | 'error',
+    atMs: number,
+    error?: { type: string; message: string },
+  ): void {
     attempt.ended = {
       status,
       atMs,
@@ -380,7 +433,11 @@ export class SeamSimulator {
   /** A count rule with requests left, else a rate rule that draws below its rate. */
   private firingRule(rules: FaultRule[], route: SeamRoute): FaultRule | null {
     const matching = rules.filter((f) => f.route === undefined || f.route === route);
-    return matching.find((f) => (f.count ?? 0) > 0) ?? matching.find((f) => f.rate !== undefined && this.random() < f.rate) ?? null;
+    return (
+      matching.find((f) => (f.count ?? 0) > 0) ??
+      matching.find((f) => f.rate !== undefined && this.random() < f.rate) ??
+      null
+    );
   }
 
   /** Answers the faults that strike before Seam acts; false for those that strike after. */
@@ -390,16 +447,25 @@ export class SeamSimulator {
         res.socket?.destroy();
         return true;
       case '429':
-        sendJson(res, 429, { error: { type: 'rate_limited', message: 'Too many requests', request_id: requestId }, ok: false });
+        sendJson(res, 429, {
+          error: { type: 'rate_limited', message: 'Too many requests', request_id: requestId },
+          ok: false,
+        });
         return true;
       case '503':
         res.writeHead(503, { 'content-type': 'text/html' }).end('<html><body>503 Service Unavailable</body></html>');
         return true;
       case '400':
-        sendJson(res, 400, { error: { type: 'invalid_input', message: 'Invalid input', request_id: requestId }, ok: false });
+        sendJson(res, 400, {
+          error: { type: 'invalid_input', message: 'Invalid input', request_id: requestId },
+          ok: false,
+        });
         return true;
       case '409':
-        sendJson(res, 409, { error: { type: 'conflict', message: 'The device is busy with another request', request_id: requestId }, ok: false });
+        sendJson(res, 409, {
+          error: { type: 'conflict', message: 'The device is busy with another request', request_id: requestId },
+          ok: false,
+        });
         return true;
       default:
         return false;
@@ -415,7 +481,10 @@ export class SeamSimulator {
     const trickleMs = rule.trickleMs ?? 500;
     const padding = Math.ceil((rule.stallMs ?? 60_000) / trickleMs);
     const json = Buffer.from(JSON.stringify(answer));
-    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(json.length + padding) });
+    res.writeHead(200, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': String(json.length + padding),
+    });
     if (padding === 0) return void res.end(json);
     res.write(json);
     let sent = 0;
@@ -495,10 +564,20 @@ function attemptJson(a: StoredAttempt): Record<string, unknown> {
   const base = { action_attempt_id: a.id, action_type: a.actionType };
   if (!a.ended) return { ...base, status: 'pending', result: null, error: null };
   if (a.ended.status === 'error') {
-    return { ...base, status: 'error', result: null, error: { type: a.ended.errorType, message: a.ended.errorMessage } };
+    return {
+      ...base,
+      status: 'error',
+      result: null,
+      error: { type: a.ended.errorType, message: a.ended.errorMessage },
+    };
   }
   const confirmed = a.scenario.wasConfirmedByDevice;
-  return { ...base, status: 'success', result: confirmed === null ? {} : { was_confirmed_by_device: confirmed }, error: null };
+  return {
+    ...base,
+    status: 'success',
+    result: confirmed === null ? {} : { was_confirmed_by_device: confirmed },
+    error: null,
+  };
 }
 
 function actionTypeOf(route: '/locks/lock_door' | '/locks/unlock_door'): CommandLogEntry['action'] {

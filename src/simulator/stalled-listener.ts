@@ -59,7 +59,10 @@ export async function startStalledListener(): Promise<StalledListener> {
       worker.once('exit', (code) => reject(new Error(`stalled listener: worker exited with ${code}`)));
     });
     for (;;) {
-      if (fillers.length === maxFillers) throw new Error(`stalled listener: ${maxFillers} connects all completed; this kernel does not drop SYNs on a full accept queue`);
+      if (fillers.length === maxFillers)
+        throw new Error(
+          `stalled listener: ${maxFillers} connects all completed; this kernel does not drop SYNs on a full accept queue`,
+        );
       const socket = connect(port, '127.0.0.1');
       // A filler is never read from and is destroyed on close; errors must not crash the process.
       socket.on('error', () => {});

@@ -49,7 +49,11 @@ const sendTries = proxyActivities<LockstepActivities>({
 type Sent = Extract<SendTryOutcome, { sent: true }>;
 
 /** Sends the command (trying again only where that is safe), then watches the attempt. */
-export async function sendAndWatch(state: LockActionState, plan: LockActionPlan, sendBy: number): Promise<CommandOutcome> {
+export async function sendAndWatch(
+  state: LockActionState,
+  plan: LockActionPlan,
+  sendBy: number,
+): Promise<CommandOutcome> {
   const sent = await sendWithinDeadline(state, plan, sendBy);
   if (sent.actionAttempt.status !== 'pending' || plan.watchWindowMs === 0) {
     return { actionAttempt: sent.actionAttempt, reads: 0, commandSentAt: sent.commandSentAt };
@@ -79,9 +83,14 @@ async function sendWithinDeadline(state: LockActionState, plan: LockActionPlan, 
       state.lockResent = true;
     }
     if (tryIndex + 1 >= commandSendTries) {
-      throw lockActionFailure(state, 'SEAM_UNAVAILABLE', `${outcome.message} (after ${commandSendTries} tries)`, { seamRequestId: outcome.seamRequestId });
+      throw lockActionFailure(state, 'SEAM_UNAVAILABLE', `${outcome.message} (after ${commandSendTries} tries)`, {
+        seamRequestId: outcome.seamRequestId,
+      });
     }
-    log.warn('command not accepted; trying again after a durable back-off', { deviceId: plan.deviceId, reason: outcome.failureType });
+    log.warn('command not accepted; trying again after a durable back-off', {
+      deviceId: plan.deviceId,
+      reason: outcome.failureType,
+    });
     await sleep(pollDelayMs(commandSendBackoff, tryIndex));
   }
 }
@@ -110,13 +119,24 @@ async function sendTry(state: LockActionState, plan: LockActionPlan, sendBy: num
 export function lostTry(state: LockActionState, err: unknown, sendBy: number): SendTryOutcome {
   if (!(err instanceof ActivityFailure) || isCancellation(err)) throw err;
   // The activity's own deadline check: the same verdict as the workflow's, earlier tries included.
-  if (err.cause instanceof ApplicationFailure && err.cause.type === 'DEADLINE_PASSED') throw deadlineFailure(state, sendBy);
+  if (err.cause instanceof ApplicationFailure && err.cause.type === 'DEADLINE_PASSED')
+    throw deadlineFailure(state, sendBy);
   if (!(err.cause instanceof TimeoutFailure)) throw activityFailureAsLockFailure(state, err);
   if (!mayRepeatCommand(state.action)) {
     state.commandSent = null;
-    throw lockActionFailure(state, 'COMMAND_OUTCOME_UNKNOWN', `the send try did not finish (its worker may have died); the ${describeAction(state.action)} may have reached Seam and is not sent again. Check the door.`);
+    throw lockActionFailure(
+      state,
+      'COMMAND_OUTCOME_UNKNOWN',
+      `the send try did not finish (its worker may have died); the ${describeAction(state.action)} may have reached Seam and is not sent again. Check the door.`,
+    );
   }
-  return { sent: false, mayHaveReachedSeam: true, failureType: 'SEND_TRY_TIMED_OUT', message: 'the send try did not finish in time', seamRequestId: null };
+  return {
+    sent: false,
+    mayHaveReachedSeam: true,
+    failureType: 'SEND_TRY_TIMED_OUT',
+    message: 'the send try did not finish in time',
+    seamRequestId: null,
+  };
 }
 
 /** On cancel: give the in-flight try {@link cancelSendGraceMs} to report; after that its fate is unknown. */
@@ -144,9 +164,17 @@ async function learnWhatTheCancelledTryDid(state: LockActionState, sending: Prom
 function deadlineFailure(state: LockActionState, sendBy: number) {
   const deadline = new Date(sendBy).toISOString();
   if (state.commandSent === null) {
-    return lockActionFailure(state, 'COMMAND_OUTCOME_UNKNOWN', `the send-by deadline ${deadline} came before a try was accepted, and an earlier try may have reached Seam. Check the door.`);
+    return lockActionFailure(
+      state,
+      'COMMAND_OUTCOME_UNKNOWN',
+      `the send-by deadline ${deadline} came before a try was accepted, and an earlier try may have reached Seam. Check the door.`,
+    );
   }
-  return lockActionFailure(state, 'DEADLINE_PASSED', `the send-by deadline ${deadline} (notAfter, or start + timeout) has passed or is too near; no command was sent`);
+  return lockActionFailure(
+    state,
+    'DEADLINE_PASSED',
+    `the send-by deadline ${deadline} (notAfter, or start + timeout) has passed or is too near; no command was sent`,
+  );
 }
 
 /**
@@ -167,7 +195,10 @@ async function watch(plan: LockActionPlan, sent: Sent): Promise<AttemptObservati
     });
   } catch (err) {
     if (isCancellation(err) || !(err instanceof ActivityFailure)) throw err;
-    log.warn('watch ended without an answer; durable polling takes over', { actionAttemptId: sent.actionAttempt.actionAttemptId, error: err.message });
+    log.warn('watch ended without an answer; durable polling takes over', {
+      actionAttemptId: sent.actionAttempt.actionAttemptId,
+      error: err.message,
+    });
     return { actionAttempt: sent.actionAttempt, reads: 0 };
   }
 }
@@ -207,17 +238,32 @@ export async function legacySendCommand(state: LockActionState, plan: LockAction
       state.commandSent = true;
       return outcome;
     } catch (err) {
-      const lost = err instanceof ActivityFailure && err.cause instanceof TimeoutFailure ? { sent: sentCommandOf(err.cause.lastHeartbeatDetails) } : undefined;
-      if (!lost) throw err instanceof ActivityFailure && !isCancellation(err) ? activityFailureAsLockFailure(state, err) : err;
+      const lost =
+        err instanceof ActivityFailure && err.cause instanceof TimeoutFailure
+          ? { sent: sentCommandOf(err.cause.lastHeartbeatDetails) }
+          : undefined;
+      if (!lost)
+        throw err instanceof ActivityFailure && !isCancellation(err) ? activityFailureAsLockFailure(state, err) : err;
       if (lost.sent) {
-        log.warn('command activity died after the send; polling the attempt it named', { actionAttemptId: lost.sent.actionAttemptId });
+        log.warn('command activity died after the send; polling the attempt it named', {
+          actionAttemptId: lost.sent.actionAttemptId,
+        });
         state.commandSent = true;
-        const actionAttempt = { actionAttemptId: lost.sent.actionAttemptId, status: 'pending' as const, wasConfirmedByDevice: null, error: null };
+        const actionAttempt = {
+          actionAttemptId: lost.sent.actionAttemptId,
+          status: 'pending' as const,
+          wasConfirmedByDevice: null,
+          error: null,
+        };
         return { actionAttempt, reads: 0, commandSentAt: lost.sent.commandSentAt };
       }
       state.commandSent = null;
       if (!mayRepeatCommand(state.action) || commandActivities >= legacyMaxCommandActivities) {
-        throw lockActionFailure(state, 'COMMAND_OUTCOME_UNKNOWN', `the command activity died before naming an action attempt; the ${describeAction(state.action)} may have reached Seam and is not sent again. Check the door.`);
+        throw lockActionFailure(
+          state,
+          'COMMAND_OUTCOME_UNKNOWN',
+          `the command activity died before naming an action attempt; the ${describeAction(state.action)} may have reached Seam and is not sent again. Check the door.`,
+        );
       }
       log.warn('command activity died before naming an attempt; locking again', { deviceId: plan.deviceId });
     }

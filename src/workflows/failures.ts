@@ -62,7 +62,11 @@ export function lockActionFailure(
  */
 export function activityFailureAsLockFailure(state: LockActionState, err: ActivityFailure): ApplicationFailure {
   if (err.cause instanceof TimeoutFailure) {
-    return lockActionFailure(state, 'SEAM_UNAVAILABLE', `${err.activityType} did not finish in time on any try (${err.cause.message})`);
+    return lockActionFailure(
+      state,
+      'SEAM_UNAVAILABLE',
+      `${err.activityType} did not finish in time on any try (${err.cause.message})`,
+    );
   }
   const cause = err.cause instanceof ApplicationFailure ? err.cause : undefined;
   const details: ActivityFailureDetails = (cause?.details?.[0] as ActivityFailureDetails | undefined) ?? {};

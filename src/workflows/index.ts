@@ -8,11 +8,17 @@ import { runLockAction } from './lock-action';
 export { actionAttemptEndedSignal, progressQuery } from './lock-action';
 
 /** Locks a door through Seam and reports how it ended. Takes exactly one argument: more fail INVALID_INPUT. */
-export async function LockDoorWorkflow(input: LockActionInput, ...extraArguments: unknown[]): Promise<LockActionResult> {
+export async function LockDoorWorkflow(
+  input: LockActionInput,
+  ...extraArguments: unknown[]
+): Promise<LockActionResult> {
   return runLockAction('LOCK_DOOR', input, extraArguments.length);
 }
 
 /** Unlocks a door through Seam and reports how it ended; never sends after its deadline. One argument only. */
-export async function UnlockDoorWorkflow(input: LockActionInput, ...extraArguments: unknown[]): Promise<LockActionResult> {
+export async function UnlockDoorWorkflow(
+  input: LockActionInput,
+  ...extraArguments: unknown[]
+): Promise<LockActionResult> {
   return runLockAction('UNLOCK_DOOR', input, extraArguments.length);
 }

@@ -18,8 +18,22 @@ import {
 } from '@temporalio/workflow';
 import type { AttemptObservation, LockstepActivities } from '../activities';
 import type { ActionAttemptEndedSignal, LockActionResult, Progress } from '../contract';
-import { actionAttemptEndedSignalName, describeAction, lockstepWarnings, progressQueryName, type LockAction, type LockActionPlan } from '../contract-core';
-import { assessCapability, deviceShowsDesiredState, isPastNotAfter, nextWaitMs, outcomeWarnings, sendByMs } from '../decisions';
+import {
+  actionAttemptEndedSignalName,
+  describeAction,
+  lockstepWarnings,
+  progressQueryName,
+  type LockAction,
+  type LockActionPlan,
+} from '../contract-core';
+import {
+  assessCapability,
+  deviceShowsDesiredState,
+  isPastNotAfter,
+  nextWaitMs,
+  outcomeWarnings,
+  sendByMs,
+} from '../decisions';
 import { maxDurableReads, readActivityTimeoutMs } from '../timing-budget';
 import { legacySendCommand, sendAndWatch } from './command';
 import { cancelledFailure, lockActionFailure, seamStep, type LockActionState } from './failures';
@@ -46,7 +60,11 @@ const seamReads = proxyActivities<LockstepActivities>({
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s', maximumAttempts: 5 },
 });
 
-export async function runLockAction(action: LockAction, rawInput: unknown, extraArguments = 0): Promise<LockActionResult> {
+export async function runLockAction(
+  action: LockAction,
+  rawInput: unknown,
+  extraArguments = 0,
+): Promise<LockActionResult> {
   const firstTaskAt = new Date();
   const withSendBy = patched(patchIds.sendByDeadline);
   // The action's clock starts when the workflow did, not when a worker first ran it.
@@ -68,8 +86,12 @@ export async function runLockAction(action: LockAction, rawInput: unknown, extra
 
   try {
     log.info('checking device capability', { action, deviceId: state.deviceId });
-    const sendByFacts = withSendBy ? { workflowStartedAt: startedAt.toISOString(), ...(extraArguments > 0 ? { extraArguments } : {}) } : {};
-    const { plan, capability } = await seamStep(state, () => seamReads.checkDevice({ input: rawInput, action, ...sendByFacts }));
+    const sendByFacts = withSendBy
+      ? { workflowStartedAt: startedAt.toISOString(), ...(extraArguments > 0 ? { extraArguments } : {}) }
+      : {};
+    const { plan, capability } = await seamStep(state, () =>
+      seamReads.checkDevice({ input: rawInput, action, ...sendByFacts }),
+    );
     state.capability = capability;
     const deadlineMs = withSendBy ? sendByMs(startedAt.getTime(), plan) : startedAt.getTime() + plan.timeoutMs;
     const verdict = assessCapability(capability, action);
@@ -82,20 +104,28 @@ export async function runLockAction(action: LockAction, rawInput: unknown, extra
 
     state.progress.phase = 'polling';
     if (observation.actionAttempt.status === 'pending') {
-      log.info('polling action attempt with durable timers', { actionAttemptId: outcome.actionAttempt.actionAttemptId });
+      log.info('polling action attempt with durable timers', {
+        actionAttemptId: outcome.actionAttempt.actionAttemptId,
+      });
     }
     for (let readIndex = 0; observation.actionAttempt.status === 'pending'; readIndex++) {
       const waitMs = nextWaitMs(plan.pollInterval, readIndex, Date.now(), deadlineMs, maxDurableReads);
       if (waitMs === null) break;
       // A durable timer, cut short by the "attempt ended" signal (a webhook saw it end) while
       // the reads budget lasts: a flood of signals cannot grow the history without bound.
-      const woken = () => (endedAttempt === '*' || endedAttempt === observation.actionAttempt.actionAttemptId) && readIndex < maxDurableReads;
+      const woken = () =>
+        (endedAttempt === '*' || endedAttempt === observation.actionAttempt.actionAttemptId) &&
+        readIndex < maxDurableReads;
       await condition(woken, waitMs);
       endedAttempt = null;
       observation = record(state, await readDuringPolling(state, plan, observation));
     }
 
-    const result = await conclude(state, plan, observation, { startedAt, commandSentAt: outcome.commandSentAt, deadlineMs });
+    const result = await conclude(state, plan, observation, {
+      startedAt,
+      commandSentAt: outcome.commandSentAt,
+      deadlineMs,
+    });
     state.progress.phase = 'done';
     log.info('lock action succeeded', { action, deviceId: plan.deviceId, confirmation: result.confirmation });
     return result;
@@ -103,7 +133,12 @@ export async function runLockAction(action: LockAction, rawInput: unknown, extra
     state.progress.phase = 'done';
     const failure = isCancellation(err) ? cancelledFailure(state) : err;
     if (failure instanceof ApplicationFailure) {
-      log.warn('lock action failed', { code: failure.type, action, deviceId: state.deviceId, actionAttemptId: state.progress.actionAttemptId });
+      log.warn('lock action failed', {
+        code: failure.type,
+        action,
+        deviceId: state.deviceId,
+        actionAttemptId: state.progress.actionAttemptId,
+      });
     }
     throw failure;
   }
@@ -155,7 +190,8 @@ async function conclude(
     if (err instanceof ActivityFailure && !isCancellation(err)) return null;
     throw err;
   });
-  if (readBack && deviceShowsDesiredState(state.action, readBack.locked)) return success('device_state', readBack.locked);
+  if (readBack && deviceShowsDesiredState(state.action, readBack.locked))
+    return success('device_state', readBack.locked);
   throw lockActionFailure(
     state,
     'ACTION_ATTEMPT_TIMED_OUT',
@@ -169,7 +205,11 @@ async function conclude(
  * One durable read. Its retries exhausted on a transient error, the loop goes on with what it
  * last saw (the deadline bounds it); a definite rejection ends the action.
  */
-async function readDuringPolling(state: LockActionState, plan: LockActionPlan, last: AttemptObservation): Promise<AttemptObservation> {
+async function readDuringPolling(
+  state: LockActionState,
+  plan: LockActionPlan,
+  last: AttemptObservation,
+): Promise<AttemptObservation> {
   try {
     return await seamStep(state, () =>
       seamReads.readActionAttempt({
@@ -180,7 +220,10 @@ async function readDuringPolling(state: LockActionState, plan: LockActionPlan, l
     );
   } catch (err) {
     if (err instanceof ApplicationFailure && err.type === 'SEAM_UNAVAILABLE') {
-      log.warn('action attempt read failed; polling goes on', { actionAttemptId: last.actionAttempt.actionAttemptId, error: err.message });
+      log.warn('action attempt read failed; polling goes on', {
+        actionAttemptId: last.actionAttempt.actionAttemptId,
+        error: err.message,
+      });
       return { ...last, reads: 0 };
     }
     throw err;

@@ -37,7 +37,10 @@ function device(scenario: Omit<DeviceScenarioInput, 'deviceId'> = {}): string {
   return deviceId;
 }
 
-function sendCommand(request: Partial<SendCommandRequest> & { deviceId: string }, env = new MockActivityEnvironment()): Promise<CommandOutcome> {
+function sendCommand(
+  request: Partial<SendCommandRequest> & { deviceId: string },
+  env = new MockActivityEnvironment(),
+): Promise<CommandOutcome> {
   const full: SendCommandRequest = { action: 'LOCK_DOOR', watchWindowMs: 3_000, readBackLockedState: true, ...request };
   return env.run(activities.sendCommand, full);
 }
@@ -49,7 +52,11 @@ function runActivity<P, R>(activity: (request: P) => Promise<R>, request: P): Pr
 
 /** A send try with a deadline an hour away unless the request names one. */
 function sendTry(request: Partial<SendTryRequest> & { deviceId: string }): Promise<SendTryOutcome> {
-  const full: SendTryRequest = { action: 'LOCK_DOOR', sendBy: new Date(Date.now() + 3_600_000).toISOString(), ...request };
+  const full: SendTryRequest = {
+    action: 'LOCK_DOOR',
+    sendBy: new Date(Date.now() + 3_600_000).toISOString(),
+    ...request,
+  };
   return runActivity(activities.sendCommandTry, full);
 }
 
@@ -83,20 +90,34 @@ describe('captureCapabilitySnapshot', () => {
   });
 
   test('captureCapabilitySnapshot: an offline lock has no known locked state', async () => {
-    const deviceId = device({ online: false, locked: true, errors: [{ error_code: 'hub_disconnected', message: 'hub gone' }] });
+    const deviceId = device({
+      online: false,
+      locked: true,
+      errors: [{ error_code: 'hub_disconnected', message: 'hub gone' }],
+    });
     const snapshot = await new MockActivityEnvironment().run(activities.captureCapabilitySnapshot, deviceId);
-    expect(snapshot).toMatchObject({ online: false, locked: null, errors: [{ code: 'hub_disconnected', message: 'hub gone' }] });
+    expect(snapshot).toMatchObject({
+      online: false,
+      locked: null,
+      errors: [{ code: 'hub_disconnected', message: 'hub gone' }],
+    });
   });
 
   test('captureCapabilitySnapshot: an unknown device is a non-retryable DEVICE_NOT_FOUND with the request id', async () => {
     const failure = await failureOf(new MockActivityEnvironment().run(activities.captureCapabilitySnapshot, 'nope'));
     expect(failure).toMatchObject({ type: 'DEVICE_NOT_FOUND', nonRetryable: true });
-    expect(failure.details?.[0]).toMatchObject({ statusCode: 404, seamErrorType: 'device_not_found', seamRequestId: expect.any(String) });
+    expect(failure.details?.[0]).toMatchObject({
+      statusCode: 404,
+      seamErrorType: 'device_not_found',
+      seamRequestId: expect.any(String),
+    });
   });
 
   test('captureCapabilitySnapshot: a wrong API key is a non-retryable UNAUTHORIZED that does not echo the key', async () => {
     const wrongKey = 'seam_wrongkey_0000';
-    const stranger = createActivities(createSeamClient({ apiKey: wrongKey, endpoint: sim.url, requestTimeoutMs: 2_000 }));
+    const stranger = createActivities(
+      createSeamClient({ apiKey: wrongKey, endpoint: sim.url, requestTimeoutMs: 2_000 }),
+    );
     const failure = await failureOf(new MockActivityEnvironment().run(stranger.captureCapabilitySnapshot, device()));
     expect(failure).toMatchObject({ type: 'UNAUTHORIZED', nonRetryable: true });
     expect(JSON.stringify({ message: failure.message, details: failure.details })).not.toContain(wrongKey);
@@ -111,7 +132,9 @@ describe('captureCapabilitySnapshot', () => {
     const failure = await failureOf(new MockActivityEnvironment().run(activities.captureCapabilitySnapshot, deviceId));
     expect(failure).toMatchObject({ type, nonRetryable: false });
     // The fault was one request: the next call (Temporal's retry) succeeds.
-    await expect(new MockActivityEnvironment().run(activities.captureCapabilitySnapshot, deviceId)).resolves.toMatchObject({ deviceId });
+    await expect(
+      new MockActivityEnvironment().run(activities.captureCapabilitySnapshot, deviceId),
+    ).resolves.toMatchObject({ deviceId });
   });
 });
 
@@ -122,9 +145,15 @@ describe('sendCommand', () => {
     const heartbeats: unknown[] = [];
     env.on('heartbeat', (d: unknown) => heartbeats.push(d));
     const outcome = await sendCommand({ deviceId }, env);
-    expect(outcome).toMatchObject({ actionAttempt: { status: 'success', wasConfirmedByDevice: true }, lockedAfter: true });
+    expect(outcome).toMatchObject({
+      actionAttempt: { status: 'success', wasConfirmedByDevice: true },
+      lockedAfter: true,
+    });
     expect(outcome.reads).toBeGreaterThanOrEqual(1);
-    expect(heartbeats[0]).toEqual({ actionAttemptId: outcome.actionAttempt.actionAttemptId, commandSentAt: outcome.commandSentAt });
+    expect(heartbeats[0]).toEqual({
+      actionAttemptId: outcome.actionAttempt.actionAttemptId,
+      commandSentAt: outcome.commandSentAt,
+    });
     expect(sim.countsFor(deviceId)).toMatchObject({ commandsReceived: 1, commandsAccepted: 1 });
   });
 
@@ -137,20 +166,29 @@ describe('sendCommand', () => {
 
   test('sendCommand: refuses with DEADLINE_PASSED once notAfter has passed, and sends nothing', async () => {
     const deviceId = device();
-    const failure = await failureOf(sendCommand({ deviceId, action: 'UNLOCK_DOOR', notAfter: new Date(Date.now() - 1).toISOString() }));
+    const failure = await failureOf(
+      sendCommand({ deviceId, action: 'UNLOCK_DOOR', notAfter: new Date(Date.now() - 1).toISOString() }),
+    );
     expect(failure).toMatchObject({ type: 'DEADLINE_PASSED', nonRetryable: true });
     expect(sim.countsFor(deviceId).commandsReceived).toBe(0);
   });
 
   test('sendCommand: refuses to start an unlock closer to notAfter than the request timeout', async () => {
     const deviceId = device();
-    const failure = await failureOf(sendCommand({ deviceId, action: 'UNLOCK_DOOR', notAfter: new Date(Date.now() + 1_000).toISOString() }));
+    const failure = await failureOf(
+      sendCommand({ deviceId, action: 'UNLOCK_DOOR', notAfter: new Date(Date.now() + 1_000).toISOString() }),
+    );
     expect(failure).toMatchObject({ type: 'DEADLINE_PASSED', nonRetryable: true });
     expect(sim.countsFor(deviceId).commandsReceived).toBe(0);
   });
 
   test('sendCommand: a 429 or 503 on the command cannot have reached Seam, so it is sent again in the activity', async () => {
-    const deviceId = device({ faults: [{ route: '/locks/unlock_door', kind: '429', count: 1 }, { route: '/locks/unlock_door', kind: '503', count: 1 }] });
+    const deviceId = device({
+      faults: [
+        { route: '/locks/unlock_door', kind: '429', count: 1 },
+        { route: '/locks/unlock_door', kind: '503', count: 1 },
+      ],
+    });
     const outcome = await sendCommand({ deviceId, action: 'UNLOCK_DOOR' });
     expect(outcome.actionAttempt.status).toBe('success');
     expect(sim.countsFor(deviceId)).toMatchObject({ commandsReceived: 3, commandsAccepted: 1 });
@@ -180,7 +218,10 @@ describe('sendCommand', () => {
   }, 20_000);
 
   test('sendCommand: once the command is accepted, failing reads end the watch instead of failing the activity', async () => {
-    const deviceId = device({ attempt: { pendingMs: 200 }, faults: [{ route: '/action_attempts/get', kind: '503', count: 100 }] });
+    const deviceId = device({
+      attempt: { pendingMs: 200 },
+      faults: [{ route: '/action_attempts/get', kind: '503', count: 100 }],
+    });
     const outcome = await sendCommand({ deviceId });
     expect(outcome.actionAttempt.status).toBe('pending');
     expect(outcome.actionAttempt.actionAttemptId).toEqual(expect.any(String));
@@ -195,7 +236,11 @@ describe('sendCommand', () => {
   test('sendCommand: an attempt that errors comes back with Seam error type and message', async () => {
     const deviceId = device({ attempt: { outcome: 'error', errorType: 'lock_jammed', errorMessage: 'jammed' } });
     const outcome = await sendCommand({ deviceId });
-    expect(outcome.actionAttempt).toMatchObject({ status: 'error', error: { type: 'lock_jammed', message: 'jammed' }, wasConfirmedByDevice: null });
+    expect(outcome.actionAttempt).toMatchObject({
+      status: 'error',
+      error: { type: 'lock_jammed', message: 'jammed' },
+      wasConfirmedByDevice: null,
+    });
     expect(outcome.lockedAfter).toBeUndefined();
   });
 });
@@ -209,7 +254,11 @@ describe('readActionAttempt', () => {
       deviceId,
       readBackLockedState: true,
     });
-    expect(observation).toEqual({ actionAttempt: { ...actionAttempt, status: 'success', wasConfirmedByDevice: true }, reads: 1, lockedAfter: false });
+    expect(observation).toEqual({
+      actionAttempt: { ...actionAttempt, status: 'success', wasConfirmedByDevice: true },
+      reads: 1,
+      lockedAfter: false,
+    });
   });
 });
 
@@ -217,14 +266,24 @@ describe('checkDevice', () => {
   test('checkDevice: refuses DEADLINE_PASSED before any Seam call when start + timeout has passed', async () => {
     const deviceId = device();
     const workflowStartedAt = new Date(Date.now() - 8_000).toISOString();
-    const failure = await failureOf(runActivity(activities.checkDevice, { input: { deviceId, timeout: '5s' }, action: 'UNLOCK_DOOR' as const, workflowStartedAt }));
+    const failure = await failureOf(
+      runActivity(activities.checkDevice, {
+        input: { deviceId, timeout: '5s' },
+        action: 'UNLOCK_DOOR' as const,
+        workflowStartedAt,
+      }),
+    );
     expect(failure).toMatchObject({ type: 'DEADLINE_PASSED', nonRetryable: true });
     expect(sim.countsFor(deviceId)).toMatchObject({ deviceReads: 0, commandsReceived: 0 });
   });
 
   test('checkDevice: within the deadline it returns the plan and the capability snapshot', async () => {
     const deviceId = device();
-    const check = await runActivity(activities.checkDevice, { input: { deviceId, timeout: '5s' }, action: 'LOCK_DOOR' as const, workflowStartedAt: new Date().toISOString() });
+    const check = await runActivity(activities.checkDevice, {
+      input: { deviceId, timeout: '5s' },
+      action: 'LOCK_DOOR' as const,
+      workflowStartedAt: new Date().toISOString(),
+    });
     expect(check.plan).toMatchObject({ deviceId, timeoutMs: 5_000 });
     expect(check.capability.deviceId).toBe(deviceId);
   });
@@ -241,14 +300,20 @@ describe('sendCommandTry', () => {
 
   test('sendCommandTry: refuses DEADLINE_PASSED when less than the send window remains, and sends nothing', async () => {
     const deviceId = device();
-    const failure = await failureOf(sendTry({ deviceId, action: 'UNLOCK_DOOR', sendBy: new Date(Date.now() + 1_500).toISOString() }));
+    const failure = await failureOf(
+      sendTry({ deviceId, action: 'UNLOCK_DOOR', sendBy: new Date(Date.now() + 1_500).toISOString() }),
+    );
     expect(failure).toMatchObject({ type: 'DEADLINE_PASSED', nonRetryable: true });
     expect(sim.countsFor(deviceId).commandsReceived).toBe(0);
   });
 
   test('sendCommandTry: a 429 or 503 cannot have reached Seam: not sent, safe to try again', async () => {
     const deviceId = device({ faults: [{ route: '/locks/unlock_door', kind: '503', count: 1 }] });
-    expect(await sendTry({ deviceId, action: 'UNLOCK_DOOR' })).toMatchObject({ sent: false, mayHaveReachedSeam: false, failureType: 'SEAM_SERVER_ERROR' });
+    expect(await sendTry({ deviceId, action: 'UNLOCK_DOOR' })).toMatchObject({
+      sent: false,
+      mayHaveReachedSeam: false,
+      failureType: 'SEAM_SERVER_ERROR',
+    });
     expect(sim.countsFor(deviceId).commandsAccepted).toBe(0);
   });
 
@@ -275,7 +340,12 @@ describe('watchActionAttempt', () => {
     const deviceId = device({ locked: false, attempt: { pendingMs: 400 } });
     const sent = await sendTry({ deviceId });
     if (!sent.sent) throw new Error(sent.message);
-    const observation = await runActivity(activities.watchActionAttempt, { actionAttemptId: sent.actionAttempt.actionAttemptId, deviceId, windowMs: 3_000, readBackLockedState: true });
+    const observation = await runActivity(activities.watchActionAttempt, {
+      actionAttemptId: sent.actionAttempt.actionAttemptId,
+      deviceId,
+      windowMs: 3_000,
+      readBackLockedState: true,
+    });
     expect(observation).toMatchObject({ actionAttempt: { status: 'success' }, lockedAfter: true });
     expect(observation.reads).toBeGreaterThanOrEqual(1);
   });
@@ -284,7 +354,12 @@ describe('watchActionAttempt', () => {
     const deviceId = device({ attempt: { outcome: 'never' } });
     const sent = await sendTry({ deviceId });
     if (!sent.sent) throw new Error(sent.message);
-    const observation = await runActivity(activities.watchActionAttempt, { actionAttemptId: sent.actionAttempt.actionAttemptId, deviceId, windowMs: 400, readBackLockedState: true });
+    const observation = await runActivity(activities.watchActionAttempt, {
+      actionAttemptId: sent.actionAttempt.actionAttemptId,
+      deviceId,
+      windowMs: 400,
+      readBackLockedState: true,
+    });
     expect(observation.actionAttempt.status).toBe('pending');
   });
 });
@@ -295,7 +370,11 @@ describe('end-to-end request bound', () => {
     const slowClientActivities = createActivities(createSeamClient({ apiKey, endpoint, requestTimeoutMs: 10_000 }));
     const startedMs = Date.now();
     const sendBy = startedMs + deadlineInMs;
-    const outcome = await runActivity(slowClientActivities.sendCommandTry, { deviceId, action: 'LOCK_DOOR', sendBy: new Date(sendBy).toISOString() });
+    const outcome = await runActivity(slowClientActivities.sendCommandTry, {
+      deviceId,
+      action: 'LOCK_DOOR',
+      sendBy: new Date(sendBy).toISOString(),
+    });
     return { outcome, endedMs: Date.now(), sendBy };
   }
 
@@ -303,7 +382,11 @@ describe('end-to-end request bound', () => {
     const stalled = await startStalledListener();
     try {
       const { outcome, endedMs, sendBy } = await boundedSend(stalled.url, 'front-door', 3_500);
-      expect(outcome).toMatchObject({ sent: false, mayHaveReachedSeam: true, message: expect.stringContaining('aborted at its end-to-end time bound') });
+      expect(outcome).toMatchObject({
+        sent: false,
+        mayHaveReachedSeam: true,
+        message: expect.stringContaining('aborted at its end-to-end time bound'),
+      });
       expect(endedMs).toBeLessThanOrEqual(sendBy - sendSlackMs + 200);
     } finally {
       await stalled.close();
@@ -311,7 +394,9 @@ describe('end-to-end request bound', () => {
   });
 
   test('sendCommandTry: a response that trickles past the idle timeout is aborted before the send-by deadline', async () => {
-    const deviceId = device({ faults: [{ route: '/locks/lock_door', kind: 'stall-response', count: 1, stallMs: 20_000, trickleMs: 200 }] });
+    const deviceId = device({
+      faults: [{ route: '/locks/lock_door', kind: 'stall-response', count: 1, stallMs: 20_000, trickleMs: 200 }],
+    });
     const { outcome, endedMs, sendBy } = await boundedSend(sim.url, deviceId, 3_500);
     expect(outcome).toMatchObject({ sent: false, mayHaveReachedSeam: true });
     expect(endedMs).toBeLessThanOrEqual(sendBy - sendSlackMs + 200);

@@ -1,4 +1,9 @@
-import { classifySeamHttpFailure, commandDelivery, isTransientFailureType, toSeamFailure } from '../../src/activities/seam-errors';
+import {
+  classifySeamHttpFailure,
+  commandDelivery,
+  isTransientFailureType,
+  toSeamFailure,
+} from '../../src/activities/seam-errors';
 
 describe('classifySeamHttpFailure', () => {
   test.each([
@@ -18,7 +23,10 @@ describe('classifySeamHttpFailure', () => {
 });
 
 test('toSeamFailure: a raw network error (no response) is retryable', () => {
-  const failure = toSeamFailure(Object.assign(new Error('socket hang up'), { isAxiosError: true, code: 'ECONNRESET' }), 'locks.lock_door');
+  const failure = toSeamFailure(
+    Object.assign(new Error('socket hang up'), { isAxiosError: true, code: 'ECONNRESET' }),
+    'locks.lock_door',
+  );
   expect(failure).toMatchObject({ type: 'SEAM_NETWORK_ERROR', nonRetryable: false });
   expect(failure.message).toContain('ECONNRESET');
   expect(isTransientFailureType(failure.type)).toBe(true);
@@ -43,5 +51,8 @@ describe('commandDelivery', () => {
 });
 
 test('toSeamFailure: an error that is not an HTTP outcome is SEAM_CALL_FAILED, not a network error', () => {
-  expect(toSeamFailure(new TypeError('boom'), 'devices.get')).toMatchObject({ type: 'SEAM_CALL_FAILED', nonRetryable: false });
+  expect(toSeamFailure(new TypeError('boom'), 'devices.get')).toMatchObject({
+    type: 'SEAM_CALL_FAILED',
+    nonRetryable: false,
+  });
 });

@@ -24,7 +24,19 @@ describe('renderOutcome', () => {
   });
 
   test('renderOutcome: commandSent true and false read yes and no', () => {
-    expect(renderOutcome('UNLOCK_DOOR', 'front-door', { ok: false, code: 'CANCELLED', report: { ...report, commandSent: true } })).toMatch(/command sent\s+yes/);
-    expect(renderOutcome('UNLOCK_DOOR', 'front-door', { ok: false, code: 'DEADLINE_PASSED', report: { ...report, commandSent: false } })).toMatch(/command sent\s+no/);
+    expect(
+      renderOutcome('UNLOCK_DOOR', 'front-door', {
+        ok: false,
+        code: 'CANCELLED',
+        report: { ...report, commandSent: true },
+      }),
+    ).toMatch(/command sent\s+yes/);
+    expect(
+      renderOutcome('UNLOCK_DOOR', 'front-door', {
+        ok: false,
+        code: 'DEADLINE_PASSED',
+        report: { ...report, commandSent: false },
+      }),
+    ).toMatch(/command sent\s+no/);
   });
 });

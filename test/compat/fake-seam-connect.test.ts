@@ -4,7 +4,14 @@
  */
 import { createFake, type Fake } from '@seamapi/fake-seam-connect';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { executeLockAction, lockActionOutcome, queryProgress, signalActionAttemptEnded, startLockAction, type LockActionOutcome } from '../../src/client';
+import {
+  executeLockAction,
+  lockActionOutcome,
+  queryProgress,
+  signalActionAttemptEnded,
+  startLockAction,
+  type LockActionOutcome,
+} from '../../src/client';
 import type { FailureCode } from '../../src/contract';
 import { eventually, runLockstepWorker, startTimeSkippingEnv } from '../helpers/temporal';
 
@@ -19,7 +26,10 @@ beforeAll(async () => {
   fake = await createFake();
   seed = await fake.seed();
   await fake.startServer();
-  ({ taskQueue, stop: stopWorker } = await runLockstepWorker(env, { apiKey: seed.seam_apikey1_token, endpoint: fake.serverUrl! }));
+  ({ taskQueue, stop: stopWorker } = await runLockstepWorker(env, {
+    apiKey: seed.seam_apikey1_token,
+    endpoint: fake.serverUrl!,
+  }));
 });
 
 afterAll(async () => {
@@ -35,12 +45,22 @@ function failureCode(outcome: LockActionOutcome): FailureCode | 'success' {
 test('fake-seam-connect: LockDoorWorkflow succeeds; its result-less success is unconfirmed (null)', async () => {
   const outcome = await executeLockAction(env.client, 'LOCK_DOOR', { deviceId: seed.august_device_1 }, { taskQueue });
   if (!outcome.ok) throw new Error(`${outcome.code}: ${outcome.report.message}`);
-  expect(outcome.result).toMatchObject({ deviceId: seed.august_device_1, action: 'LOCK_DOOR', confirmation: 'action_attempt', wasConfirmedByDevice: null });
+  expect(outcome.result).toMatchObject({
+    deviceId: seed.august_device_1,
+    action: 'LOCK_DOOR',
+    confirmation: 'action_attempt',
+    wasConfirmedByDevice: null,
+  });
   expect(typeof outcome.result.lockedAfter === 'boolean' || outcome.result.lockedAfter === null).toBe(true);
 });
 
 test('fake-seam-connect: UnlockDoorWorkflow succeeds on another seeded lock', async () => {
-  const outcome = await executeLockAction(env.client, 'UNLOCK_DOOR', { deviceId: seed.schlage_device_1 }, { taskQueue });
+  const outcome = await executeLockAction(
+    env.client,
+    'UNLOCK_DOOR',
+    { deviceId: seed.schlage_device_1 },
+    { taskQueue },
+  );
   expect(failureCode(outcome)).toBe('success');
 });
 
@@ -48,7 +68,14 @@ test('fake-seam-connect: an offline device with device errors fails DEVICE_OFFLI
   fake.database.updateDevice({
     device_id: seed.august_device_2,
     properties: { online: false },
-    errors: [{ error_code: 'device_offline', message: 'Device is offline', is_device_error: true, created_at: new Date().toISOString() }],
+    errors: [
+      {
+        error_code: 'device_offline',
+        message: 'Device is offline',
+        is_device_error: true,
+        created_at: new Date().toISOString(),
+      },
+    ],
   } as Parameters<Fake['database']['updateDevice']>[0]);
   const outcome = await executeLockAction(env.client, 'LOCK_DOOR', { deviceId: seed.august_device_2 }, { taskQueue });
   expect(failureCode(outcome)).toBe('DEVICE_OFFLINE');
@@ -56,19 +83,33 @@ test('fake-seam-connect: an offline device with device errors fails DEVICE_OFFLI
 });
 
 test('fake-seam-connect: a lock without remote unlock fails CAPABILITY_MISSING', async () => {
-  fake.database.updateDevice({ device_id: seed.august_device_1, can_remotely_unlock: false } as Parameters<Fake['database']['updateDevice']>[0]);
+  fake.database.updateDevice({ device_id: seed.august_device_1, can_remotely_unlock: false } as Parameters<
+    Fake['database']['updateDevice']
+  >[0]);
   const outcome = await executeLockAction(env.client, 'UNLOCK_DOOR', { deviceId: seed.august_device_1 }, { taskQueue });
   expect(failureCode(outcome)).toBe('CAPABILITY_MISSING');
-  fake.database.updateDevice({ device_id: seed.august_device_1, can_remotely_unlock: true } as Parameters<Fake['database']['updateDevice']>[0]);
+  fake.database.updateDevice({ device_id: seed.august_device_1, can_remotely_unlock: true } as Parameters<
+    Fake['database']['updateDevice']
+  >[0]);
 });
 
 test('fake-seam-connect: an attempt the fake turns to error fails ACTION_ATTEMPT_FAILED', async () => {
-  const handle = await startLockAction(env.client, 'LOCK_DOOR', { deviceId: seed.august_device_1, watchWindow: 0 }, { taskQueue });
+  const handle = await startLockAction(
+    env.client,
+    'LOCK_DOOR',
+    { deviceId: seed.august_device_1, watchWindow: 0 },
+    { taskQueue },
+  );
   const actionAttemptId = await eventually(async () => {
     const progress = await queryProgress(handle);
     return progress.phase === 'polling' ? progress.actionAttemptId! : undefined;
   });
-  fake.database.updateActionAttempt({ action_attempt_id: actionAttemptId, status: 'error', result: null, error: { type: 'lock_jammed', message: 'The bolt is jammed' } } as Parameters<Fake['database']['updateActionAttempt']>[0]);
+  fake.database.updateActionAttempt({
+    action_attempt_id: actionAttemptId,
+    status: 'error',
+    result: null,
+    error: { type: 'lock_jammed', message: 'The bolt is jammed' },
+  } as Parameters<Fake['database']['updateActionAttempt']>[0]);
   await signalActionAttemptEnded(handle, { actionAttemptId, status: 'error' });
   const outcome = await lockActionOutcome(handle);
   expect(failureCode(outcome)).toBe('ACTION_ATTEMPT_FAILED');

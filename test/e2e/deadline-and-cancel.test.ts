@@ -23,7 +23,9 @@ function expectFailure(outcome: LockActionOutcome, code: FailureCode): FailureRe
 }
 
 /** Cancels the action and returns its report and how long the cancel took to take effect. */
-async function cancelAndTime(handle: WorkflowHandle): Promise<{ report: FailureReport; tookMs: number; cancelledAtMs: number }> {
+async function cancelAndTime(
+  handle: WorkflowHandle,
+): Promise<{ report: FailureReport; tookMs: number; cancelledAtMs: number }> {
   const cancelledAtMs = Date.now();
   await handle.cancel();
   const report = expectFailure(await lockActionOutcome(handle), 'CANCELLED');
@@ -43,7 +45,15 @@ describe('send-by deadline', () => {
     const lateQueue = `late-${randomUUID()}`;
     const handle = await start('UNLOCK_DOOR', { deviceId, timeout: '5s' }, lateQueue);
     await new Promise((r) => setTimeout(r, 8_000));
-    const worker = startLockstep(['worker'], cleanEnv({ SEAM_API_KEY: fx.apiKey, SEAM_ENDPOINT: fx.sim.url, TEMPORAL_ADDRESS: fx.env.address, LOCKSTEP_TASK_QUEUE: lateQueue }));
+    const worker = startLockstep(
+      ['worker'],
+      cleanEnv({
+        SEAM_API_KEY: fx.apiKey,
+        SEAM_ENDPOINT: fx.sim.url,
+        TEMPORAL_ADDRESS: fx.env.address,
+        LOCKSTEP_TASK_QUEUE: lateQueue,
+      }),
+    );
     try {
       const report = expectFailure(await lockActionOutcome(handle), 'DEADLINE_PASSED');
       expect(report.commandSent).toBe(false);
@@ -83,7 +93,10 @@ describe('cancellation', () => {
   });
 
   test('UnlockDoorWorkflow: a cancel while the send is in flight takes effect within 2 s and says the command may have landed', async () => {
-    const deviceId = fx.device({ locked: true, faults: [{ route: '/locks/unlock_door', kind: 'stall-response', count: 1, stallMs: 20_000, trickleMs: 200 }] });
+    const deviceId = fx.device({
+      locked: true,
+      faults: [{ route: '/locks/unlock_door', kind: 'stall-response', count: 1, stallMs: 20_000, trickleMs: 200 }],
+    });
     const handle = await start('UNLOCK_DOOR', { deviceId });
     await eventually(() => (fx.sim.countsFor(deviceId).commandsReceived > 0 ? true : undefined));
     const { report, tookMs } = await cancelAndTime(handle);

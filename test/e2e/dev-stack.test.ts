@@ -8,7 +8,17 @@ import { executeLockAction } from '../../src/client';
 import { failureReportSchema, lockActionResultSchema } from '../../src/contract';
 import { demoDevices } from '../../src/simulator/demo-devices';
 import { temporalCliPath } from '../../src/toolchain';
-import { assertBuilt, childPids, cleanEnv, freePort, runLockstep, runProcess, startLockstep, stillRunning, type Running } from '../helpers/processes';
+import {
+  assertBuilt,
+  childPids,
+  cleanEnv,
+  freePort,
+  runLockstep,
+  runProcess,
+  startLockstep,
+  stillRunning,
+  type Running,
+} from '../helpers/processes';
 
 let dev: Running;
 let env: Record<string, string>;
@@ -22,7 +32,10 @@ beforeAll(async () => {
   address = `127.0.0.1:${port}`;
   simulatorUrl = `http://127.0.0.1:${simulatorPort}`;
   env = cleanEnv({ TEMPORAL_ADDRESS: address, LOCKSTEP_TASK_QUEUE: 'lock-actions' });
-  dev = startLockstep(['dev', '--port', String(port), '--headless', '--simulator-port', String(simulatorPort), '--in-memory'], env);
+  dev = startLockstep(
+    ['dev', '--port', String(port), '--headless', '--simulator-port', String(simulatorPort), '--in-memory'],
+    env,
+  );
   await dev.waitFor(/^ready$/m, 60_000);
   client = new Client({ connection: await Connection.connect({ address }) });
 }, 90_000);
@@ -41,14 +54,25 @@ afterAll(async () => {
 
 async function simulatorCounts(deviceId: string): Promise<{ deviceReads: number; commandsReceived: number }> {
   const response = await fetch(`${simulatorUrl}/_simulator/devices/list`, { method: 'POST' });
-  const { devices } = (await response.json()) as { devices: Array<{ deviceId: string; counts: { deviceReads: number; commandsReceived: number } }> };
+  const { devices } = (await response.json()) as {
+    devices: Array<{ deviceId: string; counts: { deviceReads: number; commandsReceived: number } }>;
+  };
   return devices.find((d) => d.deviceId === deviceId)!.counts;
 }
 
 test('dev stack: src/client.ts executes a lock and gets the typed result', async () => {
-  const outcome = await executeLockAction(client, 'LOCK_DOOR', { deviceId: demoDevices.instant }, { taskQueue: 'lock-actions' });
+  const outcome = await executeLockAction(
+    client,
+    'LOCK_DOOR',
+    { deviceId: demoDevices.instant },
+    { taskQueue: 'lock-actions' },
+  );
   if (!outcome.ok) throw new Error(outcome.report.message);
-  expect(outcome.result).toMatchObject({ deviceId: demoDevices.instant, wasConfirmedByDevice: true, lockedAfter: true });
+  expect(outcome.result).toMatchObject({
+    deviceId: demoDevices.instant,
+    wasConfirmedByDevice: true,
+    lockedAfter: true,
+  });
 });
 
 test('dev stack: `lockstep lock --json` prints the typed result and exits 0', async () => {
@@ -84,7 +108,9 @@ test.each([
   expect(run.code).toBe(2);
   expect(run.stderr).toContain(message);
   expect(run.stderr).toContain('Usage:');
-  expect(await simulatorCounts(demoDevices.slow)).toEqual(expect.objectContaining({ deviceReads: 0, commandsReceived: 0 }));
+  expect(await simulatorCounts(demoDevices.slow)).toEqual(
+    expect.objectContaining({ deviceReads: 0, commandsReceived: 0 }),
+  );
 });
 
 test('dev stack: the `temporal` CLI starts LockDoorWorkflow by name with plain JSON and gets the same result shape', async () => {
@@ -92,9 +118,24 @@ test('dev stack: the `temporal` CLI starts LockDoorWorkflow by name with plain J
     temporalCliPath(),
     // The README's command, verbatim but for the address and ids.
     [
-      'workflow', 'execute', '--address', address, '--type', 'LockDoorWorkflow', '--task-queue', 'lock-actions',
-      '--workflow-id', 'plain-json-lock', '--id-conflict-policy', 'UseExisting', '--id-reuse-policy', 'RejectDuplicate',
-      '--input', `{"deviceId":"${demoDevices.instant}","requestId":"plain-json"}`, '-o', 'json',
+      'workflow',
+      'execute',
+      '--address',
+      address,
+      '--type',
+      'LockDoorWorkflow',
+      '--task-queue',
+      'lock-actions',
+      '--workflow-id',
+      'plain-json-lock',
+      '--id-conflict-policy',
+      'UseExisting',
+      '--id-reuse-policy',
+      'RejectDuplicate',
+      '--input',
+      `{"deviceId":"${demoDevices.instant}","requestId":"plain-json"}`,
+      '-o',
+      'json',
     ],
     env,
   );
@@ -120,7 +161,10 @@ test('dev stack: Ctrl-C stops the worker, the simulator and the Temporal server,
 
 test('dev stack: a second Ctrl-C exits at once and still leaves no process', async () => {
   const [port, simulatorPort] = [await freePort(), await freePort()];
-  const second = startLockstep(['dev', '--port', String(port), '--headless', '--simulator-port', String(simulatorPort), '--in-memory'], env);
+  const second = startLockstep(
+    ['dev', '--port', String(port), '--headless', '--simulator-port', String(simulatorPort), '--in-memory'],
+    env,
+  );
   await second.waitFor(/^ready$/m, 60_000);
   const children = await childPids(second.child.pid!);
   // A slow lock keeps an activity in flight, so the first Ctrl-C has something to drain.
@@ -136,7 +180,10 @@ test('dev stack: a second Ctrl-C exits at once and still leaves no process', asy
 
 test('lockstep CLI: an unreachable Temporal is exit code 3 with the address it tried', async () => {
   const closedPort = await freePort();
-  const run = await runLockstep(['lock', demoDevices.instant], cleanEnv({ TEMPORAL_ADDRESS: `127.0.0.1:${closedPort}` }));
+  const run = await runLockstep(
+    ['lock', demoDevices.instant],
+    cleanEnv({ TEMPORAL_ADDRESS: `127.0.0.1:${closedPort}` }),
+  );
   expect(run.code).toBe(3);
   expect(run.stderr).toContain(`could not reach Temporal at 127.0.0.1:${closedPort} (TEMPORAL_ADDRESS)`);
 }, 60_000);

@@ -7,7 +7,13 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { lockActionOutcome, queryProgress } from '../../src/client';
-import { failureCodes, failureReportSchema, type FailureCode, type LockAction, type LockActionInput } from '../../src/contract';
+import {
+  failureCodes,
+  failureReportSchema,
+  type FailureCode,
+  type LockAction,
+  type LockActionInput,
+} from '../../src/contract';
 import { temporalCliPath } from '../../src/toolchain';
 import { cleanEnv, runProcess } from '../helpers/processes';
 import { useLockstepFixture } from '../helpers/lockstep-fixture';
@@ -18,14 +24,21 @@ const fx = useLockstepFixture(startDevServerEnv);
 let staleKeyWorker: { taskQueue: string; stop: () => Promise<void> } | undefined;
 
 beforeAll(async () => {
-  staleKeyWorker = await runLockstepWorker(fx.env, { apiKey: `seam_rotated_${randomUUID().replace(/-/g, '')}`, endpoint: fx.sim.url });
+  staleKeyWorker = await runLockstepWorker(fx.env, {
+    apiKey: `seam_rotated_${randomUUID().replace(/-/g, '')}`,
+    endpoint: fx.sim.url,
+  });
 });
 
 afterAll(() => staleKeyWorker?.stop());
 
 function start(action: LockAction, input: unknown, queue = fx.taskQueue): Promise<WorkflowHandle> {
   const workflowType = action === 'LOCK_DOOR' ? 'LockDoorWorkflow' : 'UnlockDoorWorkflow';
-  return fx.env.client.workflow.start(workflowType, { args: [input], taskQueue: queue, workflowId: `codes-${randomUUID()}` });
+  return fx.env.client.workflow.start(workflowType, {
+    args: [input],
+    taskQueue: queue,
+    workflowId: `codes-${randomUUID()}`,
+  });
 }
 
 const lock = (input: LockActionInput) => start('LOCK_DOOR', input);
@@ -35,16 +48,28 @@ const scenarios: Record<FailureCode, () => Promise<WorkflowHandle>> = {
   INVALID_INPUT: () => start('LOCK_DOOR', { deviceId: '' }),
   DEADLINE_PASSED: () => start('UNLOCK_DOOR', { deviceId: fx.device(), notAfter: '2020-01-01T00:00:00Z' }),
   CAPABILITY_MISSING: () => lock({ deviceId: fx.device({ canRemotelyLock: null }) }),
-  DEVICE_OFFLINE: () => lock({ deviceId: fx.device({ online: false, errors: [{ error_code: 'device_offline', message: 'offline' }] }) }),
+  DEVICE_OFFLINE: () =>
+    lock({ deviceId: fx.device({ online: false, errors: [{ error_code: 'device_offline', message: 'offline' }] }) }),
   DEVICE_NOT_FOUND: () => lock({ deviceId: `missing-${randomUUID()}` }),
   UNAUTHORIZED: () => start('LOCK_DOOR', { deviceId: fx.device() }, staleKeyWorker!.taskQueue),
   INVALID_REQUEST: () => lock({ deviceId: fx.device({ faults: [{ route: '/devices/get', kind: '400', count: 1 }] }) }),
-  SEAM_REJECTED: () => lock({ deviceId: fx.device({ faults: [{ route: '/locks/lock_door', kind: '409', count: 1 }] }) }),
+  SEAM_REJECTED: () =>
+    lock({ deviceId: fx.device({ faults: [{ route: '/locks/lock_door', kind: '409', count: 1 }] }) }),
   SEAM_UNAVAILABLE: () => lock({ deviceId: fx.device({ faults: [{ route: '/devices/get', kind: '503', rate: 1 }] }) }),
-  SEAM_RESPONSE_INVALID: () => lock({ deviceId: fx.device({ faults: [{ route: '/devices/get', kind: 'malformed', count: 1 }] }) }),
-  COMMAND_OUTCOME_UNKNOWN: () => start('UNLOCK_DOOR', { deviceId: fx.device({ faults: [{ route: '/locks/unlock_door', kind: 'acted-then-reset', count: 1 }] }) }),
-  ACTION_ATTEMPT_FAILED: () => lock({ deviceId: fx.device({ attempt: { outcome: 'error', errorType: 'device_busy' } }) }),
-  ACTION_ATTEMPT_TIMED_OUT: () => lock({ deviceId: fx.device({ attempt: { outcome: 'never', updatesLockedState: false } }), timeout: '4s', watchWindow: 0 }),
+  SEAM_RESPONSE_INVALID: () =>
+    lock({ deviceId: fx.device({ faults: [{ route: '/devices/get', kind: 'malformed', count: 1 }] }) }),
+  COMMAND_OUTCOME_UNKNOWN: () =>
+    start('UNLOCK_DOOR', {
+      deviceId: fx.device({ faults: [{ route: '/locks/unlock_door', kind: 'acted-then-reset', count: 1 }] }),
+    }),
+  ACTION_ATTEMPT_FAILED: () =>
+    lock({ deviceId: fx.device({ attempt: { outcome: 'error', errorType: 'device_busy' } }) }),
+  ACTION_ATTEMPT_TIMED_OUT: () =>
+    lock({
+      deviceId: fx.device({ attempt: { outcome: 'never', updatesLockedState: false } }),
+      timeout: '4s',
+      watchWindow: 0,
+    }),
   CANCELLED: async () => {
     const handle = await lock({ deviceId: fx.device({ attempt: { outcome: 'never' } }), watchWindow: 0 });
     await eventually(async () => ((await queryProgress(handle)).phase === 'polling' ? true : undefined));
@@ -55,10 +80,18 @@ const scenarios: Record<FailureCode, () => Promise<WorkflowHandle>> = {
 
 /** The failure report as the `temporal` CLI's JSON shows it (the Go CLI prints empty arrays as null). */
 async function reportViaTemporalCli(workflowId: string): Promise<unknown> {
-  const run = await runProcess(temporalCliPath(), ['workflow', 'result', '--address', fx.env.address, '--workflow-id', workflowId, '-o', 'json'], cleanEnv());
+  const run = await runProcess(
+    temporalCliPath(),
+    ['workflow', 'result', '--address', fx.env.address, '--workflow-id', workflowId, '-o', 'json'],
+    cleanEnv(),
+  );
   const { status, closeEvent } = JSON.parse(run.stdout) as {
     status: string;
-    closeEvent: { workflowExecutionFailedEventAttributes: { failure: { applicationFailureInfo: { type: string; details: Array<Record<string, unknown>> } } } };
+    closeEvent: {
+      workflowExecutionFailedEventAttributes: {
+        failure: { applicationFailureInfo: { type: string; details: Array<Record<string, unknown>> } };
+      };
+    };
   };
   expect(status).toBe('FAILED');
   const { type, details } = closeEvent.workflowExecutionFailedEventAttributes.failure.applicationFailureInfo;
@@ -79,16 +112,20 @@ test('failure codes: every code has a scenario', () => {
   expect(Object.keys(scenarios).sort()).toEqual([...failureCodes].sort());
 });
 
-test.each([...failureCodes])('failure codes: %s is reachable and carries its report, through the client and the temporal CLI', async (code) => {
-  const handle = await scenarios[code]();
-  const outcome = await lockActionOutcome(handle);
-  if (outcome.ok) throw new Error(`expected ${code}, got success`);
-  expect(outcome.code).toBe(code);
-  const report = failureReportSchema.strict().parse(outcome.report);
-  expect(report.code).toBe(code);
-  expect(report.message.length).toBeGreaterThan(0);
+test.each([...failureCodes])(
+  'failure codes: %s is reachable and carries its report, through the client and the temporal CLI',
+  async (code) => {
+    const handle = await scenarios[code]();
+    const outcome = await lockActionOutcome(handle);
+    if (outcome.ok) throw new Error(`expected ${code}, got success`);
+    expect(outcome.code).toBe(code);
+    const report = failureReportSchema.strict().parse(outcome.report);
+    expect(report.code).toBe(code);
+    expect(report.message.length).toBeGreaterThan(0);
 
-  const viaCli = (await reportViaTemporalCli(handle.workflowId)) as { type: string; report: unknown };
-  expect(viaCli.type).toBe(code);
-  expect(failureReportSchema.strict().parse(viaCli.report)).toEqual(report);
-}, 30_000);
+    const viaCli = (await reportViaTemporalCli(handle.workflowId)) as { type: string; report: unknown };
+    expect(viaCli.type).toBe(code);
+    expect(failureReportSchema.strict().parse(viaCli.report)).toEqual(report);
+  },
+  30_000,
+);

@@ -18,11 +18,31 @@ describe('worker configuration', () => {
   test.each([
     ['no SEAM_API_KEY', {}, 'SEAM_API_KEY: is required'],
     ['a key without the seam_ prefix', { SEAM_API_KEY: 'not-a-seam-key-123' }, 'SEAM_API_KEY: must be a Seam API key'],
-    ['a malformed SEAM_ENDPOINT', { SEAM_API_KEY: apiKey, SEAM_ENDPOINT: 'not a url' }, 'SEAM_ENDPOINT: must be an http(s) URL'],
-    ['a malformed SEAM_REQUEST_TIMEOUT_MS', { SEAM_API_KEY: apiKey, SEAM_REQUEST_TIMEOUT_MS: 'soon' }, 'SEAM_REQUEST_TIMEOUT_MS: must be a number of milliseconds'],
-    ['a URL as TEMPORAL_ADDRESS', { SEAM_API_KEY: apiKey, TEMPORAL_ADDRESS: 'http://localhost:7233/' }, 'TEMPORAL_ADDRESS: must be host:port'],
-    ['a malformed LOCKSTEP_TASK_QUEUE', { SEAM_API_KEY: apiKey, LOCKSTEP_TASK_QUEUE: 'has spaces' }, 'LOCKSTEP_TASK_QUEUE: must be'],
-    ['an unknown LOCKSTEP_LOG_LEVEL', { SEAM_API_KEY: apiKey, LOCKSTEP_LOG_LEVEL: 'loud' }, 'LOCKSTEP_LOG_LEVEL: must be one of'],
+    [
+      'a malformed SEAM_ENDPOINT',
+      { SEAM_API_KEY: apiKey, SEAM_ENDPOINT: 'not a url' },
+      'SEAM_ENDPOINT: must be an http(s) URL',
+    ],
+    [
+      'a malformed SEAM_REQUEST_TIMEOUT_MS',
+      { SEAM_API_KEY: apiKey, SEAM_REQUEST_TIMEOUT_MS: 'soon' },
+      'SEAM_REQUEST_TIMEOUT_MS: must be a number of milliseconds',
+    ],
+    [
+      'a URL as TEMPORAL_ADDRESS',
+      { SEAM_API_KEY: apiKey, TEMPORAL_ADDRESS: 'http://localhost:7233/' },
+      'TEMPORAL_ADDRESS: must be host:port',
+    ],
+    [
+      'a malformed LOCKSTEP_TASK_QUEUE',
+      { SEAM_API_KEY: apiKey, LOCKSTEP_TASK_QUEUE: 'has spaces' },
+      'LOCKSTEP_TASK_QUEUE: must be',
+    ],
+    [
+      'an unknown LOCKSTEP_LOG_LEVEL',
+      { SEAM_API_KEY: apiKey, LOCKSTEP_LOG_LEVEL: 'loud' },
+      'LOCKSTEP_LOG_LEVEL: must be one of',
+    ],
   ])('lockstep worker: %s fails at start with exit code 78, naming the variable', async (_case, vars, message) => {
     const run = await runLockstep(['worker'], cleanEnv(vars), 30_000);
     expect(run.code).toBe(78);
@@ -68,7 +88,12 @@ describe('worker process against the Temporal dev server', () => {
     }
     expect(await worker.exited).toBe(0);
     const logs = worker.output();
-    for (const phase of ['checking device capability', 'sending command', 'lock action succeeded', 'lock action failed']) {
+    for (const phase of [
+      'checking device capability',
+      'sending command',
+      'lock action succeeded',
+      'lock action failed',
+    ]) {
       expect(logs).toMatch(new RegExp(`^\\S+ (INFO|WARN) +${phase} .*deviceId=`, 'm'));
     }
     expect(logs).toContain('SIGTERM: shutting down');
@@ -79,10 +104,20 @@ describe('worker process against the Temporal dev server', () => {
   test('lockstep worker: killed after sending an unlock, its replacement finishes that attempt without a second command', async () => {
     sim.setDevice({ deviceId: 'crash-door', locked: true, attempt: { outcome: 'never' } });
     const taskQueue = `crash-${randomUUID()}`;
-    const workerEnv = cleanEnv({ SEAM_API_KEY: apiKey, SEAM_ENDPOINT: sim.url, TEMPORAL_ADDRESS: env.address, LOCKSTEP_TASK_QUEUE: taskQueue });
+    const workerEnv = cleanEnv({
+      SEAM_API_KEY: apiKey,
+      SEAM_ENDPOINT: sim.url,
+      TEMPORAL_ADDRESS: env.address,
+      LOCKSTEP_TASK_QUEUE: taskQueue,
+    });
     const doomed = startLockstep(['worker'], workerEnv);
     await doomed.waitFor(/lockstep worker started/);
-    const handle = await startLockAction(env.client, 'UNLOCK_DOOR', { deviceId: 'crash-door', watchWindow: '20s' }, { taskQueue });
+    const handle = await startLockAction(
+      env.client,
+      'UNLOCK_DOOR',
+      { deviceId: 'crash-door', watchWindow: '20s' },
+      { taskQueue },
+    );
     // Watching: the send try has reported its attempt to Temporal (killed mid-send, the unlock
     // would rightly end COMMAND_OUTCOME_UNKNOWN instead).
     await eventually(async () => ((await queryProgress(handle)).phase === 'watching' ? true : undefined), 30_000);
@@ -96,7 +131,10 @@ describe('worker process against the Temporal dev server', () => {
     const replacement = startLockstep(['worker'], workerEnv);
     try {
       const outcome = await lockActionOutcome(handle);
-      expect(outcome).toMatchObject({ ok: true, result: { actionAttemptId: attempt.actionAttemptId, lockedAfter: false } });
+      expect(outcome).toMatchObject({
+        ok: true,
+        result: { actionAttemptId: attempt.actionAttemptId, lockedAfter: false },
+      });
     } finally {
       replacement.child.kill('SIGTERM');
       await replacement.exited;
@@ -107,10 +145,23 @@ describe('worker process against the Temporal dev server', () => {
   test('lockstep worker: a second SIGTERM while draining exits at once', async () => {
     sim.setDevice({ deviceId: 'drain-door', attempt: { outcome: 'never' } });
     const taskQueue = `drain-${randomUUID()}`;
-    const worker = startLockstep(['worker'], cleanEnv({ SEAM_API_KEY: apiKey, SEAM_ENDPOINT: sim.url, TEMPORAL_ADDRESS: env.address, LOCKSTEP_TASK_QUEUE: taskQueue }));
+    const worker = startLockstep(
+      ['worker'],
+      cleanEnv({
+        SEAM_API_KEY: apiKey,
+        SEAM_ENDPOINT: sim.url,
+        TEMPORAL_ADDRESS: env.address,
+        LOCKSTEP_TASK_QUEUE: taskQueue,
+      }),
+    );
     await worker.waitFor(/lockstep worker started/);
     // A command activity watching for 20 s keeps the first SIGTERM's drain waiting.
-    const handle = await startLockAction(env.client, 'LOCK_DOOR', { deviceId: 'drain-door', watchWindow: '20s' }, { taskQueue });
+    const handle = await startLockAction(
+      env.client,
+      'LOCK_DOOR',
+      { deviceId: 'drain-door', watchWindow: '20s' },
+      { taskQueue },
+    );
     await eventually(() => (sim.countsFor('drain-door').commandsAccepted === 1 ? true : undefined));
     worker.child.kill('SIGTERM');
     await worker.waitFor(/SIGTERM: shutting down/);

@@ -21,7 +21,10 @@ async function main(): Promise<number> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const perScenario = Number(process.env.FAULTS_PER_SCENARIO ?? 50);
   const only = process.env.FAULTS_ONLY; // a substring of scenario names, to run a few
-  const secrets = { seamApiKey: `seam_faults_${randomUUID().replace(/-/g, '')}`, temporalApiKey: `tmprl_faults_${randomUUID().replace(/-/g, '')}` };
+  const secrets = {
+    seamApiKey: `seam_faults_${randomUUID().replace(/-/g, '')}`,
+    temporalApiKey: `tmprl_faults_${randomUUID().replace(/-/g, '')}`,
+  };
   const stack = new FaultStack(secrets);
   const rows: Row[] = [];
   await stack.start(2);
@@ -32,9 +35,17 @@ async function main(): Promise<number> {
       const logFrom = stack.workerLog.length;
       const tracked = await scenario.run(stack, perScenario);
       const untilMs = Date.now() + scenario.timeLimitMs;
-      await Promise.all(tracked.filter((t) => t.handle && !t.outcome).map(async (t) => (t.outcome = await outcomeOf(t.handle!, untilMs))));
+      await Promise.all(
+        tracked
+          .filter((t) => t.handle && !t.outcome)
+          .map(async (t) => (t.outcome = await outcomeOf(t.handle!, untilMs))),
+      );
       // A hung action could still send: stop it before the command log is read.
-      await Promise.all(tracked.filter((t) => t.outcome?.kind === 'hung').map((t) => t.handle!.terminate('fault suite: no outcome in time').catch(() => undefined)));
+      await Promise.all(
+        tracked
+          .filter((t) => t.outcome?.kind === 'hung')
+          .map((t) => t.handle!.terminate('fault suite: no outcome in time').catch(() => undefined)),
+      );
       await Promise.all(tracked.filter((t) => t.handle).map(async (t) => (t.history = await t.handle!.fetchHistory())));
       await scenario.after?.(stack);
       const violations = (await scenario.check?.(stack, tracked)) ?? [];
@@ -44,16 +55,31 @@ async function main(): Promise<number> {
         ...tracked.map((t) => JSON.stringify(t.outcome)),
         ...stack.workerLog.slice(logFrom),
       ];
-      const row = judge(scenario, tracked, commands, secretHits(texts, [secrets.seamApiKey, secrets.temporalApiKey]), violations, (Date.now() - startedMs) / 1000);
+      const row = judge(
+        scenario,
+        tracked,
+        commands,
+        secretHits(texts, [secrets.seamApiKey, secrets.temporalApiKey]),
+        violations,
+        (Date.now() - startedMs) / 1000,
+      );
       rows.push(row);
-      process.stderr.write(`fault suite: ${scenario.name}: ${row.asDesigned ? 'as designed' : 'VIOLATED'} in ${row.seconds.toFixed(0)} s\n`);
+      process.stderr.write(
+        `fault suite: ${scenario.name}: ${row.asDesigned ? 'as designed' : 'VIOLATED'} in ${row.seconds.toFixed(0)} s\n`,
+      );
       for (const note of row.notes.slice(0, 10)) process.stderr.write(`  ${note}\n`);
     }
   } finally {
     await stack.stop();
   }
   const wholeLogHits = secretHits(stack.workerLog, [secrets.seamApiKey, secrets.temporalApiKey]);
-  const report = { perScenario, rows, workerLogLines: stack.workerLog.length, wholeLogSecretHits: wholeLogHits, at: new Date().toISOString() };
+  const report = {
+    perScenario,
+    rows,
+    workerLogLines: stack.workerLog.length,
+    wholeLogSecretHits: wholeLogHits,
+    at: new Date().toISOString(),
+  };
   const path = resolve(repoRoot, process.env.FAULTS_REPORT ?? '.data/fault-suite.json');
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, JSON.stringify(report, null, 2) + '\n');

@@ -7,7 +7,13 @@
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { failureReportOf } from '../../src/client';
-import { lockstepWarnings, type FailureCode, type FailureReport, type LockAction, type LockActionResult } from '../../src/contract';
+import {
+  lockstepWarnings,
+  type FailureCode,
+  type FailureReport,
+  type LockAction,
+  type LockActionResult,
+} from '../../src/contract';
 import type { CommandLogEntry } from '../../src/simulator/seam-simulator';
 import { cancelSendGraceMs, commandSendTries } from '../../src/timing-budget';
 
@@ -65,7 +71,8 @@ export function outcomeLabel(outcome: Outcome | undefined): string {
 export async function outcomeOf(handle: WorkflowHandle, untilMs: number): Promise<Outcome> {
   while (Date.now() < untilMs) {
     try {
-      const result = (await Promise.race([handle.result(), sleep(untilMs - Date.now()).then(() => hung)])) as LockActionResult | typeof hung;
+      const result = (await Promise.race([handle.result(), sleep(untilMs - Date.now()).then(() => hung)])) as
+        LockActionResult | typeof hung;
       return result === hung ? { kind: 'hung' } : { kind: 'success', result };
     } catch (err) {
       const report = failureReportOf(err);
@@ -88,20 +95,25 @@ type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
 /** Everything a history says, with its payloads (base64 JSON) decoded, as one text to search. */
 export function historyText(history: History): string {
   const json = historyToJSON(history);
-  const decoded = [...json.matchAll(/"data":\s*"([A-Za-z0-9+/=]+)"/g)].map((m) => Buffer.from(m[1], 'base64').toString('utf8'));
+  const decoded = [...json.matchAll(/"data":\s*"([A-Za-z0-9+/=]+)"/g)].map((m) =>
+    Buffer.from(m[1], 'base64').toString('utf8'),
+  );
   return [json, ...decoded].join('\n');
 }
 
 /** Occurrences of any secret (or a secret without its `seam_` prefix) across the texts. */
 export function secretHits(texts: readonly string[], secrets: readonly string[]): number {
-  const needles = secrets.flatMap((s) => (s.startsWith('seam_') ? [s, s.slice('seam_'.length)] : [s])).filter((s) => s.length >= 8);
+  const needles = secrets
+    .flatMap((s) => (s.startsWith('seam_') ? [s, s.slice('seam_'.length)] : [s]))
+    .filter((s) => s.length >= 8);
   return texts.reduce((hits, text) => hits + needles.reduce((n, needle) => n + (text.split(needle).length - 1), 0), 0);
 }
 
 /** Duplicates the product explains: a lock re-sent after a send that may have landed, and says so. */
 function duplicatesAreExplained(t: Tracked, accepted: number): boolean {
   const outcome = t.outcome;
-  const warnings = outcome?.kind === 'success' ? outcome.result.warnings : outcome?.kind === 'failure' ? outcome.report.warnings : [];
+  const warnings =
+    outcome?.kind === 'success' ? outcome.result.warnings : outcome?.kind === 'failure' ? outcome.report.warnings : [];
   return t.action === 'LOCK_DOOR' && warnings.includes(lockstepWarnings.lockResent) && accepted <= commandSendTries;
 }
 
@@ -109,7 +121,10 @@ function duplicatesAreExplained(t: Tracked, accepted: number): boolean {
 export function sendScheduledAfterCancel(history: History): boolean {
   const events = history.events ?? [];
   const cancelAt = events.findIndex((e) => e.workflowExecutionCancelRequestedEventAttributes);
-  return cancelAt >= 0 && events.slice(cancelAt).some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendCommandTry');
+  return (
+    cancelAt >= 0 &&
+    events.slice(cancelAt).some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendCommandTry')
+  );
 }
 
 export function judge(
@@ -143,17 +158,28 @@ export function judge(
     }
     // Late: after the deadline; after a cancel (beyond the in-flight grace); any command at all
     // for an action that says none was sent; any send try scheduled after the cancel.
-    const late = mine.filter((c) => (t.sendByMs !== null && c.receivedAtMs > t.sendByMs) || (t.cancelledAtMs !== undefined && c.receivedAtMs > t.cancelledAtMs + cancelSendGraceMs));
+    const late = mine.filter(
+      (c) =>
+        (t.sendByMs !== null && c.receivedAtMs > t.sendByMs) ||
+        (t.cancelledAtMs !== undefined && c.receivedAtMs > t.cancelledAtMs + cancelSendGraceMs),
+    );
     const saidNoneSent = t.outcome?.kind === 'failure' && t.outcome.report.commandSent === false && accepted > 0;
     const triedAfterCancel = t.history !== undefined && sendScheduledAfterCancel(t.history);
     if (late.length > 0 || saidNoneSent || triedAfterCancel) {
       lateSends += Math.max(late.length, saidNoneSent ? accepted : 0, triedAfterCancel ? 1 : 0);
-      notes.push(`${t.label}: a command reached Seam (or was tried) after its deadline or its cancel, or despite "commandSent: false"`);
+      notes.push(
+        `${t.label}: a command reached Seam (or was tried) after its deadline or its cancel, or despite "commandSent: false"`,
+      );
     }
   }
   if (hits > 0) notes.push(`${hits} secret occurrence(s) in histories, results or logs`);
   const unexpected = tracked.length - completed - failedAsDesigned + extraViolations.length;
-  const asDesigned = unexpected === 0 && lateSends === 0 && hits === 0 && duplicates === duplicatesExplained && (scenario.allowsDuplicates === true || duplicates === 0);
+  const asDesigned =
+    unexpected === 0 &&
+    lateSends === 0 &&
+    hits === 0 &&
+    duplicates === duplicatesExplained &&
+    (scenario.allowsDuplicates === true || duplicates === 0);
   return {
     scenario: scenario.name,
     server: 'dev server (SQLite)',
@@ -173,7 +199,20 @@ export function judge(
 }
 
 export function formatTable(rows: readonly Row[]): string {
-  const header = ['scenario', 'server', 'workflows', 'completed', 'failed as designed', 'unexpected', 'commands sent', 'duplicates (explained)', 'late sends', 'secret hits', 's', 'verdict'];
+  const header = [
+    'scenario',
+    'server',
+    'workflows',
+    'completed',
+    'failed as designed',
+    'unexpected',
+    'commands sent',
+    'duplicates (explained)',
+    'late sends',
+    'secret hits',
+    's',
+    'verdict',
+  ];
   const cells = rows.map((r) => [
     r.scenario,
     r.server,

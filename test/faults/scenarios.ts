@@ -6,7 +6,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { isLockActionInputError, queryProgress, startLockAction } from '../../src/client';
-import { checkLockActionInput, describeAction, workflowTypes, type LockAction, type LockActionInput } from '../../src/contract';
+import {
+  checkLockActionInput,
+  describeAction,
+  workflowTypes,
+  type LockAction,
+  type LockActionInput,
+} from '../../src/contract';
 import { sendByMs } from '../../src/decisions';
 import type { DeviceScenarioInput, FaultRuleInput } from '../../src/simulator/seam-simulator';
 import { temporalCliPath } from '../../src/toolchain';
@@ -43,7 +49,11 @@ async function startOne(
   await stack.sim.setDevice({ locked: action === 'UNLOCK_DOOR', ...device, deviceId });
   const full = { ...input, deviceId };
   const workflowId = `${describeAction(action)}/${deviceId}/fault-suite`;
-  const handle = await stack.client.workflow.start(workflowTypes[action], { args: [full], taskQueue: stack.taskQueue, workflowId });
+  const handle = await stack.client.workflow.start(workflowTypes[action], {
+    args: [full],
+    taskQueue: stack.taskQueue,
+    workflowId,
+  });
   const checked = checkLockActionInput(full);
   const { startTime } = await handle.describe();
   const sendBy = checked.ok ? sendByMs(startTime.getTime(), checked.plan) : null;
@@ -68,7 +78,9 @@ function startMany(
 }
 
 /** Attempts that end 1.5–4.5 s after the command (as the bench's). */
-const spread = (i: number, from = 1_500, to = 4_500): DeviceScenario => ({ attempt: { pendingMs: from + ((i * 613) % (to - from)) } });
+const spread = (i: number, from = 1_500, to = 4_500): DeviceScenario => ({
+  attempt: { pendingMs: from + ((i * 613) % (to - from)) },
+});
 
 /** Resolves once the simulator has accepted `n` commands in total (or `timeoutMs` passes). */
 async function untilAccepted(stack: FaultStack, n: number, timeoutMs = 30_000): Promise<void> {
@@ -85,7 +97,8 @@ async function untilPhase(tracked: Tracked[], phase: string, timeoutMs = 30_000)
 
 const successOnly = () => ['success'] as const;
 /** A worker killed mid-send leaves an unlock's fate unknown (truthfully); a lock is re-sent. */
-const successOrUnknownUnlock = (action: LockAction): readonly Expected[] => (action === 'UNLOCK_DOOR' ? ['success', 'COMMAND_OUTCOME_UNKNOWN'] : ['success']);
+const successOrUnknownUnlock = (action: LockAction): readonly Expected[] =>
+  action === 'UNLOCK_DOOR' ? ['success', 'COMMAND_OUTCOME_UNKNOWN'] : ['success'];
 
 export const scenarios: Scenario[] = [
   {
@@ -93,7 +106,13 @@ export const scenarios: Scenario[] = [
     allowsDuplicates: true,
     timeLimitMs: 150_000,
     async run(stack, count) {
-      const tracked = await startMany(stack, 'watch-kill', count, (i) => ({ device: spread(i, 3_000, 5_000) }), successOrUnknownUnlock);
+      const tracked = await startMany(
+        stack,
+        'watch-kill',
+        count,
+        (i) => ({ device: spread(i, 3_000, 5_000) }),
+        successOrUnknownUnlock,
+      );
       await untilAccepted(stack, count / 2);
       await stack.killWorker(0);
       await sleep(1_000);
@@ -105,7 +124,13 @@ export const scenarios: Scenario[] = [
     name: 'every worker SIGKILLed mid-poll, restarted',
     timeLimitMs: 150_000,
     async run(stack, count) {
-      const tracked = await startMany(stack, 'poll-kill', count, (i) => ({ device: spread(i, 5_000, 8_000), input: { watchWindow: 0 } }), successOnly);
+      const tracked = await startMany(
+        stack,
+        'poll-kill',
+        count,
+        (i) => ({ device: spread(i, 5_000, 8_000), input: { watchWindow: 0 } }),
+        successOnly,
+      );
       await untilPhase(tracked, 'polling');
       await stack.killAllWorkers();
       await sleep(2_000);
@@ -117,7 +142,13 @@ export const scenarios: Scenario[] = [
     name: 'dev server SIGKILLed mid-poll, restarted on its SQLite file',
     timeLimitMs: 150_000,
     async run(stack, count) {
-      const tracked = await startMany(stack, 'server-kill', count, (i) => ({ device: spread(i, 6_000, 9_000), input: { watchWindow: 0 } }), successOnly);
+      const tracked = await startMany(
+        stack,
+        'server-kill',
+        count,
+        (i) => ({ device: spread(i, 6_000, 9_000), input: { watchWindow: 0 } }),
+        successOnly,
+      );
       await untilPhase(tracked, 'polling');
       stack.killServer();
       await sleep(2_000);
@@ -133,11 +164,17 @@ export const scenarios: Scenario[] = [
       const kinds = ['503', '429', 'reset', 'acted-then-reset'] as const;
       // Rate rules are drawn one after another: 1 - (1 - 0.085)^4 ≈ 30% of calls fail.
       await stack.sim.setGlobalFaults(kinds.map((kind): FaultRuleInput => ({ kind, rate: 0.085 })));
-      return startMany(stack, 'flaky', count, (i) => ({ device: spread(i) }), (action) => [
-        'success',
-        'SEAM_UNAVAILABLE',
-        ...(action === 'UNLOCK_DOOR' ? (['COMMAND_OUTCOME_UNKNOWN'] as const) : []),
-      ]);
+      return startMany(
+        stack,
+        'flaky',
+        count,
+        (i) => ({ device: spread(i) }),
+        (action) => [
+          'success',
+          'SEAM_UNAVAILABLE',
+          ...(action === 'UNLOCK_DOOR' ? (['COMMAND_OUTCOME_UNKNOWN'] as const) : []),
+        ],
+      );
     },
     after: (stack) => stack.sim.setGlobalFaults([]),
   },
@@ -152,9 +189,20 @@ export const scenarios: Scenario[] = [
       return Promise.all(
         devices.map(async (deviceId, i) => {
           const action: LockAction = i % 2 === 0 ? 'LOCK_DOOR' : 'UNLOCK_DOOR';
-          const handle = await stack.client.workflow.start(workflowTypes[action], { args: [{ deviceId, timeout: '5s' }], taskQueue: stack.taskQueue, workflowId: `${describeAction(action)}/${deviceId}/fault-suite` });
+          const handle = await stack.client.workflow.start(workflowTypes[action], {
+            args: [{ deviceId, timeout: '5s' }],
+            taskQueue: stack.taskQueue,
+            workflowId: `${describeAction(action)}/${deviceId}/fault-suite`,
+          });
           const { startTime } = await handle.describe();
-          return { label: handle.workflowId, deviceId, action, expected: ['SEAM_UNAVAILABLE', 'DEADLINE_PASSED'], handle, sendByMs: startTime.getTime() + 5_000 } satisfies Tracked;
+          return {
+            label: handle.workflowId,
+            deviceId,
+            action,
+            expected: ['SEAM_UNAVAILABLE', 'DEADLINE_PASSED'],
+            handle,
+            sendByMs: startTime.getTime() + 5_000,
+          } satisfies Tracked;
         }),
       );
     },
@@ -169,7 +217,14 @@ export const scenarios: Scenario[] = [
         'deadline-seam',
         count,
         (i, action) => ({
-          device: i % 4 < 2 ? { devicesGetDelayMs: 4_500 } : { faults: [{ route: action === 'LOCK_DOOR' ? '/locks/lock_door' : '/locks/unlock_door', kind: '503', rate: 1 }] },
+          device:
+            i % 4 < 2
+              ? { devicesGetDelayMs: 4_500 }
+              : {
+                  faults: [
+                    { route: action === 'LOCK_DOOR' ? '/locks/lock_door' : '/locks/unlock_door', kind: '503', rate: 1 },
+                  ],
+                },
           input: { timeout: '5s' },
         }),
         () => ['DEADLINE_PASSED', 'SEAM_UNAVAILABLE'],
@@ -181,7 +236,13 @@ export const scenarios: Scenario[] = [
     timeLimitMs: 60_000,
     async run(stack, count) {
       await stack.killAllWorkers();
-      const tracked = await startMany(stack, 'deadline-workers', count, () => ({ device: {}, input: { timeout: '5s' } }), () => ['DEADLINE_PASSED']);
+      const tracked = await startMany(
+        stack,
+        'deadline-workers',
+        count,
+        () => ({ device: {}, input: { timeout: '5s' } }),
+        () => ['DEADLINE_PASSED'],
+      );
       await sleep(8_000);
       await Promise.all([stack.startWorker(), stack.startWorker()]);
       return tracked;
@@ -196,9 +257,15 @@ export const scenarios: Scenario[] = [
     name: 'cancels at random moments',
     timeLimitMs: 90_000,
     async run(stack, count) {
-      const tracked = await startMany(stack, 'cancel', count, (i) => ({ device: spread(i, 1_500, 3_000) }), () => ['CANCELLED', 'success']);
+      const tracked = await startMany(
+        stack,
+        'cancel',
+        count,
+        (i) => ({ device: spread(i, 1_500, 3_000) }),
+        () => ['CANCELLED', 'success'],
+      );
       let seed = 7;
-      const random = () => ((seed = (seed * 16_807) % 2_147_483_647) / 2_147_483_647);
+      const random = () => (seed = (seed * 16_807) % 2_147_483_647) / 2_147_483_647;
       await Promise.all(
         tracked.map(async (t) => {
           await sleep(random() * 3_000);
@@ -216,7 +283,9 @@ export const scenarios: Scenario[] = [
     async check(stack) {
       const counts = (await stack.sim.counts()).get(malformedDeviceId);
       const log = (await stack.sim.commandLog()).filter((c) => c.deviceId === malformedDeviceId);
-      return (counts?.deviceReads ?? 0) + log.length > 0 ? [`Seam received ${counts?.deviceReads} reads and ${log.length} commands for malformed requests`] : [];
+      return (counts?.deviceReads ?? 0) + log.length > 0
+        ? [`Seam received ${counts?.deviceReads} reads and ${log.length} commands for malformed requests`]
+        : [];
     },
   },
   {
@@ -224,7 +293,13 @@ export const scenarios: Scenario[] = [
     timeLimitMs: 60_000,
     async run(stack, count) {
       await stack.sim.rotateApiKey(`seam_rotated_${randomUUID().replace(/-/g, '')}`);
-      return startMany(stack, 'rotated', count, () => ({ device: {} }), () => ['UNAUTHORIZED']);
+      return startMany(
+        stack,
+        'rotated',
+        count,
+        () => ({ device: {} }),
+        () => ['UNAUTHORIZED'],
+      );
     },
     after: (stack) => stack.sim.rotateApiKey(stack.secrets.seamApiKey),
   },
@@ -285,7 +360,14 @@ async function malformedInputs(stack: FaultStack): Promise<Tracked[]> {
   await stack.sim.setDevice({ deviceId: malformedDeviceId });
   const tracked: Tracked[] = [];
   // deviceId null: these share one device, which `check` proves Seam never heard of.
-  const refused = (label: string, how: string): Tracked => ({ label, deviceId: null, action: 'LOCK_DOOR', expected: ['refused'], sendByMs: null, outcome: { kind: 'refused', how } });
+  const refused = (label: string, how: string): Tracked => ({
+    label,
+    deviceId: null,
+    action: 'LOCK_DOOR',
+    expected: ['refused'],
+    sendByMs: null,
+    outcome: { kind: 'refused', how },
+  });
   const notRefused = (label: string, how: string): Tracked => ({ ...refused(label, how), outcome: { kind: 'hung' } });
 
   // 1. The TypeScript client: refused before anything starts.
@@ -293,10 +375,14 @@ async function malformedInputs(stack: FaultStack): Promise<Tracked[]> {
     if (extra !== undefined) continue; // the typed client cannot pass a second argument
     const label = `client: ${kind}`;
     try {
-      const handle = await startLockAction(stack.client, 'LOCK_DOOR', input as LockActionInput, { taskQueue: stack.taskQueue });
+      const handle = await startLockAction(stack.client, 'LOCK_DOOR', input as LockActionInput, {
+        taskQueue: stack.taskQueue,
+      });
       tracked.push({ ...notRefused(label, 'started'), handle, expected: ['refused'] });
     } catch (err) {
-      tracked.push(isLockActionInputError(err) ? refused(label, 'LockActionInputError') : notRefused(label, String(err)));
+      tracked.push(
+        isLockActionInputError(err) ? refused(label, 'LockActionInputError') : notRefused(label, String(err)),
+      );
     }
   }
 
@@ -311,14 +397,36 @@ async function malformedInputs(stack: FaultStack): Promise<Tracked[]> {
   // 3. Raw JSON through the temporal CLI, as a caller in any language would: the workflow fails.
   for (const [i, { kind, input, extra, started }] of malformedKinds.entries()) {
     const workflowId = `malformed-${i}-${randomUUID().slice(0, 8)}`;
-    const inputs = [input, ...(extra === undefined ? [] : [extra])].flatMap((value) => ['--input', JSON.stringify(value)]);
+    const inputs = [input, ...(extra === undefined ? [] : [extra])].flatMap((value) => [
+      '--input',
+      JSON.stringify(value),
+    ]);
     const run = await runProcess(
       temporalCliPath(),
-      ['workflow', 'start', '--address', stack.temporalAddress, '--task-queue', stack.taskQueue, '--type', workflowTypes.LOCK_DOOR, '--workflow-id', workflowId, ...inputs],
+      [
+        'workflow',
+        'start',
+        '--address',
+        stack.temporalAddress,
+        '--task-queue',
+        stack.taskQueue,
+        '--type',
+        workflowTypes.LOCK_DOOR,
+        '--workflow-id',
+        workflowId,
+        ...inputs,
+      ],
       cleanEnv(),
     );
     if (run.code !== 0) throw new Error(`temporal workflow start failed: ${run.stderr}`);
-    tracked.push({ label: `temporal CLI JSON: ${kind}`, deviceId: null, action: 'LOCK_DOOR', expected: [started ?? 'INVALID_INPUT'], handle: stack.client.workflow.getHandle(workflowId), sendByMs: null });
+    tracked.push({
+      label: `temporal CLI JSON: ${kind}`,
+      deviceId: null,
+      action: 'LOCK_DOOR',
+      expected: [started ?? 'INVALID_INPUT'],
+      handle: stack.client.workflow.getHandle(workflowId),
+      sendByMs: null,
+    });
   }
   return tracked;
 }

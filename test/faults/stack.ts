@@ -65,7 +65,10 @@ export class FaultStack {
   }
 
   async startSimulator(): Promise<void> {
-    const simulator = startLockstep(['simulator', '--port', String(this.simulatorPort)], cleanEnv({ SEAM_API_KEY: this.secrets.seamApiKey }));
+    const simulator = startLockstep(
+      ['simulator', '--port', String(this.simulatorPort)],
+      cleanEnv({ SEAM_API_KEY: this.secrets.seamApiKey }),
+    );
     await simulator.waitFor(/^ready /m, 30_000);
     this.simulatorProcess = simulator;
   }

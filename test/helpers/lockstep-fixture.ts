@@ -31,7 +31,10 @@ export function useLockstepFixture(startEnv: () => Promise<TestWorkflowEnvironme
 
   beforeAll(async () => {
     [fixture.env, fixture.sim] = await Promise.all([startEnv(), startSeamSimulator({ apiKey: fixture.apiKey })]);
-    ({ taskQueue: fixture.taskQueue, stop: stopWorker } = await runLockstepWorker(fixture.env, { apiKey: fixture.apiKey, endpoint: fixture.sim.url }));
+    ({ taskQueue: fixture.taskQueue, stop: stopWorker } = await runLockstepWorker(fixture.env, {
+      apiKey: fixture.apiKey,
+      endpoint: fixture.sim.url,
+    }));
   }, 60_000);
 
   afterAll(async () => {

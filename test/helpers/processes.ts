@@ -20,7 +20,9 @@ export function assertBuilt(): void {
 /** An environment with no SEAM_* / TEMPORAL_* / LOCKSTEP_* from the developer's shell. */
 export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
   const base = Object.fromEntries(
-    Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && !/^(SEAM_|TEMPORAL_|LOCKSTEP_)/.test(e[0])),
+    Object.entries(process.env).filter(
+      (e): e is [string, string] => e[1] !== undefined && !/^(SEAM_|TEMPORAL_|LOCKSTEP_)/.test(e[0]),
+    ),
   );
   return { ...base, ...extra };
 }
@@ -31,7 +33,12 @@ export interface Finished {
   stderr: string;
 }
 
-export function runProcess(command: string, args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<Finished> {
+export function runProcess(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+): Promise<Finished> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command, args, { env, cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -63,7 +70,11 @@ export interface Running {
 }
 
 export function startLockstep(args: string[], env: Record<string, string>): Running {
-  const child = spawn(process.execPath, [lockstepBin, ...args], { env, cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [lockstepBin, ...args], {
+    env,
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const listeners = new Set<() => void>();
   const onData = (c: Buffer) => {

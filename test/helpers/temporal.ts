@@ -16,13 +16,16 @@ export function startTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
 
 /** The real Temporal dev server (`temporal server start-dev`, in memory) for tests that need real time or real processes. */
 export function startDevServerEnv(): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: temporalCliPath() }, ip: '127.0.0.1' } });
+  return TestWorkflowEnvironment.createLocal({
+    server: { executable: { type: 'existing-path', path: temporalCliPath() }, ip: '127.0.0.1' },
+  });
 }
 
 /** The workflow bundle jest's global setup built once for the whole run. */
 export function workflowBundle(): { codePath: string } {
   const codePath = process.env.LOCKSTEP_TEST_WORKFLOW_BUNDLE;
-  if (!codePath) throw new Error('LOCKSTEP_TEST_WORKFLOW_BUNDLE is unset: run the tests through jest (test/global-setup.ts)');
+  if (!codePath)
+    throw new Error('LOCKSTEP_TEST_WORKFLOW_BUNDLE is unset: run the tests through jest (test/global-setup.ts)');
   return { codePath };
 }
 
@@ -53,7 +56,10 @@ export async function runLockstepWorker(
 }
 
 /** Polls `check` until it returns a value (not undefined) or `timeoutMs` passes. */
-export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 10_000,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -13,17 +13,30 @@ let sim: SeamSimulator;
 const apiKey = 'seam_simulator_selftest';
 
 beforeAll(async () => {
-  sim = await startSeamSimulator({ apiKey, seed: 7, devices: [{ deviceId: 'd1' }, { deviceId: 'flaky', faults: [{ route: '/devices/get', kind: '503', rate: 0.5 }] }] });
+  sim = await startSeamSimulator({
+    apiKey,
+    seed: 7,
+    devices: [{ deviceId: 'd1' }, { deviceId: 'flaky', faults: [{ route: '/devices/get', kind: '503', rate: 0.5 }] }],
+  });
 });
 afterAll(() => sim.close());
 
 function post(path: string, body: unknown, key = apiKey, signal?: AbortSignal) {
-  return fetch(`${sim.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body), signal });
+  return fetch(`${sim.url}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal,
+  });
 }
 
 /** The status of a `/devices/get` on another simulator than the shared one. */
 async function deviceGetStatus(simulator: SeamSimulator, deviceId: string): Promise<number> {
-  const response = await fetch(`${simulator.url}/devices/get`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}` }, body: JSON.stringify({ device_id: deviceId }) });
+  const response = await fetch(`${simulator.url}/devices/get`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${apiKey}` },
+    body: JSON.stringify({ device_id: deviceId }),
+  });
   return response.status;
 }
 
@@ -48,7 +61,11 @@ test('seam simulator: rate-based faults hit about the rate, the same way for the
   expect(failed).toBeGreaterThan(8);
   expect(failed).toBeLessThan(32);
 
-  const twin = await startSeamSimulator({ apiKey, seed: 7, devices: [{ deviceId: 'flaky', faults: [{ route: '/devices/get', kind: '503', rate: 0.5 }] }] });
+  const twin = await startSeamSimulator({
+    apiKey,
+    seed: 7,
+    devices: [{ deviceId: 'flaky', faults: [{ route: '/devices/get', kind: '503', rate: 0.5 }] }],
+  });
   const twinStatuses: number[] = [];
   for (let i = 0; i < 40; i++) twinStatuses.push(await deviceGetStatus(twin, 'flaky'));
   await twin.close();
@@ -56,11 +73,17 @@ test('seam simulator: rate-based faults hit about the rate, the same way for the
 });
 
 test('seam simulator: a command answers pending, and success locks the device', async () => {
-  const { action_attempt } = (await (await post('/locks/lock_door', { device_id: 'd1' })).json()) as { action_attempt: { action_attempt_id: string; status: string } };
+  const { action_attempt } = (await (await post('/locks/lock_door', { device_id: 'd1' })).json()) as {
+    action_attempt: { action_attempt_id: string; status: string };
+  };
   expect(action_attempt.status).toBe('pending');
-  const read = (await (await post('/action_attempts/get', { action_attempt_id: action_attempt.action_attempt_id })).json()) as { action_attempt: { status: string; result: unknown } };
+  const read = (await (
+    await post('/action_attempts/get', { action_attempt_id: action_attempt.action_attempt_id })
+  ).json()) as { action_attempt: { status: string; result: unknown } };
   expect(read.action_attempt).toMatchObject({ status: 'success', result: { was_confirmed_by_device: true } });
-  const { device } = (await (await post('/devices/get', { device_id: 'd1' })).json()) as { device: { properties: { locked: boolean } } };
+  const { device } = (await (await post('/devices/get', { device_id: 'd1' })).json()) as {
+    device: { properties: { locked: boolean } };
+  };
   expect(device.properties.locked).toBe(true);
   expect(sim.countsFor('d1')).toMatchObject({ commandsReceived: 1, commandsAccepted: 1 });
 });
@@ -70,7 +93,12 @@ test('seam simulator: a command answers pending, and success locks the device', 
 
 /** The SDK as lockstep builds it: no SDK retries, no in-process waiting, axios' (idle) timeout. */
 function sdk(endpoint: string, timeoutMs: number): SeamHttp {
-  return SeamHttp.fromApiKey(apiKey, { endpoint, waitForActionAttempt: false, axiosRetryOptions: { retries: 0 }, axiosOptions: { timeout: timeoutMs, adapter: 'http' } });
+  return SeamHttp.fromApiKey(apiKey, {
+    endpoint,
+    waitForActionAttempt: false,
+    axiosRetryOptions: { retries: 0 },
+    axiosOptions: { timeout: timeoutMs, adapter: 'http' },
+  });
 }
 
 async function settled<T>(promise: Promise<T>): Promise<{ value?: T; error?: unknown; ms: number }> {
@@ -103,7 +131,10 @@ test('seam simulator: acted-then-reset on a read counts the read and drops the r
 });
 
 test('seam simulator: stall-response keeps a client with a 1 s idle timeout receiving for 3 s', async () => {
-  sim.setDevice({ deviceId: 'stall-idle', faults: [{ route: '/locks/lock_door', kind: 'stall-response', count: 1, stallMs: 3_200, trickleMs: 200 }] });
+  sim.setDevice({
+    deviceId: 'stall-idle',
+    faults: [{ route: '/locks/lock_door', kind: 'stall-response', count: 1, stallMs: 3_200, trickleMs: 200 }],
+  });
   const { value, error, ms } = await settled(sdk(sim.url, 1_000).locks.lockDoor({ device_id: 'stall-idle' }));
   // axios' timeout is an idle timer in Node: a byte every 200 ms keeps it from ever firing.
   expect(error).toBeUndefined();
@@ -114,8 +145,13 @@ test('seam simulator: stall-response keeps a client with a 1 s idle timeout rece
 });
 
 test('seam simulator: stall-response is ended by a wall-clock AbortSignal, and stops trickling when the client goes', async () => {
-  sim.setDevice({ deviceId: 'stall-abort', faults: [{ route: '/locks/unlock_door', kind: 'stall-response', count: 1, stallMs: 30_000, trickleMs: 200 }] });
-  const answer = settled(post('/locks/unlock_door', { device_id: 'stall-abort' }, apiKey, AbortSignal.timeout(1_000)).then((r) => r.text()));
+  sim.setDevice({
+    deviceId: 'stall-abort',
+    faults: [{ route: '/locks/unlock_door', kind: 'stall-response', count: 1, stallMs: 30_000, trickleMs: 200 }],
+  });
+  const answer = settled(
+    post('/locks/unlock_door', { device_id: 'stall-abort' }, apiKey, AbortSignal.timeout(1_000)).then((r) => r.text()),
+  );
   await sleep(300);
   expect(sim.stalledResponses()).toBe(1);
   const { error, ms } = await answer;
@@ -138,11 +174,35 @@ test('seam simulator: the command log records each command at arrival, with its 
   await slowBodyPost('/locks/unlock_door', { device_id: 'logged' }, 400);
 
   const log = sim.commandLog().slice(before);
-  const attemptIds = sim.actionAttempts().filter((a) => a.deviceId === 'logged').map((a) => a.actionAttemptId);
+  const attemptIds = sim
+    .actionAttempts()
+    .filter((a) => a.deviceId === 'logged')
+    .map((a) => a.actionAttemptId);
   expect(log).toEqual([
-    { deviceId: 'logged', action: 'LOCK_DOOR', receivedAtMs: expect.any(Number), accepted: true, actionAttemptId: attemptIds[0], fault: null },
-    { deviceId: 'logged', action: 'UNLOCK_DOOR', receivedAtMs: expect.any(Number), accepted: false, actionAttemptId: null, fault: '503' },
-    { deviceId: 'logged', action: 'UNLOCK_DOOR', receivedAtMs: expect.any(Number), accepted: true, actionAttemptId: attemptIds[1], fault: null },
+    {
+      deviceId: 'logged',
+      action: 'LOCK_DOOR',
+      receivedAtMs: expect.any(Number),
+      accepted: true,
+      actionAttemptId: attemptIds[0],
+      fault: null,
+    },
+    {
+      deviceId: 'logged',
+      action: 'UNLOCK_DOOR',
+      receivedAtMs: expect.any(Number),
+      accepted: false,
+      actionAttemptId: null,
+      fault: '503',
+    },
+    {
+      deviceId: 'logged',
+      action: 'UNLOCK_DOOR',
+      receivedAtMs: expect.any(Number),
+      accepted: true,
+      actionAttemptId: attemptIds[1],
+      fault: null,
+    },
   ]);
   expect(log[2].receivedAtMs - sentAtMs).toBeLessThan(200);
   expect(log[0].receivedAtMs).toBeLessThanOrEqual(log[1].receivedAtMs);
@@ -168,7 +228,9 @@ test('seam simulator: global faults hit every device at the given rate, the same
   };
   const rules = [{ kind: '503' as const, rate: 0.3 }];
   const viaMethod = await run((twin) => Promise.resolve(twin.setGlobalFaults(rules)));
-  const viaRoute = await run((twin) => fetch(`${twin.url}/_simulator/faults/set`, { method: 'POST', body: JSON.stringify({ faults: rules }) }));
+  const viaRoute = await run((twin) =>
+    fetch(`${twin.url}/_simulator/faults/set`, { method: 'POST', body: JSON.stringify({ faults: rules }) }),
+  );
   expect(viaRoute).toEqual(viaMethod);
   const failed = viaMethod.filter((s) => s.status === 503);
   expect(failed.length).toBeGreaterThan(8);
@@ -177,7 +239,10 @@ test('seam simulator: global faults hit every device at the given rate, the same
 });
 
 test("seam simulator: a device's own fault rules take precedence over global ones", async () => {
-  const twin = await startSeamSimulator({ apiKey, devices: [{ deviceId: 'own', faults: [{ kind: '429', count: 1 }] }] });
+  const twin = await startSeamSimulator({
+    apiKey,
+    devices: [{ deviceId: 'own', faults: [{ kind: '429', count: 1 }] }],
+  });
   try {
     twin.setGlobalFaults([{ kind: '503', count: 2 }]);
     const statuses: number[] = [];
@@ -208,7 +273,9 @@ describe('stalled listener', () => {
   test('stalled listener: an AbortSignal-bounded request is aborted while still connecting', async () => {
     const { error, ms } = await settled(
       new Promise((resolve, reject) => {
-        request(listener.url, { method: 'POST', signal: AbortSignal.timeout(500) }, resolve).on('error', reject).end();
+        request(listener.url, { method: 'POST', signal: AbortSignal.timeout(500) }, resolve)
+          .on('error', reject)
+          .end();
       }),
     );
     expect((error as Error).name).toBe('AbortError');
@@ -238,10 +305,21 @@ function sleep(ms: number): Promise<void> {
 function slowBodyPost(path: string, body: unknown, delayMs: number): Promise<number> {
   const json = JSON.stringify(body);
   return new Promise((resolve, reject) => {
-    const req = request(`${sim.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = request(
+      `${sim.url}${path}`,
+      {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${apiKey}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(json),
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', reject);
     req.flushHeaders();
     setTimeout(() => req.end(json), delayMs);

@@ -21,7 +21,14 @@ function state(overrides: Partial<LockActionState> = {}): LockActionState {
 }
 
 function activityFailure(activityType: string, cause: Error): ActivityFailure {
-  return new ActivityFailure('activity failed', activityType, 'id-1', RetryState.MAXIMUM_ATTEMPTS_REACHED, 'worker', cause);
+  return new ActivityFailure(
+    'activity failed',
+    activityType,
+    'id-1',
+    RetryState.MAXIMUM_ATTEMPTS_REACHED,
+    'worker',
+    cause,
+  );
 }
 
 const timedOut = () => new TimeoutFailure('activity StartToClose timeout', undefined, TimeoutType.START_TO_CLOSE);
@@ -37,26 +44,43 @@ function thrownBy(call: () => unknown): unknown {
 }
 
 function expectTyped(failure: unknown, code: FailureCode) {
-  if (!(failure instanceof ApplicationFailure)) throw new Error(`expected an ApplicationFailure, got ${String(failure)}`);
+  if (!(failure instanceof ApplicationFailure))
+    throw new Error(`expected an ApplicationFailure, got ${String(failure)}`);
   expect(failure).toMatchObject({ type: code, nonRetryable: true });
   return failureReportSchema.strict().parse(failure.details?.[0]);
 }
 
 describe('activityFailureAsLockFailure', () => {
   test('activityFailureAsLockFailure: an activity that timed out on every try is SEAM_UNAVAILABLE with a report', () => {
-    const report = expectTyped(activityFailureAsLockFailure(state(), activityFailure('checkDevice', timedOut())), 'SEAM_UNAVAILABLE');
+    const report = expectTyped(
+      activityFailureAsLockFailure(state(), activityFailure('checkDevice', timedOut())),
+      'SEAM_UNAVAILABLE',
+    );
     expect(report.message).toContain('checkDevice did not finish in time');
   });
 
   test("activityFailureAsLockFailure: one of lockstep's codes passes through with Seam's request id", () => {
-    const cause = ApplicationFailure.nonRetryable('Device not found', 'DEVICE_NOT_FOUND', { seamRequestId: 'req-1', seamErrorType: 'device_not_found' });
-    const report = expectTyped(activityFailureAsLockFailure(state(), activityFailure('checkDevice', cause)), 'DEVICE_NOT_FOUND');
+    const cause = ApplicationFailure.nonRetryable('Device not found', 'DEVICE_NOT_FOUND', {
+      seamRequestId: 'req-1',
+      seamErrorType: 'device_not_found',
+    });
+    const report = expectTyped(
+      activityFailureAsLockFailure(state(), activityFailure('checkDevice', cause)),
+      'DEVICE_NOT_FOUND',
+    );
     expect(report).toMatchObject({ seamRequestId: 'req-1', seamError: { type: 'device_not_found' } });
   });
 
   test('activityFailureAsLockFailure: a command that may have reached Seam makes commandSent unknown', () => {
-    const cause = ApplicationFailure.nonRetryable('reset', 'COMMAND_OUTCOME_UNKNOWN', { commandMayHaveReachedSeam: true });
-    expect(expectTyped(activityFailureAsLockFailure(state(), activityFailure('sendCommandTry', cause)), 'COMMAND_OUTCOME_UNKNOWN').commandSent).toBeNull();
+    const cause = ApplicationFailure.nonRetryable('reset', 'COMMAND_OUTCOME_UNKNOWN', {
+      commandMayHaveReachedSeam: true,
+    });
+    expect(
+      expectTyped(
+        activityFailureAsLockFailure(state(), activityFailure('sendCommandTry', cause)),
+        'COMMAND_OUTCOME_UNKNOWN',
+      ).commandSent,
+    ).toBeNull();
   });
 });
 
@@ -70,12 +94,20 @@ describe('lostTry', () => {
   });
 
   test('lostTry: a lock try whose activity timed out may be tried again, as one that may have landed', () => {
-    expect(lostTry(state({ action: 'LOCK_DOOR' }), activityFailure('sendCommandTry', timedOut()), sendBy)).toMatchObject({ sent: false, mayHaveReachedSeam: true });
+    expect(
+      lostTry(state({ action: 'LOCK_DOOR' }), activityFailure('sendCommandTry', timedOut()), sendBy),
+    ).toMatchObject({ sent: false, mayHaveReachedSeam: true });
   });
 
   test("lostTry: the activity's DEADLINE_PASSED after a lock try that may have landed is COMMAND_OUTCOME_UNKNOWN, not 'nothing sent'", () => {
     const cause = ApplicationFailure.nonRetryable('too late', 'DEADLINE_PASSED');
-    const thrown = thrownBy(() => lostTry(state({ action: 'LOCK_DOOR', commandSent: null, lockResent: true }), activityFailure('sendCommandTry', cause), sendBy));
+    const thrown = thrownBy(() =>
+      lostTry(
+        state({ action: 'LOCK_DOOR', commandSent: null, lockResent: true }),
+        activityFailure('sendCommandTry', cause),
+        sendBy,
+      ),
+    );
     const report = expectTyped(thrown, 'COMMAND_OUTCOME_UNKNOWN');
     expect(report).toMatchObject({ commandSent: null, warnings: ['lockstep_lock_resent'] });
   });

@@ -4,7 +4,14 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
-import { executeLockAction, lockActionOutcome, queryProgress, signalActionAttemptEnded, startLockAction, type LockActionOutcome } from '../../src/client';
+import {
+  executeLockAction,
+  lockActionOutcome,
+  queryProgress,
+  signalActionAttemptEnded,
+  startLockAction,
+  type LockActionOutcome,
+} from '../../src/client';
 import type { FailureCode, LockAction, LockActionInput } from '../../src/contract';
 import { useLockstepFixture } from '../helpers/lockstep-fixture';
 import { eventually, startTimeSkippingEnv } from '../helpers/temporal';
@@ -80,7 +87,9 @@ describe('LockDoorWorkflow', () => {
   });
 
   test('LockDoorWorkflow: an attempt that ends in error fails ACTION_ATTEMPT_FAILED with Seam error', async () => {
-    const deviceId = fx.device({ attempt: { outcome: 'error', errorType: 'device_offline', errorMessage: 'Lock did not answer' } });
+    const deviceId = fx.device({
+      attempt: { outcome: 'error', errorType: 'device_offline', errorMessage: 'Lock did not answer' },
+    });
     const report = expectFailure(await run('LOCK_DOOR', { deviceId }), 'ACTION_ATTEMPT_FAILED');
     expect(report.seamError).toEqual({ type: 'device_offline', message: 'Lock did not answer' });
     expect(report.actionAttemptId).toEqual(expect.any(String));
@@ -100,7 +109,12 @@ describe('LockDoorWorkflow', () => {
 
   test('LockDoorWorkflow: a long timeout with a short poll interval keeps its history bounded', async () => {
     const deviceId = fx.device({ attempt: { outcome: 'never', updatesLockedState: false } });
-    const handle = await start('LOCK_DOOR', { deviceId, watchWindow: 0, timeout: '1 hour', pollInterval: { initial: '1s', max: '1s' } });
+    const handle = await start('LOCK_DOOR', {
+      deviceId,
+      watchWindow: 0,
+      timeout: '1 hour',
+      pollInterval: { initial: '1s', max: '1s' },
+    });
     const report = expectFailure(await lockActionOutcome(handle), 'ACTION_ATTEMPT_TIMED_OUT');
     expect(report.polls).toBeLessThanOrEqual(302);
     const { events } = await handle.fetchHistory();
@@ -116,9 +130,16 @@ describe('LockDoorWorkflow', () => {
   });
 
   test('LockDoorWorkflow: a device without can_remotely_lock fails CAPABILITY_MISSING and sends nothing', async () => {
-    const deviceId = fx.device({ canRemotelyLock: null, warnings: [{ warning_code: 'device_has_flaky_connection', message: 'flaky' }] });
+    const deviceId = fx.device({
+      canRemotelyLock: null,
+      warnings: [{ warning_code: 'device_has_flaky_connection', message: 'flaky' }],
+    });
     const report = expectFailure(await run('LOCK_DOOR', { deviceId }), 'CAPABILITY_MISSING');
-    expect(report.capability).toMatchObject({ canRemotelyLock: null, online: true, warnings: [{ code: 'device_has_flaky_connection' }] });
+    expect(report.capability).toMatchObject({
+      canRemotelyLock: null,
+      online: true,
+      warnings: [{ code: 'device_has_flaky_connection' }],
+    });
     expect(report.commandSent).toBe(false);
     expect(fx.sim.countsFor(deviceId).commandsReceived).toBe(0);
   });
@@ -130,7 +151,12 @@ describe('LockDoorWorkflow', () => {
       warnings: [{ warning_code: 'power_saving_mode', message: 'saving power' }],
     });
     const report = expectFailure(await run('LOCK_DOOR', { deviceId }), 'DEVICE_OFFLINE');
-    expect(report.capability).toMatchObject({ online: false, locked: null, errors: [{ code: 'device_offline' }], warnings: [{ code: 'power_saving_mode' }] });
+    expect(report.capability).toMatchObject({
+      online: false,
+      locked: null,
+      errors: [{ code: 'device_offline' }],
+      warnings: [{ code: 'power_saving_mode' }],
+    });
     expect(report.message).toContain('device_offline');
     expect(fx.sim.countsFor(deviceId).commandsReceived).toBe(0);
   });
@@ -190,7 +216,11 @@ describe('LockDoorWorkflow', () => {
     const events = (await handle.fetchHistory()).events ?? [];
     const cancelRequestedAt = events.findIndex((e) => e.workflowExecutionCancelRequestedEventAttributes);
     expect(cancelRequestedAt).toBeGreaterThan(0);
-    expect(events.slice(cancelRequestedAt).some((e) => e.activityTaskScheduledEventAttributes || e.timerStartedEventAttributes)).toBe(false);
+    expect(
+      events
+        .slice(cancelRequestedAt)
+        .some((e) => e.activityTaskScheduledEventAttributes || e.timerStartedEventAttributes),
+    ).toBe(false);
   });
 
   test('LockDoorWorkflow: the attempt-ended signal wakes the workflow before its timer fires', async () => {
@@ -215,7 +245,9 @@ describe('LockDoorWorkflow', () => {
   });
 
   test('LockDoorWorkflow: a response that stalls mid-body is aborted at the request bound and the lock is sent again', async () => {
-    const deviceId = fx.device({ faults: [{ route: '/locks/lock_door', kind: 'stall-response', count: 1, stallMs: 60_000, trickleMs: 200 }] });
+    const deviceId = fx.device({
+      faults: [{ route: '/locks/lock_door', kind: 'stall-response', count: 1, stallMs: 60_000, trickleMs: 200 }],
+    });
     const result = expectSuccess(await run('LOCK_DOOR', { deviceId }));
     expect(result.warnings).toContain('lockstep_lock_resent');
     expect(fx.sim.countsFor(deviceId).commandsAccepted).toBe(2);
@@ -260,7 +292,10 @@ describe('UnlockDoorWorkflow', () => {
   });
 
   test('UnlockDoorWorkflow: Seam acted but the response was lost: COMMAND_OUTCOME_UNKNOWN with exactly one command at Seam', async () => {
-    const deviceId = fx.device({ locked: true, faults: [{ route: '/locks/unlock_door', kind: 'acted-then-reset', count: 1 }] });
+    const deviceId = fx.device({
+      locked: true,
+      faults: [{ route: '/locks/unlock_door', kind: 'acted-then-reset', count: 1 }],
+    });
     const report = expectFailure(await run('UNLOCK_DOOR', { deviceId }), 'COMMAND_OUTCOME_UNKNOWN');
     expect(report).toMatchObject({ commandSent: null, actionAttemptId: null });
     expect(fx.sim.countsFor(deviceId)).toMatchObject({ commandsReceived: 1, commandsAccepted: 1 });
@@ -276,7 +311,11 @@ describe('UnlockDoorWorkflow', () => {
   test('UnlockDoorWorkflow: notAfter already passed fails DEADLINE_PASSED and sends nothing', async () => {
     const deviceId = fx.device({ locked: true });
     // Started by name: the client helpers refuse a passed notAfter before starting anything.
-    const handle = await fx.env.client.workflow.start('UnlockDoorWorkflow', { args: [{ deviceId, notAfter: '2020-01-01T00:00:00Z' }], taskQueue: fx.taskQueue, workflowId: `late-${randomUUID()}` });
+    const handle = await fx.env.client.workflow.start('UnlockDoorWorkflow', {
+      args: [{ deviceId, notAfter: '2020-01-01T00:00:00Z' }],
+      taskQueue: fx.taskQueue,
+      workflowId: `late-${randomUUID()}`,
+    });
     const report = expectFailure(await lockActionOutcome(handle), 'DEADLINE_PASSED');
     expect(report.commandSent).toBe(false);
     expect(fx.sim.countsFor(deviceId)).toMatchObject({ commandsReceived: 0, deviceReads: 0 });
@@ -284,7 +323,9 @@ describe('UnlockDoorWorkflow', () => {
 
   test('UnlockDoorWorkflow: the client refuses a passed notAfter before starting anything', async () => {
     const deviceId = fx.device({ locked: true });
-    await expect(start('UNLOCK_DOOR', { deviceId, notAfter: '2020-01-01T00:00:00Z' })).rejects.toThrow(/notAfter: .* has already passed/);
+    await expect(start('UNLOCK_DOOR', { deviceId, notAfter: '2020-01-01T00:00:00Z' })).rejects.toThrow(
+      /notAfter: .* has already passed/,
+    );
     expect(fx.sim.countsFor(deviceId)).toMatchObject({ commandsReceived: 0, deviceReads: 0 });
   });
 
@@ -303,7 +344,13 @@ describe('UnlockDoorWorkflow', () => {
     const started = invalidInputs.map((input) => [input]);
     started.push([{ deviceId }, { extra: 'argument' }]);
     for (const args of started) {
-      const outcome = await lockActionOutcome(await fx.env.client.workflow.start('UnlockDoorWorkflow', { args, taskQueue: fx.taskQueue, workflowId: `invalid-${randomUUID()}` }));
+      const outcome = await lockActionOutcome(
+        await fx.env.client.workflow.start('UnlockDoorWorkflow', {
+          args,
+          taskQueue: fx.taskQueue,
+          workflowId: `invalid-${randomUUID()}`,
+        }),
+      );
       const report = expectFailure(outcome, 'INVALID_INPUT');
       expect(report.issues.length).toBeGreaterThan(0);
     }

@@ -25,7 +25,10 @@ describe('sentCommandOf', () => {
     });
   });
 
-  test.each([undefined, null, {}, { actionAttemptId: 'a1' }, { actionAttemptId: 1, commandSentAt: 'x' }])('sentCommandOf: %p is no command', (details) => {
-    expect(sentCommandOf(details)).toBeNull();
-  });
+  test.each([undefined, null, {}, { actionAttemptId: 'a1' }, { actionAttemptId: 1, commandSentAt: 'x' }])(
+    'sentCommandOf: %p is no command',
+    (details) => {
+      expect(sentCommandOf(details)).toBeNull();
+    },
+  );
 });

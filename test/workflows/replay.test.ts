@@ -19,7 +19,12 @@ test('replay: the saved histories exist', () => {
 /** The patch ids a saved history's markers name (marker details are base64 JSON payloads). */
 function patchIdsIn(name: string): string[] {
   const { events } = JSON.parse(readFileSync(join(historiesDir, name), 'utf8')) as {
-    events: Array<{ markerRecordedEventAttributes?: { markerName: string; details?: Record<string, { payloads?: Array<{ data?: string }> }> } }>;
+    events: Array<{
+      markerRecordedEventAttributes?: {
+        markerName: string;
+        details?: Record<string, { payloads?: Array<{ data?: string }> }>;
+      };
+    }>;
   };
   return events
     .map((e) => e.markerRecordedEventAttributes)
@@ -31,13 +36,23 @@ function patchIdsIn(name: string): string[] {
 test('replay: the histories recorded before the send-by-deadline patch still lack its marker (they were not re-recorded)', () => {
   const legacy = names.filter((name) => !name.startsWith('send-by-'));
   expect(legacy.sort()).toEqual(
-    ['lock-cancelled-while-polling', 'lock-capability-missing', 'lock-success-in-watch', 'lock-timed-out', 'lock-woken-by-signal', 'unlock-success-after-durable-polls'].map((n) => `${n}.json`),
+    [
+      'lock-cancelled-while-polling',
+      'lock-capability-missing',
+      'lock-success-in-watch',
+      'lock-timed-out',
+      'lock-woken-by-signal',
+      'unlock-success-after-durable-polls',
+    ].map((n) => `${n}.json`),
   );
   for (const name of legacy) expect(patchIdsIn(name)).toEqual([]);
-  for (const name of names.filter((n) => n.startsWith('send-by-'))) expect(patchIdsIn(name).join()).toContain('send-by-deadline');
+  for (const name of names.filter((n) => n.startsWith('send-by-')))
+    expect(patchIdsIn(name).join()).toContain('send-by-deadline');
 });
 
 test.each(names)('replay: %s replays without non-determinism', async (name) => {
   const history = historyFromJSON(JSON.parse(readFileSync(join(historiesDir, name), 'utf8')));
-  await expect(Worker.runReplayHistory({ workflowBundle: workflowBundle(), replayName: name }, history)).resolves.toBeUndefined();
+  await expect(
+    Worker.runReplayHistory({ workflowBundle: workflowBundle(), replayName: name }, history),
+  ).resolves.toBeUndefined();
 });
