@@ -46,10 +46,12 @@ lint: deps
 format: deps
 	npx prettier --write .
 
-# Jest's own summary, plus one plain closing line ("tests: N passed, N failed, N skipped") for CI.
+# Jest's own summary, then the fault suite's table, then one plain closing line for CI that
+# counts both: jest's tests and the fault suite's scenarios ("tests: N passed, N failed, N skipped").
 test: deps toolchain typecheck lint build
-	@status=0; npx jest --ci --json --outputFile=.jest-results.json || status=$$?; \
-	node -e "const r = require('./.jest-results.json'); console.log('tests: ' + r.numPassedTests + ' passed, ' + r.numFailedTests + ' failed, ' + r.numPendingTests + ' skipped')" || true; \
+	@status=0; rm -f .data/fault-suite.json; npx jest --ci --json --outputFile=.jest-results.json || status=$$?; \
+	FAULTS_REPORT=.data/fault-suite.json npx tsx test/faults/fault-suite.ts || status=$$?; \
+	node scripts/test-summary.js .jest-results.json .data/fault-suite.json || status=$$?; \
 	exit $$status
 
 # FAULTS_PER_SCENARIO (default 50), FAULTS_ONLY (a part of a scenario name), FAULTS_REPORT (JSON path).
