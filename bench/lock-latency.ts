@@ -195,9 +195,10 @@ async function benchLockstep(sim: SeamSimulator) {
 
 /**
  * History events and billable actions per lock, from the histories of a sample of workflows:
- * start (1) + activity attempts + timers + signals. Heartbeats that reach the server are billed
- * too but are not in the history: the command activity sends its first at once and later ones
- * at most every 8 s, so each command attempt adds ceil(watch window / 8 s) = 1 at the defaults.
+ * start (1) + activity attempts + timers + signals + search-attribute upserts (the `patched()`
+ * marker's, counted in case Temporal Cloud bills it). Heartbeats are billed too but are not in
+ * the history: only the legacy command activity (`sendCommand`) sends them, one at the defaults;
+ * today's activities send none.
  */
 async function historyCosts(client: Client, deviceIds: string[]) {
   const events: number[] = [];
@@ -217,8 +218,9 @@ async function historyCosts(client: Client, deviceIds: string[]) {
     ).length;
     const timers = all.filter((e) => e.timerStartedEventAttributes).length;
     const signals = all.filter((e) => e.workflowExecutionSignaledEventAttributes).length;
+    const upserts = all.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes).length;
     events.push(all.length);
-    billable.push(1 + activityAttempts + timers + signals + commandAttempts);
+    billable.push(1 + activityAttempts + timers + signals + upserts + commandAttempts);
   }
   return {
     history_events_per_lock_p50: percentile(events, 50),
