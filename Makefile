@@ -49,8 +49,9 @@ format: deps
 # Jest's own summary, then the fault suite's table, then one plain closing line for CI that
 # counts both: jest's tests and the fault suite's scenarios ("tests: N passed, N failed, N skipped").
 test: deps toolchain typecheck lint build
-	@status=0; rm -f .data/fault-suite.json; npx jest --ci --json --outputFile=.jest-results.json || status=$$?; \
-	FAULTS_REPORT=.data/fault-suite.json npx tsx test/faults/fault-suite.ts || status=$$?; \
+	@status=0; rm -f .jest-results.json .data/fault-suite.json; \
+	npx jest --ci --json --outputFile=.jest-results.json || status=$$?; \
+	FAULTS_ONLY= FAULTS_PER_SCENARIO=50 FAULTS_REPORT=.data/fault-suite.json npx tsx test/faults/fault-suite.ts || status=$$?; \
 	node scripts/test-summary.js .jest-results.json .data/fault-suite.json || status=$$?; \
 	exit $$status
 

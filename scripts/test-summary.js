@@ -1,5 +1,7 @@
 // The one closing line `make test` prints for CI: jest's tests plus the fault suite's scenarios,
-// "tests: N passed, N failed, N skipped". A missing or unreadable report counts as one failure.
+// "tests: N passed, N failed, N skipped". Anything missing, malformed or incomplete is a failure:
+// no results file, jest's own verdict not a success, a fault suite that ran fewer scenarios than
+// it has or a scenario with no workflows.
 const { readFileSync } = require('node:fs');
 
 function read(path) {
@@ -10,21 +12,27 @@ function read(path) {
   }
 }
 
+const count = (value) => Number(value) || 0;
 const [jestPath, faultsPath] = process.argv.slice(2);
 const jest = read(jestPath);
 const faults = read(faultsPath);
 let passed = 0;
 let failed = 0;
 let skipped = 0;
+
 if (jest) {
-  passed += jest.numPassedTests;
-  failed += jest.numFailedTests + jest.numRuntimeErrorTestSuites;
-  skipped += jest.numPendingTests + jest.numTodoTests;
+  passed += count(jest.numPassedTests);
+  failed += count(jest.numFailedTests) + count(jest.numRuntimeErrorTestSuites);
+  skipped += count(jest.numPendingTests) + count(jest.numTodoTests);
+  if (jest.success !== true && failed === 0) failed += 1;
 } else failed += 1;
-if (faults) {
-  const violated = faults.rows.filter((row) => !row.asDesigned).length + (faults.wholeLogSecretHits > 0 ? 1 : 0);
-  passed += faults.rows.length - faults.rows.filter((row) => !row.asDesigned).length;
-  failed += violated;
+
+const rows = Array.isArray(faults?.rows) ? faults.rows : null;
+if (rows && rows.length > 0 && rows.length === faults.expectedScenarios) {
+  const good = rows.filter((row) => row.asDesigned === true && count(row.workflows) > 0).length;
+  passed += good;
+  failed += rows.length - good + (count(faults.wholeLogSecretHits) > 0 ? 1 : 0);
 } else failed += 1;
+
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed > 0 ? 1 : 0);

@@ -72,16 +72,8 @@ async function sendWithinDeadline(state: LockActionState, plan: LockActionPlan, 
     if (!maySend(Date.now(), sendBy)) throw deadlineFailure(state, sendBy);
     log.info('sending command', { action: state.action, deviceId: plan.deviceId, try: tryIndex + 1 });
     const outcome = await sendTry(state, plan, sendBy);
-    if (outcome.sent) {
-      state.commandSent = true;
-      state.progress.actionAttemptId = outcome.actionAttempt.actionAttemptId;
-      state.progress.lastStatus = outcome.actionAttempt.status;
-      return outcome;
-    }
-    if (outcome.mayHaveReachedSeam) {
-      state.commandSent = null;
-      state.lockResent = true;
-    }
+    recordTry(state, outcome);
+    if (outcome.sent) return outcome;
     if (tryIndex + 1 >= commandSendTries) {
       throw lockActionFailure(state, 'SEAM_UNAVAILABLE', `${outcome.message} (after ${commandSendTries} tries)`, {
         seamRequestId: outcome.seamRequestId,
@@ -139,6 +131,23 @@ export function lostTry(state: LockActionState, err: unknown, sendBy: number): S
   };
 }
 
+/**
+ * What a try did, into the state: sent (naming the attempt), or may have reached Seam. A try that
+ * went out after one that may have landed makes a lock re-sent: Seam may hold two attempts.
+ */
+function recordTry(state: LockActionState, outcome: SendTryOutcome): void {
+  const wentOut = outcome.sent || outcome.mayHaveReachedSeam;
+  if (wentOut && state.ambiguousTry) state.lockResent = true;
+  if (outcome.sent) {
+    state.commandSent = true;
+    state.progress.actionAttemptId = outcome.actionAttempt.actionAttemptId;
+    state.progress.lastStatus = outcome.actionAttempt.status;
+  } else if (outcome.mayHaveReachedSeam) {
+    state.commandSent = null;
+    state.ambiguousTry = true;
+  }
+}
+
 /** On cancel: give the in-flight try {@link cancelSendGraceMs} to report; after that its fate is unknown. */
 async function learnWhatTheCancelledTryDid(state: LockActionState, sending: Promise<SendTryOutcome>): Promise<void> {
   const settled = await CancellationScope.nonCancellable(() =>
@@ -150,15 +159,16 @@ async function learnWhatTheCancelledTryDid(state: LockActionState, sending: Prom
       sleep(cancelSendGraceMs).then(() => undefined),
     ]),
   );
-  if (settled === undefined) {
-    state.commandSent = null;
-  } else if (settled.outcome?.sent) {
-    state.commandSent = true;
-    state.progress.actionAttemptId = settled.outcome.actionAttempt.actionAttemptId;
-    state.progress.lastStatus = settled.outcome.actionAttempt.status;
-  } else if (settled.outcome?.mayHaveReachedSeam) {
-    state.commandSent = null;
-  }
+  // No word within the grace: it may have gone out.
+  const unknown: SendTryOutcome = {
+    sent: false,
+    mayHaveReachedSeam: true,
+    failureType: 'CANCELLED',
+    message: 'cancelled in flight',
+    seamRequestId: null,
+  };
+  if (settled === undefined) recordTry(state, unknown);
+  else if (settled.outcome) recordTry(state, settled.outcome);
 }
 
 function deadlineFailure(state: LockActionState, sendBy: number) {
@@ -265,6 +275,7 @@ export async function legacySendCommand(state: LockActionState, plan: LockAction
           `the command activity died before naming an action attempt; the ${describeAction(state.action)} may have reached Seam and is not sent again. Check the door.`,
         );
       }
+      state.lockResent = true;
       log.warn('command activity died before naming an attempt; locking again', { deviceId: plan.deviceId });
     }
   }

@@ -16,7 +16,9 @@ export interface LockActionState {
   /** null: the command may have reached Seam, but no attempt id came back. */
   commandSent: boolean | null;
   capability: CapabilitySnapshot | null;
-  /** A lock try that may have reached Seam was followed by another: Seam may hold two attempts. */
+  /** A send try may have reached Seam without an answer. */
+  ambiguousTry: boolean;
+  /** A lock try went out after one that may have reached Seam: Seam may hold two attempts. */
   lockResent: boolean;
 }
 

@@ -75,6 +75,7 @@ export async function runLockAction(
     progress: { phase: 'checking', polls: 0, actionAttemptId: null, lastStatus: null },
     commandSent: false,
     capability: null,
+    ambiguousTry: false,
     lockResent: false,
   };
   /** The attempt a signal said has ended ('*': whichever this action is waiting on). */

@@ -12,14 +12,17 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { assertBuilt, repoRoot } from '../helpers/processes';
-import { formatTable, historyText, judge, outcomeOf, secretHits, type Row } from './judge';
+import { sendActivityTimeoutMs } from '../../src/timing-budget';
+import { formatTable, historyText, judge, outcomeOf, secretHits, sleep, type Row } from './judge';
 import { scenarios } from './scenarios';
 import { FaultStack } from './stack';
 
 async function main(): Promise<number> {
   assertBuilt();
   Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const perScenario = Number(process.env.FAULTS_PER_SCENARIO ?? 50);
+  const perScenario = Number(process.env.FAULTS_PER_SCENARIO || 50);
+  if (!Number.isInteger(perScenario) || perScenario < 1)
+    throw new Error('FAULTS_PER_SCENARIO must be a whole number of at least 1');
   const only = process.env.FAULTS_ONLY; // a substring of scenario names, to run a few
   const secrets = {
     seamApiKey: `seam_faults_${randomUUID().replace(/-/g, '')}`,
@@ -27,9 +30,10 @@ async function main(): Promise<number> {
   };
   const stack = new FaultStack(secrets);
   const rows: Row[] = [];
+  const selected = scenarios.filter((s) => !only || s.name.includes(only));
   await stack.start(2);
   try {
-    for (const scenario of scenarios.filter((s) => !only || s.name.includes(only))) {
+    for (const scenario of selected) {
       process.stderr.write(`fault suite: ${scenario.name} ...\n`);
       const startedMs = Date.now();
       const logFrom = stack.workerLog.length;
@@ -40,12 +44,11 @@ async function main(): Promise<number> {
           .filter((t) => t.handle && !t.outcome)
           .map(async (t) => (t.outcome = await outcomeOf(t.handle!, untilMs))),
       );
-      // A hung action could still send: stop it before the command log is read.
-      await Promise.all(
-        tracked
-          .filter((t) => t.outcome?.kind === 'hung')
-          .map((t) => t.handle!.terminate('fault suite: no outcome in time').catch(() => undefined)),
-      );
+      // A hung action could still send: stop it, and give a send try already running on a
+      // worker the time it may take to land, before the command log is read.
+      const hung = tracked.filter((t) => t.outcome?.kind === 'hung');
+      await Promise.all(hung.map((t) => t.handle!.terminate('fault suite: no outcome in time').catch(() => undefined)));
+      if (hung.length > 0) await sleep(sendActivityTimeoutMs);
       await Promise.all(tracked.filter((t) => t.handle).map(async (t) => (t.history = await t.handle!.fetchHistory())));
       await scenario.after?.(stack);
       const violations = (await scenario.check?.(stack, tracked)) ?? [];

@@ -156,7 +156,8 @@ export function judge(
       if (duplicatesAreExplained(t, accepted)) duplicatesExplained += accepted - 1;
       else notes.push(`${t.label}: ${accepted} commands reached Seam, unexplained`);
     }
-    // Late: after the deadline; after a cancel (beyond the in-flight grace); any command at all
+    // Late: after the deadline; after a cancel (beyond the in-flight grace: strict — a send try
+    // dispatched just before a cancel may, on a slow Seam, land later and be flagged); any command at all
     // for an action that says none was sent; any send try scheduled after the cancel.
     const late = mine.filter(
       (c) =>

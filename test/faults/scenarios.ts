@@ -96,6 +96,24 @@ async function untilPhase(tracked: Tracked[], phase: string, timeoutMs = 30_000)
 }
 
 const successOnly = () => ['success'] as const;
+
+/**
+ * Actions that poll (no watch) on attempts that end `pendingFromMs`–+3 s after the command; once
+ * every one is polling (its send try has reported back), `kill` breaks something and brings it back.
+ */
+async function killMidPoll(
+  stack: FaultStack,
+  scenario: string,
+  count: number,
+  pendingFromMs: number,
+  kill: () => Promise<void>,
+): Promise<Tracked[]> {
+  const shape = (i: number) => ({ device: spread(i, pendingFromMs, pendingFromMs + 3_000), input: { watchWindow: 0 } });
+  const tracked = await startMany(stack, scenario, count, shape, successOnly);
+  await untilPhase(tracked, 'polling');
+  await kill();
+  return tracked;
+}
 /** A worker killed mid-send leaves an unlock's fate unknown (truthfully); a lock is re-sent. */
 const successOrUnknownUnlock = (action: LockAction): readonly Expected[] =>
   action === 'UNLOCK_DOOR' ? ['success', 'COMMAND_OUTCOME_UNKNOWN'] : ['success'];
@@ -123,38 +141,22 @@ export const scenarios: Scenario[] = [
   {
     name: 'every worker SIGKILLed mid-poll, restarted',
     timeLimitMs: 150_000,
-    async run(stack, count) {
-      const tracked = await startMany(
-        stack,
-        'poll-kill',
-        count,
-        (i) => ({ device: spread(i, 5_000, 8_000), input: { watchWindow: 0 } }),
-        successOnly,
-      );
-      await untilPhase(tracked, 'polling');
-      await stack.killAllWorkers();
-      await sleep(2_000);
-      await Promise.all([stack.startWorker(), stack.startWorker()]);
-      return tracked;
-    },
+    run: (stack, count) =>
+      killMidPoll(stack, 'poll-kill', count, 5_000, async () => {
+        await stack.killAllWorkers();
+        await sleep(2_000);
+        await Promise.all([stack.startWorker(), stack.startWorker()]);
+      }),
   },
   {
     name: 'dev server SIGKILLed mid-poll, restarted on its SQLite file',
     timeLimitMs: 150_000,
-    async run(stack, count) {
-      const tracked = await startMany(
-        stack,
-        'server-kill',
-        count,
-        (i) => ({ device: spread(i, 6_000, 9_000), input: { watchWindow: 0 } }),
-        successOnly,
-      );
-      await untilPhase(tracked, 'polling');
-      stack.killServer();
-      await sleep(2_000);
-      await stack.startServer();
-      return tracked;
-    },
+    run: (stack, count) =>
+      killMidPoll(stack, 'server-kill', count, 6_000, async () => {
+        stack.killServer();
+        await sleep(2_000);
+        await stack.startServer();
+      }),
   },
   {
     name: 'Seam answers 503 / 429 / reset / acted-then-reset on 30% of calls',
