@@ -78,6 +78,7 @@ async function main(): Promise<number> {
   const wholeLogHits = secretHits(stack.workerLog, [secrets.seamApiKey, secrets.temporalApiKey]);
   const report = {
     perScenario,
+    expectedScenarios: selected.length,
     rows,
     workerLogLines: stack.workerLog.length,
     wholeLogSecretHits: wholeLogHits,
