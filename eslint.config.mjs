@@ -17,7 +17,12 @@ import tseslint from 'typescript-eslint';
  * value-imports a new file, add that file here (it then gets the same guard). A directory
  * ends with '/'. `import type` from anywhere stays legal: it is erased at compile time.
  */
-const workflowSandboxFiles = ['src/workflows/', 'src/contract-core.ts', 'src/decisions.ts', 'src/timing-budget.ts'];
+const workflowSandboxFiles = [
+  'src/workflows/',
+  'src/contract/core.ts',
+  'src/contract/timing-budget.ts',
+  'src/decisions/',
+];
 
 const root = dirname(fileURLToPath(import.meta.url));
 const inSandbox = (file) => {
@@ -146,6 +151,29 @@ export default defineConfig([
             message: `${sandboxMessage}: use sleep() or condition() from @temporalio/workflow`,
           }),
         ),
+      ],
+    },
+  },
+
+  {
+    // Import arrows point one way: entry points (worker, client, cli) -> domain (workflows,
+    // activities, decisions) -> contract. Operations (src/ops) and development (src/dev) are
+    // for entry points; domain code never imports them, nor an entry point.
+    files: ['src/workflows/**/*.ts', 'src/activities/**/*.ts', 'src/decisions/**/*.ts', 'src/contract/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/ops', '**/ops/*', '**/dev', '**/dev/*', '**/cli', '**/cli/*'].concat(
+                ['..', '../..'].flatMap((up) => [`${up}/worker`, `${up}/client`]),
+              ),
+              message:
+                'domain code (workflows, activities, decisions, contract) never imports operations, development tooling, the CLI or an entry point',
+            },
+          ],
+        },
       ],
     },
   },

@@ -17,9 +17,9 @@ import { readFileSync } from 'node:fs';
 import { SeamHttp } from 'seam';
 import { z } from 'zod';
 import { executeLockAction } from '../src/client';
-import { startTemporalDevServer } from '../src/dev-stack';
-import { freePort } from '../src/free-port';
-import { startSeamSimulator, type SeamSimulator } from '../src/simulator/seam-simulator';
+import { startTemporalDevServer } from '../src/dev/dev-stack';
+import { freePort } from '../src/dev/free-port';
+import { startSeamSimulator, type SeamSimulator } from '../src/dev/simulator/seam-simulator';
 import { createLockstepWorker } from '../src/worker';
 
 const settings = z

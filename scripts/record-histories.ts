@@ -22,8 +22,8 @@ import {
   startLockAction,
 } from '../src/client';
 import type { LockAction, LockActionInput } from '../src/contract';
-import { startSeamSimulator, type DeviceScenarioInput, type SeamSimulator } from '../src/simulator/seam-simulator';
-import { temporalTestServerPath } from '../src/toolchain';
+import { startSeamSimulator, type DeviceScenarioInput, type SeamSimulator } from '../src/dev/simulator/seam-simulator';
+import { temporalTestServerPath } from '../src/dev/toolchain';
 import { createLockstepWorker } from '../src/worker';
 
 interface Scenario {
@@ -50,6 +50,12 @@ async function main(): Promise<void> {
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: temporalTestServerPath() } },
   });
+  /** Cancels the action as soon as its first command reaches the simulator. */
+  const cancelOnceSent = (deviceId: string) => async (handle: Awaited<ReturnType<typeof startLockAction>>) => {
+    while (sim.countsFor(deviceId).commandsReceived === 0) await new Promise((r) => setTimeout(r, 20));
+    await cancelLockAction(handle);
+  };
+
   // The histories without a prefix (lock-success-in-watch, ...) were recorded before the
   // `send-by-deadline` patch and replay its legacy branch; their scenarios are in git history.
   // Since the patch: one history per branch of the script.
@@ -151,20 +157,14 @@ async function main(): Promise<void> {
         faults: [{ route: '/locks/unlock_door', kind: 'stall-response', count: 1, stallMs: 20_000, trickleMs: 200 }],
       },
       input: {},
-      drive: async (handle) => {
-        while (sim.countsFor('sb-13').commandsReceived === 0) await new Promise((r) => setTimeout(r, 20));
-        await cancelLockAction(handle);
-      },
+      drive: cancelOnceSent('sb-13'),
     },
     {
       name: 'send-by-lock-cancelled-during-back-off',
       action: 'LOCK_DOOR',
       device: { deviceId: 'sb-14', faults: [{ route: '/locks/lock_door', kind: '503', count: 3 }] },
       input: {},
-      drive: async (handle) => {
-        while (sim.countsFor('sb-14').commandsReceived === 0) await new Promise((r) => setTimeout(r, 20));
-        await cancelLockAction(handle);
-      },
+      drive: cancelOnceSent('sb-14'),
     },
     {
       name: 'send-by-lock-attempt-failed',

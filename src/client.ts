@@ -32,7 +32,7 @@ import {
   type LockActionResult,
   type Progress,
 } from './contract';
-import { temporalConnectConfig } from './temporal-config';
+import { temporalConnectConfig } from './ops/temporal-config';
 
 export type LockActionOutcome =
   { ok: true; result: LockActionResult } | { ok: false; code: FailureCode; report: FailureReport };
@@ -48,7 +48,12 @@ export class LockActionInputError extends Error {
 export const isLockActionInputError = (err: unknown): err is LockActionInputError =>
   err instanceof LockActionInputError;
 
+/** How to start a lock action. */
 export interface StartOptions {
+  /**
+   * The task queue the lockstep workers poll.
+   * @default 'lock-actions' (the workers' LOCKSTEP_TASK_QUEUE must match)
+   */
   taskQueue?: string;
 }
 

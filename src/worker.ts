@@ -9,13 +9,12 @@
 import { NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { createActivities } from './activities';
-import { createSeamClient } from './activities/seam-client';
-import { ConfigError, isConfigError, seamConfigFromEnv, taskQueueFromEnv, type SeamConfig } from './config';
-import { createOperatorLogger } from './logging';
-import { onShutdownSignals } from './shutdown-signals';
-import { temporalConnectConfig, type TemporalConnectConfig } from './temporal-config';
+import { createSeamClient, type SeamConfig } from './activities/seam/client';
+import { isConfigError, logLevelFromEnv, seamConfigFromEnv, taskQueueFromEnv, type Env } from './ops/config';
+import { createOperatorLogger } from './ops/logging';
+import { onShutdownSignals } from './ops/shutdown-signals';
+import { temporalConnectConfig, type TemporalConnectConfig } from './ops/temporal-config';
 
 /** In-flight activities get this long to finish on shutdown before they are cancelled. */
 export const shutdownGraceTime = '10s';
@@ -32,17 +31,6 @@ export interface WorkerConfig {
   temporal: TemporalConnectConfig;
   taskQueue: string;
   logLevel: LogLevel;
-}
-
-type Env = Record<string, string | undefined>;
-
-/** @throws {ConfigError} when LOCKSTEP_LOG_LEVEL is not a log level. */
-export function logLevelFromEnv(env: Env = process.env): LogLevel {
-  const logLevel = z
-    .enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'])
-    .safeParse((env.LOCKSTEP_LOG_LEVEL || 'INFO').toUpperCase());
-  if (!logLevel.success) throw new ConfigError('LOCKSTEP_LOG_LEVEL', 'must be one of TRACE, DEBUG, INFO, WARN, ERROR');
-  return logLevel.data;
 }
 
 /** @throws {ConfigError} naming the first bad variable. */
@@ -82,15 +70,27 @@ function workflowCode(): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>
     : { workflowsPath: require.resolve('./workflows') };
 }
 
-/** Creates a worker for a connection; the caller runs and shuts it down. */
-export async function createLockstepWorker(options: {
+export interface LockstepWorkerOptions {
+  /** A connection to the Temporal frontend; the caller closes it after the worker stops. */
   connection: NativeConnection;
+  /** @default none: required (`default` from TEMPORAL_NAMESPACE in `lockstep worker`) */
   namespace: string;
+  /** @default none: required (`lock-actions` from LOCKSTEP_TASK_QUEUE in `lockstep worker`) */
   taskQueue: string;
+  /** How the activities reach Seam; the key stays in this process. */
   seam: SeamConfig;
-  /** A bundle built elsewhere (tests build one per run); by default, see workflowCode(). */
+  /**
+   * Workflow code built elsewhere (tests bundle once per run).
+   * @default the bundle `make build` writes beside the compiled worker, else the sources bundled at start
+   */
   workflowBundle?: WorkerOptions['workflowBundle'];
-}): Promise<Worker> {
+}
+
+/**
+ * Creates a worker for a connection; the caller runs and shuts it down. Its activity slots
+ * ({@link maxConcurrentActivities}) and shutdown grace ({@link shutdownGraceTime}) are fixed.
+ */
+export async function createLockstepWorker(options: LockstepWorkerOptions): Promise<Worker> {
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,

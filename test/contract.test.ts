@@ -1,7 +1,10 @@
 import {
   inputDefaults,
   lockActionInputSchema,
+  lockActionOfWorkflowType,
   lockActionWorkflowId,
+  parseLockActionWorkflowId,
+  workflowTypes,
   parseDurationMs,
   planFromInput,
 } from '../src/contract';
@@ -70,4 +73,23 @@ describe('lockActionInputSchema', () => {
 test('lockActionWorkflowId: the same device and requestId give the same id; the action is part of it', () => {
   expect(lockActionWorkflowId('LOCK_DOOR', 'd1', 'r1')).toBe(lockActionWorkflowId('LOCK_DOOR', 'd1', 'r1'));
   expect(lockActionWorkflowId('LOCK_DOOR', 'd1', 'r1')).not.toBe(lockActionWorkflowId('UNLOCK_DOOR', 'd1', 'r1'));
+});
+
+test('parseLockActionWorkflowId: inverts lockActionWorkflowId, and rejects other shapes', () => {
+  for (const action of ['LOCK_DOOR', 'UNLOCK_DOOR'] as const) {
+    expect(parseLockActionWorkflowId(lockActionWorkflowId(action, 'front-door', 'checkout-12'))).toEqual({
+      action,
+      deviceId: 'front-door',
+      requestId: 'checkout-12',
+    });
+  }
+  for (const other of ['plain-json-lock', 'lock/front-door', 'open/front-door/r1', 'lock/a/b/c', 'lock//r1']) {
+    expect(parseLockActionWorkflowId(other)).toBeUndefined();
+  }
+});
+
+test('lockActionOfWorkflowType: inverts workflowTypes, and knows no other type', () => {
+  expect(lockActionOfWorkflowType(workflowTypes.LOCK_DOOR)).toBe('LOCK_DOOR');
+  expect(lockActionOfWorkflowType(workflowTypes.UNLOCK_DOOR)).toBe('UNLOCK_DOOR');
+  expect(lockActionOfWorkflowType('SomethingElse')).toBeUndefined();
 });

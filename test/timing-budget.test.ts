@@ -16,7 +16,7 @@ import {
   sendActivityTimeoutMs,
   sendSlackMs,
   watchActivityTimeoutMs,
-} from '../src/timing-budget';
+} from '../src/contract/timing-budget';
 import { pollDelayMs, sendRequestBoundMs } from '../src/decisions';
 
 /** What two workflow tasks may take on a busy worker, for the cancel promise. */

@@ -8,6 +8,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import {
   checkLockActionInput,
   type ActionAttemptView,
+  type ActivityFailureDetails,
   type CapabilitySnapshot,
   type LockAction,
   type LockActionPlan,
@@ -24,10 +25,10 @@ import {
   sendRequestBoundMs,
   type Backoff,
 } from '../decisions';
-import { minSendWindowMs, sendSlackMs, watchBackoff } from '../timing-budget';
-import type { SeamClient } from './seam-client';
-import { callSeam, commandDelivery, toSeamFailure, type CommandDelivery } from './seam-errors';
-import { toActionAttemptView, toCapabilitySnapshot } from './seam-responses';
+import { minSendWindowMs, sendSlackMs, watchBackoff } from '../contract/timing-budget';
+import type { SeamClient } from './seam/client';
+import { callSeam, commandDelivery, toSeamFailure, type CommandDelivery } from './seam/errors';
+import { toActionAttemptView, toCapabilitySnapshot } from './seam/responses';
 
 /** The command activity of workflows started before the send-by deadline (see {@link LockstepActivities.sendCommand}). */
 export interface SendCommandRequest {
@@ -146,7 +147,12 @@ export function createActivities(seam: SeamClient) {
     return { actionAttempt, reads, lockedAfter };
   }
 
-  function deadlinePassed(action: LockAction, deviceId: string, why: string, details: object): ApplicationFailure {
+  function deadlinePassed(
+    action: LockAction,
+    deviceId: string,
+    why: string,
+    details: ActivityFailureDetails,
+  ): ApplicationFailure {
     return ApplicationFailure.nonRetryable(
       `refusing to send ${action} to ${deviceId}: ${why}; no command was sent`,
       'DEADLINE_PASSED',
@@ -176,7 +182,11 @@ export function createActivities(seam: SeamClient) {
    * A send that failed and may have reached Seam. Locking twice is harmless; unlocking twice is
    * not (a relocked door would open again), so an unlock is never sent again: the action ends.
    */
-  function outcomeUnknown(operation: string, failure: ApplicationFailure, details: object): ApplicationFailure {
+  function outcomeUnknown(
+    operation: string,
+    failure: ApplicationFailure,
+    details: ActivityFailureDetails,
+  ): ApplicationFailure {
     return ApplicationFailure.nonRetryable(
       `${operation} may have reached Seam (${failure.message}); it is not sent again. Check the door.`,
       'COMMAND_OUTCOME_UNKNOWN',
@@ -206,7 +216,10 @@ export function createActivities(seam: SeamClient) {
         const delivery = deliveryOf(err);
         if (delivery === 'rejected') throw failure;
         mayHaveReachedSeam ||= delivery === 'maybe_delivered';
-        const details = { ...(failure.details?.[0] as object), commandMayHaveReachedSeam: mayHaveReachedSeam };
+        const details: ActivityFailureDetails = {
+          ...(failure.details?.[0] as ActivityFailureDetails),
+          commandMayHaveReachedSeam: mayHaveReachedSeam,
+        };
         if (delivery === 'maybe_delivered' && !mayRepeatCommand(request.action))
           throw outcomeUnknown(operation, failure, details);
         const delayMs = pollDelayMs(legacyCommandSendBackoff, tryIndex);
@@ -316,7 +329,7 @@ export function createActivities(seam: SeamClient) {
         const failure = toSeamFailure(err, operation);
         const delivery = deliveryOf(err);
         if (delivery === 'rejected') throw failure;
-        const details = failure.details?.[0] as { seamRequestId?: string | null } | undefined;
+        const details = failure.details?.[0] as ActivityFailureDetails | undefined;
         if (delivery === 'maybe_delivered' && !mayRepeatCommand(request.action)) {
           throw outcomeUnknown(operation, failure, { ...details, commandMayHaveReachedSeam: true });
         }

@@ -6,10 +6,10 @@
 import { Client } from '@temporalio/client';
 import { startLockAction, type LockActionOutcome } from '../client';
 import type { FailureCode, LockAction } from '../contract';
-import { newDevSeamApiKey, startDevStack } from '../dev-stack';
-import { freePort } from '../free-port';
+import { newDevSeamApiKey, startDevStack } from '../dev/dev-stack';
+import { freePort } from '../dev/free-port';
 import { installOperatorLogging } from '../worker';
-import { demoDevices } from '../simulator/demo-devices';
+import { demoDevices } from '../dev/simulator/demo-devices';
 import { followLockAction } from './follow';
 import { progressLine, renderOutcome } from './render';
 

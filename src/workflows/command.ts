@@ -24,7 +24,7 @@ import {
   TimeoutFailure,
 } from '@temporalio/workflow';
 import type { AttemptObservation, CommandOutcome, LockstepActivities, SendTryOutcome } from '../activities';
-import { describeAction, type LockActionPlan } from '../contract-core';
+import { describeAction, type LockActionPlan } from '../contract/core';
 import { maySend, mayRepeatCommand, pollDelayMs } from '../decisions';
 import {
   cancelSendGraceMs,
@@ -32,7 +32,7 @@ import {
   commandSendTries,
   sendActivityTimeoutMs,
   watchActivityTimeoutMs,
-} from '../timing-budget';
+} from '../contract/timing-budget';
 import { activityFailureAsLockFailure, lockActionFailure, type LockActionState } from './failures';
 import { sentCommandOf } from './payloads';
 

@@ -6,7 +6,13 @@
  */
 import { ActivityFailure, ApplicationFailure, isCancellation, TimeoutFailure } from '@temporalio/workflow';
 import type { CapabilitySnapshot, FailureReport, Progress } from '../contract';
-import { failureCodes, lockstepWarnings, type FailureCode, type LockAction } from '../contract-core';
+import {
+  failureCodes,
+  lockstepWarnings,
+  type ActivityFailureDetails,
+  type FailureCode,
+  type LockAction,
+} from '../contract/core';
 
 /** The state a lock action carries; queries and failure reports read it. */
 export interface LockActionState {
@@ -20,17 +26,6 @@ export interface LockActionState {
   ambiguousTry: boolean;
   /** A lock try went out after one that may have reached Seam: Seam may hold two attempts. */
   lockResent: boolean;
-}
-
-/**
- * What a failed activity hands the workflow in its failure's `details[0]` (see
- * src/activities/seam-errors.ts, and `commandMayHaveReachedSeam` from the command activities).
- */
-export interface ActivityFailureDetails {
-  seamRequestId?: string | null;
-  seamErrorType?: string | null;
-  commandMayHaveReachedSeam?: boolean;
-  issues?: string[];
 }
 
 export function lockActionFailure(

@@ -25,7 +25,7 @@ import {
   progressQueryName,
   type LockAction,
   type LockActionPlan,
-} from '../contract-core';
+} from '../contract/core';
 import {
   assessCapability,
   deviceShowsDesiredState,
@@ -34,7 +34,7 @@ import {
   outcomeWarnings,
   sendByMs,
 } from '../decisions';
-import { maxDurableReads, readActivityTimeoutMs } from '../timing-budget';
+import { maxDurableReads, readActivityTimeoutMs } from '../contract/timing-budget';
 import { legacySendCommand, sendAndWatch } from './command';
 import { cancelledFailure, lockActionFailure, seamStep, type LockActionState } from './failures';
 import { endedAttemptOf } from './payloads';

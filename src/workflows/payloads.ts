@@ -4,7 +4,7 @@
  * see contract-core.ts for why workflow code stays zod-free. The shapes: actionAttemptEndedSignalSchema
  * (contract.ts) and SentCommand (contract-core.ts).
  */
-import { actionAttemptStatuses, type SentCommand } from '../contract-core';
+import { actionAttemptStatuses, type SentCommand } from '../contract/core';
 
 /** The attempt an "ended" signal names ('*' when it names none); null when it is malformed or says pending. */
 export function endedAttemptOf(signal: unknown): string | null {

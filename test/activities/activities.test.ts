@@ -15,27 +15,18 @@ import {
   type SendTryOutcome,
   type SendTryRequest,
 } from '../../src/activities';
-import { createSeamClient } from '../../src/activities/seam-client';
-import { startSeamSimulator, type DeviceScenarioInput, type SeamSimulator } from '../../src/simulator/seam-simulator';
-import { startStalledListener } from '../../src/simulator/stalled-listener';
-import { sendSlackMs } from '../../src/timing-budget';
+import { createSeamClient } from '../../src/activities/seam/client';
+import { startStalledListener } from '../../src/dev/simulator/stalled-listener';
+import { sendSlackMs } from '../../src/contract/timing-budget';
+import { useSimulator } from '../helpers/simulator-fixture';
 
-const apiKey = `seam_simulator_${randomUUID().replace(/-/g, '')}`;
-let sim: SeamSimulator;
+const fx = useSimulator();
+const { device } = fx;
 let activities: LockstepActivities;
 
-beforeAll(async () => {
-  sim = await startSeamSimulator({ apiKey });
-  activities = createActivities(createSeamClient({ apiKey, endpoint: sim.url, requestTimeoutMs: 2_000 }));
+beforeAll(() => {
+  activities = createActivities(createSeamClient({ apiKey: fx.apiKey, endpoint: fx.sim.url, requestTimeoutMs: 2_000 }));
 });
-
-afterAll(() => sim?.close());
-
-function device(scenario: Omit<DeviceScenarioInput, 'deviceId'> = {}): string {
-  const deviceId = `dev-${randomUUID()}`;
-  sim.setDevice({ ...scenario, deviceId });
-  return deviceId;
-}
 
 function sendCommand(
   request: Partial<SendCommandRequest> & { deviceId: string },
@@ -116,7 +107,7 @@ describe('captureCapabilitySnapshot', () => {
   test('captureCapabilitySnapshot: a wrong API key is a non-retryable UNAUTHORIZED that does not echo the key', async () => {
     const wrongKey = 'seam_wrongkey_0000';
     const stranger = createActivities(
-      createSeamClient({ apiKey: wrongKey, endpoint: sim.url, requestTimeoutMs: 2_000 }),
+      createSeamClient({ apiKey: wrongKey, endpoint: fx.sim.url, requestTimeoutMs: 2_000 }),
     );
     const failure = await failureOf(new MockActivityEnvironment().run(stranger.captureCapabilitySnapshot, device()));
     expect(failure).toMatchObject({ type: 'UNAUTHORIZED', nonRetryable: true });
@@ -154,7 +145,7 @@ describe('sendCommand', () => {
       actionAttemptId: outcome.actionAttempt.actionAttemptId,
       commandSentAt: outcome.commandSentAt,
     });
-    expect(sim.countsFor(deviceId)).toMatchObject({ commandsReceived: 1, commandsAccepted: 1 });
+    expect(fx.sim.countsFor(deviceId)).toMatchObject({ commandsReceived: 1, commandsAccepted: 1 });
   });
 
   test('sendCommand: returns the pending attempt when the watch window ends first', async () => {
@@ -170,7 +161,7 @@ describe('sendCommand', () => {
       sendCommand({ deviceId, action: 'UNLOCK_DOOR', notAfter: new Date(Date.now() - 1).toISOString() }),
     );
     expect(failure).toMatchObject({ type: 'DEADLINE_PASSED', nonRetryable: true });
-    expect(sim.countsFor(deviceId).commandsReceived).toBe(0);
+    expect(fx.sim.countsFor(deviceId).commandsReceived).toBe(0);
   });
 
   test('sendCommand: refuses to start an unlock closer to notAfter than the request timeout', async () => {
@@ -179,7 +170,7 @@ describe('sendCommand', () => {
       sendCommand({ deviceId, action: 'UNLOCK_DOOR', notAfter: new Date(Date.now() + 1_000).toISOString() }),
     );
     expect(failure).toMatchObject({ type: 'DEADLINE_PASSED', nonRetryable: true });
-    expect(sim.countsFor(deviceId).commandsReceived).toBe(0);
+    expect(fx.sim.countsFor(deviceId).commandsReceived).toBe(0);
   });
 
   test('sendCommand: a 429 or 503 on the command cannot have reached Seam, so it is sent again in the activity', async () => {
@@ -191,7 +182,7 @@ describe('sendCommand', () => {
     });
     const outcome = await sendCommand({ deviceId, action: 'UNLOCK_DOOR' });
     expect(outcome.actionAttempt.status).toBe('success');
-    expect(sim.countsFor(deviceId)).toMatchObject({ commandsReceived: 3, commandsAccepted: 1 });
+    expect(fx.sim.countsFor(deviceId)).toMatchObject({ commandsReceived: 3, commandsAccepted: 1 });
   });
 
   test('sendCommand: an unlock whose connection dropped may have reached Seam: COMMAND_OUTCOME_UNKNOWN, never sent again', async () => {
@@ -199,14 +190,14 @@ describe('sendCommand', () => {
     const failure = await failureOf(sendCommand({ deviceId, action: 'UNLOCK_DOOR' }));
     expect(failure).toMatchObject({ type: 'COMMAND_OUTCOME_UNKNOWN', nonRetryable: true });
     expect(failure.details?.[0]).toMatchObject({ commandMayHaveReachedSeam: true });
-    expect(sim.countsFor(deviceId).commandsReceived).toBe(1);
+    expect(fx.sim.countsFor(deviceId).commandsReceived).toBe(1);
   });
 
   test('sendCommand: a lock whose connection dropped is sent again (locking twice is harmless)', async () => {
     const deviceId = device({ faults: [{ route: '/locks/lock_door', kind: 'reset', count: 1 }] });
     const outcome = await sendCommand({ deviceId, action: 'LOCK_DOOR' });
     expect(outcome.actionAttempt.status).toBe('success');
-    expect(sim.countsFor(deviceId)).toMatchObject({ commandsReceived: 2, commandsAccepted: 1 });
+    expect(fx.sim.countsFor(deviceId)).toMatchObject({ commandsReceived: 2, commandsAccepted: 1 });
   });
 
   test('sendCommand: sends that keep failing end non-retryable after the last try, saying whether they may have landed', async () => {
@@ -214,7 +205,7 @@ describe('sendCommand', () => {
     const failure = await failureOf(sendCommand({ deviceId }));
     expect(failure).toMatchObject({ type: 'SEAM_SERVER_ERROR', nonRetryable: true });
     expect(failure.details?.[0]).toMatchObject({ commandMayHaveReachedSeam: false });
-    expect(sim.countsFor(deviceId).commandsReceived).toBe(commandSendTries);
+    expect(fx.sim.countsFor(deviceId).commandsReceived).toBe(commandSendTries);
   }, 20_000);
 
   test('sendCommand: once the command is accepted, failing reads end the watch instead of failing the activity', async () => {
@@ -274,7 +265,7 @@ describe('checkDevice', () => {
       }),
     );
     expect(failure).toMatchObject({ type: 'DEADLINE_PASSED', nonRetryable: true });
-    expect(sim.countsFor(deviceId)).toMatchObject({ deviceReads: 0, commandsReceived: 0 });
+    expect(fx.sim.countsFor(deviceId)).toMatchObject({ deviceReads: 0, commandsReceived: 0 });
   });
 
   test('checkDevice: within the deadline it returns the plan and the capability snapshot', async () => {
@@ -295,7 +286,7 @@ describe('sendCommandTry', () => {
     const outcome = await sendTry({ deviceId });
     if (!outcome.sent) throw new Error(outcome.message);
     expect(outcome.actionAttempt).toMatchObject({ status: 'pending', actionAttemptId: expect.any(String) });
-    expect(sim.countsFor(deviceId).commandsAccepted).toBe(1);
+    expect(fx.sim.countsFor(deviceId).commandsAccepted).toBe(1);
   });
 
   test('sendCommandTry: refuses DEADLINE_PASSED when less than the send window remains, and sends nothing', async () => {
@@ -304,7 +295,7 @@ describe('sendCommandTry', () => {
       sendTry({ deviceId, action: 'UNLOCK_DOOR', sendBy: new Date(Date.now() + 1_500).toISOString() }),
     );
     expect(failure).toMatchObject({ type: 'DEADLINE_PASSED', nonRetryable: true });
-    expect(sim.countsFor(deviceId).commandsReceived).toBe(0);
+    expect(fx.sim.countsFor(deviceId).commandsReceived).toBe(0);
   });
 
   test('sendCommandTry: a 429 or 503 cannot have reached Seam: not sent, safe to try again', async () => {
@@ -314,7 +305,7 @@ describe('sendCommandTry', () => {
       mayHaveReachedSeam: false,
       failureType: 'SEAM_SERVER_ERROR',
     });
-    expect(sim.countsFor(deviceId).commandsAccepted).toBe(0);
+    expect(fx.sim.countsFor(deviceId).commandsAccepted).toBe(0);
   });
 
   test('sendCommandTry: an unlock whose connection dropped fails COMMAND_OUTCOME_UNKNOWN', async () => {
@@ -367,7 +358,9 @@ describe('watchActionAttempt', () => {
 describe('end-to-end request bound', () => {
   /** A send try with a 10 s request timeout and a deadline `deadlineInMs` away, timed. */
   async function boundedSend(endpoint: string, deviceId: string, deadlineInMs: number) {
-    const slowClientActivities = createActivities(createSeamClient({ apiKey, endpoint, requestTimeoutMs: 10_000 }));
+    const slowClientActivities = createActivities(
+      createSeamClient({ apiKey: fx.apiKey, endpoint, requestTimeoutMs: 10_000 }),
+    );
     const startedMs = Date.now();
     const sendBy = startedMs + deadlineInMs;
     const outcome = await runActivity(slowClientActivities.sendCommandTry, {
@@ -397,9 +390,9 @@ describe('end-to-end request bound', () => {
     const deviceId = device({
       faults: [{ route: '/locks/lock_door', kind: 'stall-response', count: 1, stallMs: 20_000, trickleMs: 200 }],
     });
-    const { outcome, endedMs, sendBy } = await boundedSend(sim.url, deviceId, 3_500);
+    const { outcome, endedMs, sendBy } = await boundedSend(fx.sim.url, deviceId, 3_500);
     expect(outcome).toMatchObject({ sent: false, mayHaveReachedSeam: true });
     expect(endedMs).toBeLessThanOrEqual(sendBy - sendSlackMs + 200);
-    expect(sim.countsFor(deviceId).commandsAccepted).toBe(1);
+    expect(fx.sim.countsFor(deviceId).commandsAccepted).toBe(1);
   });
 });

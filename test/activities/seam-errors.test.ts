@@ -3,7 +3,7 @@ import {
   commandDelivery,
   isTransientFailureType,
   toSeamFailure,
-} from '../../src/activities/seam-errors';
+} from '../../src/activities/seam/errors';
 
 describe('classifySeamHttpFailure', () => {
   test.each([

@@ -4,14 +4,7 @@
  */
 import { createFake, type Fake } from '@seamapi/fake-seam-connect';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import {
-  executeLockAction,
-  lockActionOutcome,
-  queryProgress,
-  signalActionAttemptEnded,
-  startLockAction,
-  type LockActionOutcome,
-} from '../../src/client';
+import * as lockstep from '../../src/client';
 import type { FailureCode } from '../../src/contract';
 import { eventually, runLockstepWorker, startTimeSkippingEnv } from '../helpers/temporal';
 
@@ -38,12 +31,17 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-function failureCode(outcome: LockActionOutcome): FailureCode | 'success' {
+function failureCode(outcome: lockstep.LockActionOutcome): FailureCode | 'success' {
   return outcome.ok ? 'success' : outcome.code;
 }
 
 test('fake-seam-connect: LockDoorWorkflow succeeds; its result-less success is unconfirmed (null)', async () => {
-  const outcome = await executeLockAction(env.client, 'LOCK_DOOR', { deviceId: seed.august_device_1 }, { taskQueue });
+  const outcome = await lockstep.executeLockAction(
+    env.client,
+    'LOCK_DOOR',
+    { deviceId: seed.august_device_1 },
+    { taskQueue },
+  );
   if (!outcome.ok) throw new Error(`${outcome.code}: ${outcome.report.message}`);
   expect(outcome.result).toMatchObject({
     deviceId: seed.august_device_1,
@@ -55,7 +53,7 @@ test('fake-seam-connect: LockDoorWorkflow succeeds; its result-less success is u
 });
 
 test('fake-seam-connect: UnlockDoorWorkflow succeeds on another seeded lock', async () => {
-  const outcome = await executeLockAction(
+  const outcome = await lockstep.executeLockAction(
     env.client,
     'UNLOCK_DOOR',
     { deviceId: seed.schlage_device_1 },
@@ -77,7 +75,12 @@ test('fake-seam-connect: an offline device with device errors fails DEVICE_OFFLI
       },
     ],
   } as Parameters<Fake['database']['updateDevice']>[0]);
-  const outcome = await executeLockAction(env.client, 'LOCK_DOOR', { deviceId: seed.august_device_2 }, { taskQueue });
+  const outcome = await lockstep.executeLockAction(
+    env.client,
+    'LOCK_DOOR',
+    { deviceId: seed.august_device_2 },
+    { taskQueue },
+  );
   expect(failureCode(outcome)).toBe('DEVICE_OFFLINE');
   if (!outcome.ok) expect(outcome.report.capability?.errors.map((e) => e.code)).toContain('device_offline');
 });
@@ -86,7 +89,12 @@ test('fake-seam-connect: a lock without remote unlock fails CAPABILITY_MISSING',
   fake.database.updateDevice({ device_id: seed.august_device_1, can_remotely_unlock: false } as Parameters<
     Fake['database']['updateDevice']
   >[0]);
-  const outcome = await executeLockAction(env.client, 'UNLOCK_DOOR', { deviceId: seed.august_device_1 }, { taskQueue });
+  const outcome = await lockstep.executeLockAction(
+    env.client,
+    'UNLOCK_DOOR',
+    { deviceId: seed.august_device_1 },
+    { taskQueue },
+  );
   expect(failureCode(outcome)).toBe('CAPABILITY_MISSING');
   fake.database.updateDevice({ device_id: seed.august_device_1, can_remotely_unlock: true } as Parameters<
     Fake['database']['updateDevice']
@@ -94,14 +102,14 @@ test('fake-seam-connect: a lock without remote unlock fails CAPABILITY_MISSING',
 });
 
 test('fake-seam-connect: an attempt the fake turns to error fails ACTION_ATTEMPT_FAILED', async () => {
-  const handle = await startLockAction(
+  const handle = await lockstep.startLockAction(
     env.client,
     'LOCK_DOOR',
     { deviceId: seed.august_device_1, watchWindow: 0 },
     { taskQueue },
   );
   const actionAttemptId = await eventually(async () => {
-    const progress = await queryProgress(handle);
+    const progress = await lockstep.queryProgress(handle);
     return progress.phase === 'polling' ? progress.actionAttemptId! : undefined;
   });
   fake.database.updateActionAttempt({
@@ -110,13 +118,18 @@ test('fake-seam-connect: an attempt the fake turns to error fails ACTION_ATTEMPT
     result: null,
     error: { type: 'lock_jammed', message: 'The bolt is jammed' },
   } as Parameters<Fake['database']['updateActionAttempt']>[0]);
-  await signalActionAttemptEnded(handle, { actionAttemptId, status: 'error' });
-  const outcome = await lockActionOutcome(handle);
+  await lockstep.signalActionAttemptEnded(handle, { actionAttemptId, status: 'error' });
+  const outcome = await lockstep.lockActionOutcome(handle);
   expect(failureCode(outcome)).toBe('ACTION_ATTEMPT_FAILED');
   if (!outcome.ok) expect(outcome.report.seamError).toEqual({ type: 'lock_jammed', message: 'The bolt is jammed' });
 });
 
 test('fake-seam-connect: an unknown device fails DEVICE_NOT_FOUND', async () => {
-  const outcome = await executeLockAction(env.client, 'LOCK_DOOR', { deviceId: 'no-such-device' }, { taskQueue });
+  const outcome = await lockstep.executeLockAction(
+    env.client,
+    'LOCK_DOOR',
+    { deviceId: 'no-such-device' },
+    { taskQueue },
+  );
   expect(failureCode(outcome)).toBe('DEVICE_NOT_FOUND');
 });

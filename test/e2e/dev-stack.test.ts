@@ -6,8 +6,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { executeLockAction } from '../../src/client';
 import { failureReportSchema, lockActionResultSchema } from '../../src/contract';
-import { demoDevices } from '../../src/simulator/demo-devices';
-import { temporalCliPath } from '../../src/toolchain';
+import { demoDevices } from '../../src/dev/simulator/demo-devices';
+import { temporalCliPath } from '../../src/dev/toolchain';
 import {
   assertBuilt,
   childPids,

@@ -14,7 +14,7 @@ import {
   type LockAction,
   type LockActionInput,
 } from '../../src/contract';
-import { temporalCliPath } from '../../src/toolchain';
+import { temporalCliPath } from '../../src/dev/toolchain';
 import { cleanEnv, runProcess } from '../helpers/processes';
 import { useLockstepFixture } from '../helpers/lockstep-fixture';
 import { eventually, runLockstepWorker, startDevServerEnv } from '../helpers/temporal';

@@ -6,7 +6,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { randomUUID } from 'node:crypto';
 import { executeLockAction, lockActionOutcome, queryProgress, startLockAction } from '../../src/client';
-import { startSeamSimulator, type SeamSimulator } from '../../src/simulator/seam-simulator';
+import { startSeamSimulator, type SeamSimulator } from '../../src/dev/simulator/seam-simulator';
 import { assertBuilt, cleanEnv, runLockstep, startLockstep } from '../helpers/processes';
 import { eventually, startDevServerEnv } from '../helpers/temporal';
 
@@ -15,34 +15,24 @@ const apiKey = `seam_workerprocess_${randomUUID().replace(/-/g, '')}`;
 beforeAll(() => assertBuilt());
 
 describe('worker configuration', () => {
+  /** A valid key plus one bad variable, so that variable is the one the worker must name. */
+  const withKey = (variable: string, value: string) => ({ SEAM_API_KEY: apiKey, [variable]: value });
   test.each([
     ['no SEAM_API_KEY', {}, 'SEAM_API_KEY: is required'],
     ['a key without the seam_ prefix', { SEAM_API_KEY: 'not-a-seam-key-123' }, 'SEAM_API_KEY: must be a Seam API key'],
-    [
-      'a malformed SEAM_ENDPOINT',
-      { SEAM_API_KEY: apiKey, SEAM_ENDPOINT: 'not a url' },
-      'SEAM_ENDPOINT: must be an http(s) URL',
-    ],
+    ['a malformed SEAM_ENDPOINT', withKey('SEAM_ENDPOINT', 'not a url'), 'SEAM_ENDPOINT: must be an http(s) URL'],
     [
       'a malformed SEAM_REQUEST_TIMEOUT_MS',
-      { SEAM_API_KEY: apiKey, SEAM_REQUEST_TIMEOUT_MS: 'soon' },
-      'SEAM_REQUEST_TIMEOUT_MS: must be a number of milliseconds',
+      withKey('SEAM_REQUEST_TIMEOUT_MS', 'soon'),
+      'SEAM_REQUEST_TIMEOUT_MS: must be a number',
     ],
     [
       'a URL as TEMPORAL_ADDRESS',
-      { SEAM_API_KEY: apiKey, TEMPORAL_ADDRESS: 'http://localhost:7233/' },
+      withKey('TEMPORAL_ADDRESS', 'http://localhost:7233/'),
       'TEMPORAL_ADDRESS: must be host:port',
     ],
-    [
-      'a malformed LOCKSTEP_TASK_QUEUE',
-      { SEAM_API_KEY: apiKey, LOCKSTEP_TASK_QUEUE: 'has spaces' },
-      'LOCKSTEP_TASK_QUEUE: must be',
-    ],
-    [
-      'an unknown LOCKSTEP_LOG_LEVEL',
-      { SEAM_API_KEY: apiKey, LOCKSTEP_LOG_LEVEL: 'loud' },
-      'LOCKSTEP_LOG_LEVEL: must be one of',
-    ],
+    ['a malformed LOCKSTEP_TASK_QUEUE', withKey('LOCKSTEP_TASK_QUEUE', 'has spaces'), 'LOCKSTEP_TASK_QUEUE: must be'],
+    ['an unknown LOCKSTEP_LOG_LEVEL', withKey('LOCKSTEP_LOG_LEVEL', 'loud'), 'LOCKSTEP_LOG_LEVEL: must be one of'],
   ])('lockstep worker: %s fails at start with exit code 78, naming the variable', async (_case, vars, message) => {
     const run = await runLockstep(['worker'], cleanEnv(vars), 30_000);
     expect(run.code).toBe(78);
@@ -65,18 +55,19 @@ describe('worker process against the Temporal dev server', () => {
     await env?.teardown();
   });
 
+  /** The environment of a `lockstep worker` on its own task queue, against this file's server and simulator. */
+  const workerEnv = (taskQueue: string, extra: Record<string, string> = {}) =>
+    cleanEnv({
+      SEAM_API_KEY: apiKey,
+      SEAM_ENDPOINT: sim.url,
+      TEMPORAL_ADDRESS: env.address,
+      LOCKSTEP_TASK_QUEUE: taskQueue,
+      ...extra,
+    });
+
   test('lockstep worker: runs lock actions, logs each phase on one line, never logs the API key, drains on SIGTERM', async () => {
     const taskQueue = `worker-process-${randomUUID()}`;
-    const worker = startLockstep(
-      ['worker'],
-      cleanEnv({
-        SEAM_API_KEY: apiKey,
-        SEAM_ENDPOINT: sim.url,
-        TEMPORAL_ADDRESS: env.address,
-        LOCKSTEP_TASK_QUEUE: taskQueue,
-        LOCKSTEP_LOG_LEVEL: 'DEBUG',
-      }),
-    );
+    const worker = startLockstep(['worker'], workerEnv(taskQueue, { LOCKSTEP_LOG_LEVEL: 'DEBUG' }));
     try {
       await worker.waitFor(/lockstep worker started/);
       const ok = await executeLockAction(env.client, 'LOCK_DOOR', { deviceId: 'front-door' }, { taskQueue });
@@ -104,13 +95,7 @@ describe('worker process against the Temporal dev server', () => {
   test('lockstep worker: killed after sending an unlock, its replacement finishes that attempt without a second command', async () => {
     sim.setDevice({ deviceId: 'crash-door', locked: true, attempt: { outcome: 'never' } });
     const taskQueue = `crash-${randomUUID()}`;
-    const workerEnv = cleanEnv({
-      SEAM_API_KEY: apiKey,
-      SEAM_ENDPOINT: sim.url,
-      TEMPORAL_ADDRESS: env.address,
-      LOCKSTEP_TASK_QUEUE: taskQueue,
-    });
-    const doomed = startLockstep(['worker'], workerEnv);
+    const doomed = startLockstep(['worker'], workerEnv(taskQueue));
     await doomed.waitFor(/lockstep worker started/);
     const handle = await startLockAction(
       env.client,
@@ -128,7 +113,7 @@ describe('worker process against the Temporal dev server', () => {
 
     // The watch activity's start-to-close timeout (window + 35 s) passes; the workflow, which
     // already knows the attempt, polls it with the replacement worker.
-    const replacement = startLockstep(['worker'], workerEnv);
+    const replacement = startLockstep(['worker'], workerEnv(taskQueue));
     try {
       const outcome = await lockActionOutcome(handle);
       expect(outcome).toMatchObject({
@@ -145,15 +130,7 @@ describe('worker process against the Temporal dev server', () => {
   test('lockstep worker: a second SIGTERM while draining exits at once', async () => {
     sim.setDevice({ deviceId: 'drain-door', attempt: { outcome: 'never' } });
     const taskQueue = `drain-${randomUUID()}`;
-    const worker = startLockstep(
-      ['worker'],
-      cleanEnv({
-        SEAM_API_KEY: apiKey,
-        SEAM_ENDPOINT: sim.url,
-        TEMPORAL_ADDRESS: env.address,
-        LOCKSTEP_TASK_QUEUE: taskQueue,
-      }),
-    );
+    const worker = startLockstep(['worker'], workerEnv(taskQueue));
     await worker.waitFor(/lockstep worker started/);
     // A command activity watching for 20 s keeps the first SIGTERM's drain waiting.
     const handle = await startLockAction(

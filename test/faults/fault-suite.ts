@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { assertBuilt, repoRoot } from '../helpers/processes';
-import { sendActivityTimeoutMs } from '../../src/timing-budget';
+import { sendActivityTimeoutMs } from '../../src/contract/timing-budget';
 import { formatTable, historyText, judge, outcomeOf, secretHits, sleep, type Row } from './judge';
 import { scenarios } from './scenarios';
 import { FaultStack } from './stack';

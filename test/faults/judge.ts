@@ -14,8 +14,8 @@ import {
   type LockAction,
   type LockActionResult,
 } from '../../src/contract';
-import type { CommandLogEntry } from '../../src/simulator/seam-simulator';
-import { cancelSendGraceMs, commandSendTries } from '../../src/timing-budget';
+import type { CommandLogEntry } from '../../src/dev/simulator/seam-simulator';
+import { cancelSendGraceMs, commandSendTries } from '../../src/contract/timing-budget';
 
 /** How one attempt ended: a workflow's result or failure, a refusal before anything started, or no end in time. */
 export type Outcome =

@@ -14,8 +14,8 @@ import {
   type LockActionInput,
 } from '../../src/contract';
 import { sendByMs } from '../../src/decisions';
-import type { DeviceScenarioInput, FaultRuleInput } from '../../src/simulator/seam-simulator';
-import { temporalCliPath } from '../../src/toolchain';
+import type { DeviceScenarioInput, FaultRuleInput } from '../../src/dev/simulator/seam-simulator';
+import { temporalCliPath } from '../../src/dev/toolchain';
 import { cleanEnv, runLockstep, runProcess } from '../helpers/processes';
 import { sleep, type Expected, type Tracked } from './judge';
 import type { FaultStack } from './stack';
@@ -77,6 +77,9 @@ function startMany(
   );
 }
 
+/** Each action's device: attempts that end `from`–`to` ms after the command. */
+const spreading = (from?: number, to?: number) => (i: number) => ({ device: spread(i, from, to) });
+
 /** Attempts that end 1.5–4.5 s after the command (as the bench's). */
 const spread = (i: number, from = 1_500, to = 4_500): DeviceScenario => ({
   attempt: { pendingMs: from + ((i * 613) % (to - from)) },
@@ -115,7 +118,7 @@ async function killMidPoll(
   return tracked;
 }
 /** A worker killed mid-send leaves an unlock's fate unknown (truthfully); a lock is re-sent. */
-const successOrUnknownUnlock = (action: LockAction): readonly Expected[] =>
+const successOrUnknown = (action: LockAction): readonly Expected[] =>
   action === 'UNLOCK_DOOR' ? ['success', 'COMMAND_OUTCOME_UNKNOWN'] : ['success'];
 
 export const scenarios: Scenario[] = [
@@ -124,13 +127,7 @@ export const scenarios: Scenario[] = [
     allowsDuplicates: true,
     timeLimitMs: 150_000,
     async run(stack, count) {
-      const tracked = await startMany(
-        stack,
-        'watch-kill',
-        count,
-        (i) => ({ device: spread(i, 3_000, 5_000) }),
-        successOrUnknownUnlock,
-      );
+      const tracked = await startMany(stack, 'watch-kill', count, spreading(3_000, 5_000), successOrUnknown);
       await untilAccepted(stack, count / 2);
       await stack.killWorker(0);
       await sleep(1_000);
@@ -166,17 +163,11 @@ export const scenarios: Scenario[] = [
       const kinds = ['503', '429', 'reset', 'acted-then-reset'] as const;
       // Rate rules are drawn one after another: 1 - (1 - 0.085)^4 ≈ 30% of calls fail.
       await stack.sim.setGlobalFaults(kinds.map((kind): FaultRuleInput => ({ kind, rate: 0.085 })));
-      return startMany(
-        stack,
-        'flaky',
-        count,
-        (i) => ({ device: spread(i) }),
-        (action) => [
-          'success',
-          'SEAM_UNAVAILABLE',
-          ...(action === 'UNLOCK_DOOR' ? (['COMMAND_OUTCOME_UNKNOWN'] as const) : []),
-        ],
-      );
+      return startMany(stack, 'flaky', count, spreading(), (action) => [
+        'success',
+        'SEAM_UNAVAILABLE',
+        ...(action === 'UNLOCK_DOOR' ? (['COMMAND_OUTCOME_UNKNOWN'] as const) : []),
+      ]);
     },
     after: (stack) => stack.sim.setGlobalFaults([]),
   },
@@ -259,13 +250,7 @@ export const scenarios: Scenario[] = [
     name: 'cancels at random moments',
     timeLimitMs: 90_000,
     async run(stack, count) {
-      const tracked = await startMany(
-        stack,
-        'cancel',
-        count,
-        (i) => ({ device: spread(i, 1_500, 3_000) }),
-        () => ['CANCELLED', 'success'],
-      );
+      const tracked = await startMany(stack, 'cancel', count, spreading(1_500, 3_000), () => ['CANCELLED', 'success']);
       let seed = 7;
       const random = () => (seed = (seed * 16_807) % 2_147_483_647) / 2_147_483_647;
       await Promise.all(

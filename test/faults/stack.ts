@@ -8,8 +8,8 @@ import { Client, Connection } from '@temporalio/client';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTemporalDevServer, type TemporalDevServer } from '../../src/dev-stack';
-import { SimulatorControl } from '../../src/simulator/control';
+import { startTemporalDevServer, type TemporalDevServer } from '../../src/dev/dev-stack';
+import { SimulatorControl } from '../../src/dev/simulator/control';
 import { cleanEnv, freePort, startLockstep, type Running } from '../helpers/processes';
 
 export interface StackSecrets {

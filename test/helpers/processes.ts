@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-export { freePort } from '../../src/free-port';
+export { freePort } from '../../src/dev/free-port';
 
 export const repoRoot = resolve(__dirname, '..', '..');
 const lockstepBin = resolve(repoRoot, 'bin', 'lockstep');

@@ -1,7 +1,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
-import { temporalCliPath, temporalTestServerPath } from '../../src/toolchain';
+import { temporalCliPath, temporalTestServerPath } from '../../src/dev/toolchain';
 import { createLockstepWorker } from '../../src/worker';
 
 // Worker state changes and workflow logs at INFO drown test output; keep errors (LOCKSTEP_TEST_LOG_LEVEL=DEBUG shows all).

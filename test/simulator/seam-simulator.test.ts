@@ -6,8 +6,8 @@
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { SeamHttp } from 'seam';
-import { startSeamSimulator, type SeamSimulator } from '../../src/simulator/seam-simulator';
-import { startStalledListener, type StalledListener } from '../../src/simulator/stalled-listener';
+import { startSeamSimulator, type SeamSimulator } from '../../src/dev/simulator/seam-simulator';
+import { startStalledListener, type StalledListener } from '../../src/dev/simulator/stalled-listener';
 
 let sim: SeamSimulator;
 const apiKey = 'seam_simulator_selftest';

@@ -6,7 +6,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import { describeIssues, type ActionAttemptView, type CapabilitySnapshot } from '../contract';
+import { describeIssues, type ActionAttemptView, type CapabilitySnapshot } from '../../contract';
 
 const deviceSchema = z.object({
   device_id: z.string(),

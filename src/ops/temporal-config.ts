@@ -6,7 +6,7 @@
  */
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
-import { ConfigError } from './config';
+import { ConfigError, type Env } from './config';
 
 export const defaultTemporalAddress = 'localhost:7233';
 export const defaultTemporalNamespace = 'default';
@@ -15,8 +15,6 @@ export interface TemporalConnectConfig {
   connectionOptions: NativeConnectionOptions & { address: string };
   namespace: string;
 }
-
-type Env = Record<string, string | undefined>;
 
 /** @throws {ConfigError} when the Temporal config file or variables cannot be read. */
 export function temporalConnectConfig(env: Env = process.env): TemporalConnectConfig {

@@ -30,12 +30,30 @@ export const actionAttemptEndedSignalName = 'actionAttemptEnded';
 /** Query that returns {@link Progress}. */
 export const progressQueryName = 'progress';
 
+/** The lock action a workflow type name stands for; undefined for any other type. */
+export function lockActionOfWorkflowType(workflowType: string): LockAction | undefined {
+  return lockActions.find((action) => workflowTypes[action] === workflowType);
+}
+
 /**
  * One workflow per device and request: a caller that retries with the same requestId addresses
  * the same execution, so the command reaches Seam once.
  */
 export function lockActionWorkflowId(action: LockAction, deviceId: string, requestId: string): string {
   return `${describeAction(action)}/${deviceId}/${requestId}`;
+}
+
+/**
+ * The inverse of {@link lockActionWorkflowId}: the action, device and request a lock action's
+ * workflow ID names; undefined for an ID of another shape (device and request ids hold no `/`).
+ */
+export function parseLockActionWorkflowId(
+  workflowId: string,
+): { action: LockAction; deviceId: string; requestId: string } | undefined {
+  const [prefix, deviceId, requestId, ...rest] = workflowId.split('/');
+  const action = lockActions.find((a) => describeAction(a) === prefix);
+  if (!action || !deviceId || !requestId || rest.length > 0) return undefined;
+  return { action, deviceId, requestId };
 }
 
 /**
@@ -115,6 +133,29 @@ export const lockstepWarnings = {
   /** A lock try may have reached Seam without an answer and was sent again: Seam may hold two attempts (harmless for a lock). */
   lockResent: 'lockstep_lock_resent',
 } as const;
+
+/**
+ * What a failed activity hands the workflow in its `ApplicationFailure`'s `details[0]`: the
+ * activities build it (src/activities/, src/activities/seam/errors.ts), the workflow reads it
+ * (src/workflows/failures.ts) into the lock action's failure report.
+ */
+export interface ActivityFailureDetails {
+  /** The Seam route that failed, e.g. `locks.unlock_door`. */
+  operation?: string;
+  /** The HTTP status Seam answered; null when no answer came. */
+  statusCode?: number | null;
+  /** Seam's own error type (`device_not_found`, ...). */
+  seamErrorType?: string | null;
+  /** Seam's request id, to quote to Seam support. */
+  seamRequestId?: string | null;
+  /** The command may have reached Seam although it failed: the report's `commandSent` becomes null. */
+  commandMayHaveReachedSeam?: boolean;
+  /** Why the input is invalid, one line per issue (INVALID_INPUT). */
+  issues?: string[];
+  /** The deadline a DEADLINE_PASSED refusal was judged against (ISO-8601). */
+  sendBy?: string;
+  notAfter?: string;
+}
 
 /**
  * What the command activity heartbeats the moment Seam accepts the command. It is the

@@ -13,7 +13,16 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Agent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { SeamHttp } from 'seam';
-import type { SeamConfig } from '../config';
+
+/** How to reach Seam: the worker reads it from SEAM_* (src/ops/config.ts); the key stays in this process. */
+export interface SeamConfig {
+  /** A Seam API key (`seam_...`). */
+  apiKey: string;
+  /** Seam API base URL. @default 'https://connect.getseam.com' (SEAM_ENDPOINT) */
+  endpoint: string;
+  /** End-to-end bound of one request, DNS and connect included. @default 10000 (SEAM_REQUEST_TIMEOUT_MS) */
+  requestTimeoutMs: number;
+}
 
 /** The SDK client, the request bound it was built with, and a way to bound requests tighter. */
 export interface SeamClient {

@@ -97,12 +97,15 @@ export type DeviceScenario = z.infer<typeof deviceScenarioSchema>;
 export type DeviceScenarioInput = z.input<typeof deviceScenarioSchema>;
 
 export interface SeamSimulatorOptions {
-  /** The API key clients must present (`Authorization: Bearer <key>`). */
+  /** The API key clients must present (`Authorization: Bearer <key>`); {@link SeamSimulator.rotateApiKey} changes it. */
   apiKey: string;
+  /** The devices it starts with. @default [] */
   devices?: DeviceScenarioInput[];
+  /** @default '127.0.0.1' (its control routes have no auth: keep it on loopback) */
   host?: string;
+  /** @default 0 (a free port; read `url` after start) */
   port?: number;
-  /** Seed for rate-based faults. */
+  /** Seed for rate-based faults: the same seed draws the same faults. @default 1 */
   seed?: number;
 }
 
@@ -446,27 +449,16 @@ export class SeamSimulator {
       case 'reset':
         res.socket?.destroy();
         return true;
-      case '429':
-        sendJson(res, 429, {
-          error: { type: 'rate_limited', message: 'Too many requests', request_id: requestId },
-          ok: false,
-        });
-        return true;
       case '503':
         res.writeHead(503, { 'content-type': 'text/html' }).end('<html><body>503 Service Unavailable</body></html>');
         return true;
+      case '429':
       case '400':
-        sendJson(res, 400, {
-          error: { type: 'invalid_input', message: 'Invalid input', request_id: requestId },
-          ok: false,
-        });
+      case '409': {
+        const { type, message } = seamErrorFaults[rule.kind];
+        sendJson(res, Number(rule.kind), { error: { type, message, request_id: requestId }, ok: false });
         return true;
-      case '409':
-        sendJson(res, 409, {
-          error: { type: 'conflict', message: 'The device is busy with another request', request_id: requestId },
-          ok: false,
-        });
-        return true;
+      }
       default:
         return false;
     }
@@ -583,6 +575,13 @@ function attemptJson(a: StoredAttempt): Record<string, unknown> {
 function actionTypeOf(route: '/locks/lock_door' | '/locks/unlock_door'): CommandLogEntry['action'] {
   return route === '/locks/lock_door' ? 'LOCK_DOOR' : 'UNLOCK_DOOR';
 }
+
+/** The JSON errors Seam answers for the faults that are HTTP statuses with its error body. */
+const seamErrorFaults = {
+  '429': { type: 'rate_limited', message: 'Too many requests' },
+  '400': { type: 'invalid_input', message: 'Invalid input' },
+  '409': { type: 'conflict', message: 'The device is busy with another request' },
+} as const;
 
 /** The answer with its one object (device or action attempt) stripped of the fields clients read. */
 function malformed(answer: unknown): unknown {

@@ -6,7 +6,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { isSeamHttpApiError, isSeamHttpUnauthorizedError } from 'seam';
-import type { FailureCode } from '../contract';
+import type { ActivityFailureDetails, FailureCode } from '../../contract';
 
 /** Retryable failure types: an activity that exhausts its retries on these says SEAM_UNAVAILABLE. */
 export const transientFailureTypes = [
@@ -16,12 +16,10 @@ export const transientFailureTypes = [
   'SEAM_CALL_FAILED',
 ] as const;
 
-export interface SeamFailureDetails {
-  operation: string;
-  statusCode: number | null;
-  seamErrorType: string | null;
-  seamRequestId: string | null;
-}
+/** The details every translated Seam failure carries (a part of {@link ActivityFailureDetails}). */
+export type SeamFailureDetails = Required<
+  Pick<ActivityFailureDetails, 'operation' | 'statusCode' | 'seamErrorType' | 'seamRequestId'>
+>;
 
 interface HttpFacts {
   statusCode: number | null;

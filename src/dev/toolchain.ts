@@ -6,7 +6,7 @@
 import { accessSync, constants } from 'node:fs';
 import { resolve } from 'node:path';
 
-const repoRoot = resolve(__dirname, '..');
+const repoRoot = resolve(__dirname, '..', '..');
 
 function executable(envVar: string, bundled: string, what: string): string {
   const path = process.env[envVar] || resolve(repoRoot, '.tools', 'bin', bundled);

@@ -15,10 +15,10 @@ import {
   lockActions,
   progressPhases,
   type LockActionPlan,
-} from './contract-core';
+} from './core';
 import { minActionTimeoutMs } from './timing-budget';
 
-export * from './contract-core';
+export * from './core';
 
 export const lockActionSchema = z.enum(lockActions);
 

@@ -2,9 +2,11 @@
  * Process configuration from the environment, parsed once at start-up with zod. A bad value
  * fails fast with a message that names the variable and never echoes a secret.
  */
+import type { LogLevel } from '@temporalio/worker';
 import { z } from 'zod';
-import { defaultTaskQueue, taskQueueEnvVar } from './contract';
-import { defaultRequestTimeoutMs, maxRequestTimeoutMs, minRequestTimeoutMs } from './timing-budget';
+import type { SeamConfig } from '../activities/seam/client';
+import { defaultTaskQueue, taskQueueEnvVar } from '../contract';
+import { defaultRequestTimeoutMs, maxRequestTimeoutMs, minRequestTimeoutMs } from '../contract/timing-budget';
 
 export const defaultSeamEndpoint = 'https://connect.getseam.com';
 /** End-to-end bound of one Seam HTTP call (see timing-budget.ts); Temporal retries what times out. */
@@ -22,13 +24,8 @@ export class ConfigError extends Error {
 
 export const isConfigError = (err: unknown): err is ConfigError => err instanceof ConfigError;
 
-export interface SeamConfig {
-  apiKey: string;
-  endpoint: string;
-  requestTimeoutMs: number;
-}
-
-type Env = Record<string, string | undefined>;
+/** Process environment variables, as `process.env` holds them. */
+export type Env = Record<string, string | undefined>;
 
 const seamEnvSchema = {
   SEAM_API_KEY: z
@@ -72,4 +69,13 @@ export function taskQueueFromEnv(env: Env = process.env): string {
       .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/, 'must be letters, digits, . _ - (at most 200)')
       .default(defaultTaskQueue),
   );
+}
+
+/** @throws {ConfigError} when LOCKSTEP_LOG_LEVEL is not a log level. */
+export function logLevelFromEnv(env: Env = process.env): LogLevel {
+  const logLevel = z
+    .enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'])
+    .safeParse((env.LOCKSTEP_LOG_LEVEL || 'INFO').toUpperCase());
+  if (!logLevel.success) throw new ConfigError('LOCKSTEP_LOG_LEVEL', 'must be one of TRACE, DEBUG, INFO, WARN, ERROR');
+  return logLevel.data;
 }

@@ -10,12 +10,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { defaultSeamRequestTimeoutMs } from './config';
-import { defaultTaskQueue } from './contract';
+import { defaultSeamRequestTimeoutMs } from '../ops/config';
+import { defaultTaskQueue } from '../contract';
 import { demoDeviceScenarios } from './simulator/demo-devices';
 import { startSeamSimulator, type SeamSimulator } from './simulator/seam-simulator';
 import { temporalCliPath } from './toolchain';
-import { createLockstepWorker } from './worker';
+import { createLockstepWorker } from '../worker';
 
 export const devStackDefaults = {
   temporalPort: 7233,
@@ -24,15 +24,19 @@ export const devStackDefaults = {
 } as const;
 
 export interface DevStackOptions {
+  /** The Temporal frontend port. @default 7233 in `lockstep dev` ({@link devStackDefaults}) */
   temporalPort: number;
-  /** Web UI port; null runs the server headless. */
+  /** Web UI port; null runs the server headless. @default temporalPort + 1000 in `lockstep dev` */
   uiPort: number | null;
+  /** The Seam simulator's port. @default 8787 in `lockstep dev` */
   simulatorPort: number;
-  /** SQLite file that keeps workflows across restarts; null keeps them in memory. */
+  /** SQLite file that keeps workflows across restarts; null keeps them in memory. @default '.data/temporal.db' in `lockstep dev` */
   dbFile: string | null;
+  /** @default 'lock-actions' */
   taskQueue?: string;
   /** The key the simulator accepts and the worker sends; see {@link newDevSeamApiKey}. */
   seamApiKey: string;
+  /** Where the stack's own lines go (server exits, cleanup errors). */
   log: (line: string) => void;
 }
 
@@ -112,14 +116,17 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
 }
 
 export interface TemporalDevServerOptions {
+  /** The frontend port, on 127.0.0.1. */
   port: number;
   /** Web UI port; null runs the server headless. */
   uiPort: number | null;
   /** SQLite file that keeps workflows across restarts; null keeps them in memory. */
   dbFile: string | null;
+  /** The namespace the server creates at start. */
   namespace: string;
-  /** Eager activity dispatch (default on); off only to measure what it buys. */
+  /** Eager activity dispatch; off only to measure what it buys. @default true */
   eagerActivities?: boolean;
+  /** Where the server's exit (with its last stderr) is reported. */
   log: (line: string) => void;
 }
 

@@ -1,0 +1,58 @@
+/**
+ * What every `lockstep` command shares: its I/O, the usage error, and argument parsing that
+ * turns any malformed argument into a usage error (exit 2) before anything connects.
+ */
+import type { Client } from '@temporalio/client';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { connectClient } from '../client';
+import type { Env } from '../ops/config';
+
+export const exitCodes = { ok: 0, actionFailed: 1, usage: 2, runtime: 3, config: 78 } as const;
+
+/** Where a command writes and what it reads: the process's streams and environment, or a test's. */
+export interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  isTTY: boolean;
+  env: Env;
+}
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = this.constructor.name;
+  }
+}
+
+const portSchema = z.coerce.number().int().min(1).max(65535);
+
+export function parse(argv: string[], options: NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>['options']>) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+export function portOption(raw: unknown, name: string, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const parsed = portSchema.safeParse(raw);
+  if (!parsed.success) throw new UsageError(`--${name} must be a port number (1-65535)`);
+  return parsed.data;
+}
+
+export function onePositional(positionals: string[], what: string): string {
+  if (positionals.length !== 1) throw new UsageError(`expected exactly one ${what}, got ${positionals.length}`);
+  return positionals[0];
+}
+
+/** Runs `use` with a client connected the Temporal way (TEMPORAL_* from `io.env`), then closes it. */
+export async function withClient<T>(io: Io, use: (client: Client) => Promise<T>): Promise<T> {
+  const client = await connectClient(io.env);
+  try {
+    return await use(client);
+  } finally {
+    await client.connection.close();
+  }
+}

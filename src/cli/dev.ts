@@ -1,0 +1,62 @@
+/**
+ * `lockstep dev`: the embedded stack (Temporal dev server, Seam simulator, worker) until Ctrl-C;
+ * a second Ctrl-C stops it at once.
+ */
+import { devStackDefaults, newDevSeamApiKey, startDevStack } from '../dev/dev-stack';
+import { logLevelFromEnv, taskQueueFromEnv } from '../ops/config';
+import { onShutdownSignals } from '../ops/shutdown-signals';
+import { installOperatorLogging } from '../worker';
+import { exitCodes, parse, portOption, type Io } from './args';
+
+export async function devCommand(io: Io, argv: string[]): Promise<number> {
+  const { values } = parse(argv, {
+    port: { type: 'string' },
+    'ui-port': { type: 'string' },
+    headless: { type: 'boolean', default: false },
+    'simulator-port': { type: 'string' },
+    'db-file': { type: 'string' },
+    'in-memory': { type: 'boolean', default: false },
+  });
+  const port = (name: string, fallback: number) => portOption(values[name], name, fallback);
+  const temporalPort = port('port', devStackDefaults.temporalPort);
+  const seamApiKey = newDevSeamApiKey();
+  installOperatorLogging(logLevelFromEnv(io.env), [seamApiKey]);
+  const options = {
+    seamApiKey,
+    temporalPort,
+    // Temporal's convention: the Web UI listens 1000 above the frontend port (7233 -> 8233).
+    uiPort: values.headless ? null : port('ui-port', temporalPort + 1000),
+    simulatorPort: port('simulator-port', devStackDefaults.simulatorPort),
+    dbFile: values['in-memory'] ? null : ((values['db-file'] as string | undefined) ?? devStackDefaults.dbFile),
+    taskQueue: taskQueueFromEnv(io.env),
+    log: io.err,
+  };
+  const stack = await startDevStack(options);
+  io.out(
+    [
+      'lockstep dev stack is up',
+      `  Temporal        ${stack.temporalAddress} (namespace ${stack.namespace})`,
+      `  Web UI          ${stack.uiUrl ?? 'off (--headless)'}`,
+      `  Seam simulator  ${stack.simulator.url} (devices: ${[...stack.simulator.deviceIds()].join(', ')})`,
+      `  task queue      ${stack.taskQueue}`,
+      `  state           ${options.dbFile ?? 'in memory'}`,
+      'Try: lockstep lock demo-instant-lock    (Ctrl-C stops everything)',
+      'ready',
+    ].join('\n'),
+  );
+  await new Promise<void>((resolve) =>
+    onShutdownSignals({
+      first: () => {
+        io.err('stopping the dev stack (signal again to exit now)');
+        resolve();
+      },
+      again: () => {
+        io.err('stopping now');
+        stack.abort();
+      },
+    }),
+  );
+  await stack.stop();
+  io.err('dev stack stopped');
+  return exitCodes.ok;
+}

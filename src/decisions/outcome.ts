@@ -1,0 +1,54 @@
+/**
+ * Is the attempt over, did the door get where we wanted it, and which of lockstep's warnings a
+ * success carries.
+ */
+import type { ActionAttemptStatus } from '../contract';
+import { lockstepWarnings, type LockAction } from '../contract/core';
+
+export function isFinalStatus(status: ActionAttemptStatus): boolean {
+  return status !== 'pending';
+}
+
+/** The `locked` value the door should report once the action took effect. */
+export function desiredLockedState(action: LockAction): boolean {
+  return action === 'LOCK_DOOR';
+}
+
+/** True when a read-back of `properties.locked` shows the action took effect. */
+export function deviceShowsDesiredState(action: LockAction, locked: boolean | null): boolean {
+  return locked === desiredLockedState(action);
+}
+
+/** What a successful lock action knew when it concluded. */
+export interface SuccessFacts {
+  action: LockAction;
+  confirmation: 'action_attempt' | 'device_state';
+  /** `properties.locked` before the command (from the capability check). */
+  lockedBefore: boolean | null;
+  /** `properties.locked` read back after success; null when not read. */
+  lockedAfter: boolean | null;
+  /** The success was first seen at or after the caller's `notAfter`. */
+  seenAfterNotAfter: boolean;
+}
+
+/**
+ * lockstep's own warnings on a success, next to the device's. Each says where the success is
+ * weaker than "Seam confirmed it in time":
+ * - the door read back in the other state after Seam said success;
+ * - the success was read from the door's state, not from Seam's attempt, and when the door was
+ *   already in that state before the command, the command may have done nothing;
+ * - the success was first seen at or after `notAfter`: the door may have moved after the deadline.
+ */
+export function outcomeWarnings(facts: SuccessFacts): string[] {
+  const { action, confirmation, lockedBefore, lockedAfter } = facts;
+  const warnings: string[] = [];
+  if (confirmation === 'action_attempt' && lockedAfter !== null && !deviceShowsDesiredState(action, lockedAfter)) {
+    warnings.push(lockstepWarnings.lockedStateMismatch);
+  }
+  if (confirmation === 'device_state') {
+    warnings.push(lockstepWarnings.confirmedByDeviceState);
+    if (deviceShowsDesiredState(action, lockedBefore)) warnings.push(lockstepWarnings.alreadyInDesiredState);
+  }
+  if (facts.seenAfterNotAfter) warnings.push(lockstepWarnings.succeededAfterNotAfter);
+  return warnings;
+}
