@@ -84,7 +84,7 @@ export default defineConfig([
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
-      // `const { namespace: _ns, ...rest } = meta` drops keys on purpose (src/logging.ts).
+      // `const { namespace: _ns, ...rest } = meta` drops keys on purpose (src/ops/logging.ts).
       '@typescript-eslint/no-unused-vars': [
         'error',
         {

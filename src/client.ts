@@ -32,6 +32,7 @@ import {
   type LockActionResult,
   type Progress,
 } from './contract';
+import type { Env } from './ops/config';
 import { temporalConnectConfig } from './ops/temporal-config';
 
 export type LockActionOutcome =
@@ -134,11 +135,12 @@ export function cancelLockAction(handle: WorkflowHandle): Promise<unknown> {
 
 /**
  * A client connected the Temporal way (`@temporalio/envconfig`: profile file plus TEMPORAL_*
- * variables); close `client.connection` when done.
+ * variables, read from `env`, by default this process's environment); close `client.connection`
+ * when done.
  *
  * @throws {ConfigError} when the Temporal configuration is malformed.
  */
-export async function connectClient(env: Record<string, string | undefined> = process.env): Promise<Client> {
+export async function connectClient(env: Env = process.env): Promise<Client> {
   const { connectionOptions, namespace } = temporalConnectConfig(env);
   const connection = await Connection.connect(connectionOptions as ConnectionOptions).catch((err: unknown) => {
     throw new Error(

@@ -4,7 +4,7 @@
  *
  * Configuration is read from the environment and checked before anything connects:
  * SEAM_API_KEY, SEAM_ENDPOINT, SEAM_REQUEST_TIMEOUT_MS, LOCKSTEP_TASK_QUEUE, LOCKSTEP_LOG_LEVEL,
- * and Temporal's own TEMPORAL_* variables (see temporal-config.ts).
+ * and Temporal's own TEMPORAL_* variables (see ops/temporal-config.ts).
  */
 import { NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
@@ -26,10 +26,15 @@ export const shutdownGraceTime = '10s';
  */
 export const maxConcurrentActivities = 1000;
 
+/** Everything `lockstep worker` reads from its environment, checked before anything connects. */
 export interface WorkerConfig {
+  /** SEAM_API_KEY, SEAM_ENDPOINT, SEAM_REQUEST_TIMEOUT_MS. */
   seam: SeamConfig;
+  /** TEMPORAL_* and the Temporal config profile. */
   temporal: TemporalConnectConfig;
+  /** LOCKSTEP_TASK_QUEUE. @default 'lock-actions' */
   taskQueue: string;
+  /** LOCKSTEP_LOG_LEVEL. @default 'INFO' */
   logLevel: LogLevel;
 }
 
@@ -73,9 +78,9 @@ function workflowCode(): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>
 export interface LockstepWorkerOptions {
   /** A connection to the Temporal frontend; the caller closes it after the worker stops. */
   connection: NativeConnection;
-  /** @default none: required (`default` from TEMPORAL_NAMESPACE in `lockstep worker`) */
+  /** The namespace to poll; `lockstep worker` reads TEMPORAL_NAMESPACE (`default` when unset). */
   namespace: string;
-  /** @default none: required (`lock-actions` from LOCKSTEP_TASK_QUEUE in `lockstep worker`) */
+  /** The task queue to poll; `lockstep worker` reads LOCKSTEP_TASK_QUEUE (`lock-actions` when unset). */
   taskQueue: string;
   /** How the activities reach Seam; the key stays in this process. */
   seam: SeamConfig;

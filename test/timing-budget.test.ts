@@ -1,5 +1,5 @@
 /**
- * The timing numbers of src/timing-budget.ts still fit together: each activity's timeout covers
+ * The timing numbers of src/contract/timing-budget.ts still fit together: each activity's timeout covers
  * the requests it makes, a send can never outlive its deadline, and a cancel keeps its 2 s promise.
  */
 import { inputDefaults } from '../src/contract';

@@ -264,7 +264,7 @@ export function createActivities(seam: SeamClient) {
   return {
     /**
      * The lock action's first step: validates the caller's input with the contract's zod schema
-     * (here, not in workflow code: see contract-core.ts), refuses an action whose send-by
+     * (here, not in workflow code: see contract/core.ts), refuses an action whose send-by
      * deadline has passed, and only then reads the device. Invalid or late input never reaches
      * Seam. The plan returned — input with defaults applied — is recorded in the history, so the
      * workflow replays with the defaults it started with.
@@ -275,7 +275,7 @@ export function createActivities(seam: SeamClient) {
         throw ApplicationFailure.nonRetryable(
           `invalid ${request.action} input: ${checked.issues.join('; ')}`,
           'INVALID_INPUT',
-          { issues: checked.issues },
+          { issues: checked.issues } satisfies ActivityFailureDetails,
         );
       }
       const plan = checked.plan;

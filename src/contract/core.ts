@@ -4,7 +4,7 @@
  * The workflow sandbox imports only this. Every module a workflow imports is evaluated again
  * for each workflow execution, and zod's (plus our schemas') cost ~20 ms of workflow-thread CPU
  * per workflow — on 2 cores, the difference between starting a burst of lock actions in 0.3 s
- * or in 1 s (measured by `make bench`). The schemas live in ./contract.ts.
+ * or in 1 s (measured by `make bench`). The schemas live in ./index.ts.
  */
 
 export const defaultTaskQueue = 'lock-actions';

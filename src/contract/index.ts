@@ -3,8 +3,8 @@
  *
  * Callers in any language need only what is here, as plain JSON: the task queue, the workflow
  * type names, the workflow-ID scheme, the input, the result and the failure report. The
- * zod-free part (./contract-core.ts) is re-exported; the schemas below are for clients,
- * activities and tests — not for workflow code (see contract-core.ts for why).
+ * zod-free part (./core.ts) is re-exported; the schemas below are for clients,
+ * activities and tests — not for workflow code (see core.ts for why).
  */
 import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';

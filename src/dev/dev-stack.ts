@@ -24,13 +24,13 @@ export const devStackDefaults = {
 } as const;
 
 export interface DevStackOptions {
-  /** The Temporal frontend port. @default 7233 in `lockstep dev` ({@link devStackDefaults}) */
+  /** The Temporal frontend port (`lockstep dev`: 7233, see {@link devStackDefaults}). */
   temporalPort: number;
-  /** Web UI port; null runs the server headless. @default temporalPort + 1000 in `lockstep dev` */
+  /** Web UI port; null runs the server headless (`lockstep dev`: temporalPort + 1000). */
   uiPort: number | null;
-  /** The Seam simulator's port. @default 8787 in `lockstep dev` */
+  /** The Seam simulator's port (`lockstep dev`: 8787). */
   simulatorPort: number;
-  /** SQLite file that keeps workflows across restarts; null keeps them in memory. @default '.data/temporal.db' in `lockstep dev` */
+  /** SQLite file that keeps workflows across restarts; null keeps them in memory (`lockstep dev`: `.data/temporal.db`). */
   dbFile: string | null;
   /** @default 'lock-actions' */
   taskQueue?: string;

@@ -1,8 +1,8 @@
 /**
  * Checks for the two payloads a lock action receives inside the workflow sandbox: the
  * "attempt ended" signal and the command activity's last heartbeat. Hand-written (no zod):
- * see contract-core.ts for why workflow code stays zod-free. The shapes: actionAttemptEndedSignalSchema
- * (contract.ts) and SentCommand (contract-core.ts).
+ * see contract/core.ts for why workflow code stays zod-free. The shapes: actionAttemptEndedSignalSchema
+ * (contract/index.ts) and SentCommand (contract/core.ts).
  */
 import { actionAttemptStatuses, type SentCommand } from '../contract/core';
 

@@ -149,6 +149,20 @@ test('dev stack: the `temporal` CLI starts LockDoorWorkflow by name with plain J
   expect(JSON.parse(viaLockstep.stdout)).toEqual(typed);
 });
 
+test('dev stack: `lockstep status` on a workflow that is not a lock action is a usage error', async () => {
+  const other = await client.workflow.start('SomethingElseWorkflow', {
+    taskQueue: 'nobody-polls-this',
+    workflowId: `other-${Date.now()}`,
+  });
+  try {
+    const run = await runLockstep(['status', other.workflowId], env);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`${other.workflowId} is a SomethingElseWorkflow, not a lock action`);
+  } finally {
+    await other.terminate('test over');
+  }
+});
+
 test('dev stack: Ctrl-C stops the worker, the simulator and the Temporal server, leaving no process', async () => {
   const pid = dev.child.pid!;
   const children = await childPids(pid);

@@ -6,11 +6,12 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { randomUUID } from 'node:crypto';
 import { executeLockAction, lockActionOutcome, queryProgress, startLockAction } from '../../src/client';
-import { startSeamSimulator, type SeamSimulator } from '../../src/dev/simulator/seam-simulator';
 import { assertBuilt, cleanEnv, runLockstep, startLockstep } from '../helpers/processes';
+import { simulatorFixture } from '../helpers/simulator-fixture';
 import { eventually, startDevServerEnv } from '../helpers/temporal';
 
-const apiKey = `seam_workerprocess_${randomUUID().replace(/-/g, '')}`;
+const simulator = simulatorFixture();
+const { apiKey } = simulator;
 
 beforeAll(() => assertBuilt());
 
@@ -24,7 +25,7 @@ describe('worker configuration', () => {
     [
       'a malformed SEAM_REQUEST_TIMEOUT_MS',
       withKey('SEAM_REQUEST_TIMEOUT_MS', 'soon'),
-      'SEAM_REQUEST_TIMEOUT_MS: must be a number',
+      'SEAM_REQUEST_TIMEOUT_MS: must be a number of milliseconds',
     ],
     [
       'a URL as TEMPORAL_ADDRESS',
@@ -43,15 +44,15 @@ describe('worker configuration', () => {
 
 describe('worker process against the Temporal dev server', () => {
   let env: TestWorkflowEnvironment;
-  let sim: SeamSimulator;
+  const sim = () => simulator.sim;
 
   beforeAll(async () => {
-    env = await startDevServerEnv();
-    sim = await startSeamSimulator({ apiKey, devices: [{ deviceId: 'front-door', attempt: { pendingMs: 200 } }] });
+    [env] = await Promise.all([startDevServerEnv(), simulator.start()]);
+    sim().setDevice({ deviceId: 'front-door', attempt: { pendingMs: 200 } });
   }, 60_000);
 
   afterAll(async () => {
-    await sim?.close();
+    await simulator.stop();
     await env?.teardown();
   });
 
@@ -59,7 +60,7 @@ describe('worker process against the Temporal dev server', () => {
   const workerEnv = (taskQueue: string, extra: Record<string, string> = {}) =>
     cleanEnv({
       SEAM_API_KEY: apiKey,
-      SEAM_ENDPOINT: sim.url,
+      SEAM_ENDPOINT: sim().url,
       TEMPORAL_ADDRESS: env.address,
       LOCKSTEP_TASK_QUEUE: taskQueue,
       ...extra,
@@ -93,7 +94,7 @@ describe('worker process against the Temporal dev server', () => {
   }, 60_000);
 
   test('lockstep worker: killed after sending an unlock, its replacement finishes that attempt without a second command', async () => {
-    sim.setDevice({ deviceId: 'crash-door', locked: true, attempt: { outcome: 'never' } });
+    sim().setDevice({ deviceId: 'crash-door', locked: true, attempt: { outcome: 'never' } });
     const taskQueue = `crash-${randomUUID()}`;
     const doomed = startLockstep(['worker'], workerEnv(taskQueue));
     await doomed.waitFor(/lockstep worker started/);
@@ -108,8 +109,10 @@ describe('worker process against the Temporal dev server', () => {
     await eventually(async () => ((await queryProgress(handle)).phase === 'watching' ? true : undefined), 30_000);
     doomed.child.kill('SIGKILL');
     await doomed.exited;
-    const [attempt] = sim.actionAttempts().filter((a) => a.deviceId === 'crash-door');
-    sim.resolveActionAttempt(attempt.actionAttemptId, 'success');
+    const [attempt] = sim()
+      .actionAttempts()
+      .filter((a) => a.deviceId === 'crash-door');
+    sim().resolveActionAttempt(attempt.actionAttemptId, 'success');
 
     // The watch activity's start-to-close timeout (window + 35 s) passes; the workflow, which
     // already knows the attempt, polls it with the replacement worker.
@@ -124,11 +127,11 @@ describe('worker process against the Temporal dev server', () => {
       replacement.child.kill('SIGTERM');
       await replacement.exited;
     }
-    expect(sim.countsFor('crash-door').commandsReceived).toBe(1);
+    expect(sim().countsFor('crash-door').commandsReceived).toBe(1);
   }, 120_000);
 
   test('lockstep worker: a second SIGTERM while draining exits at once', async () => {
-    sim.setDevice({ deviceId: 'drain-door', attempt: { outcome: 'never' } });
+    sim().setDevice({ deviceId: 'drain-door', attempt: { outcome: 'never' } });
     const taskQueue = `drain-${randomUUID()}`;
     const worker = startLockstep(['worker'], workerEnv(taskQueue));
     await worker.waitFor(/lockstep worker started/);
@@ -139,7 +142,7 @@ describe('worker process against the Temporal dev server', () => {
       { deviceId: 'drain-door', watchWindow: '20s' },
       { taskQueue },
     );
-    await eventually(() => (sim.countsFor('drain-door').commandsAccepted === 1 ? true : undefined));
+    await eventually(() => (sim().countsFor('drain-door').commandsAccepted === 1 ? true : undefined));
     worker.child.kill('SIGTERM');
     await worker.waitFor(/SIGTERM: shutting down/);
     worker.child.kill('SIGTERM');

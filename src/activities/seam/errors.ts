@@ -49,7 +49,7 @@ function httpFacts(err: unknown): HttpFacts {
   const axiosLike = err as { response?: { status?: number; headers?: Record<string, unknown> }; message?: string };
   const requestId = axiosLike.response?.headers?.['seam-request-id'];
   const codes = errorCodes(err);
-  // Our end-to-end bound (an AbortSignal; see seam-client.ts) says only "canceled".
+  // Our end-to-end bound (an AbortSignal; see ./client.ts) says only "canceled".
   const message = codes.includes('ERR_CANCELED')
     ? 'aborted at its end-to-end time bound'
     : (axiosLike.message ?? String(err));

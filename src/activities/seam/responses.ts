@@ -6,7 +6,12 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import { describeIssues, type ActionAttemptView, type CapabilitySnapshot } from '../../contract';
+import {
+  describeIssues,
+  type ActionAttemptView,
+  type ActivityFailureDetails,
+  type CapabilitySnapshot,
+} from '../../contract';
 
 const deviceSchema = z.object({
   device_id: z.string(),
@@ -34,7 +39,7 @@ function parseSeam<T extends z.ZodType>(schema: T, value: unknown, what: string)
     throw ApplicationFailure.nonRetryable(
       `Seam returned a malformed ${what}: ${issues.join('; ')}`,
       'SEAM_RESPONSE_INVALID',
-      { issues },
+      { issues } satisfies ActivityFailureDetails,
     );
   }
   return parsed.data;
