@@ -36,6 +36,9 @@ function sendCommand(
   return env.run(activities.sendCommand, full);
 }
 
+/** An ISO-8601 time `ms` from now (negative: in the past). */
+const isoIn = (ms: number) => new Date(Date.now() + ms).toISOString();
+
 /** Runs one activity in a fresh mock activity environment, typed by the activity. */
 function runActivity<P, R>(activity: (request: P) => Promise<R>, request: P): Promise<R> {
   return new MockActivityEnvironment().run<[P], R, (request: P) => Promise<R>>(activity, request);
@@ -45,10 +48,16 @@ function runActivity<P, R>(activity: (request: P) => Promise<R>, request: P): Pr
 function sendTry(request: Partial<SendTryRequest> & { deviceId: string }): Promise<SendTryOutcome> {
   const full: SendTryRequest = {
     action: 'LOCK_DOOR',
-    sendBy: new Date(Date.now() + 3_600_000).toISOString(),
+    sendBy: isoIn(3_600_000),
     ...request,
   };
   return runActivity(activities.sendCommandTry, full);
+}
+
+/** A non-retryable DEADLINE_PASSED, and no command reached the simulator for the device. */
+function expectRefusedUnsent(failure: ApplicationFailure, deviceId: string): void {
+  expect(failure).toMatchObject({ type: 'DEADLINE_PASSED', nonRetryable: true });
+  expect(fx.sim.countsFor(deviceId).commandsReceived).toBe(0);
 }
 
 async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
@@ -157,20 +166,14 @@ describe('sendCommand', () => {
 
   test('sendCommand: refuses with DEADLINE_PASSED once notAfter has passed, and sends nothing', async () => {
     const deviceId = device();
-    const failure = await failureOf(
-      sendCommand({ deviceId, action: 'UNLOCK_DOOR', notAfter: new Date(Date.now() - 1).toISOString() }),
-    );
-    expect(failure).toMatchObject({ type: 'DEADLINE_PASSED', nonRetryable: true });
-    expect(fx.sim.countsFor(deviceId).commandsReceived).toBe(0);
+    const failure = await failureOf(sendCommand({ deviceId, action: 'UNLOCK_DOOR', notAfter: isoIn(-1) }));
+    expectRefusedUnsent(failure, deviceId);
   });
 
   test('sendCommand: refuses to start an unlock closer to notAfter than the request timeout', async () => {
     const deviceId = device();
-    const failure = await failureOf(
-      sendCommand({ deviceId, action: 'UNLOCK_DOOR', notAfter: new Date(Date.now() + 1_000).toISOString() }),
-    );
-    expect(failure).toMatchObject({ type: 'DEADLINE_PASSED', nonRetryable: true });
-    expect(fx.sim.countsFor(deviceId).commandsReceived).toBe(0);
+    const failure = await failureOf(sendCommand({ deviceId, action: 'UNLOCK_DOOR', notAfter: isoIn(1_000) }));
+    expectRefusedUnsent(failure, deviceId);
   });
 
   test('sendCommand: a 429 or 503 on the command cannot have reached Seam, so it is sent again in the activity', async () => {
@@ -256,7 +259,7 @@ describe('readActionAttempt', () => {
 describe('checkDevice', () => {
   test('checkDevice: refuses DEADLINE_PASSED before any Seam call when start + timeout has passed', async () => {
     const deviceId = device();
-    const workflowStartedAt = new Date(Date.now() - 8_000).toISOString();
+    const workflowStartedAt = isoIn(-8_000);
     const failure = await failureOf(
       runActivity(activities.checkDevice, {
         input: { deviceId, timeout: '5s' },
@@ -291,11 +294,8 @@ describe('sendCommandTry', () => {
 
   test('sendCommandTry: refuses DEADLINE_PASSED when less than the send window remains, and sends nothing', async () => {
     const deviceId = device();
-    const failure = await failureOf(
-      sendTry({ deviceId, action: 'UNLOCK_DOOR', sendBy: new Date(Date.now() + 1_500).toISOString() }),
-    );
-    expect(failure).toMatchObject({ type: 'DEADLINE_PASSED', nonRetryable: true });
-    expect(fx.sim.countsFor(deviceId).commandsReceived).toBe(0);
+    const failure = await failureOf(sendTry({ deviceId, action: 'UNLOCK_DOOR', sendBy: isoIn(1_500) }));
+    expectRefusedUnsent(failure, deviceId);
   });
 
   test('sendCommandTry: a 429 or 503 cannot have reached Seam: not sent, safe to try again', async () => {
@@ -327,30 +327,29 @@ describe('sendCommandTry', () => {
 });
 
 describe('watchActionAttempt', () => {
-  test('watchActionAttempt: reads the attempt to success and reads the state back', async () => {
-    const deviceId = device({ locked: false, attempt: { pendingMs: 400 } });
+  /** Sends a lock to the device, then watches its attempt for `windowMs`. */
+  async function sendAndWatch(deviceId: string, windowMs: number) {
     const sent = await sendTry({ deviceId });
     if (!sent.sent) throw new Error(sent.message);
-    const observation = await runActivity(activities.watchActionAttempt, {
-      actionAttemptId: sent.actionAttempt.actionAttemptId,
+    const { actionAttemptId } = sent.actionAttempt;
+    return runActivity(activities.watchActionAttempt, {
+      actionAttemptId,
       deviceId,
-      windowMs: 3_000,
+      windowMs,
       readBackLockedState: true,
     });
+  }
+
+  test('watchActionAttempt: reads the attempt to success and reads the state back', async () => {
+    const deviceId = device({ locked: false, attempt: { pendingMs: 400 } });
+    const observation = await sendAndWatch(deviceId, 3_000);
     expect(observation).toMatchObject({ actionAttempt: { status: 'success' }, lockedAfter: true });
     expect(observation.reads).toBeGreaterThanOrEqual(1);
   });
 
   test('watchActionAttempt: returns the attempt still pending when the window ends first', async () => {
     const deviceId = device({ attempt: { outcome: 'never' } });
-    const sent = await sendTry({ deviceId });
-    if (!sent.sent) throw new Error(sent.message);
-    const observation = await runActivity(activities.watchActionAttempt, {
-      actionAttemptId: sent.actionAttempt.actionAttemptId,
-      deviceId,
-      windowMs: 400,
-      readBackLockedState: true,
-    });
+    const observation = await sendAndWatch(deviceId, 400);
     expect(observation.actionAttempt.status).toBe('pending');
   });
 });

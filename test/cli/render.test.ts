@@ -1,20 +1,16 @@
 import type { FailureReport } from '../../src/contract';
 import { renderOutcome } from '../../src/cli/render';
 
+/** A report that knows nothing yet but that the unlock may have landed. */
+const unknown = { commandSent: null, polls: 0, issues: [], warnings: [] };
+const unset = { actionAttemptId: null, lastStatus: null, seamError: null, seamRequestId: null, capability: null };
 const report: FailureReport = {
+  ...unknown,
+  ...unset,
   code: 'COMMAND_OUTCOME_UNKNOWN',
   message: 'locks.unlock_door may have reached Seam; it is not sent again. Check the door.',
   deviceId: 'front-door',
   action: 'UNLOCK_DOOR',
-  actionAttemptId: null,
-  lastStatus: null,
-  commandSent: null,
-  polls: 0,
-  seamError: null,
-  seamRequestId: null,
-  capability: null,
-  issues: [],
-  warnings: [],
 };
 
 describe('renderOutcome', () => {

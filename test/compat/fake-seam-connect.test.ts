@@ -5,7 +5,7 @@
 import { createFake, type Fake } from '@seamapi/fake-seam-connect';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import * as lockstep from '../../src/client';
-import type { FailureCode } from '../../src/contract';
+import type { FailureCode, LockAction, LockActionInput } from '../../src/contract';
 import { eventually, runLockstepWorker, startTimeSkippingEnv } from '../helpers/temporal';
 
 let env: TestWorkflowEnvironment;
@@ -35,13 +35,13 @@ function failureCode(outcome: lockstep.LockActionOutcome): FailureCode | 'succes
   return outcome.ok ? 'success' : outcome.code;
 }
 
+/** Runs a lock action through the client helpers against Seam's fake. */
+function run(action: LockAction, input: LockActionInput) {
+  return lockstep.executeLockAction(env.client, action, input, { taskQueue });
+}
+
 test('fake-seam-connect: LockDoorWorkflow succeeds; its result-less success is unconfirmed (null)', async () => {
-  const outcome = await lockstep.executeLockAction(
-    env.client,
-    'LOCK_DOOR',
-    { deviceId: seed.august_device_1 },
-    { taskQueue },
-  );
+  const outcome = await run('LOCK_DOOR', { deviceId: seed.august_device_1 });
   if (!outcome.ok) throw new Error(`${outcome.code}: ${outcome.report.message}`);
   expect(outcome.result).toMatchObject({
     deviceId: seed.august_device_1,
@@ -53,12 +53,7 @@ test('fake-seam-connect: LockDoorWorkflow succeeds; its result-less success is u
 });
 
 test('fake-seam-connect: UnlockDoorWorkflow succeeds on another seeded lock', async () => {
-  const outcome = await lockstep.executeLockAction(
-    env.client,
-    'UNLOCK_DOOR',
-    { deviceId: seed.schlage_device_1 },
-    { taskQueue },
-  );
+  const outcome = await run('UNLOCK_DOOR', { deviceId: seed.schlage_device_1 });
   expect(failureCode(outcome)).toBe('success');
 });
 
@@ -75,12 +70,7 @@ test('fake-seam-connect: an offline device with device errors fails DEVICE_OFFLI
       },
     ],
   } as Parameters<Fake['database']['updateDevice']>[0]);
-  const outcome = await lockstep.executeLockAction(
-    env.client,
-    'LOCK_DOOR',
-    { deviceId: seed.august_device_2 },
-    { taskQueue },
-  );
+  const outcome = await run('LOCK_DOOR', { deviceId: seed.august_device_2 });
   expect(failureCode(outcome)).toBe('DEVICE_OFFLINE');
   if (!outcome.ok) expect(outcome.report.capability?.errors.map((e) => e.code)).toContain('device_offline');
 });
@@ -89,12 +79,7 @@ test('fake-seam-connect: a lock without remote unlock fails CAPABILITY_MISSING',
   fake.database.updateDevice({ device_id: seed.august_device_1, can_remotely_unlock: false } as Parameters<
     Fake['database']['updateDevice']
   >[0]);
-  const outcome = await lockstep.executeLockAction(
-    env.client,
-    'UNLOCK_DOOR',
-    { deviceId: seed.august_device_1 },
-    { taskQueue },
-  );
+  const outcome = await run('UNLOCK_DOOR', { deviceId: seed.august_device_1 });
   expect(failureCode(outcome)).toBe('CAPABILITY_MISSING');
   fake.database.updateDevice({ device_id: seed.august_device_1, can_remotely_unlock: true } as Parameters<
     Fake['database']['updateDevice']
@@ -125,11 +110,6 @@ test('fake-seam-connect: an attempt the fake turns to error fails ACTION_ATTEMPT
 });
 
 test('fake-seam-connect: an unknown device fails DEVICE_NOT_FOUND', async () => {
-  const outcome = await lockstep.executeLockAction(
-    env.client,
-    'LOCK_DOOR',
-    { deviceId: 'no-such-device' },
-    { taskQueue },
-  );
+  const outcome = await run('LOCK_DOOR', { deviceId: 'no-such-device' });
   expect(failureCode(outcome)).toBe('DEVICE_NOT_FOUND');
 });

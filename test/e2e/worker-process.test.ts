@@ -6,6 +6,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { randomUUID } from 'node:crypto';
 import { executeLockAction, lockActionOutcome, queryProgress, startLockAction } from '../../src/client';
+import type { LockAction } from '../../src/contract';
 import { assertBuilt, cleanEnv, runLockstep, startLockstep } from '../helpers/processes';
 import { simulatorFixture } from '../helpers/simulator-fixture';
 import { eventually, startDevServerEnv } from '../helpers/temporal';
@@ -66,6 +67,17 @@ describe('worker process against the Temporal dev server', () => {
       ...extra,
     });
 
+  /** A `lockstep worker` process on `taskQueue`, once it has said it started. */
+  async function startedWorker(taskQueue: string) {
+    const worker = startLockstep(['worker'], workerEnv(taskQueue));
+    await worker.waitFor(/lockstep worker started/);
+    return worker;
+  }
+
+  /** A lock action whose watch lasts 20 s: an activity in flight for that long. */
+  const startWatching20s = (action: LockAction, deviceId: string, taskQueue: string) =>
+    startLockAction(env.client, action, { deviceId, watchWindow: '20s' }, { taskQueue });
+
   test('lockstep worker: runs lock actions, logs each phase on one line, never logs the API key, drains on SIGTERM', async () => {
     const taskQueue = `worker-process-${randomUUID()}`;
     const worker = startLockstep(['worker'], workerEnv(taskQueue, { LOCKSTEP_LOG_LEVEL: 'DEBUG' }));
@@ -96,14 +108,8 @@ describe('worker process against the Temporal dev server', () => {
   test('lockstep worker: killed after sending an unlock, its replacement finishes that attempt without a second command', async () => {
     sim().setDevice({ deviceId: 'crash-door', locked: true, attempt: { outcome: 'never' } });
     const taskQueue = `crash-${randomUUID()}`;
-    const doomed = startLockstep(['worker'], workerEnv(taskQueue));
-    await doomed.waitFor(/lockstep worker started/);
-    const handle = await startLockAction(
-      env.client,
-      'UNLOCK_DOOR',
-      { deviceId: 'crash-door', watchWindow: '20s' },
-      { taskQueue },
-    );
+    const doomed = await startedWorker(taskQueue);
+    const handle = await startWatching20s('UNLOCK_DOOR', 'crash-door', taskQueue);
     // Watching: the send try has reported its attempt to Temporal (killed mid-send, the unlock
     // would rightly end COMMAND_OUTCOME_UNKNOWN instead).
     await eventually(async () => ((await queryProgress(handle)).phase === 'watching' ? true : undefined), 30_000);
@@ -133,15 +139,9 @@ describe('worker process against the Temporal dev server', () => {
   test('lockstep worker: a second SIGTERM while draining exits at once', async () => {
     sim().setDevice({ deviceId: 'drain-door', attempt: { outcome: 'never' } });
     const taskQueue = `drain-${randomUUID()}`;
-    const worker = startLockstep(['worker'], workerEnv(taskQueue));
-    await worker.waitFor(/lockstep worker started/);
-    // A command activity watching for 20 s keeps the first SIGTERM's drain waiting.
-    const handle = await startLockAction(
-      env.client,
-      'LOCK_DOOR',
-      { deviceId: 'drain-door', watchWindow: '20s' },
-      { taskQueue },
-    );
+    const worker = await startedWorker(taskQueue);
+    // A watch activity of 20 s keeps the first SIGTERM's drain waiting.
+    const handle = await startWatching20s('LOCK_DOOR', 'drain-door', taskQueue);
     await eventually(() => (sim().countsFor('drain-door').commandsAccepted === 1 ? true : undefined));
     worker.child.kill('SIGTERM');
     await worker.waitFor(/SIGTERM: shutting down/);

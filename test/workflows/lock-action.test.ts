@@ -130,16 +130,10 @@ describe('LockDoorWorkflow', () => {
   });
 
   test('LockDoorWorkflow: a device without can_remotely_lock fails CAPABILITY_MISSING and sends nothing', async () => {
-    const deviceId = fx.device({
-      canRemotelyLock: null,
-      warnings: [{ warning_code: 'device_has_flaky_connection', message: 'flaky' }],
-    });
+    const flaky = 'device_has_flaky_connection';
+    const deviceId = fx.device({ canRemotelyLock: null, warnings: [{ warning_code: flaky, message: 'flaky' }] });
     const report = expectFailure(await run('LOCK_DOOR', { deviceId }), 'CAPABILITY_MISSING');
-    expect(report.capability).toMatchObject({
-      canRemotelyLock: null,
-      online: true,
-      warnings: [{ code: 'device_has_flaky_connection' }],
-    });
+    expect(report.capability).toMatchObject({ canRemotelyLock: null, online: true, warnings: [{ code: flaky }] });
     expect(report.commandSent).toBe(false);
     expect(fx.sim.countsFor(deviceId).commandsReceived).toBe(0);
   });
