@@ -4,6 +4,7 @@
  *
  * Configuration is read from the environment and checked before anything connects:
  * SEAM_API_KEY, SEAM_ENDPOINT, SEAM_REQUEST_TIMEOUT_MS, LOCKSTEP_TASK_QUEUE, LOCKSTEP_LOG_LEVEL,
+ * LOCKSTEP_LOG_FORMAT,
  * and Temporal's own TEMPORAL_* variables (see ops/temporal-config.ts).
  */
 import { NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
@@ -11,7 +12,15 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createActivities } from './activities';
 import { createSeamClient, type SeamConfig } from './activities/seam/client';
-import { isConfigError, logLevelFromEnv, seamConfigFromEnv, taskQueueFromEnv, type Env } from './ops/config';
+import {
+  isConfigError,
+  logFormatFromEnv,
+  logLevelFromEnv,
+  seamConfigFromEnv,
+  taskQueueFromEnv,
+  type Env,
+  type LogFormat,
+} from './ops/config';
 import { createOperatorLogger } from './ops/logging';
 import { onShutdownSignals } from './ops/shutdown-signals';
 import { temporalConnectConfig, type TemporalConnectConfig } from './ops/temporal-config';
@@ -36,6 +45,8 @@ export interface WorkerConfig {
   taskQueue: string;
   /** LOCKSTEP_LOG_LEVEL. @default 'INFO' */
   logLevel: LogLevel;
+  /** LOCKSTEP_LOG_FORMAT. @default 'text' */
+  logFormat: LogFormat;
 }
 
 /** @throws {ConfigError} naming the first bad variable. */
@@ -45,6 +56,7 @@ export function workerConfigFromEnv(env: Env = process.env): WorkerConfig {
     temporal: temporalConnectConfig(env),
     taskQueue: taskQueueFromEnv(env),
     logLevel: logLevelFromEnv(env),
+    logFormat: logFormatFromEnv(env),
   };
 }
 
@@ -58,9 +70,9 @@ export function secretsOf(config: WorkerConfig): string[] {
 let runtimeInstalled = false;
 
 /** Routes all Temporal and workflow logs through the redacting one-line logger (once per process). */
-export function installOperatorLogging(level: LogLevel, secrets: readonly string[]): void {
+export function installOperatorLogging(level: LogLevel, secrets: readonly string[], format: LogFormat = 'text'): void {
   if (runtimeInstalled) return;
-  Runtime.install({ logger: createOperatorLogger(level, secrets), shutdownSignals: [] });
+  Runtime.install({ logger: createOperatorLogger(level, secrets, format), shutdownSignals: [] });
   runtimeInstalled = true;
 }
 
@@ -131,7 +143,7 @@ export async function runUntilSignal(worker: Worker, log: (line: string) => void
 
 export async function run(env: Env = process.env): Promise<void> {
   const config = workerConfigFromEnv(env);
-  installOperatorLogging(config.logLevel, secretsOf(config));
+  installOperatorLogging(config.logLevel, secretsOf(config), config.logFormat);
   const connection = await NativeConnection.connect(config.temporal.connectionOptions);
   try {
     const worker = await createLockstepWorker({

@@ -3,7 +3,7 @@
  * a second Ctrl-C stops it at once.
  */
 import { devStackDefaults, newDevSeamApiKey, startDevStack } from '../dev/dev-stack';
-import { logLevelFromEnv, taskQueueFromEnv } from '../ops/config';
+import { logFormatFromEnv, logLevelFromEnv, taskQueueFromEnv } from '../ops/config';
 import { onShutdownSignals } from '../ops/shutdown-signals';
 import { installOperatorLogging } from '../worker';
 import { exitCodes, parse, portOption, type Io } from './args';
@@ -20,7 +20,7 @@ export async function devCommand(io: Io, argv: string[]): Promise<number> {
   const port = (name: string, fallback: number) => portOption(values[name], name, fallback);
   const temporalPort = port('port', devStackDefaults.temporalPort);
   const seamApiKey = newDevSeamApiKey();
-  installOperatorLogging(logLevelFromEnv(io.env), [seamApiKey]);
+  installOperatorLogging(logLevelFromEnv(io.env), [seamApiKey], logFormatFromEnv(io.env));
   const options = {
     seamApiKey,
     temporalPort,

@@ -79,3 +79,16 @@ export function logLevelFromEnv(env: Env = process.env): LogLevel {
   if (!logLevel.success) throw new ConfigError('LOCKSTEP_LOG_LEVEL', 'must be one of TRACE, DEBUG, INFO, WARN, ERROR');
   return logLevel.data;
 }
+
+export const logFormats = ['text', 'json'] as const;
+/** `text`: one readable line per entry; `json`: one JSON object per line, for log pipelines. */
+export type LogFormat = (typeof logFormats)[number];
+
+/** @throws {ConfigError} when LOCKSTEP_LOG_FORMAT is neither text nor json. */
+export function logFormatFromEnv(env: Env = process.env): LogFormat {
+  return readVariable(
+    env,
+    'LOCKSTEP_LOG_FORMAT',
+    z.enum(logFormats, { message: 'must be text or json' }).default('text'),
+  );
+}

@@ -35,6 +35,11 @@ describe('worker configuration', () => {
     ],
     ['a malformed LOCKSTEP_TASK_QUEUE', withKey('LOCKSTEP_TASK_QUEUE', 'has spaces'), 'LOCKSTEP_TASK_QUEUE: must be'],
     ['an unknown LOCKSTEP_LOG_LEVEL', withKey('LOCKSTEP_LOG_LEVEL', 'loud'), 'LOCKSTEP_LOG_LEVEL: must be one of'],
+    [
+      'an unknown LOCKSTEP_LOG_FORMAT',
+      withKey('LOCKSTEP_LOG_FORMAT', 'xml'),
+      'LOCKSTEP_LOG_FORMAT: must be text or json',
+    ],
   ])('lockstep worker: %s fails at start with exit code 78, naming the variable', async (_case, vars, message) => {
     const run = await runLockstep(['worker'], cleanEnv(vars), 30_000);
     expect(run.code).toBe(78);
@@ -103,6 +108,35 @@ describe('worker process against the Temporal dev server', () => {
     expect(logs).toContain('SIGTERM: shutting down');
     expect(logs).not.toContain(apiKey);
     expect(logs).not.toContain(apiKey.slice('seam_'.length));
+  }, 60_000);
+
+  test('lockstep worker: LOCKSTEP_LOG_FORMAT=json prints one JSON object per line, phases included, no secret', async () => {
+    const taskQueue = `json-logs-${randomUUID()}`;
+    const worker = startLockstep(['worker'], workerEnv(taskQueue, { LOCKSTEP_LOG_FORMAT: 'json' }));
+    try {
+      await worker.waitFor(/lockstep worker started/);
+      expect((await executeLockAction(env.client, 'LOCK_DOOR', { deviceId: 'front-door' }, { taskQueue })).ok).toBe(
+        true,
+      );
+      await worker.waitFor(/lock action succeeded/);
+    } finally {
+      worker.child.kill('SIGTERM');
+    }
+    expect(await worker.exited).toBe(0);
+    const records = worker
+      .output()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { time: string; level: string; message: string; deviceId?: string });
+    for (const record of records)
+      expect(record).toEqual(
+        expect.objectContaining({ time: expect.any(String), level: expect.any(String), message: expect.any(String) }),
+      );
+    expect(records.map((r) => r.message)).toEqual(
+      expect.arrayContaining(['checking device capability', 'sending command', 'lock action succeeded']),
+    );
+    expect(records.find((r) => r.message === 'sending command')?.deviceId).toBe('front-door');
+    expect(worker.output()).not.toContain(apiKey);
   }, 60_000);
 
   test('lockstep worker: killed after sending an unlock, its replacement finishes that attempt without a second command', async () => {
