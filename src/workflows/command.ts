@@ -1,7 +1,7 @@
 /**
  * The command step of a lock action: send tries against the one send-by deadline, with the
  * back-off between them on durable timers, then a watch of the attempt. Kept beside the script
- * (lock-action.ts) so that the script reads like the process.
+ * (lock-action.ts) so that the script reads like the steps it takes.
  *
  * Why each send try is its own activity, and the watch another:
  * - a cancel during the back-off between tries stops a durable timer at once, so nothing is sent
