@@ -22,7 +22,7 @@ import {
   nextWaitMs,
   pollDelayMs,
   sendByMs,
-  sendRequestBoundMs,
+  sendAbortAtMs,
   type Backoff,
 } from '../decisions';
 import { minSendWindowMs, sendSlackMs, watchBackoff } from '../contract/timing-budget';
@@ -319,9 +319,8 @@ export function createActivities(seam: SeamClient) {
           { sendBy: request.sendBy },
         );
       }
-      const abortAtMs = now + sendRequestBoundMs(now, sendBy, requestTimeoutMs);
       try {
-        const { actionAttempt, commandSentAt } = await seam.boundedUntil(abortAtMs, () =>
+        const { actionAttempt, commandSentAt } = await seam.boundedUntil(sendAbortAtMs(sendBy), () =>
           sendOnce(request.deviceId, request.action),
         );
         return { sent: true, actionAttempt, commandSentAt };

@@ -37,7 +37,17 @@ export function maySend(nowMs: number, sendBy: number): boolean {
   return nowMs + minSendWindowMs + sendSlackMs <= sendBy;
 }
 
-/** The end-to-end bound of a send request started at `nowMs`: the request timeout, cut at `sendBy - sendSlackMs`. */
+/** The end-to-end bound of a request started at `nowMs`: the request timeout, cut at `abortAtMs` when given. */
+export function requestBoundMs(nowMs: number, requestTimeoutMs: number, abortAtMs = Infinity): number {
+  return Math.max(0, Math.min(requestTimeoutMs, abortAtMs - nowMs));
+}
+
+/** The instant a send's request is aborted at the latest: `sendBy - sendSlackMs`. */
+export function sendAbortAtMs(sendBy: number): number {
+  return sendBy - sendSlackMs;
+}
+
+/** The end-to-end bound of a send request started at `nowMs`. */
 export function sendRequestBoundMs(nowMs: number, sendBy: number, requestTimeoutMs: number): number {
-  return Math.max(0, Math.min(requestTimeoutMs, sendBy - sendSlackMs - nowMs));
+  return requestBoundMs(nowMs, requestTimeoutMs, sendAbortAtMs(sendBy));
 }

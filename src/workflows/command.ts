@@ -122,13 +122,12 @@ export function lostTry(state: LockActionState, err: unknown, sendBy: number): S
       `the send try did not finish (its worker may have died); the ${describeAction(state.action)} may have reached Seam and is not sent again. Check the door.`,
     );
   }
-  return {
-    sent: false,
-    mayHaveReachedSeam: true,
-    failureType: 'SEND_TRY_TIMED_OUT',
-    message: 'the send try did not finish in time',
-    seamRequestId: null,
-  };
+  return mayHaveLanded('SEND_TRY_TIMED_OUT', 'the send try did not finish in time');
+}
+
+/** A try with no answer that may have reached Seam all the same. */
+function mayHaveLanded(failureType: string, message: string): SendTryOutcome {
+  return { sent: false, mayHaveReachedSeam: true, failureType, message, seamRequestId: null };
 }
 
 /**
@@ -160,14 +159,7 @@ async function learnWhatTheCancelledTryDid(state: LockActionState, sending: Prom
     ]),
   );
   // No word within the grace: it may have gone out.
-  const unknown: SendTryOutcome = {
-    sent: false,
-    mayHaveReachedSeam: true,
-    failureType: 'CANCELLED',
-    message: 'cancelled in flight',
-    seamRequestId: null,
-  };
-  if (settled === undefined) recordTry(state, unknown);
+  if (settled === undefined) recordTry(state, mayHaveLanded('CANCELLED', 'cancelled in flight'));
   else if (settled.outcome) recordTry(state, settled.outcome);
 }
 

@@ -13,6 +13,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Agent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { SeamHttp } from 'seam';
+import { requestBoundMs } from '../../decisions';
 
 /** How to reach Seam: the worker reads it from SEAM_* (src/ops/config.ts); the key stays in this process. */
 export interface SeamConfig {
@@ -50,8 +51,7 @@ export function createSeamClient(config: SeamConfig): SeamClient {
   });
   const abortAt = new AsyncLocalStorage<number>();
   http.client.interceptors.request.use((request) => {
-    const boundMs = Math.max(0, Math.min(config.requestTimeoutMs, (abortAt.getStore() ?? Infinity) - Date.now()));
-    request.signal = AbortSignal.timeout(boundMs);
+    request.signal = AbortSignal.timeout(requestBoundMs(Date.now(), config.requestTimeoutMs, abortAt.getStore()));
     return request;
   });
   return {
