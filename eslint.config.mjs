@@ -20,6 +20,7 @@ import tseslint from 'typescript-eslint';
 const workflowSandboxFiles = [
   'src/workflows/',
   'src/contract/core.ts',
+  'src/contract/door.ts',
   'src/contract/timing-budget.ts',
   'src/decisions/',
 ];

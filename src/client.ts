@@ -4,6 +4,7 @@
  * the README); these helpers add input validation before anything starts, idempotent starts,
  * and results that never need parsing from messages.
  */
+import { doorQueryName, doorWorkflowId, type DoorView } from './contract/door';
 import {
   Client as TemporalClient,
   Connection,
@@ -121,6 +122,11 @@ export function failureReportOf(err: unknown): FailureReport | undefined {
 
 export function queryProgress(handle: WorkflowHandle): Promise<Progress> {
   return handle.query<Progress>(progressQueryName);
+}
+
+/** What a device's door knows, runs and holds (the `door` query of `door/<deviceId>`). */
+export function queryDoor(client: Client, deviceId: string): Promise<DoorView> {
+  return client.workflow.getHandle(doorWorkflowId(deviceId)).query<DoorView>(doorQueryName);
 }
 
 /** Tells a running lock action that Seam says its attempt ended; it reads the attempt at once. */

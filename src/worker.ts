@@ -11,6 +11,7 @@ import { NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createActivities } from './activities';
+import { createDoorActivities } from './activities/door';
 import { createSeamClient, type SeamConfig } from './activities/seam/client';
 import {
   isConfigError,
@@ -113,7 +114,7 @@ export async function createLockstepWorker(options: LockstepWorkerOptions): Prom
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : workflowCode()),
-    activities: createActivities(createSeamClient(options.seam)),
+    activities: { ...createActivities(createSeamClient(options.seam)), ...createDoorActivities() },
     shutdownGraceTime,
     maxConcurrentActivityTaskExecutions: maxConcurrentActivities,
   });

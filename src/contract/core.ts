@@ -13,6 +13,7 @@ export const taskQueueEnvVar = 'LOCKSTEP_TASK_QUEUE';
 export const workflowTypes = {
   LOCK_DOOR: 'LockDoorWorkflow',
   UNLOCK_DOOR: 'UnlockDoorWorkflow',
+  DOOR: 'DoorWorkflow',
 } as const;
 
 export const lockActions = ['LOCK_DOOR', 'UNLOCK_DOOR'] as const;
@@ -107,15 +108,17 @@ export const failureCodes = [
   'ACTION_ATTEMPT_FAILED',
   'ACTION_ATTEMPT_TIMED_OUT',
   'CANCELLED',
+  'SUPERSEDED',
 ] as const;
 export type FailureCode = (typeof failureCodes)[number];
 
 /**
  * Phases a lock action reports through the `progress` query: `checking` (input and device),
- * `commanding` (send tries and the back-off between them), `watching` (fast reads right after
+ * `door` (its request is with its door, `door/<deviceId>`, waiting its turn or being sent and
+ * followed there: the door's `door` query shows which), `commanding` (send tries and the back-off between them), `watching` (fast reads right after
  * the send), `polling` (durable timers), `done`.
  */
-export const progressPhases = ['checking', 'commanding', 'watching', 'polling', 'done'] as const;
+export const progressPhases = ['checking', 'door', 'commanding', 'watching', 'polling', 'done'] as const;
 
 /**
  * lockstep's own warning codes in a result's `warnings`, next to the device's. Keep the

@@ -230,5 +230,7 @@ export const failureReportSchema = z.object({
   issues: z.array(z.string()),
   /** lockstep's warning codes that apply to a failure too (e.g. `lockstep_lock_resent`); absent from reports of older versions. */
   warnings: z.array(z.string()).default([]),
+  /** SUPERSEDED: the workflow ID of the newer request that won; null otherwise (absent from older reports). */
+  supersededBy: z.string().nullable().default(null),
 });
 export type FailureReport = z.infer<typeof failureReportSchema>;

@@ -5,6 +5,7 @@
  * them without Temporal. No Node APIs, no zod: the workflow sandbox imports this folder.
  */
 export * from './capability';
+export * from './door';
 export * from './outcome';
 export * from './polling';
 export * from './sending';

@@ -34,7 +34,12 @@ export function sendByMs(workflowStartMs: number, plan: { timeoutMs: number; not
  * request is aborted at the latest (`sendBy - sendSlackMs`).
  */
 export function maySend(nowMs: number, sendBy: number): boolean {
-  return nowMs + minSendWindowMs + sendSlackMs <= sendBy;
+  return nowMs <= lastSendStartMs(sendBy);
+}
+
+/** The last instant a send may start before `sendBy` (see {@link maySend}). */
+export function lastSendStartMs(sendBy: number): number {
+  return sendBy - minSendWindowMs - sendSlackMs;
 }
 
 /** The end-to-end bound of a request started at `nowMs`: the request timeout, cut at `abortAtMs` when given. */

@@ -17,6 +17,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  condition,
   isCancellation,
   log,
   proxyActivities,
@@ -25,16 +26,27 @@ import {
 } from '@temporalio/workflow';
 import type { AttemptObservation, CommandOutcome, LockstepActivities, SendTryOutcome } from '../activities';
 import { describeAction, type LockActionPlan } from '../contract/core';
-import { maySend, mayRepeatCommand, pollDelayMs } from '../decisions';
+import { maySend, mayRepeatCommand, nextWaitMs, pollDelayMs } from '../decisions';
 import {
   cancelSendGraceMs,
   commandSendBackoff,
   commandSendTries,
+  maxDurableReads,
+  readActivityTimeoutMs,
   sendActivityTimeoutMs,
   watchActivityTimeoutMs,
 } from '../contract/timing-budget';
-import { activityFailureAsLockFailure, lockActionFailure, type LockActionState } from './failures';
+import { activityFailureAsLockFailure, lockActionFailure, seamStep, type LockActionState } from './failures';
 import { sentCommandOf } from './payloads';
+
+/**
+ * Quick Seam reads (devices.get, action_attempts.get): at most two HTTP calls each (a read and
+ * its read-back); five tries over ~3 s ride out a blip or a 429 without holding the workflow long.
+ */
+export const seamReads = proxyActivities<LockstepActivities>({
+  startToCloseTimeout: readActivityTimeoutMs,
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s', maximumAttempts: 5 },
+});
 
 /**
  * One send try. Never retried by Temporal (a retry could not know whether the first send
@@ -60,6 +72,78 @@ export async function sendAndWatch(
   }
   state.progress.phase = 'watching';
   return { ...(await watch(plan, sent)), commandSentAt: sent.commandSentAt };
+}
+
+/** Where a signal saying "the attempt ended" (a webhook saw it) is left for the poll loop. */
+export interface AttemptWakeups {
+  /** The attempt a signal said has ended ('*': whichever is being followed); null: none. */
+  endedAttempt: string | null;
+}
+
+/**
+ * Follows a sent attempt on durable timers until it ends or the deadline passes. Each wait is a
+ * timer cut short by the "attempt ended" signal while the reads budget lasts: a flood of
+ * signals cannot grow the history without bound.
+ */
+export async function followAttempt(
+  state: LockActionState,
+  plan: LockActionPlan,
+  sent: CommandOutcome,
+  deadlineMs: number,
+  wakeups: AttemptWakeups,
+): Promise<AttemptObservation> {
+  let observation = record(state, sent);
+  state.progress.phase = 'polling';
+  if (observation.actionAttempt.status === 'pending') {
+    log.info('polling action attempt with durable timers', { actionAttemptId: sent.actionAttempt.actionAttemptId });
+  }
+  for (let readIndex = 0; observation.actionAttempt.status === 'pending'; readIndex++) {
+    const waitMs = nextWaitMs(plan.pollInterval, readIndex, Date.now(), deadlineMs, maxDurableReads);
+    if (waitMs === null) break;
+    const following = observation.actionAttempt.actionAttemptId;
+    const woken = () =>
+      (wakeups.endedAttempt === '*' || wakeups.endedAttempt === following) && readIndex < maxDurableReads;
+    await condition(woken, waitMs);
+    wakeups.endedAttempt = null;
+    observation = record(state, await readDuringPolling(state, plan, observation));
+  }
+  return observation;
+}
+
+/**
+ * One durable read. Its retries exhausted on a transient error, the loop goes on with what it
+ * last saw (the deadline bounds it); a definite rejection ends the action.
+ */
+async function readDuringPolling(
+  state: LockActionState,
+  plan: LockActionPlan,
+  last: AttemptObservation,
+): Promise<AttemptObservation> {
+  try {
+    return await seamStep(state, () =>
+      seamReads.readActionAttempt({
+        actionAttemptId: last.actionAttempt.actionAttemptId,
+        deviceId: plan.deviceId,
+        readBackLockedState: plan.verifyLockedState,
+      }),
+    );
+  } catch (err) {
+    if (err instanceof ApplicationFailure && err.type === 'SEAM_UNAVAILABLE') {
+      log.warn('action attempt read failed; polling goes on', {
+        actionAttemptId: last.actionAttempt.actionAttemptId,
+        error: err.message,
+      });
+      return { ...last, reads: 0 };
+    }
+    throw err;
+  }
+}
+
+function record(state: LockActionState, observation: AttemptObservation): AttemptObservation {
+  state.progress.actionAttemptId = observation.actionAttempt.actionAttemptId;
+  state.progress.lastStatus = observation.actionAttempt.status;
+  state.progress.polls += observation.reads;
+  return observation;
 }
 
 /**

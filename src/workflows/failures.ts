@@ -32,7 +32,7 @@ export function lockActionFailure(
   state: LockActionState,
   code: FailureCode,
   message: string,
-  extra: Partial<Pick<FailureReport, 'seamError' | 'seamRequestId' | 'issues'>> = {},
+  extra: Partial<Pick<FailureReport, 'seamError' | 'seamRequestId' | 'issues' | 'supersededBy'>> = {},
 ): ApplicationFailure {
   const report: FailureReport = {
     code,
@@ -48,6 +48,7 @@ export function lockActionFailure(
     capability: state.capability,
     issues: extra.issues ?? [],
     warnings: state.lockResent ? [lockstepWarnings.lockResent] : [],
+    supersededBy: extra.supersededBy ?? null,
   };
   return ApplicationFailure.create({ type: code, message, nonRetryable: true, details: [report] });
 }

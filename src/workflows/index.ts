@@ -6,6 +6,7 @@ import type { LockActionInput, LockActionResult } from '../contract';
 import { runLockAction } from './lock-action';
 
 export { actionAttemptEndedSignal, progressQuery } from './lock-action';
+export { DoorWorkflow, doorQuery } from './door';
 
 /** Locks a door through Seam and reports how it ended. Takes exactly one argument: more fail INVALID_INPUT. */
 export async function LockDoorWorkflow(

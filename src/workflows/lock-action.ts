@@ -6,17 +6,15 @@
 import {
   ActivityFailure,
   ApplicationFailure,
-  condition,
   defineQuery,
   defineSignal,
   isCancellation,
   log,
   patched,
-  proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { AttemptObservation, LockstepActivities } from '../activities';
+import type { AttemptObservation, CommandOutcome } from '../activities';
 import type { ActionAttemptEndedSignal, LockActionResult, Progress } from '../contract';
 import {
   actionAttemptEndedSignalName,
@@ -26,16 +24,9 @@ import {
   type LockAction,
   type LockActionPlan,
 } from '../contract/core';
-import {
-  assessCapability,
-  deviceShowsDesiredState,
-  isPastNotAfter,
-  nextWaitMs,
-  outcomeWarnings,
-  sendByMs,
-} from '../decisions';
-import { maxDurableReads, readActivityTimeoutMs } from '../contract/timing-budget';
-import { legacySendCommand, sendAndWatch } from './command';
+import { assessCapability, deviceShowsDesiredState, isPastNotAfter, outcomeWarnings, sendByMs } from '../decisions';
+import { followAttempt, legacySendCommand, seamReads, sendAndWatch, type AttemptWakeups } from './command';
+import { forwardAttemptEnded, throughTheDoor } from './door-request';
 import { cancelledFailure, lockActionFailure, seamStep, type LockActionState } from './failures';
 import { endedAttemptOf } from './payloads';
 
@@ -48,17 +39,13 @@ export const actionAttemptEndedSignal = defineSignal<[ActionAttemptEndedSignal?]
  * - `send-by-deadline`: one deadline, `min(notAfter, workflow start + timeout)`, checked before
  *   any Seam call and before every send; send tries and their back-off in the workflow; the
  *   watch in an activity of its own.
+ * - `door-ordering`: the command goes through the device's door (`door/<deviceId>`), which
+ *   sends it, follows it and answers; implies `send-by-deadline` (its marker alone is recorded).
  */
-export const patchIds = { sendByDeadline: 'send-by-deadline' } as const;
+export const patchIds = { sendByDeadline: 'send-by-deadline', doorOrdering: 'door-ordering' } as const;
 
-/**
- * Quick Seam reads (devices.get, action_attempts.get): at most two HTTP calls each (a read and
- * its read-back); five tries over ~3 s ride out a blip or a 429 without holding the workflow long.
- */
-const seamReads = proxyActivities<LockstepActivities>({
-  startToCloseTimeout: readActivityTimeoutMs,
-  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s', maximumAttempts: 5 },
-});
+/** How a lock action's command is sent, by the version of the code that started it. */
+type CommandRoute = 'door' | 'send-by-deadline' | 'legacy';
 
 export async function runLockAction(
   action: LockAction,
@@ -66,7 +53,12 @@ export async function runLockAction(
   extraArguments = 0,
 ): Promise<LockActionResult> {
   const firstTaskAt = new Date();
-  const withSendBy = patched(patchIds.sendByDeadline);
+  const route: CommandRoute = patched(patchIds.doorOrdering)
+    ? 'door'
+    : patched(patchIds.sendByDeadline)
+      ? 'send-by-deadline'
+      : 'legacy';
+  const withSendBy = route !== 'legacy';
   // The action's clock starts when the workflow did, not when a worker first ran it.
   const startedAt = withSendBy ? workflowInfo().startTime : firstTaskAt;
   const state: LockActionState = {
@@ -78,11 +70,12 @@ export async function runLockAction(
     ambiguousTry: false,
     lockResent: false,
   };
-  /** The attempt a signal said has ended ('*': whichever this action is waiting on). */
-  let endedAttempt: string | null = null;
+  const wakeups: AttemptWakeups = { endedAttempt: null };
   setHandler(progressQuery, () => state.progress);
   setHandler(actionAttemptEndedSignal, (signal) => {
-    endedAttempt = endedAttemptOf(signal) ?? endedAttempt;
+    // At its door, the door follows the attempt: the word goes there.
+    if (state.progress.phase === 'door' && state.deviceId) forwardAttemptEnded(state.deviceId, signal);
+    else wakeups.endedAttempt = endedAttemptOf(signal) ?? wakeups.endedAttempt;
   });
 
   try {
@@ -98,33 +91,10 @@ export async function runLockAction(
     const verdict = assessCapability(capability, action);
     if (!verdict.act) throw lockActionFailure(state, verdict.code, verdict.reason);
 
-    state.progress.phase = 'commanding';
-    if (!withSendBy) refuseIfPastNotAfter(state, plan);
-    const outcome = withSendBy ? await sendAndWatch(state, plan, deadlineMs) : await legacySendCommand(state, plan);
-    let observation = record(state, outcome);
-
-    state.progress.phase = 'polling';
-    if (observation.actionAttempt.status === 'pending') {
-      log.info('polling action attempt with durable timers', {
-        actionAttemptId: outcome.actionAttempt.actionAttemptId,
-      });
-    }
-    for (let readIndex = 0; observation.actionAttempt.status === 'pending'; readIndex++) {
-      const waitMs = nextWaitMs(plan.pollInterval, readIndex, Date.now(), deadlineMs, maxDurableReads);
-      if (waitMs === null) break;
-      // A durable timer, cut short by the "attempt ended" signal (a webhook saw it end) while
-      // the reads budget lasts: a flood of signals cannot grow the history without bound.
-      const woken = () =>
-        (endedAttempt === '*' || endedAttempt === observation.actionAttempt.actionAttemptId) &&
-        readIndex < maxDurableReads;
-      await condition(woken, waitMs);
-      endedAttempt = null;
-      observation = record(state, await readDuringPolling(state, plan, observation));
-    }
-
+    const { observation, sent } = await command(route, state, plan, deadlineMs, wakeups);
     const result = await conclude(state, plan, observation, {
       startedAt,
-      commandSentAt: outcome.commandSentAt,
+      commandSentAt: sent.commandSentAt,
       deadlineMs,
     });
     state.progress.phase = 'done';
@@ -143,6 +113,21 @@ export async function runLockAction(
     }
     throw failure;
   }
+}
+
+/** Sends the command and follows the attempt: through the door, or (older workflows) here. */
+async function command(
+  route: CommandRoute,
+  state: LockActionState,
+  plan: LockActionPlan,
+  deadlineMs: number,
+  wakeups: AttemptWakeups,
+): Promise<{ observation: AttemptObservation; sent: CommandOutcome }> {
+  if (route === 'door') return throughTheDoor(state, plan, deadlineMs);
+  state.progress.phase = 'commanding';
+  if (route === 'legacy') refuseIfPastNotAfter(state, plan);
+  const sent = route === 'legacy' ? await legacySendCommand(state, plan) : await sendAndWatch(state, plan, deadlineMs);
+  return { observation: await followAttempt(state, plan, sent, deadlineMs, wakeups), sent };
 }
 
 /** The final word: success from the attempt, success from the door's state, or a typed failure. */
@@ -200,42 +185,6 @@ async function conclude(
       (readBack ? `; the device reports locked=${readBack.locked}` : '; the device state could not be read back') +
       '. Seam may still act on it: check the door',
   );
-}
-
-/**
- * One durable read. Its retries exhausted on a transient error, the loop goes on with what it
- * last saw (the deadline bounds it); a definite rejection ends the action.
- */
-async function readDuringPolling(
-  state: LockActionState,
-  plan: LockActionPlan,
-  last: AttemptObservation,
-): Promise<AttemptObservation> {
-  try {
-    return await seamStep(state, () =>
-      seamReads.readActionAttempt({
-        actionAttemptId: last.actionAttempt.actionAttemptId,
-        deviceId: plan.deviceId,
-        readBackLockedState: plan.verifyLockedState,
-      }),
-    );
-  } catch (err) {
-    if (err instanceof ApplicationFailure && err.type === 'SEAM_UNAVAILABLE') {
-      log.warn('action attempt read failed; polling goes on', {
-        actionAttemptId: last.actionAttempt.actionAttemptId,
-        error: err.message,
-      });
-      return { ...last, reads: 0 };
-    }
-    throw err;
-  }
-}
-
-function record(state: LockActionState, observation: AttemptObservation): AttemptObservation {
-  state.progress.actionAttemptId = observation.actionAttempt.actionAttemptId;
-  state.progress.lastStatus = observation.actionAttempt.status;
-  state.progress.polls += observation.reads;
-  return observation;
 }
 
 /** Legacy (workflows without the send-by-deadline patch): the notAfter check before the command activity. */

@@ -1,10 +1,12 @@
 /**
- * Checks for the two payloads a lock action receives inside the workflow sandbox: the
- * "attempt ended" signal and the command activity's last heartbeat. Hand-written (no zod):
+ * Checks for the payloads lock actions and doors receive inside the workflow sandbox: the
+ * "attempt ended" signal, the command activity's last heartbeat, and the signals between a lock
+ * action and its door. Hand-written (no zod):
  * see contract/core.ts for why workflow code stays zod-free. The shapes: actionAttemptEndedSignalSchema
  * (contract/index.ts) and SentCommand (contract/core.ts).
  */
-import { actionAttemptStatuses, type SentCommand } from '../contract/core';
+import { actionAttemptStatuses, lockActions, type SentCommand } from '../contract/core';
+import type { DoorRequest, DoorVerdict, Requester } from '../contract/door';
 
 /** The attempt an "ended" signal names ('*' when it names none); null when it is malformed or says pending. */
 export function endedAttemptOf(signal: unknown): string | null {
@@ -23,4 +25,34 @@ export function sentCommandOf(heartbeatDetails: unknown): SentCommand | null {
   const details = heartbeatDetails as Partial<Record<keyof SentCommand, unknown>> | null | undefined;
   if (typeof details?.actionAttemptId !== 'string' || typeof details?.commandSentAt !== 'string') return null;
   return { actionAttemptId: details.actionAttemptId, commandSentAt: details.commandSentAt };
+}
+
+type Loose<T> = Partial<Record<keyof T, unknown>> | null | undefined;
+
+/** The lock action a door signal names; undefined when malformed. */
+export function requesterOf(payload: unknown): Requester | undefined {
+  const requester = (payload as Loose<{ requester: unknown }>)?.requester as Loose<Requester>;
+  if (typeof requester?.workflowId !== 'string' || typeof requester.runId !== 'string') return undefined;
+  return { workflowId: requester.workflowId, runId: requester.runId };
+}
+
+/**
+ * A lock action's request, when well-formed and for this door's device. Its plan was validated
+ * by the lock action's check (the door never sees raw caller input).
+ */
+export function doorRequestOf(payload: unknown, deviceId: string): DoorRequest | undefined {
+  const request = payload as Loose<DoorRequest>;
+  const requester = requesterOf(payload);
+  const plan = request?.plan as Loose<DoorRequest['plan']>;
+  if (!requester || !(lockActions as readonly unknown[]).includes(request?.action)) return undefined;
+  if (typeof request?.sendBy !== 'number' || plan?.deviceId !== deviceId) return undefined;
+  return payload as DoorRequest;
+}
+
+/** The door's answer, when it is for this run of this lock action. */
+export function doorVerdictOf(payload: unknown, me: Requester): DoorVerdict | undefined {
+  const requester = requesterOf(payload);
+  const kind = (payload as Loose<DoorVerdict>)?.kind;
+  if (!requester || requester.workflowId !== me.workflowId || requester.runId !== me.runId) return undefined;
+  return kind === 'observed' || kind === 'failed' ? (payload as DoorVerdict) : undefined;
 }

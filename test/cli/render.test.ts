@@ -2,7 +2,7 @@ import type { FailureReport } from '../../src/contract';
 import { renderOutcome } from '../../src/cli/render';
 
 /** A report that knows nothing yet but that the unlock may have landed. */
-const unknown = { commandSent: null, polls: 0, issues: [], warnings: [] };
+const unknown = { commandSent: null, polls: 0, issues: [], warnings: [], supersededBy: null };
 const unset = { actionAttemptId: null, lastStatus: null, seamError: null, seamRequestId: null, capability: null };
 const report: FailureReport = {
   ...unknown,

@@ -6,7 +6,7 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
-import { lockActionOutcome, queryProgress, startLockAction, type LockActionOutcome } from '../../src/client';
+import { lockActionOutcome, queryDoor, startLockAction, type LockActionOutcome } from '../../src/client';
 import type { FailureCode, FailureReport, LockAction, LockActionInput } from '../../src/contract';
 import { assertBuilt, cleanEnv, startLockstep } from '../helpers/processes';
 import { useLockstepFixture } from '../helpers/lockstep-fixture';
@@ -36,8 +36,12 @@ function start(action: LockAction, input: LockActionInput, queue = fx.taskQueue)
   return startLockAction(fx.env.client, action, input, { taskQueue: queue });
 }
 
-const phaseReached = (handle: WorkflowHandle, phase: string) =>
-  eventually(async () => ((await queryProgress(handle)).phase === phase ? true : undefined), 20_000);
+/** Polls until the device's door runs a command in this phase (the door sends and follows it). */
+const phaseReached = (deviceId: string, phase: string) =>
+  eventually(async () => {
+    const door = await queryDoor(fx.env.client, deviceId).catch(() => undefined);
+    return door?.current?.phase === phase ? true : undefined;
+  }, 20_000);
 
 describe('send-by deadline', () => {
   test('UnlockDoorWorkflow: timeout 5s, started while no worker runs, worker 8 s later: DEADLINE_PASSED and Seam is never called', async () => {
@@ -121,7 +125,7 @@ describe('cancellation', () => {
   test('LockDoorWorkflow: a cancel while watching takes effect within 2 s and names the attempt left behind', async () => {
     const deviceId = fx.device({ attempt: { outcome: 'never' } });
     const handle = await start('LOCK_DOOR', { deviceId, watchWindow: '20s' });
-    await phaseReached(handle, 'watching');
+    await phaseReached(deviceId, 'watching');
     const { report, tookMs } = await cancelAndTime(handle);
     expect(tookMs).toBeLessThan(2_000);
     expect(report).toMatchObject({ commandSent: true, actionAttemptId: expect.any(String), lastStatus: 'pending' });
@@ -131,9 +135,22 @@ describe('cancellation', () => {
   test('LockDoorWorkflow: a cancel while polling takes effect within 2 s and names the attempt left behind', async () => {
     const deviceId = fx.device({ attempt: { outcome: 'never' } });
     const handle = await start('LOCK_DOOR', { deviceId, watchWindow: 0 });
-    await phaseReached(handle, 'polling');
+    await phaseReached(deviceId, 'polling');
     const { report, tookMs } = await cancelAndTime(handle);
     expect(tookMs).toBeLessThan(2_000);
     expect(report).toMatchObject({ commandSent: true, actionAttemptId: expect.any(String) });
   });
+
+  test('UnlockDoorWorkflow: a cancel while waiting at its door takes effect within 2 s; it is never sent', async () => {
+    const deviceId = fx.device({ attempt: { outcome: 'never' } });
+    const ahead = await start('LOCK_DOOR', { deviceId, watchWindow: 0, timeout: '15s' });
+    await phaseReached(deviceId, 'polling');
+    const handle = await start('UNLOCK_DOOR', { deviceId });
+    await eventually(async () => ((await queryDoor(fx.env.client, deviceId)).waiting ? true : undefined));
+    const { report, tookMs } = await cancelAndTime(handle);
+    expect(tookMs).toBeLessThan(2_000);
+    expect(report.commandSent).toBe(false);
+    await lockActionOutcome(ahead);
+    expect(fx.sim.commandLog().filter((c) => c.deviceId === deviceId && c.action === 'UNLOCK_DOOR')).toEqual([]);
+  }, 30_000);
 });

@@ -6,7 +6,8 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
-import { lockActionOutcome, queryProgress } from '../../src/client';
+import { lockActionOutcome, queryDoor } from '../../src/client';
+import type { DoorView } from '../../src/contract/door';
 import {
   failureCodes,
   failureReportSchema,
@@ -17,20 +18,18 @@ import {
 import { temporalCliPath } from '../../src/dev/toolchain';
 import { cleanEnv, runProcess } from '../helpers/processes';
 import { useLockstepFixture } from '../helpers/lockstep-fixture';
-import { eventually, runLockstepWorker, startDevServerEnv } from '../helpers/temporal';
+import { eventually, startDevServerEnv } from '../helpers/temporal';
 
 const fx = useLockstepFixture(startDevServerEnv);
 /** A worker whose Seam key Seam does not accept (a rotated-away key). */
-let staleKeyWorker: { taskQueue: string; stop: () => Promise<void> } | undefined;
+let staleKeyWorker: { taskQueue: string } | undefined;
 
 beforeAll(async () => {
-  staleKeyWorker = await runLockstepWorker(fx.env, {
+  staleKeyWorker = await fx.startWorker({
     apiKey: `seam_rotated_${randomUUID().replace(/-/g, '')}`,
     endpoint: fx.sim.url,
   });
 });
-
-afterAll(() => staleKeyWorker?.stop());
 
 function start(action: LockAction, input: unknown, queue = fx.taskQueue): Promise<WorkflowHandle> {
   const workflowType = action === 'LOCK_DOOR' ? 'LockDoorWorkflow' : 'UnlockDoorWorkflow';
@@ -71,12 +70,30 @@ const scenarios: Record<FailureCode, () => Promise<WorkflowHandle>> = {
       watchWindow: 0,
     }),
   CANCELLED: async () => {
-    const handle = await lock({ deviceId: fx.device({ attempt: { outcome: 'never' } }), watchWindow: 0 });
-    await eventually(async () => ((await queryProgress(handle)).phase === 'polling' ? true : undefined));
+    const deviceId = fx.device({ attempt: { outcome: 'never' } });
+    const handle = await lock({ deviceId, watchWindow: 0 });
+    await doorReaches(deviceId, (door) => door.current?.phase === 'polling');
     await handle.cancel();
     return handle;
   },
+  // An unlock waiting behind a running lock, overtaken by a newer lock: the newest intent wins.
+  SUPERSEDED: async () => {
+    const deviceId = fx.device({ attempt: { outcome: 'never' } });
+    await lock({ deviceId, watchWindow: 0, timeout: '20s' });
+    await doorReaches(deviceId, (door) => door.current !== null);
+    const unlock = await start('UNLOCK_DOOR', { deviceId });
+    await doorReaches(deviceId, (door) => door.waiting?.action === 'UNLOCK_DOOR');
+    await lock({ deviceId });
+    return unlock;
+  },
 };
+
+function doorReaches(deviceId: string, reached: (door: DoorView) => boolean) {
+  return eventually(async () => {
+    const door = await queryDoor(fx.env.client, deviceId).catch(() => undefined);
+    return door && reached(door) ? true : undefined;
+  });
+}
 
 /** The failure report as the `temporal` CLI's JSON shows it (the Go CLI prints empty arrays as null). */
 async function reportViaTemporalCli(workflowId: string): Promise<unknown> {

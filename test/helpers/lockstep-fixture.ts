@@ -11,29 +11,36 @@ import { runLockstepWorker } from './temporal';
 export interface LockstepFixture extends Omit<SimulatorFixture, 'start' | 'stop'> {
   env: TestWorkflowEnvironment;
   taskQueue: string;
+  /** Another worker on a fresh task queue (e.g. with another Seam key), stopped before the environment. */
+  startWorker(seam: { apiKey: string; endpoint: string }): Promise<{ taskQueue: string }>;
 }
 
 export function useLockstepFixture(startEnv: () => Promise<TestWorkflowEnvironment>): LockstepFixture {
   const simulator = simulatorFixture();
-  let stopWorker: (() => Promise<void>) | undefined;
+  const stopWorkers: (() => Promise<void>)[] = [];
   const fixture = {
     apiKey: simulator.apiKey,
     get sim() {
       return simulator.sim;
     },
     device: simulator.device,
+    async startWorker(seam) {
+      const worker = await runLockstepWorker(fixture.env, seam);
+      stopWorkers.push(worker.stop);
+      return { taskQueue: worker.taskQueue };
+    },
   } as LockstepFixture;
 
   beforeAll(async () => {
     [fixture.env] = await Promise.all([startEnv(), simulator.start()]);
-    ({ taskQueue: fixture.taskQueue, stop: stopWorker } = await runLockstepWorker(fixture.env, {
+    ({ taskQueue: fixture.taskQueue } = await fixture.startWorker({
       apiKey: simulator.apiKey,
       endpoint: simulator.sim.url,
     }));
   }, 60_000);
 
   afterAll(async () => {
-    await stopWorker?.();
+    await Promise.all(stopWorkers.map((stop) => stop()));
     await simulator.stop();
     await fixture.env?.teardown();
   });

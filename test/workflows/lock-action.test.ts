@@ -7,12 +7,14 @@ import { randomUUID } from 'node:crypto';
 import {
   executeLockAction,
   lockActionOutcome,
+  queryDoor,
   queryProgress,
   signalActionAttemptEnded,
   startLockAction,
   type LockActionOutcome,
 } from '../../src/client';
 import type { FailureCode, LockAction, LockActionInput } from '../../src/contract';
+import { doorSignalNames, doorWorkflowId } from '../../src/contract/door';
 import { useLockstepFixture } from '../helpers/lockstep-fixture';
 import { eventually, startTimeSkippingEnv } from '../helpers/temporal';
 
@@ -47,9 +49,16 @@ function historyText(value: unknown): string {
   return String(value);
 }
 
-/** Polls until the workflow reports this phase (queries do not unlock time skipping). */
-function phaseReached(handle: WorkflowHandle, phase: string) {
-  return eventually(async () => ((await queryProgress(handle)).phase === phase ? true : undefined));
+/** Polls until the device's door runs a command in this phase (queries do not unlock time skipping). */
+function doorPhaseReached(deviceId: string, phase: string) {
+  return eventually(async () => {
+    const door = await queryDoor(fx.env.client, deviceId).catch(() => undefined);
+    return door?.current?.phase === phase ? door.current : undefined;
+  });
+}
+
+async function historyOf(workflowId: string) {
+  return (await fx.env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
 }
 
 describe('LockDoorWorkflow', () => {
@@ -202,33 +211,39 @@ describe('LockDoorWorkflow', () => {
   test('LockDoorWorkflow: cancelled while polling stops and names the attempt left behind', async () => {
     const deviceId = fx.device({ attempt: { outcome: 'never' } });
     const handle = await start('LOCK_DOOR', { deviceId, watchWindow: 0 });
-    await phaseReached(handle, 'polling');
+    await doorPhaseReached(deviceId, 'polling');
     await handle.cancel();
     const report = expectFailure(await lockActionOutcome(handle), 'CANCELLED');
     expect(report).toMatchObject({ commandSent: true, lastStatus: 'pending', actionAttemptId: expect.any(String) });
     expect(report.message).toContain(report.actionAttemptId!);
-    const events = (await handle.fetchHistory()).events ?? [];
+    const events = await historyOf(handle.workflowId);
     const cancelRequestedAt = events.findIndex((e) => e.workflowExecutionCancelRequestedEventAttributes);
     expect(cancelRequestedAt).toBeGreaterThan(0);
+    expect(events.slice(cancelRequestedAt).some((e) => e.activityTaskScheduledEventAttributes)).toBe(false);
+    // The door stopped following the attempt: nothing scheduled after the withdrawal.
+    const door = await historyOf(doorWorkflowId(deviceId));
+    const withdrawnAt = door.findIndex(
+      (e) => e.workflowExecutionSignaledEventAttributes?.signalName === doorSignalNames.withdraw,
+    );
+    expect(withdrawnAt).toBeGreaterThan(0);
     expect(
-      events
-        .slice(cancelRequestedAt)
-        .some((e) => e.activityTaskScheduledEventAttributes || e.timerStartedEventAttributes),
+      door.slice(withdrawnAt).some((e) => e.activityTaskScheduledEventAttributes || e.timerStartedEventAttributes),
     ).toBe(false);
   });
 
   test('LockDoorWorkflow: the attempt-ended signal wakes the workflow before its timer fires', async () => {
     const deviceId = fx.device({ attempt: { outcome: 'never' } });
     const handle = await start('LOCK_DOOR', { deviceId, watchWindow: 0, pollInterval: { initial: '10 minutes' } });
-    await phaseReached(handle, 'polling');
-    const { actionAttemptId } = await queryProgress(handle);
+    const { actionAttemptId } = await doorPhaseReached(deviceId, 'polling');
+    expect((await queryProgress(handle)).phase).toBe('door');
     fx.sim.resolveActionAttempt(actionAttemptId!, 'success');
     await signalActionAttemptEnded(handle, { actionAttemptId: actionAttemptId!, status: 'success' });
     const result = expectSuccess(await lockActionOutcome(handle));
     expect(result.actionAttemptId).toBe(actionAttemptId);
-    const { events } = await handle.fetchHistory();
-    expect(events?.some((e) => e.timerFiredEventAttributes)).toBe(false);
-    expect(events?.some((e) => e.timerCanceledEventAttributes)).toBe(true);
+    // The lock action handed the word to its door, whose poll timer it cut short.
+    const door = await historyOf(doorWorkflowId(deviceId));
+    expect(door.some((e) => e.timerFiredEventAttributes)).toBe(false);
+    expect(door.some((e) => e.timerCanceledEventAttributes)).toBe(true);
   });
 
   test('LockDoorWorkflow: Seam acted but the response was lost: the lock is sent again, succeeds, and reports the duplicate', async () => {

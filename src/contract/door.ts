@@ -1,0 +1,144 @@
+/**
+ * The door's contract (zod-free: workflow code imports it): one `DoorWorkflow` per device,
+ * workflow ID `door/<deviceId>`, the single point every lock action of that device passes before
+ * it reaches Seam. Lock actions talk to it with signals only; callers read it with the `door`
+ * query.
+ *
+ * Why signals, and why the door runs the command itself (see the README, "One action at a time
+ * per door"): a lock action sends its request (one signal) and the door answers with the
+ * command's outcome (one signal) — two billable actions, the most ordering may cost. A door
+ * that only granted turns would need a third (the release), and an update from a workflow
+ * needs an activity to carry it.
+ */
+import type { CapabilitySnapshot, FailureReport } from './index';
+import type { ActionAttemptStatus, ActionAttemptView } from './index';
+import type { LockAction, LockActionPlan } from './core';
+
+export const doorWorkflowType = 'DoorWorkflow';
+
+/** One door per device: every lock action of `deviceId` passes this workflow. */
+export function doorWorkflowId(deviceId: string): string {
+  return `door/${deviceId}`;
+}
+
+/** Signals a door receives from lock actions (and the webhook receiver), and the query it answers. */
+export const doorSignalNames = {
+  /** A lock action asks for its command: {@link DoorRequest}. */
+  request: 'doorRequest',
+  /** A lock action was cancelled: {@link DoorWithdrawal}. */
+  withdraw: 'doorWithdraw',
+  /** Seam says the attempt the door follows ended (same payload as the lock action's `actionAttemptEnded`). */
+  attemptEnded: 'doorAttemptEnded',
+} as const;
+/** The door's answer to a request, signalled to the requesting lock action: {@link DoorVerdict}. */
+export const doorVerdictSignalName = 'doorVerdict';
+/** Query that returns {@link DoorView}. */
+export const doorQueryName = 'door';
+
+/**
+ * Seam's documented per-device limit: 15 `lock_door` and 15 `unlock_door` a minute. The door
+ * spaces its commands to stay within 15 a minute of both together, so that neither can be hit.
+ */
+export const doorCommandLimit = { commands: 15, windowMs: 60_000 } as const;
+
+/**
+ * A door continues as new after this many commands (or when Temporal suggests it), between two
+ * commands, carrying what waits. ~30 history events per command keeps a run near 3,000 events.
+ */
+export const doorCommandsPerRun = 100;
+
+/** The lock action that sent a request, addressed by run so that an answer reaches only it. */
+export interface Requester {
+  workflowId: string;
+  runId: string;
+}
+
+/** What a lock action asks of its door. */
+export interface DoorRequest {
+  requester: Requester;
+  action: LockAction;
+  plan: LockActionPlan;
+  /** Epoch ms: the request's send-by deadline, `min(notAfter, workflow start + timeout)`. */
+  sendBy: number;
+  /** What the lock action's capability check saw; the failure reports carry it. */
+  capability: CapabilitySnapshot | null;
+}
+
+/** A cancelled lock action takes its request back. */
+export interface DoorWithdrawal {
+  requester: Requester;
+}
+
+/** What a command left behind, for the requester's result or failure report. */
+export interface CommandFacts {
+  commandSent: boolean | null;
+  lockResent: boolean;
+  polls: number;
+  actionAttemptId: string | null;
+  lastStatus: ActionAttemptStatus | null;
+}
+
+/** The door's answer: the attempt as last seen (the requester concludes), or a failure report. */
+export type DoorVerdict =
+  | {
+      requester: Requester;
+      kind: 'observed';
+      actionAttempt: ActionAttemptView;
+      lockedAfter: boolean | null;
+      commandSentAt: string;
+      facts: CommandFacts;
+    }
+  | { requester: Requester; kind: 'failed'; report: FailureReport };
+
+/** Requests not yet sent: all of one kind (a newer request of the other kind supersedes them). */
+export interface WaitingCommand {
+  action: LockAction;
+  members: DoorRequest[];
+}
+
+/** What the door last knew of its device. */
+export interface DoorKnowledge {
+  /** From the last read-back, success, or capability check; null while unknown. */
+  locked: boolean | null;
+  online: boolean | null;
+  lastAction: LockAction | null;
+  /** `success` or the failure code of the last command the door ran. */
+  lastOutcome: string | null;
+  lastActionAttemptId: string | null;
+  /** ISO-8601: when the door learned the above. */
+  updatedAt: string | null;
+}
+
+/** What a door carries into its next run (continue-as-new). */
+export interface DoorCarry {
+  waiting: WaitingCommand | null;
+  knowledge: DoorKnowledge;
+  /** Epoch ms of the commands sent within the last rate window. */
+  recentCommands: number[];
+  /** Commands run by the door's earlier runs. */
+  commandsBefore: number;
+}
+
+/** `DoorWorkflow`'s input: the device, and what an earlier run carried. */
+export interface DoorInput {
+  deviceId: string;
+  carried?: DoorCarry;
+}
+
+/** The `door` query: what the door knows, runs and holds. */
+export interface DoorView {
+  deviceId: string;
+  knowledge: DoorKnowledge;
+  /** The command being sent or followed now. */
+  current: {
+    action: LockAction;
+    requesters: string[];
+    phase: string;
+    actionAttemptId: string | null;
+    sendBy: string;
+  } | null;
+  /** Requests waiting for the current command to finish. */
+  waiting: { action: LockAction; requesters: { workflowId: string; sendBy: string }[] } | null;
+  commandsInLastMinute: number;
+  commandsRun: number;
+}

@@ -1,0 +1,85 @@
+/**
+ * How a door orders lock actions, as plain functions over its queue: the latest intent wins
+ * among requests not yet sent, a request joins a waiting one of its kind, a waiting request
+ * leaves when its send-by deadline no longer leaves room for a send, and commands are spaced to
+ * stay within Seam's per-device rate limit.
+ */
+import { doorCommandLimit, type DoorRequest, type Requester, type WaitingCommand } from '../contract/door';
+import { lastSendStartMs, maySend } from './sending';
+
+export function sameRequester(a: Requester, b: Requester): boolean {
+  return a.workflowId === b.workflowId && a.runId === b.runId;
+}
+
+/**
+ * A request reaches the door. Of the same kind as what waits, it joins it (one command serves
+ * both); of the other kind, it supersedes everything waiting: the newest intent is the one the
+ * door acts on, and a command already sent is not part of the queue (it finishes first).
+ */
+export function admitRequest(
+  waiting: WaitingCommand | null,
+  request: DoorRequest,
+): { waiting: WaitingCommand; superseded: DoorRequest[] } {
+  if (!waiting || waiting.members.length === 0)
+    return { waiting: { action: request.action, members: [request] }, superseded: [] };
+  if (waiting.action === request.action) {
+    const known = waiting.members.some((member) => sameRequester(member.requester, request.requester));
+    return { waiting: known ? waiting : { ...waiting, members: [...waiting.members, request] }, superseded: [] };
+  }
+  return { waiting: { action: request.action, members: [request] }, superseded: waiting.members };
+}
+
+/** Removes one requester from what waits; null once nobody waits. */
+export function withoutRequester(
+  waiting: WaitingCommand | null,
+  requester: Requester,
+): { waiting: WaitingCommand | null; removed: DoorRequest | undefined } {
+  const removed = waiting?.members.find((member) => sameRequester(member.requester, requester));
+  if (!waiting || !removed) return { waiting, removed: undefined };
+  const members = waiting.members.filter((member) => member !== removed);
+  return { waiting: members.length > 0 ? { ...waiting, members } : null, removed };
+}
+
+/** Splits what waits into requests that may still be sent at `nowMs` and those whose deadline came. */
+export function expireWaiting(
+  waiting: WaitingCommand | null,
+  nowMs: number,
+): { waiting: WaitingCommand | null; expired: DoorRequest[] } {
+  if (!waiting) return { waiting, expired: [] };
+  const live = waiting.members.filter((member) => maySend(nowMs, member.sendBy));
+  const expired = waiting.members.filter((member) => !maySend(nowMs, member.sendBy));
+  return { waiting: live.length > 0 ? { ...waiting, members: live } : null, expired };
+}
+
+/**
+ * When the next waiting request expires: the first instant at which it may no longer be sent.
+ * Undefined when nothing waits.
+ */
+export function nextExpiryMs(waiting: WaitingCommand | null, nowMs: number): number | undefined {
+  if (!waiting || waiting.members.length === 0) return undefined;
+  return Math.max(nowMs, lastSendStartMs(commandSendBy(waiting)) + 1);
+}
+
+/**
+ * The send-by deadline of one command serving every member: the earliest of theirs, so that
+ * each member gets exactly the guarantee it asked for. A member with a later deadline whose
+ * command could not be sent in time waits again.
+ */
+export function commandSendBy(command: WaitingCommand): number {
+  return Math.min(...command.members.map((member) => member.sendBy));
+}
+
+/** Commands sent within the rate window ending at `nowMs`. */
+export function commandsInWindow(recentCommands: readonly number[], nowMs: number): number[] {
+  return recentCommands.filter((sentAt) => sentAt > nowMs - doorCommandLimit.windowMs);
+}
+
+/**
+ * The earliest instant the next command may go without exceeding Seam's per-device limit
+ * ({@link doorCommandLimit}): now, or when the oldest command in a full window leaves it.
+ */
+export function nextCommandAtMs(recentCommands: readonly number[], nowMs: number): number {
+  const inWindow = commandsInWindow(recentCommands, nowMs).sort((a, b) => a - b);
+  if (inWindow.length < doorCommandLimit.commands) return nowMs;
+  return inWindow[inWindow.length - doorCommandLimit.commands] + doorCommandLimit.windowMs;
+}

@@ -1,0 +1,323 @@
+/**
+ * The door's mechanics, beside its script (door.ts): what waits, what runs, what the door knows,
+ * and the answers it signals back to lock actions. The ordering rules themselves are pure
+ * functions (decisions/door.ts); this file applies them and talks to Temporal.
+ */
+import {
+  ApplicationFailure,
+  CancellationScope,
+  getExternalWorkflowHandle,
+  isCancellation,
+  log,
+} from '@temporalio/workflow';
+import type { FailureReport } from '../contract';
+import { describeAction } from '../contract/core';
+import {
+  doorVerdictSignalName,
+  type CommandFacts,
+  type DoorCarry,
+  type DoorKnowledge,
+  type DoorRequest,
+  type DoorVerdict,
+  type DoorView,
+  type Requester,
+  type WaitingCommand,
+} from '../contract/door';
+import type { CommandOutcome } from '../activities';
+import {
+  admitRequest,
+  commandSendBy,
+  commandsInWindow,
+  expireWaiting,
+  sameRequester,
+  withoutRequester,
+} from '../decisions';
+import { lockActionFailure, cancelledFailure, type LockActionState } from './failures';
+import type { AttemptWakeups } from './command';
+
+/** The command the door is sending or following, and who it serves. */
+interface CurrentCommand {
+  command: WaitingCommand;
+  state: LockActionState;
+  scope: CancellationScope;
+  sendBy: number;
+  /** Members that withdrew while it ran; they are answered when it stops. */
+  withdrawn: DoorRequest[];
+}
+
+export const unknownKnowledge: DoorKnowledge = {
+  locked: null,
+  online: null,
+  lastAction: null,
+  lastOutcome: null,
+  lastActionAttemptId: null,
+  updatedAt: null,
+};
+
+export class DoorKeeper {
+  waiting: WaitingCommand | null;
+  current: CurrentCommand | null = null;
+  knowledge: DoorKnowledge;
+  recentCommands: number[];
+  commandsRun: number;
+  /** Bumped on every change to what waits, so that a wait on the next expiry starts over. */
+  waitingVersion = 0;
+  readonly wakeups: AttemptWakeups = { endedAttempt: null };
+
+  constructor(
+    readonly deviceId: string,
+    carried?: DoorCarry,
+  ) {
+    this.waiting = carried?.waiting ?? null;
+    this.knowledge = carried?.knowledge ?? unknownKnowledge;
+    this.recentCommands = carried?.recentCommands ?? [];
+    this.commandsRun = carried?.commandsBefore ?? 0;
+  }
+
+  /** A request arrives: it joins what waits, or supersedes it (the newest intent wins). */
+  admit(request: DoorRequest): void {
+    if (this.isKnown(request.requester)) return;
+    const { waiting, superseded } = admitRequest(this.waiting, request);
+    this.setWaiting(waiting);
+    for (const loser of superseded) {
+      this.fail(
+        loser,
+        'SUPERSEDED',
+        `superseded by ${request.requester.workflowId} (a newer ${describeAction(request.action)} for this door) before any command was sent`,
+        { supersededBy: request.requester.workflowId },
+      );
+    }
+    if (request.capability) this.learn({ online: request.capability.online, locked: request.capability.locked });
+  }
+
+  /** A cancelled lock action takes its request back; one whose command runs alone stops it. */
+  withdraw(requester: Requester): void {
+    const { waiting, removed } = withoutRequester(this.waiting, requester);
+    if (removed) {
+      this.setWaiting(waiting);
+      this.fail(removed, 'CANCELLED', 'cancelled while waiting at its door; no command was sent');
+      return;
+    }
+    const current = this.current;
+    const member = current?.command.members.find((m) => sameRequester(m.requester, requester));
+    if (!current || !member) {
+      // Unknown here (already answered, or never arrived): say so, so that it stops waiting.
+      this.answer({ requester, kind: 'failed', report: unknownRequestCancelled });
+      return;
+    }
+    current.command = { ...current.command, members: current.command.members.filter((m) => m !== member) };
+    if (current.command.members.length > 0) {
+      this.answer(this.failedVerdict(member, cancelledFailure(current.state)));
+    } else {
+      current.withdrawn.push(member);
+      current.scope.cancel();
+    }
+  }
+
+  /** Takes what waits as the next command, after dropping requests whose deadline came. */
+  takeNext(nowMs: number): WaitingCommand | null {
+    this.reapExpired(nowMs);
+    const next = this.waiting;
+    this.setWaiting(null);
+    return next;
+  }
+
+  /** Answers DEADLINE_PASSED to waiting requests that may no longer be sent. */
+  reapExpired(nowMs: number): void {
+    const { waiting, expired } = expireWaiting(this.waiting, nowMs);
+    if (expired.length === 0) return;
+    this.setWaiting(waiting);
+    for (const request of expired) {
+      this.fail(
+        request,
+        'DEADLINE_PASSED',
+        `the send-by deadline ${new Date(request.sendBy).toISOString()} passed while the request waited at its door; no command was sent`,
+      );
+    }
+  }
+
+  /** Starts the bookkeeping of a command about to run. */
+  begin(command: WaitingCommand, state: LockActionState, scope: CancellationScope, nowMs: number): CurrentCommand {
+    this.current = { command, state, scope, sendBy: commandSendBy(command), withdrawn: [] };
+    this.recentCommands = [...commandsInWindow(this.recentCommands, nowMs), nowMs];
+    this.commandsRun++;
+    this.wakeups.endedAttempt = null;
+    return this.current;
+  }
+
+  /** The command ran to an observation: every member concludes from it. */
+  finishObserved(outcome: CommandOutcome & { lockedAfter?: boolean | null }): void {
+    const current = this.end();
+    const { state } = current;
+    for (const member of current.command.members) {
+      this.answer({
+        requester: member.requester,
+        kind: 'observed',
+        actionAttempt: outcome.actionAttempt,
+        lockedAfter: outcome.lockedAfter ?? null,
+        commandSentAt: outcome.commandSentAt,
+        facts: factsOf(state),
+      });
+    }
+    const succeeded = outcome.actionAttempt.status === 'success';
+    this.learn({
+      lastAction: state.action,
+      lastOutcome: outcome.actionAttempt.status === 'error' ? 'ACTION_ATTEMPT_FAILED' : outcome.actionAttempt.status,
+      lastActionAttemptId: outcome.actionAttempt.actionAttemptId,
+      online: true,
+      ...(succeeded ? { locked: outcome.lockedAfter ?? state.action === 'LOCK_DOOR' } : {}),
+    });
+  }
+
+  /**
+   * The command ended without an observation: a typed failure for its members, or a cancel for
+   * those who withdrew. Members whose own deadline still leaves room wait again when the
+   * command's (earliest) deadline came before anything was sent.
+   */
+  finishFailed(err: unknown): void {
+    const current = this.end();
+    const { state } = current;
+    if (isCancellation(err)) {
+      for (const member of current.withdrawn) this.answer(this.failedVerdict(member, cancelledFailure(state)));
+      this.learn({ lastAction: state.action, lastOutcome: 'CANCELLED' });
+      return;
+    }
+    if (!(err instanceof ApplicationFailure)) throw err;
+    let members = current.command.members;
+    if (err.type === 'DEADLINE_PASSED' && state.commandSent === false) {
+      const later = members.filter((member) => member.sendBy > current.sendBy);
+      for (const member of later) this.admit(member);
+      members = members.filter((member) => !later.includes(member));
+    }
+    for (const member of members) this.answer(this.failedVerdict(member, err));
+    this.learn({
+      lastAction: state.action,
+      lastOutcome: err.type ?? 'UNKNOWN',
+      ...(err.type === 'DEVICE_OFFLINE' ? { online: false } : {}),
+      ...(state.progress.actionAttemptId ? { lastActionAttemptId: state.progress.actionAttemptId } : {}),
+    });
+  }
+
+  view(nowMs: number): DoorView {
+    const current = this.current;
+    return {
+      deviceId: this.deviceId,
+      knowledge: this.knowledge,
+      current: current && {
+        action: current.command.action,
+        requesters: current.command.members.map((m) => m.requester.workflowId),
+        phase: current.state.progress.phase,
+        actionAttemptId: current.state.progress.actionAttemptId,
+        sendBy: new Date(current.sendBy).toISOString(),
+      },
+      waiting: this.waiting && {
+        action: this.waiting.action,
+        requesters: this.waiting.members.map((m) => ({
+          workflowId: m.requester.workflowId,
+          sendBy: new Date(m.sendBy).toISOString(),
+        })),
+      },
+      commandsInLastMinute: commandsInWindow(this.recentCommands, nowMs).length,
+      commandsRun: this.commandsRun,
+    };
+  }
+
+  carry(nowMs: number): DoorCarry {
+    return {
+      waiting: this.waiting,
+      knowledge: this.knowledge,
+      recentCommands: commandsInWindow(this.recentCommands, nowMs),
+      commandsBefore: this.commandsRun,
+    };
+  }
+
+  private end(): CurrentCommand {
+    const current = this.current;
+    if (!current) throw new Error('no command is running');
+    this.current = null;
+    return current;
+  }
+
+  private isKnown(requester: Requester): boolean {
+    const inWaiting = this.waiting?.members.some((m) => sameRequester(m.requester, requester)) ?? false;
+    const inCurrent = this.current?.command.members.some((m) => sameRequester(m.requester, requester)) ?? false;
+    return inWaiting || inCurrent;
+  }
+
+  private setWaiting(waiting: WaitingCommand | null): void {
+    this.waiting = waiting;
+    this.waitingVersion++;
+  }
+
+  private learn(facts: Partial<DoorKnowledge>): void {
+    this.knowledge = { ...this.knowledge, ...facts, updatedAt: new Date().toISOString() };
+  }
+
+  private fail(
+    request: DoorRequest,
+    code: 'SUPERSEDED' | 'DEADLINE_PASSED' | 'CANCELLED',
+    message: string,
+    extra: Partial<Pick<FailureReport, 'supersededBy'>> = {},
+  ): void {
+    const state = requestState(request);
+    this.answer(this.failedVerdict(request, lockActionFailure(state, code, message, extra)));
+  }
+
+  private failedVerdict(member: DoorRequest, failure: ApplicationFailure): DoorVerdict {
+    return { requester: member.requester, kind: 'failed', report: failure.details?.[0] as FailureReport };
+  }
+
+  /** Signals the verdict to the lock action waiting for it; one that is gone cannot be told. */
+  private answer(verdict: DoorVerdict): void {
+    const { workflowId, runId } = verdict.requester;
+    getExternalWorkflowHandle(workflowId, runId)
+      .signal(doorVerdictSignalName, verdict)
+      .catch((err: unknown) => {
+        log.warn('could not answer a lock action (it is no longer running)', {
+          requester: workflowId,
+          error: err instanceof Error ? err.message : String(err),
+        });
+      });
+  }
+}
+
+/** The state a command (or a refusal) for `request` starts from. */
+export function requestState(request: Pick<DoorRequest, 'action' | 'plan' | 'capability'>): LockActionState {
+  return {
+    action: request.action,
+    deviceId: request.plan.deviceId,
+    progress: { phase: 'commanding', polls: 0, actionAttemptId: null, lastStatus: null },
+    commandSent: false,
+    capability: request.capability,
+    ambiguousTry: false,
+    lockResent: false,
+  };
+}
+
+function factsOf(state: LockActionState): CommandFacts {
+  return {
+    commandSent: state.commandSent,
+    lockResent: state.lockResent,
+    polls: state.progress.polls,
+    actionAttemptId: state.progress.actionAttemptId,
+    lastStatus: state.progress.lastStatus,
+  };
+}
+
+/** The answer to a withdrawal the door cannot place; the lock action fills in its own action and device. */
+const unknownRequestCancelled: FailureReport = {
+  code: 'CANCELLED',
+  message: 'cancelled; its door holds no request of it (already answered, or it never arrived)',
+  deviceId: null,
+  action: 'LOCK_DOOR',
+  actionAttemptId: null,
+  lastStatus: null,
+  commandSent: false,
+  polls: 0,
+  seamError: null,
+  seamRequestId: null,
+  capability: null,
+  issues: [],
+  warnings: [],
+  supersededBy: null,
+};

@@ -1,0 +1,125 @@
+/**
+ * DoorWorkflow (`door/<deviceId>`): one lock action at a time per door. Every lock action sends
+ * its request here before anything reaches Seam; the door runs one command at a time, the
+ * newest intent among requests not yet sent wins, and its answer goes back to the lock action,
+ * which concludes. It lives as long as its device is used (idle, it costs nothing: no timer
+ * runs) and continues as new between commands to keep its history bounded.
+ */
+import {
+  allHandlersFinished,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  log,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { ActionAttemptEndedSignal } from '../contract';
+import {
+  doorCommandsPerRun,
+  doorQueryName,
+  doorSignalNames,
+  type DoorInput,
+  type DoorView,
+  type WaitingCommand,
+} from '../contract/door';
+import { commandSendBy, nextCommandAtMs, nextExpiryMs } from '../decisions';
+import { followAttempt, sendAndWatch } from './command';
+import { DoorKeeper, requestState } from './door-keeper';
+import { doorRequestOf, endedAttemptOf, requesterOf } from './payloads';
+
+export const doorRequestSignal = defineSignal<[unknown]>(doorSignalNames.request);
+export const doorWithdrawSignal = defineSignal<[unknown]>(doorSignalNames.withdraw);
+export const doorAttemptEndedSignal = defineSignal<[ActionAttemptEndedSignal?]>(doorSignalNames.attemptEnded);
+export const doorQuery = defineQuery<DoorView>(doorQueryName);
+
+export async function DoorWorkflow(input: DoorInput): Promise<void> {
+  const door = new DoorKeeper(input.deviceId, input.carried);
+  setDoorHandlers(door);
+  const commandsAtStart = door.commandsRun;
+  const rollOverDue = () =>
+    workflowInfo().continueAsNewSuggested || door.commandsRun - commandsAtStart >= doorCommandsPerRun;
+
+  for (;;) {
+    await condition(() => door.waiting !== null || rollOverDue());
+    if (rollOverDue()) break;
+    // Seam allows 15 commands a minute per device: wait for room rather than be refused.
+    const waitMs = nextCommandAtMs(door.recentCommands, Date.now()) - Date.now();
+    if (waitMs > 0) await whileReaping(door, sleep(waitMs));
+    const command = door.takeNext(Date.now());
+    if (command) await runCommand(door, command);
+  }
+  await condition(allHandlersFinished);
+  log.info('door continues as new', { deviceId: door.deviceId, commandsRun: door.commandsRun });
+  await continueAsNew<typeof DoorWorkflow>({ deviceId: door.deviceId, carried: door.carry(Date.now()) });
+}
+
+function setDoorHandlers(door: DoorKeeper): void {
+  setHandler(doorRequestSignal, (raw) => {
+    const request = doorRequestOf(raw, door.deviceId);
+    if (request) door.admit(request);
+    else log.warn('ignored a malformed door request', { deviceId: door.deviceId });
+  });
+  setHandler(doorWithdrawSignal, (raw) => {
+    const requester = requesterOf(raw);
+    if (requester) door.withdraw(requester);
+  });
+  setHandler(doorAttemptEndedSignal, (signal) => {
+    door.wakeups.endedAttempt = endedAttemptOf(signal) ?? door.wakeups.endedAttempt;
+  });
+  setHandler(doorQuery, () => door.view(Date.now()));
+}
+
+/**
+ * Sends the command and follows its attempt to the end, on the same steps a lock action used to
+ * take itself (command.ts), in a scope that the last withdrawing member cancels.
+ */
+async function runCommand(door: DoorKeeper, command: WaitingCommand): Promise<void> {
+  const first = command.members[0];
+  const state = requestState(first);
+  const scope = new CancellationScope();
+  const current = door.begin(command, state, scope, Date.now());
+  log.info('door runs a command', {
+    deviceId: door.deviceId,
+    action: command.action,
+    requesters: command.members.map((m) => m.requester.workflowId),
+  });
+  try {
+    const observation = await whileReaping(
+      door,
+      scope.run(async () => {
+        const sendBy = commandSendBy(current.command);
+        const sent = await sendAndWatch(state, first.plan, sendBy);
+        const last = await followAttempt(state, first.plan, sent, sendBy, door.wakeups);
+        return { ...last, commandSentAt: sent.commandSentAt };
+      }),
+    );
+    door.finishObserved(observation);
+  } catch (err) {
+    door.finishFailed(err);
+  }
+}
+
+/**
+ * Waits for `work` while answering DEADLINE_PASSED to waiting requests as their deadlines come:
+ * a request waiting behind a long command learns at once that it will not be sent. The timer
+ * runs only while something waits.
+ */
+async function whileReaping<T>(door: DoorKeeper, work: Promise<T>): Promise<T> {
+  let settled = false;
+  const done = work.finally(() => {
+    settled = true;
+  });
+  while (!settled) {
+    const version = door.waitingVersion;
+    const expiry = nextExpiryMs(door.waiting, Date.now());
+    const changed = () => settled || door.waitingVersion !== version;
+    if (expiry === undefined) await condition(changed);
+    else await condition(changed, Math.max(1, expiry - Date.now()));
+    door.reapExpired(Date.now());
+  }
+  return done;
+}
