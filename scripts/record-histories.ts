@@ -17,10 +17,12 @@ import { resolve } from 'node:path';
 import {
   cancelLockAction,
   lockActionOutcome,
+  queryDoor,
   queryProgress,
   signalActionAttemptEnded,
   startLockAction,
 } from '../src/client';
+import { doorWorkflowId, type DoorView } from '../src/contract/door';
 import type { LockAction, LockActionInput } from '../src/contract';
 import { startSeamSimulator, type DeviceScenarioInput, type SeamSimulator } from '../src/dev/simulator/seam-simulator';
 import { temporalTestServerPath } from '../src/dev/toolchain';
@@ -35,6 +37,10 @@ interface Scenario {
   deviceIdOverride?: string;
   /** Drives the running workflow (signal, cancel) before its outcome is awaited. */
   drive?: (handle: Awaited<ReturnType<typeof startLockAction>>) => Promise<void>;
+  /** Runs before the action starts (e.g. another action at the same door). */
+  before?: () => Promise<void>;
+  /** Also saves the device's door history (DoorWorkflow), as `door-workflow-<rest of the name>`. */
+  saveDoorHistory?: boolean;
 }
 
 const untilPhase = async (handle: Awaited<ReturnType<typeof startLockAction>>, phase: string) => {
@@ -50,6 +56,19 @@ async function main(): Promise<void> {
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: temporalTestServerPath() } },
   });
+  /** Waits until the device's door is in the state `reached` looks for. */
+  const untilDoor = async (deviceId: string, reached: (door: DoorView) => boolean) => {
+    for (;;) {
+      const door = await queryDoor(env.client, deviceId).catch(() => undefined);
+      if (door && reached(door)) return door;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  /** Waits until the device's door runs its command in `phase`; returns the attempt it follows. */
+  const untilDoorPhase = async (deviceId: string, phase: string) =>
+    (await untilDoor(deviceId, (door) => door.current?.phase === phase)).current!.actionAttemptId!;
+  const lockDr7 = (requestId: string) =>
+    startLockAction(env.client, 'LOCK_DOOR', { deviceId: 'dr-7', requestId }, { taskQueue: 'record-histories' });
   /** Cancels the action as soon as its first command reaches the simulator. */
   const cancelOnceSent = (deviceId: string) => async (handle: Awaited<ReturnType<typeof startLockAction>>) => {
     while (sim.countsFor(deviceId).commandsReceived === 0) await new Promise((r) => setTimeout(r, 20));
@@ -179,6 +198,76 @@ async function main(): Promise<void> {
       input: {},
       deviceIdOverride: 'sb-missing',
     },
+    // Since the `door-ordering` patch: the command goes through the device's door.
+    {
+      name: 'door-lock-success-in-watch',
+      action: 'LOCK_DOOR',
+      device: { deviceId: 'dr-1', attempt: { pendingMs: 300 } },
+      input: {},
+      saveDoorHistory: true,
+    },
+    {
+      name: 'door-unlock-success-after-durable-polls',
+      action: 'UNLOCK_DOOR',
+      device: { deviceId: 'dr-2', locked: true, attempt: { pendingReads: 3 } },
+      input: { watchWindow: 0 },
+      saveDoorHistory: true,
+    },
+    {
+      name: 'door-lock-woken-by-signal',
+      action: 'LOCK_DOOR',
+      device: { deviceId: 'dr-3', attempt: { outcome: 'never' } },
+      input: { watchWindow: 0, pollInterval: { initial: '10 minutes' } },
+      drive: async (handle) => {
+        sim.resolveActionAttempt(await untilDoorPhase('dr-3', 'polling'), 'success');
+        await signalActionAttemptEnded(handle);
+      },
+      saveDoorHistory: true,
+    },
+    {
+      name: 'door-lock-cancelled-while-polling',
+      action: 'LOCK_DOOR',
+      device: { deviceId: 'dr-4', attempt: { outcome: 'never' } },
+      input: { watchWindow: 0 },
+      drive: async (handle) => {
+        await untilDoorPhase('dr-4', 'polling');
+        await cancelLockAction(handle);
+      },
+      saveDoorHistory: true,
+    },
+    {
+      name: 'door-lock-capability-missing',
+      action: 'LOCK_DOOR',
+      device: { deviceId: 'dr-5', canRemotelyLock: null },
+      input: {},
+    },
+    {
+      name: 'door-unlock-outcome-unknown',
+      action: 'UNLOCK_DOOR',
+      device: {
+        deviceId: 'dr-6',
+        locked: true,
+        faults: [{ route: '/locks/unlock_door', kind: 'acted-then-reset', count: 1 }],
+      },
+      input: {},
+      saveDoorHistory: true,
+    },
+    {
+      name: 'door-unlock-superseded',
+      action: 'UNLOCK_DOOR',
+      device: { deviceId: 'dr-7', attempt: { pendingMs: 3_000 } },
+      input: {},
+      // The unlock waits behind a running lock and is overtaken by a newer lock.
+      before: async () => {
+        await lockDr7('dr-7-first');
+        await untilDoorPhase('dr-7', 'watching');
+      },
+      drive: async () => {
+        await untilDoor('dr-7', (door) => door.waiting?.action === 'UNLOCK_DOOR');
+        await lockDr7('dr-7-newer');
+      },
+      saveDoorHistory: true,
+    },
   ];
   try {
     await recordAll(env, sim, scenarios, apiKey);
@@ -213,6 +302,7 @@ async function recordAll(
         continue;
       }
       sim.setDevice(scenario.device);
+      await scenario.before?.();
       const deviceId = scenario.deviceIdOverride ?? scenario.device.deviceId;
       const handle = await startLockAction(
         env.client,
@@ -232,6 +322,12 @@ async function recordAll(
       const outcome = await lockActionOutcome(handle);
       writeFileSync(path, historyToJSON(await handle.fetchHistory()) + '\n');
       console.log(`${scenario.name}: ${outcome.ok ? 'success' : outcome.code} -> ${path}`);
+      if (scenario.saveDoorHistory) {
+        const doorPath = path.replace(/door-([^/]+)\.json$/, 'door-workflow-$1.json');
+        const door = env.client.workflow.getHandle(doorWorkflowId(deviceId));
+        writeFileSync(doorPath, historyToJSON(await door.fetchHistory()) + '\n');
+        console.log(`  its door -> ${doorPath}`);
+      }
     }
   });
 }

@@ -54,7 +54,7 @@ export async function throughTheDoor(
   const me: Requester = { workflowId: workflowInfo().workflowId, runId: workflowInfo().runId };
   let verdict: DoorVerdict | undefined;
   setHandler(doorVerdictSignal, (payload) => {
-    verdict ??= doorVerdictOf(payload, me);
+    verdict ??= doorVerdictOf(payload);
   });
   const request: DoorRequest = { requester: me, action: state.action, plan, sendBy, capability: state.capability };
   state.progress.phase = 'door';

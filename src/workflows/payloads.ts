@@ -49,10 +49,13 @@ export function doorRequestOf(payload: unknown, deviceId: string): DoorRequest |
   return payload as DoorRequest;
 }
 
-/** The door's answer, when it is for this run of this lock action. */
-export function doorVerdictOf(payload: unknown, me: Requester): DoorVerdict | undefined {
-  const requester = requesterOf(payload);
+/**
+ * The door's answer, when well-formed. It is not matched against this workflow's ID or run:
+ * the door signals one run and the server delivers to no other, while a replay runs under
+ * another ID. (A namespace caller able to forge it could as well start an unlock.)
+ */
+export function doorVerdictOf(payload: unknown): DoorVerdict | undefined {
   const kind = (payload as Loose<DoorVerdict>)?.kind;
-  if (!requester || requester.workflowId !== me.workflowId || requester.runId !== me.runId) return undefined;
+  if (!requesterOf(payload)) return undefined;
   return kind === 'observed' || kind === 'failed' ? (payload as DoorVerdict) : undefined;
 }

@@ -13,7 +13,7 @@ const historiesDir = join(__dirname, '..', 'histories');
 const names = readdirSync(historiesDir).filter((f) => f.endsWith('.json'));
 
 test('replay: the saved histories exist', () => {
-  expect(names.length).toBeGreaterThanOrEqual(22);
+  expect(names.length).toBeGreaterThanOrEqual(35);
 });
 
 /** The patch ids a saved history's markers name (marker details are base64 JSON payloads). */
@@ -30,11 +30,12 @@ function patchIdsIn(name: string): string[] {
     .map((e) => e.markerRecordedEventAttributes)
     .filter((m) => m?.markerName === 'core_patch')
     .flatMap((m) => Object.values(m?.details ?? {}).flatMap((d) => d.payloads ?? []))
-    .map((p) => Buffer.from(p.data ?? '', 'base64').toString('utf8'));
+    .map((p) => Buffer.from(p.data ?? '', 'base64').toString('utf8'))
+    .map((text) => (text.startsWith('{') ? (JSON.parse(text) as { id: string }).id : text));
 }
 
 test('replay: the histories recorded before the send-by-deadline patch still lack its marker (they were not re-recorded)', () => {
-  const legacy = names.filter((name) => !name.startsWith('send-by-'));
+  const legacy = names.filter((name) => !name.startsWith('send-by-') && !name.startsWith('door-'));
   expect(legacy.sort()).toEqual(
     [
       'lock-cancelled-while-polling',
@@ -48,6 +49,15 @@ test('replay: the histories recorded before the send-by-deadline patch still lac
   for (const name of legacy) expect(patchIdsIn(name)).toEqual([]);
   for (const name of names.filter((n) => n.startsWith('send-by-')))
     expect(patchIdsIn(name).join()).toContain('send-by-deadline');
+});
+
+test('replay: lock actions recorded since door ordering carry its marker alone; door histories carry none', () => {
+  const viaDoor = names.filter((name) => name.startsWith('door-') && !name.startsWith('door-workflow-'));
+  const doors = names.filter((name) => name.startsWith('door-workflow-'));
+  expect(viaDoor.length).toBeGreaterThanOrEqual(7);
+  expect(doors.length).toBeGreaterThanOrEqual(6);
+  for (const name of viaDoor) expect(patchIdsIn(name)).toEqual(['door-ordering']);
+  for (const name of doors) expect(patchIdsIn(name)).toEqual([]);
 });
 
 test.each(names)('replay: %s replays without non-determinism', async (name) => {
