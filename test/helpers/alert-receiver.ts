@@ -82,13 +82,15 @@ export function alertReceiverFixture(secret = randomBytes(32).toString('hex')): 
     },
     async start() {
       server = createServer((request, response) => {
-        void rawBodyOf(request).then((body) => {
+        const answer = (body: string) => {
           const down = failures > 0;
           if (down) failures--;
           const status = down ? 500 : judge(request.headers, body);
           fixture.requests.push({ headers: request.headers, body, status });
           response.writeHead(status, { 'content-type': 'text/plain' }).end(status === 200 ? 'ok' : 'no');
-        });
+        };
+        // A client gone mid-body gets no answer.
+        void rawBodyOf(request).then(answer, () => response.destroy());
       });
       // Port 0: the OS picks a free one as the socket binds, so no other process can take it first.
       await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));

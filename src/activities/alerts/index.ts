@@ -74,13 +74,13 @@ function checkedAlert(alert: unknown): Alert {
   } satisfies AlertFailureDetails);
 }
 
-/** Why a POST got no answer, without the URL (it may carry a token in its query). */
-function whyNoAnswer(err: unknown, timeoutMs: number): string {
+/** Why a POST to `url` got no answer, without the URL itself (its query may carry a token). */
+function whyNoAnswer(err: unknown, url: string, timeoutMs: number): string {
   if ((err as { name?: unknown } | null)?.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
   // fetch says only "fetch failed"; the socket's code (ECONNREFUSED, ENOTFOUND...) is on its cause.
   const cause = (err as { cause?: { code?: unknown } } | null)?.cause;
   if (typeof cause?.code === 'string') return cause.code;
-  return err instanceof Error ? err.message : String(err);
+  return (err instanceof Error ? err.message : String(err)).split(url).join('<LOCKSTEP_ALERT_URL>');
 }
 
 /** What an operator can do about a refusal, where its status says. */
@@ -119,7 +119,7 @@ export function createAlertActivities(config: AlertConfig | undefined, deps: Ale
       return response.status;
     } catch (err) {
       throw ApplicationFailure.retryable(
-        `alert receiver ${receiver} gave no answer: ${whyNoAnswer(err, timeoutMs)}`,
+        `alert receiver ${receiver} gave no answer: ${whyNoAnswer(err, target.url, timeoutMs)}`,
         alertFailureTypes.noAnswer,
         { idempotencyKey, status: null } satisfies AlertFailureDetails,
       );

@@ -1,4 +1,7 @@
 import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runInNewContext } from 'node:vm';
 import {
   defaultSignatureToleranceSeconds,
   signAlert,
@@ -81,5 +84,48 @@ describe('verifyAlertSignature', () => {
     expect(verifyAlertSignature(body, signedWithBoth, oldSecret, at)).toBe(true);
     expect(verifyAlertSignature(body, signedWithBoth, 'whsec_neither_0123456789abcdef012345', at)).toBe(false);
     expect(verifyAlertSignature(body, `v2=abc, ${header.replace(',', ' , ')}`, secret, at)).toBe(true);
+  });
+});
+
+describe("the README's verifyAlertSignature", () => {
+  /** The README's receiver snippet (the ```js block that defines verifyAlertSignature), evaluated. */
+  function readmeVerify(): (rawBody: string, header: string | undefined, secret: string, now?: number) => boolean {
+    const readme = readFileSync(join(__dirname, '../../../README.md'), 'utf8');
+    const code = [...readme.matchAll(/```js\n([\s\S]*?)```/g)]
+      .map((block) => block[1])
+      .find((block) => block.includes('function verifyAlertSignature'));
+    if (!code) throw new Error('README.md has no ```js block defining verifyAlertSignature');
+    const context: Record<string, unknown> = { require, Buffer };
+    runInNewContext(code, context);
+    return context.verifyAlertSignature as ReturnType<typeof readmeVerify>;
+  }
+
+  test("the README's verifyAlertSignature: agrees with verifyAlertSignature on every case above", () => {
+    const verify = readmeVerify();
+    const header = signAlert(body, secret, t);
+    const v1 = header.split('v1=')[1];
+    const cases: [string, string | undefined, string, number][] = [
+      [body, header, secret, t],
+      [body, header, secret, t + 300],
+      [body, header, secret, t - 300],
+      [body, header, secret, t + 301],
+      [body, header, secret, t - 301],
+      [`${body} `, header, secret, t],
+      [body, header, `${secret}x`, t],
+      [body, signAlert(body, '', t), '', t],
+      [body, undefined, secret, t],
+      [body, `t=${t},v1=${'a'.repeat(64)}, v1 = ${v1}`, secret, t],
+      [body, `v2=abc,${header}`, secret, t],
+      [body, `t=${t},v1=${v1.toUpperCase()}`, secret, t],
+      ...['', `t=${t}`, `v1=${v1}`, `t=${t},t=${t},v1=${v1}`, `t=x,v1=${v1}`, `t=${t},v1=${v1}=`, `${header},`].map(
+        (malformed): [string, string, string, number] => [body, malformed, secret, t],
+      ),
+    ];
+    const verdicts = cases.map(([raw, h, key, now]) => [
+      verify(raw, h, key, now),
+      verifyAlertSignature(raw, h, key, { nowSeconds: now }),
+    ]);
+    expect(verdicts.filter(([readme, ours]) => readme !== ours)).toEqual([]);
+    expect(verdicts.filter(([, ours]) => ours).length).toBe(6);
   });
 });
