@@ -1,19 +1,22 @@
 /**
  * The lockstep worker: runs LockDoorWorkflow / UnlockDoorWorkflow and their Seam activities on
- * one task queue. Scale out by running more of these against the same cluster.
+ * one task queue, and the alert delivery activity. Scale out by running more of these against
+ * the same cluster.
  *
  * Configuration is read from the environment and checked before anything connects:
  * SEAM_API_KEY, SEAM_ENDPOINT, SEAM_REQUEST_TIMEOUT_MS, LOCKSTEP_TASK_QUEUE, LOCKSTEP_LOG_LEVEL,
- * LOCKSTEP_LOG_FORMAT,
+ * LOCKSTEP_LOG_FORMAT, LOCKSTEP_ALERT_URL, LOCKSTEP_ALERT_SECRET,
  * and Temporal's own TEMPORAL_* variables (see ops/temporal-config.ts).
  */
 import { NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createActivities } from './activities';
+import { createAlertActivities, type AlertConfig } from './activities/alerts';
 import { createDoorActivities } from './activities/door';
 import { createSeamClient, type SeamConfig } from './activities/seam/client';
 import {
+  alertConfigFromEnv,
   isConfigError,
   logFormatFromEnv,
   logLevelFromEnv,
@@ -48,6 +51,8 @@ export interface WorkerConfig {
   logLevel: LogLevel;
   /** LOCKSTEP_LOG_FORMAT. @default 'text' */
   logFormat: LogFormat;
+  /** LOCKSTEP_ALERT_URL, LOCKSTEP_ALERT_SECRET; undefined when LOCKSTEP_ALERT_URL is unset. */
+  alerts: AlertConfig | undefined;
 }
 
 /** @throws {ConfigError} naming the first bad variable. */
@@ -58,12 +63,13 @@ export function workerConfigFromEnv(env: Env = process.env): WorkerConfig {
     taskQueue: taskQueueFromEnv(env),
     logLevel: logLevelFromEnv(env),
     logFormat: logFormatFromEnv(env),
+    alerts: alertConfigFromEnv(env),
   };
 }
 
 /** Secrets the logs must never show. */
 export function secretsOf(config: WorkerConfig): string[] {
-  return [config.seam.apiKey, config.temporal.connectionOptions.apiKey].filter(
+  return [config.seam.apiKey, config.temporal.connectionOptions.apiKey, config.alerts?.secret].filter(
     (s): s is string => typeof s === 'string',
   );
 }
@@ -98,6 +104,12 @@ export interface LockstepWorkerOptions {
   /** How the activities reach Seam; the key stays in this process. */
   seam: SeamConfig;
   /**
+   * Where the alert activity POSTs alerts, signed with the secret (which stays in this process);
+   * `lockstep worker` reads LOCKSTEP_ALERT_URL and LOCKSTEP_ALERT_SECRET.
+   * @default none: alerts are logged at WARN, not sent, and stay readable in the workflows' histories
+   */
+  alerts?: AlertConfig;
+  /**
    * Workflow code built elsewhere (tests bundle once per run).
    * @default the bundle `make build` writes beside the compiled worker, else the sources bundled at start
    */
@@ -114,7 +126,11 @@ export async function createLockstepWorker(options: LockstepWorkerOptions): Prom
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : workflowCode()),
-    activities: { ...createActivities(createSeamClient(options.seam)), ...createDoorActivities() },
+    activities: {
+      ...createActivities(createSeamClient(options.seam)),
+      ...createDoorActivities(),
+      ...createAlertActivities(options.alerts),
+    },
     shutdownGraceTime,
     maxConcurrentActivityTaskExecutions: maxConcurrentActivities,
   });
@@ -152,12 +168,15 @@ export async function run(env: Env = process.env): Promise<void> {
       namespace: config.temporal.namespace,
       taskQueue: config.taskQueue,
       seam: config.seam,
+      alerts: config.alerts,
     });
     Runtime.instance().logger.info('lockstep worker started', {
       address: config.temporal.connectionOptions.address,
       namespace: config.temporal.namespace,
       taskQueue: config.taskQueue,
       seamEndpoint: config.seam.endpoint,
+      // The host only: the URL's path or query may carry a token.
+      alertReceiver: config.alerts ? new URL(config.alerts.url).host : 'none (LOCKSTEP_ALERT_URL is not set)',
     });
     await runUntilSignal(worker, (line) => {
       Runtime.instance().logger.info(line);

@@ -19,6 +19,7 @@ import {
 import { minActionTimeoutMs } from './timing-budget';
 
 export * from './core';
+export * from './alerts';
 
 export const lockActionSchema = z.enum(lockActions);
 

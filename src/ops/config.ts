@@ -4,6 +4,7 @@
  */
 import type { LogLevel } from '@temporalio/worker';
 import { z } from 'zod';
+import type { AlertConfig } from '../activities/alerts';
 import type { SeamConfig } from '../activities/seam/client';
 import { defaultTaskQueue, taskQueueEnvVar } from '../contract';
 import { defaultRequestTimeoutMs, maxRequestTimeoutMs, minRequestTimeoutMs } from '../contract/timing-budget';
@@ -91,4 +92,54 @@ export function logFormatFromEnv(env: Env = process.env): LogFormat {
     'LOCKSTEP_LOG_FORMAT',
     z.enum(logFormats, { message: 'must be text or json' }).default('text'),
   );
+}
+
+/**
+ * The shortest LOCKSTEP_ALERT_SECRET: 32 characters (e.g. `openssl rand -hex 16`) keep an
+ * HMAC key out of reach of guessing; a receiver that accepts forged alerts would page people
+ * for nothing, or be told all is well while a door stands open.
+ */
+export const minAlertSecretLength = 32;
+
+function holdsNoCredentials(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.username === '' && parsed.password === '';
+  } catch {
+    return true; // not a URL at all: z.url() says so
+  }
+}
+
+const alertEnvSchema = {
+  LOCKSTEP_ALERT_URL: z
+    .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
+    // The signature authenticates lockstep; a password in the URL would be logged by proxies and leak with it.
+    .refine(holdsNoCredentials, 'must not hold a user or password')
+    .optional(),
+  LOCKSTEP_ALERT_SECRET: z
+    .string()
+    .min(minAlertSecretLength, `must be at least ${minAlertSecretLength} characters`)
+    .optional(),
+};
+
+/**
+ * Where alerts go, or undefined when LOCKSTEP_ALERT_URL is unset (alerts are then logged at WARN
+ * and kept in the workflows' histories). A secret without a URL is refused too: it says the
+ * operator meant to send alerts, and a typo in the URL's name would otherwise silence them.
+ * @throws {ConfigError} naming LOCKSTEP_ALERT_URL or LOCKSTEP_ALERT_SECRET
+ */
+export function alertConfigFromEnv(env: Env = process.env): AlertConfig | undefined {
+  const url = readVariable(env, 'LOCKSTEP_ALERT_URL', alertEnvSchema.LOCKSTEP_ALERT_URL);
+  const secret = readVariable(env, 'LOCKSTEP_ALERT_SECRET', alertEnvSchema.LOCKSTEP_ALERT_SECRET);
+  if (url === undefined) {
+    if (secret === undefined) return undefined;
+    throw new ConfigError('LOCKSTEP_ALERT_SECRET', 'is set but LOCKSTEP_ALERT_URL is not: set both, or neither');
+  }
+  if (secret === undefined) {
+    throw new ConfigError(
+      'LOCKSTEP_ALERT_SECRET',
+      `is required when LOCKSTEP_ALERT_URL is set (at least ${minAlertSecretLength} characters, the receiver's signing secret)`,
+    );
+  }
+  return { url, secret };
 }
