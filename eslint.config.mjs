@@ -21,6 +21,7 @@ const workflowSandboxFiles = [
   'src/workflows/',
   'src/contract/core.ts',
   'src/contract/door.ts',
+  'src/contract/reservation-core.ts',
   'src/contract/timing-budget.ts',
   'src/contract/alerts-core.ts',
   'src/decisions/',

@@ -165,3 +165,4 @@ export function lockActionHandle(
 ): WorkflowHandle {
   return client.workflow.getHandle(lockActionWorkflowId(action, deviceId, requestId));
 }
+export * from './reservation-client';

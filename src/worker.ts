@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { createActivities } from './activities';
 import { createAlertActivities, type AlertConfig } from './activities/alerts';
 import { createDoorActivities } from './activities/door';
+import { createReservationActivities } from './activities/reservation';
 import { createSeamClient, type SeamConfig } from './activities/seam/client';
 import {
   alertConfigFromEnv,
@@ -129,6 +130,7 @@ export async function createLockstepWorker(options: LockstepWorkerOptions): Prom
     activities: {
       ...createActivities(createSeamClient(options.seam)),
       ...createDoorActivities(),
+      ...createReservationActivities(),
       ...createAlertActivities(options.alerts),
     },
     shutdownGraceTime,

@@ -14,6 +14,7 @@ export const workflowTypes = {
   LOCK_DOOR: 'LockDoorWorkflow',
   UNLOCK_DOOR: 'UnlockDoorWorkflow',
   DOOR: 'DoorWorkflow',
+  RESERVATION: 'ReservationWorkflow',
 } as const;
 
 export const lockActions = ['LOCK_DOOR', 'UNLOCK_DOOR'] as const;

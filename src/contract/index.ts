@@ -6,7 +6,6 @@
  * zod-free part (./core.ts) is re-exported; the schemas below are for clients,
  * activities and tests — not for workflow code (see core.ts for why).
  */
-import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
 import {
   actionAttemptStatuses,
@@ -20,66 +19,11 @@ import { minActionTimeoutMs } from './timing-budget';
 
 export * from './core';
 export * from './alerts';
+export * from './reservation';
+export { describeIssues, parseDurationMs } from './schema-parts';
+import { describeIssues, durationSchema, identifier } from './schema-parts';
 
 export const lockActionSchema = z.enum(lockActions);
-
-/** A zod error as one line per issue: `path: message` (`(input)` for the whole value). */
-export function describeIssues(error: z.ZodError): string[] {
-  return error.issues.map((issue) => `${issue.path.join('.') || '(input)'}: ${issue.message}`);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Durations
-
-const isoDurationPattern =
-  /^P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
-
-/** Milliseconds from a number (ms), an ISO-8601 duration (`PT2M`) or a string like `90s`, `2 minutes`. */
-export function parseDurationMs(value: number | string): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
-  const iso = isoDurationPattern.exec(value);
-  if (iso && value !== 'P' && !value.endsWith('T')) {
-    const [days, hours, minutes, seconds] = iso.slice(1).map((part) => Number(part ?? 0));
-    return (((days * 24 + hours) * 60 + minutes) * 60 + seconds) * 1000;
-  }
-  try {
-    const ms = msToNumber(value as Parameters<typeof msToNumber>[0]);
-    return Number.isFinite(ms) ? ms : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function durationSchema(bounds: { minMs: number; maxMs: number }) {
-  return z.union([z.number(), z.string()]).transform((value, ctx) => {
-    const ms = parseDurationMs(value);
-    if (ms === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `not a duration: ${JSON.stringify(value)} (use ms, "PT2M" or "2 minutes")`,
-      });
-      return z.NEVER;
-    }
-    if (ms < bounds.minMs || ms > bounds.maxMs) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `duration must be between ${bounds.minMs} ms and ${bounds.maxMs} ms, got ${ms} ms`,
-      });
-      return z.NEVER;
-    }
-    return ms;
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Input
-
-const identifier = (what: string) =>
-  z
-    .string()
-    .min(1, `${what} must not be empty`)
-    .max(200, `${what} must be at most 200 characters`)
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, `${what} may hold only letters, digits and . _ : -`);
 
 export const pollIntervalSchema = z
   .object({

@@ -8,4 +8,5 @@ export * from './capability';
 export * from './door';
 export * from './outcome';
 export * from './polling';
+export * from './reservation';
 export * from './sending';

@@ -7,6 +7,7 @@ import { runLockAction } from './lock-action';
 
 export { actionAttemptEndedSignal, progressQuery } from './lock-action';
 export { DoorWorkflow, doorQuery } from './door';
+export { ReservationWorkflow } from './reservation';
 
 /** Locks a door through Seam and reports how it ended. Takes exactly one argument: more fail INVALID_INPUT. */
 export async function LockDoorWorkflow(

@@ -5,6 +5,7 @@
  * that calls it.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { AlertConfig } from '../../src/activities/alerts';
 import { simulatorFixture, type SimulatorFixture } from './simulator-fixture';
 import { runLockstepWorker } from './temporal';
 
@@ -12,10 +13,18 @@ export interface LockstepFixture extends Omit<SimulatorFixture, 'start' | 'stop'
   env: TestWorkflowEnvironment;
   taskQueue: string;
   /** Another worker on a fresh task queue (e.g. with another Seam key), stopped before the environment. */
-  startWorker(seam: { apiKey: string; endpoint: string }): Promise<{ taskQueue: string }>;
+  startWorker(seam: { apiKey: string; endpoint: string }, alerts?: AlertConfig): Promise<{ taskQueue: string }>;
 }
 
-export function useLockstepFixture(startEnv: () => Promise<TestWorkflowEnvironment>): LockstepFixture {
+export interface LockstepFixtureOptions {
+  /** Where the main worker delivers alerts (read once the file's fixtures have started). */
+  alerts?: () => AlertConfig;
+}
+
+export function useLockstepFixture(
+  startEnv: () => Promise<TestWorkflowEnvironment>,
+  options: LockstepFixtureOptions = {},
+): LockstepFixture {
   const simulator = simulatorFixture();
   const stopWorkers: (() => Promise<void>)[] = [];
   const fixture = {
@@ -24,8 +33,8 @@ export function useLockstepFixture(startEnv: () => Promise<TestWorkflowEnvironme
       return simulator.sim;
     },
     device: simulator.device,
-    async startWorker(seam) {
-      const worker = await runLockstepWorker(fixture.env, seam);
+    async startWorker(seam, alerts?: AlertConfig) {
+      const worker = await runLockstepWorker(fixture.env, seam, undefined, alerts);
       stopWorkers.push(worker.stop);
       return { taskQueue: worker.taskQueue };
     },
@@ -33,10 +42,10 @@ export function useLockstepFixture(startEnv: () => Promise<TestWorkflowEnvironme
 
   beforeAll(async () => {
     [fixture.env] = await Promise.all([startEnv(), simulator.start()]);
-    ({ taskQueue: fixture.taskQueue } = await fixture.startWorker({
-      apiKey: simulator.apiKey,
-      endpoint: simulator.sim.url,
-    }));
+    ({ taskQueue: fixture.taskQueue } = await fixture.startWorker(
+      { apiKey: simulator.apiKey, endpoint: simulator.sim.url },
+      options.alerts?.(),
+    ));
   }, 60_000);
 
   afterAll(async () => {

@@ -2,6 +2,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { temporalCliPath, temporalTestServerPath } from '../../src/dev/toolchain';
+import type { AlertConfig } from '../../src/activities/alerts';
 import { createLockstepWorker } from '../../src/worker';
 
 // Worker state changes and workflow logs at INFO drown test output; keep errors (LOCKSTEP_TEST_LOG_LEVEL=DEBUG shows all).
@@ -37,6 +38,7 @@ export async function runLockstepWorker(
   env: TestWorkflowEnvironment,
   seam: { apiKey: string; endpoint: string },
   taskQueue = `test-${randomUUID()}`,
+  alerts?: AlertConfig,
 ): Promise<{ taskQueue: string; stop: () => Promise<void> }> {
   const worker = await createLockstepWorker({
     connection: env.nativeConnection,
@@ -44,6 +46,7 @@ export async function runLockstepWorker(
     taskQueue,
     seam: { ...seam, requestTimeoutMs: 5_000 },
     workflowBundle: workflowBundle(),
+    ...(alerts ? { alerts } : {}),
   });
   const running = worker.run();
   return {

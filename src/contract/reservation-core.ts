@@ -1,0 +1,141 @@
+/**
+ * The zod-free core of the stay contract (workflow code imports it): `ReservationWorkflow`,
+ * workflow ID `reservation/<reservationKey>`, its updates and query, the plan it acts on, and
+ * what it reports. The schema callers send is in ./reservation.ts.
+ */
+import type { AlertKind } from './alerts-core';
+import type { FailureCode, LockAction } from './core';
+
+export const reservationWorkflowType = 'ReservationWorkflow';
+
+/** One stay per reservation key: a property-management system pushes every change to it. */
+export function reservationWorkflowId(reservationKey: string): string {
+  return `reservation/${reservationKey}`;
+}
+
+export const reservationUpdateNames = {
+  /** The whole reservation again (same shape as the start input); the same payload twice changes nothing. */
+  upsert: 'upsert',
+  /** The guest leaves now: check-out starts at once. */
+  checkOutNow: 'checkOutNow',
+  /** The stay is cancelled: nothing is unlocked afterwards; doors it unlocked are locked at once. */
+  cancel: 'cancel',
+} as const;
+/** Query that returns {@link ReservationView}. */
+export const reservationQueryName = 'reservation';
+
+/**
+ * Defaults, and why:
+ * - unlockWindow 15 min: a guest arriving at check-in finds the door open; an unlock that cannot
+ *   go out within 15 minutes (door offline, Seam down) is not sent later, when nobody expects it.
+ * - lockRetryHorizon 24 h: a door offline at check-out is locked the moment it returns, even the
+ *   next morning; past a day, a person has long been told and the stay ends.
+ * - attentionAfter 10 min: long enough for a hub's blip, short enough for housekeeping to act
+ *   before the next guest.
+ */
+export const reservationDefaults = {
+  unlockAtCheckIn: false,
+  unlockWindowMs: 15 * 60_000,
+  lockAtCheckOut: true,
+  lockRetryHorizonMs: 24 * 60 * 60_000,
+  attentionAfterMs: 10 * 60_000,
+} as const;
+
+/**
+ * Fail-secure retries of a lock at check-out: every 30 s for the first 10 minutes (a door back
+ * online is locked within half a minute), then doubling up to every 15 minutes until the horizon.
+ */
+export const checkOutRetry = { fastMs: 30_000, fastForMs: 10 * 60_000, maxMs: 15 * 60_000 } as const;
+
+/** Unlock tries at check-in: every 30 s while the unlock window lasts. */
+export const checkInRetryMs = 30_000;
+
+/** Most doors one stay may hold. */
+export const maxReservationDoors = 50;
+
+/** The reservation with every default applied: what the stay acts on. */
+export interface ReservationPlan {
+  reservationKey: string;
+  deviceIds: string[];
+  /** Epoch ms. */
+  checkInMs: number;
+  checkOutMs: number;
+  unlockAtCheckIn: boolean;
+  unlockWindowMs: number;
+  lockAtCheckOut: boolean;
+  lockRetryHorizonMs: number;
+  attentionAfterMs: number;
+  metadata: Record<string, string>;
+}
+
+/**
+ * Where a stay is: `booked` (before check-in), `checked_in` (between check-in and check-out),
+ * `checking_out` (locking its doors), `ended` (all done, or given up with attention),
+ * `cancelled`.
+ */
+export const stayStages = ['booked', 'checked_in', 'checking_out', 'ended', 'cancelled'] as const;
+export type StayStage = (typeof stayStages)[number];
+
+/** What the stay knows of one of its doors. */
+export interface StayDoor {
+  deviceId: string;
+  /** No longer part of the stay (an upsert removed it); still locked if the stay had unlocked it. */
+  removed: boolean;
+  /** Its check-in unlock is done with: sent, refused, or missed (never tried again). */
+  checkInSettled: boolean;
+  /** The stay unlocked it, or may have (and so owes it a lock). */
+  unlockedByStay: boolean;
+  /** Locked by the stay at check-out (or cancel). */
+  locked: boolean;
+  /**
+   * The stay stopped trying to lock it: `gave_up` at the retry horizon (attention stays), or
+   * `superseded` when a newer request at the door (another stay's check-in, staff) overtook it.
+   */
+  stopped: 'gave_up' | 'superseded' | null;
+  /** `success`, a failure code, or null before any action. */
+  lastOutcome: 'success' | FailureCode | null;
+  lastAction: LockAction | null;
+  /** ISO-8601 of the last outcome. */
+  lastOutcomeAt: string | null;
+  /** Lock actions the stay ran for this door. */
+  actions: number;
+  /** A person is needed at this door (see alerts). */
+  attention: AlertKind | null;
+}
+
+/** The `reservation` query, and the answer to each update. */
+export interface ReservationView {
+  reservationKey: string;
+  stage: StayStage;
+  checkIn: string;
+  checkOut: string;
+  unlockAtCheckIn: boolean;
+  lockAtCheckOut: boolean;
+  doors: StayDoor[];
+  /** What the stay waits for next, in words, and when (ISO-8601; null when nothing is due). */
+  waitingFor: { what: string; at: string | null };
+  /** Some door needs a person. */
+  attention: boolean;
+  /** Changes accepted so far (upserts that changed something, check-out now, cancel). */
+  revisions: number;
+}
+
+/** What the stay's next step is decided from (decisions/reservation.ts). */
+export interface StayFacts {
+  plan: ReservationPlan;
+  doors: StayDoor[];
+  cancelled: boolean;
+  /** Epoch ms check-out began; null before. */
+  checkOutBeganMs: number | null;
+  /** Epoch ms the stay first owed a lock (check-out, cancel, a removed door): retries and attention count from it. */
+  lockingSinceMs: number | null;
+  /** Epoch ms before which a failed round is not tried again; null: no round failed. */
+  retryAtMs: number | null;
+}
+
+/** What a stay carries into its next run (continue-as-new). */
+export interface StayCarry extends StayFacts {
+  revisions: number;
+  /** Rounds of lock actions run so far (child workflow IDs count them). */
+  rounds: number;
+}

@@ -1,0 +1,78 @@
+/**
+ * What a stay does next, as a pure function of what it knows and the time: unlock at check-in
+ * within its window (or record the miss), lock at check-out fail-secure with retries, raise
+ * attention when a door is not locked in time, give up at the retry horizon, or wait.
+ */
+import { checkInRetryMs, checkOutRetry, type StayDoor, type StayFacts } from '../contract/reservation-core';
+import { maySend } from './sending';
+
+export type StayStep =
+  /** Lock these doors (check-out, cancel, removed doors the stay unlocked). */
+  | { kind: 'lock'; deviceIds: string[] }
+  /** These doors are past due: a person is needed. */
+  | { kind: 'raise-attention'; deviceIds: string[] }
+  /** The retry horizon passed with these doors unlocked. */
+  | { kind: 'give-up'; deviceIds: string[] }
+  /** Unlock these doors for check-in; nothing may be sent from `notAfterMs` on. */
+  | { kind: 'unlock'; deviceIds: string[]; notAfterMs: number }
+  /** The unlock window closed before these doors were unlocked: never sent, a person is told. */
+  | { kind: 'unlock-missed'; deviceIds: string[] }
+  | { kind: 'end' }
+  /** Nothing to do before `untilMs` (null: until something changes). */
+  | { kind: 'wait'; untilMs: number | null; what: string };
+
+/** Whether the stay still owes this door a lock. */
+export function owesLock(door: StayDoor, facts: StayFacts): boolean {
+  if (door.locked || door.stopped) return false;
+  if (facts.cancelled || door.removed) return door.unlockedByStay;
+  return facts.checkOutBeganMs !== null && facts.plan.lockAtCheckOut;
+}
+
+export function nextStayStep(facts: StayFacts, nowMs: number): StayStep {
+  const { plan } = facts;
+  const owed = facts.doors.filter((door) => owesLock(door, facts)).map((door) => door.deviceId);
+  if (owed.length > 0) return lockingStep(facts, owed, nowMs);
+  if (facts.cancelled || facts.checkOutBeganMs !== null) return { kind: 'end' };
+
+  const unsettled = plan.unlockAtCheckIn
+    ? facts.doors.filter((door) => !door.removed && !door.checkInSettled).map((door) => door.deviceId)
+    : [];
+  if (unsettled.length > 0) {
+    if (nowMs < plan.checkInMs) return { kind: 'wait', untilMs: plan.checkInMs, what: 'check-in (unlock)' };
+    const windowEndMs = plan.checkInMs + plan.unlockWindowMs;
+    if (!maySend(nowMs, windowEndMs)) return { kind: 'unlock-missed', deviceIds: unsettled };
+    if (facts.retryAtMs !== null && nowMs < facts.retryAtMs)
+      return { kind: 'wait', untilMs: Math.min(facts.retryAtMs, windowEndMs), what: 'the next check-in unlock try' };
+    return { kind: 'unlock', deviceIds: unsettled, notAfterMs: windowEndMs };
+  }
+  return { kind: 'wait', untilMs: plan.checkOutMs, what: plan.lockAtCheckOut ? 'check-out (lock)' : 'check-out' };
+}
+
+function lockingStep(facts: StayFacts, owed: string[], nowMs: number): StayStep {
+  const since = facts.lockingSinceMs ?? nowMs;
+  if (nowMs >= since + facts.plan.lockRetryHorizonMs) return { kind: 'give-up', deviceIds: owed };
+  const attentionAtMs = since + facts.plan.attentionAfterMs;
+  const unattended = owed.filter((id) => facts.doors.find((door) => door.deviceId === id)?.attention === null);
+  if (unattended.length > 0 && nowMs >= attentionAtMs) return { kind: 'raise-attention', deviceIds: unattended };
+  if (facts.retryAtMs !== null && nowMs < facts.retryAtMs) {
+    const untilMs = unattended.length > 0 ? Math.min(facts.retryAtMs, attentionAtMs) : facts.retryAtMs;
+    return { kind: 'wait', untilMs, what: `the next lock try of ${owed.length} door(s)` };
+  }
+  return { kind: 'lock', deviceIds: owed };
+}
+
+/**
+ * When a failed lock round is tried again: every 30 s for the first 10 minutes of locking, then
+ * doubling up to every 15 minutes ({@link checkOutRetry}).
+ */
+export function lockRetryDelayMs(lockingSinceMs: number, nowMs: number): number {
+  const elapsed = nowMs - lockingSinceMs;
+  if (elapsed < checkOutRetry.fastForMs) return checkOutRetry.fastMs;
+  const doublings = Math.floor((elapsed - checkOutRetry.fastForMs) / checkOutRetry.fastForMs) + 1;
+  return Math.min(checkOutRetry.maxMs, checkOutRetry.fastMs * 2 ** doublings);
+}
+
+/** When a failed check-in unlock round is tried again (the window bounds it). */
+export function unlockRetryDelayMs(): number {
+  return checkInRetryMs;
+}

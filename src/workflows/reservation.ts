@@ -1,0 +1,215 @@
+/**
+ * ReservationWorkflow (`reservation/<reservationKey>`): a stay's doors open at check-in (when
+ * asked) and every door ends locked at check-out — whatever happens — or a person knows. It
+ * waits on durable timers (days ahead is normal) and takes changes at any time through updates:
+ * `upsert` (the whole reservation again, idempotent), `checkOutNow`, `cancel`.
+ */
+import {
+  ActivityFailure,
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineUpdate,
+  log,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { ReservationActivities } from '../activities/reservation';
+import type { ReservationInput } from '../contract';
+import {
+  reservationQueryName,
+  reservationUpdateNames,
+  reservationWorkflowId,
+  type ReservationPlan,
+  type ReservationView,
+  type StayCarry,
+} from '../contract/reservation-core';
+import type { StayStep } from '../decisions';
+import { Stay } from './stay';
+
+export const upsertUpdate = defineUpdate<ReservationView, [ReservationInput]>(reservationUpdateNames.upsert);
+export const checkOutNowUpdate = defineUpdate<ReservationView, []>(reservationUpdateNames.checkOutNow);
+export const cancelUpdate = defineUpdate<ReservationView, []>(reservationUpdateNames.cancel);
+export const reservationQuery = defineQuery<ReservationView>(reservationQueryName);
+
+/** Checking a reservation against the schema: quick, no I/O; retried only for a worker's loss. */
+const reservations = proxyActivities<ReservationActivities>({
+  startToCloseTimeout: '10s',
+  retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['INVALID_INPUT'] },
+});
+
+/** A stay continues as new past this many history events (rounds of lock actions grow it). */
+export const stayEventsPerRun = 2_000;
+
+export async function ReservationWorkflow(input: ReservationInput, carried?: StayCarry): Promise<ReservationView> {
+  // Handlers first: an update that came with the start (update-with-start) is handled in the
+  // workflow's first activation, before the reservation is checked.
+  let stay: Stay | undefined = carried && new Stay(carried);
+  let waitingFor: ReservationView['waitingFor'] = { what: 'its first step', at: null };
+  setStayHandlers(
+    async () => {
+      await condition(() => stay !== undefined);
+      return stay!;
+    },
+    () => stay,
+    keyOf(carried?.plan ?? input),
+    () => waitingFor,
+  );
+  stay ??= Stay.fromPlan(await checkedReservation(input));
+  refuseForeignWorkflowId(stay.plan.reservationKey);
+
+  for (;;) {
+    if (rollOverDue()) {
+      await stay.alertsDelivered();
+      await condition(allHandlersFinished);
+      return continueAsNew<typeof ReservationWorkflow>(input, stay.carry());
+    }
+    const step = stay.nextStep(Date.now());
+    if (step.kind === 'end') break;
+    waitingFor = step.kind === 'wait' ? { what: step.what, at: atOf(step) } : { what: describeStep(step), at: null };
+    await take(stay, step);
+  }
+  stay.end();
+  waitingFor = { what: 'nothing: the stay has ended', at: null };
+  log.info('stay ended', { reservationKey: stay.plan.reservationKey, attention: stay.needsAttention() });
+  await stay.alertsDelivered();
+  await condition(allHandlersFinished);
+  return stay.view(waitingFor);
+}
+
+async function take(stay: Stay, step: StayStep): Promise<void> {
+  switch (step.kind) {
+    case 'wait': {
+      const version = stay.version;
+      const changed = () => stay.version !== version;
+      if (step.untilMs === null) await condition(changed);
+      else await condition(changed, Math.max(1, step.untilMs - Date.now()));
+      return;
+    }
+    case 'unlock':
+      return stay.unlock(step.deviceIds, step.notAfterMs);
+    case 'unlock-missed':
+      return stay.unlockMissed(step.deviceIds);
+    case 'lock':
+      return stay.lock(step.deviceIds);
+    case 'raise-attention':
+      return stay.raiseAttention(step.deviceIds);
+    case 'give-up':
+      return stay.giveUp(step.deviceIds);
+    case 'end':
+      return;
+  }
+}
+
+/**
+ * The updates and the query. Until the start input is checked (the first activity), updates
+ * wait for the stay and the query says it is being checked; validators refuse what can be
+ * refused at once, so that nothing of it enters the history.
+ */
+function setStayHandlers(
+  ready: () => Promise<Stay>,
+  current: () => Stay | undefined,
+  reservationKey: unknown,
+  waitingFor: () => ReservationView['waitingFor'],
+): void {
+  const viewOf = (stay: Stay) => stay.view(waitingFor());
+  setHandler(reservationQuery, () => {
+    const stay = current();
+    if (!stay) throw new Error('the stay is checking its reservation; ask again in a moment');
+    return viewOf(stay);
+  });
+  const change = (name: 'upsert' | 'checkOutNow' | 'cancel') => () => refuse(current()?.refusal(name));
+  setHandler(
+    upsertUpdate,
+    async (raw) => {
+      const plan = await checkedReservation(raw);
+      const stay = await ready();
+      refuse(stay.refusal('upsert'));
+      stay.upsert(plan);
+      return viewOf(stay);
+    },
+    {
+      validator: (raw) => {
+        change('upsert')();
+        const key = keyOf(raw);
+        if (key !== reservationKey)
+          refuse(`reservationKey must be ${JSON.stringify(reservationKey)}, the key of this stay`);
+      },
+    },
+  );
+  setHandler(
+    checkOutNowUpdate,
+    async () => {
+      const stay = await ready();
+      refuse(stay.refusal('checkOutNow'));
+      stay.checkOutNow(Date.now());
+      return viewOf(stay);
+    },
+    { validator: change('checkOutNow') },
+  );
+  setHandler(
+    cancelUpdate,
+    async () => {
+      const stay = await ready();
+      refuse(stay.refusal('cancel'));
+      stay.cancel();
+      return viewOf(stay);
+    },
+    { validator: change('cancel') },
+  );
+}
+
+/** The plan of a reservation checked against the contract; INVALID_INPUT (with its issues) when it fails. */
+async function checkedReservation(raw: unknown): Promise<ReservationPlan> {
+  try {
+    return await reservations.checkReservation(raw);
+  } catch (err) {
+    const cause = err instanceof ActivityFailure ? err.cause : undefined;
+    if (cause instanceof ApplicationFailure && cause.type === 'INVALID_INPUT') {
+      throw ApplicationFailure.create({
+        type: 'INVALID_INPUT',
+        message: cause.message,
+        nonRetryable: true,
+        details: cause.details ? [...cause.details] : [],
+      });
+    }
+    throw err;
+  }
+}
+
+function keyOf(reservation: unknown): unknown {
+  return (reservation as { reservationKey?: unknown } | null)?.reservationKey;
+}
+
+/** An update validator's refusal: the update is rejected and nothing enters the history. */
+function refuse(reason: string | undefined): void {
+  if (reason) throw new Error(reason);
+}
+
+/** The stay's workflow ID is `reservation/<reservationKey>`: one stay per key, whoever starts it. */
+function refuseForeignWorkflowId(reservationKey: string): void {
+  const expected = reservationWorkflowId(reservationKey);
+  if (workflowInfo().workflowId !== expected) {
+    throw ApplicationFailure.nonRetryable(
+      `a stay for reservationKey ${JSON.stringify(reservationKey)} must run as workflow ID ${expected}`,
+      'INVALID_INPUT',
+      { issues: [`(workflow ID): expected ${expected}, got ${workflowInfo().workflowId}`] },
+    );
+  }
+}
+
+function rollOverDue(): boolean {
+  return workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > stayEventsPerRun;
+}
+
+function atOf(step: Extract<StayStep, { kind: 'wait' }>): string | null {
+  return step.untilMs === null ? null : new Date(step.untilMs).toISOString();
+}
+
+function describeStep(step: Exclude<StayStep, { kind: 'wait' }>): string {
+  const doors = 'deviceIds' in step ? step.deviceIds.join(', ') : '';
+  return `${step.kind} ${doors}`.trim();
+}

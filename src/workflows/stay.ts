@@ -1,0 +1,348 @@
+/**
+ * The stay's mechanics, beside its script (reservation.ts): its doors, the changes a
+ * property-management system pushes, the lock actions it runs through each door's ordering
+ * point (as child workflows), and the alerts it raises and resolves. What to do next is a pure
+ * function (decisions/reservation.ts).
+ */
+import { ChildWorkflowFailure, ApplicationFailure, executeChild, workflowInfo } from '@temporalio/workflow';
+import type { Alert } from '../contract/alerts';
+import type { AlertKind } from '../contract/alerts-core';
+import { alertIdempotencyKey } from '../contract/alerts-core';
+import { lockActionWorkflowId, workflowTypes, type FailureCode, type LockAction } from '../contract/core';
+import {
+  type ReservationPlan,
+  type ReservationView,
+  type StayCarry,
+  type StayDoor,
+  type StayFacts,
+  type StayStage,
+} from '../contract/reservation-core';
+import { lockRetryDelayMs, nextStayStep, owesLock, unlockRetryDelayMs, type StayStep } from '../decisions';
+import { sendAlert } from './alerts';
+
+/** A lock action's end as the stay records it. */
+type ActionOutcome = 'success' | FailureCode;
+
+export class Stay {
+  plan: ReservationPlan;
+  doors: StayDoor[];
+  cancelled: boolean;
+  checkOutBeganMs: number | null;
+  lockingSinceMs: number | null;
+  retryAtMs: number | null;
+  revisions: number;
+  rounds: number;
+  /** Bumped by every accepted change, so that a wait starts over. */
+  version = 0;
+  ended = false;
+  /** Alert deliveries under way; a stay awaits them before it ends or continues as new. */
+  private readonly deliveries: Promise<void>[] = [];
+
+  constructor(from: StayCarry) {
+    this.plan = from.plan;
+    this.doors = from.doors;
+    this.cancelled = from.cancelled;
+    this.checkOutBeganMs = from.checkOutBeganMs;
+    this.lockingSinceMs = from.lockingSinceMs;
+    this.retryAtMs = from.retryAtMs;
+    this.revisions = from.revisions;
+    this.rounds = from.rounds;
+  }
+
+  static fromPlan(plan: ReservationPlan): Stay {
+    return new Stay({
+      plan,
+      doors: plan.deviceIds.map(newDoor),
+      cancelled: false,
+      checkOutBeganMs: null,
+      lockingSinceMs: null,
+      retryAtMs: null,
+      revisions: 0,
+      rounds: 0,
+    });
+  }
+
+  facts(): StayFacts {
+    return {
+      plan: this.plan,
+      doors: this.doors,
+      cancelled: this.cancelled,
+      checkOutBeganMs: this.checkOutBeganMs,
+      lockingSinceMs: this.lockingSinceMs,
+      retryAtMs: this.retryAtMs,
+    };
+  }
+
+  carry(): StayCarry {
+    return { ...this.facts(), revisions: this.revisions, rounds: this.rounds };
+  }
+
+  /** The next step, once the clock has started check-out and any lock the stay now owes. */
+  nextStep(nowMs: number): StayStep {
+    if (!this.cancelled && this.checkOutBeganMs === null && nowMs >= this.plan.checkOutMs) {
+      this.checkOutBeganMs = nowMs;
+      this.retryAtMs = null;
+    }
+    if (this.lockingSinceMs === null && this.doors.some((door) => owesLock(door, this.facts()))) {
+      this.lockingSinceMs = nowMs;
+      this.retryAtMs = null;
+    }
+    return nextStayStep(this.facts(), nowMs);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Changes (the updates)
+
+  /** Why a change cannot be taken now; undefined when it can. */
+  refusal(change: 'upsert' | 'checkOutNow' | 'cancel'): string | undefined {
+    if (this.ended) return 'the stay has ended';
+    if (this.cancelled) return 'the stay is cancelled';
+    if (change !== 'cancel' && this.checkOutBeganMs !== null) return 'check-out has begun';
+    return undefined;
+  }
+
+  /** A new version of the reservation; the same one again changes nothing. */
+  upsert(plan: ReservationPlan): void {
+    if (samePlan(plan, this.plan)) return;
+    const wanted = new Set(plan.deviceIds);
+    for (const door of this.doors) door.removed = !wanted.has(door.deviceId);
+    for (const deviceId of plan.deviceIds) {
+      if (!this.doors.some((door) => door.deviceId === deviceId)) this.doors.push(newDoor(deviceId));
+    }
+    // A moved check-in gives doors whose unlock was missed (not sent) a new window.
+    if (plan.checkInMs !== this.plan.checkInMs || plan.unlockWindowMs !== this.plan.unlockWindowMs) {
+      for (const door of this.doors) if (!door.unlockedByStay) door.checkInSettled = false;
+      this.retryAtMs = null;
+    }
+    this.plan = plan;
+    this.changed();
+  }
+
+  checkOutNow(nowMs: number): void {
+    this.plan = { ...this.plan, checkOutMs: Math.min(this.plan.checkOutMs, nowMs) };
+    this.changed();
+  }
+
+  cancel(): void {
+    this.cancelled = true;
+    this.changed();
+  }
+
+  private changed(): void {
+    this.revisions++;
+    this.version++;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Steps
+
+  /** Unlocks doors for check-in through their doors; a round with failures is tried again in 30 s. */
+  async unlock(deviceIds: string[], notAfterMs: number): Promise<void> {
+    const outcomes = await this.round('UNLOCK_DOOR', deviceIds, { notAfter: new Date(notAfterMs).toISOString() });
+    let failed = false;
+    for (const [door, outcome] of outcomes) {
+      // An unlock whose fate is unknown may have opened the door: the stay owes it a lock.
+      if (outcome === 'success' || outcome === 'COMMAND_OUTCOME_UNKNOWN') door.unlockedByStay = true;
+      if (outcome === 'success' || outcome === 'COMMAND_OUTCOME_UNKNOWN' || outcome === 'SUPERSEDED')
+        door.checkInSettled = true;
+      else failed = true;
+    }
+    this.retryAtMs = failed ? Date.now() + unlockRetryDelayMs() : null;
+  }
+
+  /** The unlock window closed: these doors are never unlocked by this stay, and a person is told. */
+  unlockMissed(deviceIds: string[]): void {
+    for (const door of this.doorsOf(deviceIds)) {
+      door.checkInSettled = true;
+      this.raise(
+        door,
+        'unlock_not_sent',
+        `the check-in unlock of ${door.deviceId} could not be sent within its window; it will not be sent`,
+      );
+    }
+  }
+
+  /** Locks doors fail-secure; a round with failures is tried again (30 s at first, then backing off). */
+  async lock(deviceIds: string[]): Promise<void> {
+    const outcomes = await this.round('LOCK_DOOR', deviceIds, {});
+    let failed = false;
+    for (const [door, outcome] of outcomes) {
+      if (outcome === 'success') {
+        door.locked = true;
+        if (door.attention === 'door_not_locked') this.resolve(door, `${door.deviceId} is locked`);
+      } else if (outcome === 'SUPERSEDED') {
+        // A newer request at the door (staff, the next stay) overtook this lock: the newest intent wins.
+        door.stopped = 'superseded';
+        if (door.attention === 'door_not_locked') this.resolve(door, `a newer request took over ${door.deviceId}`);
+      } else failed = true;
+    }
+    const nowMs = Date.now();
+    this.retryAtMs = failed ? nowMs + lockRetryDelayMs(this.lockingSinceMs ?? nowMs, nowMs) : null;
+  }
+
+  raiseAttention(deviceIds: string[]): void {
+    for (const door of this.doorsOf(deviceIds)) {
+      this.raise(
+        door,
+        'door_not_locked',
+        `${door.deviceId} is not locked ${describeMs(this.plan.attentionAfterMs)} after it should have been (last: ${door.lastOutcome ?? 'no answer yet'}); lockstep keeps trying`,
+      );
+    }
+  }
+
+  giveUp(deviceIds: string[]): void {
+    for (const door of this.doorsOf(deviceIds)) {
+      door.stopped = 'gave_up';
+      door.attention ??= 'door_not_locked';
+    }
+  }
+
+  /** The stay is over: a missed check-in unlock no longer needs a person. */
+  end(): void {
+    for (const door of this.doors) {
+      if (door.attention === 'unlock_not_sent') this.resolve(door, 'the stay is over');
+    }
+    this.ended = true;
+  }
+
+  /** Waits for the alerts under way (a resolve must not be lost when the stay ends). */
+  async alertsDelivered(): Promise<void> {
+    await Promise.all(this.deliveries);
+  }
+
+  get stage(): StayStage {
+    if (this.cancelled) return 'cancelled';
+    if (this.ended) return 'ended';
+    if (this.checkOutBeganMs !== null) return 'checking_out';
+    return Date.now() >= this.plan.checkInMs ? 'checked_in' : 'booked';
+  }
+
+  view(waitingFor: ReservationView['waitingFor']): ReservationView {
+    return {
+      reservationKey: this.plan.reservationKey,
+      stage: this.stage,
+      checkIn: new Date(this.plan.checkInMs).toISOString(),
+      checkOut: new Date(this.plan.checkOutMs).toISOString(),
+      unlockAtCheckIn: this.plan.unlockAtCheckIn,
+      lockAtCheckOut: this.plan.lockAtCheckOut,
+      doors: this.doors,
+      waitingFor,
+      attention: this.needsAttention(),
+      revisions: this.revisions,
+    };
+  }
+
+  needsAttention(): boolean {
+    return this.doors.some((door) => door.attention !== null);
+  }
+
+  /**
+   * One lock action per door, in parallel, each a child workflow through the door's ordering
+   * point. Child IDs are `<lock|unlock>/<deviceId>/<reservationKey>.<round>`: unique per try.
+   */
+  private async round(
+    action: LockAction,
+    deviceIds: string[],
+    input: { notAfter?: string },
+  ): Promise<[StayDoor, ActionOutcome][]> {
+    const round = ++this.rounds;
+    const doors = this.doorsOf(deviceIds);
+    const outcomes = await Promise.all(
+      doors.map((door) => this.runAction(door, action, `${this.plan.reservationKey}.${round}`, input)),
+    );
+    return doors.map((door, i) => [door, outcomes[i]]);
+  }
+
+  private async runAction(
+    door: StayDoor,
+    action: LockAction,
+    requestId: string,
+    input: { notAfter?: string },
+  ): Promise<ActionOutcome> {
+    door.actions++;
+    let outcome: ActionOutcome;
+    try {
+      await executeChild(workflowTypes[action], {
+        workflowId: lockActionWorkflowId(action, door.deviceId, requestId),
+        args: [
+          { deviceId: door.deviceId, requestId, ...input, metadata: { reservationKey: this.plan.reservationKey } },
+        ],
+      });
+      outcome = 'success';
+    } catch (err) {
+      outcome = failureCodeOf(err);
+    }
+    door.lastAction = action;
+    door.lastOutcome = outcome;
+    door.lastOutcomeAt = new Date().toISOString();
+    return outcome;
+  }
+
+  private doorsOf(deviceIds: string[]): StayDoor[] {
+    return this.doors.filter((door) => deviceIds.includes(door.deviceId));
+  }
+
+  private raise(door: StayDoor, kind: AlertKind, message: string): void {
+    door.attention = kind;
+    this.alert(door, kind, 'raised', message);
+  }
+
+  private resolve(door: StayDoor, message: string): void {
+    const kind = door.attention;
+    if (!kind) return;
+    door.attention = null;
+    this.alert(door, kind, 'resolved', message);
+  }
+
+  private alert(door: StayDoor, kind: AlertKind, state: Alert['state'], message: string): void {
+    const { workflowId } = workflowInfo();
+    const alertId = `${workflowId}/${kind}/${door.deviceId}`;
+    this.deliveries.push(
+      sendAlert({
+        alertId,
+        idempotencyKey: alertIdempotencyKey(alertId, state),
+        kind,
+        state,
+        deviceId: door.deviceId,
+        source: { workflowId, reservationKey: this.plan.reservationKey },
+        message,
+        at: new Date().toISOString(),
+        ...(door.lastOutcome && door.lastOutcome !== 'success' ? { details: { failureCode: door.lastOutcome } } : {}),
+      }),
+    );
+  }
+}
+
+function newDoor(deviceId: string): StayDoor {
+  return {
+    deviceId,
+    removed: false,
+    checkInSettled: false,
+    unlockedByStay: false,
+    locked: false,
+    stopped: null,
+    lastOutcome: null,
+    lastAction: null,
+    lastOutcomeAt: null,
+    actions: 0,
+    attention: null,
+  };
+}
+
+function samePlan(a: ReservationPlan, b: ReservationPlan): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * The lock action's failure code from a failed child (its ApplicationFailure's type). A child
+ * that ended otherwise (terminated, timed out) may have sent its command: outcome unknown.
+ */
+function failureCodeOf(err: unknown): FailureCode {
+  if (!(err instanceof ChildWorkflowFailure)) throw err;
+  const cause = err.cause;
+  return cause instanceof ApplicationFailure && cause.type ? (cause.type as FailureCode) : 'COMMAND_OUTCOME_UNKNOWN';
+}
+
+function describeMs(ms: number): string {
+  return ms % 60_000 === 0 ? `${ms / 60_000} min` : `${Math.round(ms / 1000)} s`;
+}
