@@ -10,9 +10,9 @@ import type { ActivityFailureDetails } from '../contract/core';
 export function createReservationActivities() {
   return {
     /** The plan for a valid reservation; INVALID_INPUT (non-retryable) with one line per issue otherwise. */
-    checkReservation(input: unknown): ReservationPlan {
+    checkReservation(input: unknown): Promise<ReservationPlan> {
       const checked = checkReservationInput(input);
-      if (checked.ok) return checked.plan;
+      if (checked.ok) return Promise.resolve(checked.plan);
       throw ApplicationFailure.nonRetryable(`invalid reservation: ${checked.issues.join('; ')}`, 'INVALID_INPUT', {
         issues: checked.issues,
       } satisfies ActivityFailureDetails);
