@@ -22,6 +22,7 @@ const workflowSandboxFiles = [
   'src/contract/core.ts',
   'src/contract/door.ts',
   'src/contract/reservation-core.ts',
+  'src/contract/search-attributes.ts',
   'src/contract/timing-budget.ts',
   'src/contract/alerts-core.ts',
   'src/decisions/',

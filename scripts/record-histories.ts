@@ -10,6 +10,7 @@
  *   npx tsx scripts/record-histories.ts
  */
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import type { WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -23,9 +24,11 @@ import {
   startLockAction,
 } from '../src/client';
 import { doorWorkflowId, type DoorView } from '../src/contract/door';
+import { reservationWorkflowId } from '../src/contract/reservation-core';
 import type { LockAction, LockActionInput } from '../src/contract';
 import { startSeamSimulator, type DeviceScenarioInput, type SeamSimulator } from '../src/dev/simulator/seam-simulator';
 import { temporalTestServerPath } from '../src/dev/toolchain';
+import { addSearchAttributes } from '../src/ops/search-attributes';
 import { createLockstepWorker } from '../src/worker';
 
 interface Scenario {
@@ -56,6 +59,7 @@ async function main(): Promise<void> {
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: temporalTestServerPath() } },
   });
+  await addSearchAttributes(env.connection.operatorService, 'default');
   /** Waits until the device's door is in the state `reached` looks for. */
   const untilDoor = async (deviceId: string, reached: (door: DoorView) => boolean) => {
     for (;;) {
@@ -268,13 +272,104 @@ async function main(): Promise<void> {
       },
       saveDoorHistory: true,
     },
+    // Since the `search-attributes` patch: the action writes its outcome where operators filter.
+    {
+      name: 'attrs-lock-success-in-watch',
+      action: 'LOCK_DOOR',
+      device: { deviceId: 'sa-1', attempt: { pendingMs: 300 } },
+      input: {},
+    },
+    {
+      name: 'attrs-unlock-outcome-unknown',
+      action: 'UNLOCK_DOOR',
+      device: {
+        deviceId: 'sa-2',
+        locked: true,
+        faults: [{ route: '/locks/unlock_door', kind: 'acted-then-reset', count: 1 }],
+      },
+      input: {},
+    },
+  ];
+  const day = 24 * 60 * 60_000;
+  const at = async (offsetMs: number) => new Date((await env.currentTimeMs()) + offsetMs).toISOString();
+  const stay = async (key: string, reservation: Record<string, unknown>) =>
+    env.client.workflow.start('ReservationWorkflow', {
+      args: [{ reservationKey: key, ...reservation }],
+      taskQueue: 'record-histories',
+      workflowId: reservationWorkflowId(key),
+    });
+  // Stays (ReservationWorkflow): one history per way a stay ends.
+  const stays: StayScenario[] = [
+    {
+      name: 'stay-unlocks-and-locks',
+      devices: [{ deviceId: 'st-1', locked: true }],
+      start: async () =>
+        stay('st-1', {
+          deviceIds: ['st-1'],
+          checkIn: await at(day),
+          checkOut: await at(2 * day),
+          unlockAtCheckIn: true,
+        }),
+    },
+    {
+      name: 'stay-rescheduled-then-cancelled',
+      devices: [{ deviceId: 'st-2', locked: true }],
+      start: async () => {
+        const reservation = {
+          deviceIds: ['st-2'],
+          checkIn: await at(day),
+          checkOut: await at(2 * day),
+          unlockAtCheckIn: true,
+        };
+        const handle = await stay('st-2', reservation);
+        await handle.executeUpdate('upsert', {
+          args: [{ ...reservation, reservationKey: 'st-2', checkIn: await at(3 * day), checkOut: await at(4 * day) }],
+        });
+        await handle.executeUpdate('cancel');
+        return handle;
+      },
+    },
+    {
+      name: 'stay-offline-door-locked-after-attention',
+      devices: [{ deviceId: 'st-3', online: false, errors: [{ error_code: 'device_offline', message: 'offline' }] }],
+      start: async () => {
+        const handle = await stay('st-3', { deviceIds: ['st-3'], checkIn: await at(-day), checkOut: await at(60_000) });
+        // Back online after 22 tries, past the 10 minutes after which attention is raised, while
+        // the caller awaits the result (only one result call at a time: each unlocks time skipping).
+        void (async () => {
+          while (sim.countsFor('st-3').deviceReads < 22) await new Promise((r) => setTimeout(r, 20));
+          sim.setDevice({ deviceId: 'st-3' });
+        })();
+        return handle;
+      },
+    },
+    {
+      name: 'stay-check-out-now',
+      devices: [{ deviceId: 'st-4' }],
+      start: async () => {
+        const handle = await stay('st-4', {
+          deviceIds: ['st-4'],
+          checkIn: await at(-day),
+          checkOut: await at(2 * day),
+        });
+        await handle.executeUpdate('checkOutNow');
+        return handle;
+      },
+    },
   ];
   try {
-    await recordAll(env, sim, scenarios, apiKey);
+    await recordAll(env, sim, scenarios, apiKey, stays);
   } finally {
     await sim.close();
     await env.teardown();
   }
+}
+
+/** A history of another workflow than a lock action: started (and driven) by `start`, saved once it ends. */
+interface StayScenario {
+  name: string;
+  devices: DeviceScenarioInput[];
+  start: () => Promise<WorkflowHandle>;
 }
 
 async function recordAll(
@@ -282,6 +377,7 @@ async function recordAll(
   sim: SeamSimulator,
   scenarios: Scenario[],
   apiKey: string,
+  stays: StayScenario[],
 ): Promise<void> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../src/workflows'),
@@ -328,6 +424,21 @@ async function recordAll(
         writeFileSync(doorPath, historyToJSON(await door.fetchHistory()) + '\n');
         console.log(`  its door -> ${doorPath}`);
       }
+    }
+    for (const scenario of stays) {
+      const path = resolve(__dirname, '..', 'test', 'histories', `${scenario.name}.json`);
+      if (existsSync(path)) {
+        console.log(`${scenario.name}: exists, kept as recorded`);
+        continue;
+      }
+      for (const device of scenario.devices) sim.setDevice(device);
+      const handle = await scenario.start();
+      const ended = await handle.result().then(
+        () => 'ended',
+        (err: Error) => err.message,
+      );
+      writeFileSync(path, historyToJSON(await handle.fetchHistory()) + '\n');
+      console.log(`${scenario.name}: ${ended} -> ${path}`);
     }
   });
 }

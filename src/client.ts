@@ -19,6 +19,7 @@ import { randomUUID } from 'node:crypto';
 import {
   actionAttemptEndedSignalName,
   checkLockActionInput,
+  describeAction,
   defaultTaskQueue,
   failureReportSchema,
   lockActionResultSchema,
@@ -84,6 +85,7 @@ export async function startLockAction(
       workflowId,
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      staticSummary: `${describeAction(action)} ${checked.plan.deviceId}${checked.plan.notAfter ? ` (not after ${checked.plan.notAfter})` : ''}`,
     });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return client.workflow.getHandle(workflowId);

@@ -13,6 +13,7 @@ import {
   type ReservationInput,
   type ReservationView,
 } from './contract';
+import { deviceIdsKey, reservationKeyKey } from './contract/search-attributes';
 
 /** Thrown before anything is sent when the reservation would fail the stay's own validation. */
 export class ReservationInputError extends Error {
@@ -49,6 +50,11 @@ export async function upsertReservation(
     taskQueue: options.taskQueue ?? defaultTaskQueue,
     args: [input],
     workflowIdConflictPolicy: 'USE_EXISTING',
+    staticSummary: `Stay ${checked.plan.reservationKey}: ${checked.plan.deviceIds.length} door(s), check-in ${input.checkIn}, check-out ${input.checkOut}`,
+    typedSearchAttributes: [
+      { key: reservationKeyKey, value: checked.plan.reservationKey },
+      { key: deviceIdsKey, value: checked.plan.deviceIds },
+    ],
   });
   return client.workflow.executeUpdateWithStart<Workflow, ReservationView, [ReservationInput]>(
     reservationUpdateNames.upsert,

@@ -27,6 +27,7 @@ import {
   type LogFormat,
 } from './ops/config';
 import { createOperatorLogger } from './ops/logging';
+import { ensureSearchAttributes } from './ops/search-attributes';
 import { onShutdownSignals } from './ops/shutdown-signals';
 import { temporalConnectConfig, type TemporalConnectConfig } from './ops/temporal-config';
 
@@ -165,6 +166,8 @@ export async function run(env: Env = process.env): Promise<void> {
   installOperatorLogging(config.logLevel, secretsOf(config), config.logFormat);
   const connection = await NativeConnection.connect(config.temporal.connectionOptions);
   try {
+    const added = await ensureSearchAttributes(connection.operatorService, config.temporal.namespace);
+    if (added.length > 0) Runtime.instance().logger.info('registered lockstep search attributes', { added });
     const worker = await createLockstepWorker({
       connection,
       namespace: config.temporal.namespace,

@@ -5,6 +5,7 @@
  * atomically (signal-with-start: two lock actions racing to open it both land in one door).
  */
 import { Context } from '@temporalio/activity';
+import { deviceIdsKey } from '../contract/search-attributes';
 import { doorSignalNames, doorWorkflowId, doorWorkflowType, type DoorInput, type DoorRequest } from '../contract/door';
 
 export interface OpenDoorRequest {
@@ -25,6 +26,9 @@ export function createDoorActivities() {
         args: [input],
         signal: doorSignalNames.request,
         signalArgs: [request],
+        typedSearchAttributes: [{ key: deviceIdsKey, value: [deviceId] }],
+        staticSummary: `Door ${deviceId}: one lock action at a time`,
+        staticDetails: `Every lock and unlock of ${deviceId} passes here before it reaches Seam. Query \`door\` for what it knows, runs and holds.`,
       });
     },
   };

@@ -3,7 +3,7 @@
  * success carries.
  */
 import type { ActionAttemptStatus } from '../contract';
-import { lockstepWarnings, type LockAction } from '../contract/core';
+import { lockstepWarnings, type FailureCode, type LockAction } from '../contract/core';
 
 export function isFinalStatus(status: ActionAttemptStatus): boolean {
   return status !== 'pending';
@@ -51,4 +51,13 @@ export function outcomeWarnings(facts: SuccessFacts): string[] {
   }
   if (facts.seenAfterNotAfter) warnings.push(lockstepWarnings.succeededAfterNotAfter);
   return warnings;
+}
+
+/**
+ * Whether a lock action's end needs a person at the door: its command may have reached Seam
+ * with no answer (COMMAND_OUTCOME_UNKNOWN), or Seam never said how it ended and the door could
+ * not show it (ACTION_ATTEMPT_TIMED_OUT). Other failures sent nothing, or said plainly why.
+ */
+export function needsPersonAfter(outcome: 'success' | FailureCode): boolean {
+  return outcome === 'COMMAND_OUTCOME_UNKNOWN' || outcome === 'ACTION_ATTEMPT_TIMED_OUT';
 }

@@ -4,6 +4,7 @@
  * newcomer needs, with no Seam account and no Temporal cluster. `stop()` tears all of it down
  * and waits for the server process to exit, so nothing is left behind.
  */
+import { searchAttributeFlags } from '../contract/search-attributes';
 import { Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -156,6 +157,8 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     '--log-level',
     'error',
   ];
+  // lockstep's search attributes (LockstepAttention, ...), as a worker would find them registered.
+  args.push(...searchAttributeFlags().flatMap((pair) => ['--search-attribute', pair]));
   if (options.dbFile) {
     mkdirSync(dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);

@@ -9,6 +9,7 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   log,
+  setCurrentDetails,
 } from '@temporalio/workflow';
 import type { FailureReport } from '../contract';
 import { describeAction } from '../contract/core';
@@ -139,6 +140,7 @@ export class DoorKeeper {
   /** Starts the bookkeeping of a command about to run. */
   begin(command: WaitingCommand, state: LockActionState, scope: CancellationScope, nowMs: number): CurrentCommand {
     this.current = { command, state, scope, sendBy: commandSendBy(command), withdrawn: [] };
+    this.showDetails();
     this.recentCommands = [...commandsInWindow(this.recentCommands, nowMs), nowMs];
     this.commandsRun++;
     this.wakeups.endedAttempt = null;
@@ -247,10 +249,29 @@ export class DoorKeeper {
   private setWaiting(waiting: WaitingCommand | null): void {
     this.waiting = waiting;
     this.waitingVersion++;
+    this.showDetails();
   }
 
   private learn(facts: Partial<DoorKnowledge>): void {
     this.knowledge = { ...this.knowledge, ...facts, updatedAt: new Date().toISOString() };
+    this.showDetails();
+  }
+
+  /** The Web UI's current details: what the door runs and holds, in words (no history cost). */
+  showDetails(): void {
+    const { knowledge, current, waiting } = this;
+    const state = knowledge.locked === null ? 'unknown' : knowledge.locked ? 'locked' : 'unlocked';
+    setCurrentDetails(
+      [
+        `**Door ${this.deviceId}** — ${state}; last: ${knowledge.lastAction ?? 'none'} ${knowledge.lastOutcome ?? ''}`.trim(),
+        current
+          ? `Running: ${describeAction(current.command.action)} for ${current.command.members.map((m) => m.requester.workflowId).join(', ')}`
+          : 'Running: nothing',
+        waiting
+          ? `Waiting: ${describeAction(waiting.action)} for ${waiting.members.map((m) => m.requester.workflowId).join(', ')}`
+          : 'Waiting: nothing',
+      ].join('\n'),
+    );
   }
 
   private fail(

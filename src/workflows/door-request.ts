@@ -12,6 +12,7 @@ import {
   isCancellation,
   log,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   defineSignal,
   workflowInfo,
@@ -27,7 +28,7 @@ import {
   type DoorVerdict,
   type Requester,
 } from '../contract/door';
-import type { LockActionPlan } from '../contract/core';
+import { describeAction, type LockActionPlan } from '../contract/core';
 import { cancelledFailure, type LockActionState } from './failures';
 import { doorVerdictOf } from './payloads';
 
@@ -58,6 +59,9 @@ export async function throughTheDoor(
   });
   const request: DoorRequest = { requester: me, action: state.action, plan, sendBy, capability: state.capability };
   state.progress.phase = 'door';
+  setCurrentDetails(
+    `${describeAction(state.action)} ${plan.deviceId}: with its door, ${doorWorkflowId(plan.deviceId)} (its \`door\` query shows the command)`,
+  );
   try {
     // Handed over whole even if a cancel comes meanwhile: the withdrawal below must follow it.
     await CancellationScope.nonCancellable(() => knock(request));

@@ -11,7 +11,9 @@ import {
   isCancellation,
   log,
   patched,
+  setCurrentDetails,
   setHandler,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { AttemptObservation, CommandOutcome } from '../activities';
@@ -21,10 +23,19 @@ import {
   describeAction,
   lockstepWarnings,
   progressQueryName,
+  type FailureCode,
   type LockAction,
   type LockActionPlan,
 } from '../contract/core';
-import { assessCapability, deviceShowsDesiredState, isPastNotAfter, outcomeWarnings, sendByMs } from '../decisions';
+import {
+  assessCapability,
+  deviceShowsDesiredState,
+  isPastNotAfter,
+  needsPersonAfter,
+  outcomeWarnings,
+  sendByMs,
+} from '../decisions';
+import { attentionKey, deviceIdsKey, outcomeKey } from '../contract/search-attributes';
 import { followAttempt, legacySendCommand, seamReads, sendAndWatch, type AttemptWakeups } from './command';
 import { forwardAttemptEnded, throughTheDoor } from './door-request';
 import { cancelledFailure, lockActionFailure, seamStep, type LockActionState } from './failures';
@@ -41,8 +52,14 @@ export const actionAttemptEndedSignal = defineSignal<[ActionAttemptEndedSignal?]
  *   watch in an activity of its own.
  * - `door-ordering`: the command goes through the device's door (`door/<deviceId>`), which
  *   sends it, follows it and answers; implies `send-by-deadline` (its marker alone is recorded).
+ * - `search-attributes`: at its end, the action writes LockstepDeviceIds, LockstepOutcome and
+ *   LockstepAttention (see contract/search-attributes.ts).
  */
-export const patchIds = { sendByDeadline: 'send-by-deadline', doorOrdering: 'door-ordering' } as const;
+export const patchIds = {
+  sendByDeadline: 'send-by-deadline',
+  doorOrdering: 'door-ordering',
+  searchAttributes: 'search-attributes',
+} as const;
 
 /** How a lock action's command is sent, by the version of the code that started it. */
 type CommandRoute = 'door' | 'send-by-deadline' | 'legacy';
@@ -98,12 +115,14 @@ export async function runLockAction(
       deadlineMs,
     });
     state.progress.phase = 'done';
+    publishOutcome(state, 'success');
     log.info('lock action succeeded', { action, deviceId: plan.deviceId, confirmation: result.confirmation });
     return result;
   } catch (err) {
     state.progress.phase = 'done';
     const failure = isCancellation(err) ? cancelledFailure(state) : err;
     if (failure instanceof ApplicationFailure) {
+      publishOutcome(state, failure.type as FailureCode);
       log.warn('lock action failed', {
         code: failure.type,
         action,
@@ -113,6 +132,20 @@ export async function runLockAction(
     }
     throw failure;
   }
+}
+
+/**
+ * The action's end where an operator filters and reads (search attributes: one history event;
+ * the Web UI's current details: none). Workflows started before it replay without it.
+ */
+function publishOutcome(state: LockActionState, outcome: 'success' | FailureCode): void {
+  setCurrentDetails(`${describeAction(state.action)} ${state.deviceId ?? '(no device)'}: ${outcome}`);
+  if (!patched(patchIds.searchAttributes)) return;
+  upsertSearchAttributes([
+    ...(state.deviceId ? [{ key: deviceIdsKey, value: [state.deviceId] }] : []),
+    { key: outcomeKey, value: outcome },
+    { key: attentionKey, value: needsPersonAfter(outcome) },
+  ]);
 }
 
 /** Sends the command and follows the attempt: through the door, or (older workflows) here. */

@@ -70,10 +70,12 @@ export async function ReservationWorkflow(input: ReservationInput, carried?: Sta
     const step = stay.nextStep(Date.now());
     if (step.kind === 'end') break;
     waitingFor = step.kind === 'wait' ? { what: step.what, at: atOf(step) } : { what: describeStep(step), at: null };
+    stay.publish(waitingFor);
     await take(stay, step);
   }
   stay.end();
   waitingFor = { what: 'nothing: the stay has ended', at: null };
+  stay.publish(waitingFor);
   log.info('stay ended', { reservationKey: stay.plan.reservationKey, attention: stay.needsAttention() });
   await stay.alertsDelivered();
   await condition(allHandlersFinished);

@@ -4,11 +4,25 @@
  * point (as child workflows), and the alerts it raises and resolves. What to do next is a pure
  * function (decisions/reservation.ts).
  */
-import { ChildWorkflowFailure, ApplicationFailure, executeChild, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  ChildWorkflowFailure,
+  executeChild,
+  setCurrentDetails,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { attentionKey, deviceIdsKey, outcomeKey, reservationKeyKey } from '../contract/search-attributes';
 import type { Alert } from '../contract/alerts';
 import type { AlertKind } from '../contract/alerts-core';
 import { alertIdempotencyKey } from '../contract/alerts-core';
-import { lockActionWorkflowId, workflowTypes, type FailureCode, type LockAction } from '../contract/core';
+import {
+  describeAction,
+  lockActionWorkflowId,
+  workflowTypes,
+  type FailureCode,
+  type LockAction,
+} from '../contract/core';
 import {
   type ReservationPlan,
   type ReservationView,
@@ -37,6 +51,8 @@ export class Stay {
   ended = false;
   /** Alert deliveries under way; a stay awaits them before it ends or continues as new. */
   private readonly deliveries: Promise<void>[] = [];
+  /** The search attributes last written, so that only changes are written. */
+  private published = '';
 
   constructor(from: StayCarry) {
     this.plan = from.plan;
@@ -232,6 +248,50 @@ export class Stay {
     };
   }
 
+  /**
+   * What an operator sees without opening JSON: the search attributes (written when they
+   * change: one history event each) and the Web UI's current details (no history at all).
+   */
+  publish(waitingFor: ReservationView['waitingFor']): void {
+    const attributes = {
+      deviceIds: this.doors.filter((door) => !door.removed).map((door) => door.deviceId),
+      attention: this.needsAttention(),
+      outcome: this.ended || this.cancelled ? this.outcome() : null,
+    };
+    const fingerprint = JSON.stringify(attributes);
+    if (fingerprint !== this.published) {
+      this.published = fingerprint;
+      upsertSearchAttributes([
+        { key: reservationKeyKey, value: this.plan.reservationKey },
+        { key: deviceIdsKey, value: attributes.deviceIds },
+        { key: attentionKey, value: attributes.attention },
+        ...(attributes.outcome ? [{ key: outcomeKey, value: attributes.outcome }] : []),
+      ]);
+    }
+    setCurrentDetails(this.details(waitingFor));
+  }
+
+  /** A stay's outcome as the `LockstepOutcome` search attribute says it. */
+  private outcome(): string {
+    if (this.needsAttention()) return 'attention';
+    return this.cancelled ? 'cancelled' : 'locked';
+  }
+
+  private details(waitingFor: ReservationView['waitingFor']): string {
+    const doorLines = this.doors.map((door) => {
+      const state = door.locked ? 'locked' : door.unlockedByStay ? 'unlocked by the stay' : 'not acted on';
+      const attention = door.attention ? ` — **needs a person: ${door.attention}**` : '';
+      const last = door.lastOutcome ? ` (last: ${door.lastAction} ${door.lastOutcome})` : '';
+      return `- ${door.deviceId}${door.removed ? ' (removed)' : ''}: ${state}${last}${attention}`;
+    });
+    return [
+      `**Stay ${this.plan.reservationKey}** — ${this.stage}`,
+      `Check-in ${new Date(this.plan.checkInMs).toISOString()}, check-out ${new Date(this.plan.checkOutMs).toISOString()}`,
+      `Waiting for: ${waitingFor.what}${waitingFor.at ? ` at ${waitingFor.at}` : ''}`,
+      ...doorLines,
+    ].join('\n');
+  }
+
   needsAttention(): boolean {
     return this.doors.some((door) => door.attention !== null);
   }
@@ -264,6 +324,11 @@ export class Stay {
     try {
       await executeChild(workflowTypes[action], {
         workflowId: lockActionWorkflowId(action, door.deviceId, requestId),
+        staticSummary: `${describeAction(action)} ${door.deviceId} for stay ${this.plan.reservationKey}`,
+        typedSearchAttributes: [
+          { key: deviceIdsKey, value: [door.deviceId] },
+          { key: reservationKeyKey, value: this.plan.reservationKey },
+        ],
         args: [
           { deviceId: door.deviceId, requestId, ...input, metadata: { reservationKey: this.plan.reservationKey } },
         ],

@@ -1,7 +1,9 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
+import { lockstepSearchAttributes } from '../../src/contract/search-attributes';
 import { temporalCliPath, temporalTestServerPath } from '../../src/dev/toolchain';
+import { addSearchAttributes } from '../../src/ops/search-attributes';
 import type { AlertConfig } from '../../src/activities/alerts';
 import { createLockstepWorker } from '../../src/worker';
 
@@ -9,16 +11,22 @@ import { createLockstepWorker } from '../../src/worker';
 Runtime.install({ logger: new DefaultLogger((process.env.LOCKSTEP_TEST_LOG_LEVEL as 'WARN' | undefined) ?? 'ERROR') });
 
 /** The Java time-skipping server installed by `make toolchain` (never downloaded). */
-export function startTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createTimeSkipping({
+export async function startTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: temporalTestServerPath() } },
   });
+  await addSearchAttributes(env.connection.operatorService, env.namespace ?? 'default');
+  return env;
 }
 
 /** The real Temporal dev server (`temporal server start-dev`, in memory) for tests that need real time or real processes. */
 export function startDevServerEnv(): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: temporalCliPath() }, ip: '127.0.0.1' },
+    server: {
+      executable: { type: 'existing-path', path: temporalCliPath() },
+      ip: '127.0.0.1',
+      searchAttributes: [...lockstepSearchAttributes],
+    },
   });
 }
 

@@ -7,13 +7,14 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { reservationWorkflowId } from '../../src/contract';
 import { workflowBundle } from '../helpers/temporal';
 
 const historiesDir = join(__dirname, '..', 'histories');
 const names = readdirSync(historiesDir).filter((f) => f.endsWith('.json'));
 
 test('replay: the saved histories exist', () => {
-  expect(names.length).toBeGreaterThanOrEqual(35);
+  expect(names.length).toBeGreaterThanOrEqual(41);
 });
 
 /** The patch ids a saved history's markers name (marker details are base64 JSON payloads). */
@@ -35,7 +36,7 @@ function patchIdsIn(name: string): string[] {
 }
 
 test('replay: the histories recorded before the send-by-deadline patch still lack its marker (they were not re-recorded)', () => {
-  const legacy = names.filter((name) => !name.startsWith('send-by-') && !name.startsWith('door-'));
+  const legacy = names.filter((name) => !/^(send-by|door|attrs|stay)-/.test(name));
   expect(legacy.sort()).toEqual(
     [
       'lock-cancelled-while-polling',
@@ -60,9 +61,30 @@ test('replay: lock actions recorded since door ordering carry its marker alone; 
   for (const name of doors) expect(patchIdsIn(name)).toEqual([]);
 });
 
+test('replay: lock actions recorded since the search-attributes patch carry both markers; stays none', () => {
+  const withAttributes = names.filter((name) => name.startsWith('attrs-'));
+  const stays = names.filter((name) => name.startsWith('stay-'));
+  expect(withAttributes.length).toBeGreaterThanOrEqual(2);
+  expect(stays.length).toBeGreaterThanOrEqual(4);
+  for (const name of withAttributes) expect(patchIdsIn(name)).toEqual(['door-ordering', 'search-attributes']);
+  for (const name of stays) expect(patchIdsIn(name)).toEqual([]);
+});
+
+/**
+ * The workflow ID a history ran under, where the workflow checks it: a stay runs only as
+ * `reservation/<its reservationKey>` (read from its start input). Others replay under any ID.
+ */
+function workflowIdOf(history: ReturnType<typeof historyFromJSON>): string | undefined {
+  const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+  if (started?.workflowType?.name !== 'ReservationWorkflow') return undefined;
+  const data = started.input?.payloads?.[0]?.data;
+  const input = JSON.parse(Buffer.from(data ?? []).toString('utf8')) as { reservationKey: string };
+  return reservationWorkflowId(input.reservationKey);
+}
+
 test.each(names)('replay: %s replays without non-determinism', async (name) => {
   const history = historyFromJSON(JSON.parse(readFileSync(join(historiesDir, name), 'utf8')));
   await expect(
-    Worker.runReplayHistory({ workflowBundle: workflowBundle(), replayName: name }, history),
+    Worker.runReplayHistory({ workflowBundle: workflowBundle(), replayName: name }, history, workflowIdOf(history)),
   ).resolves.toBeUndefined();
 });
