@@ -5,6 +5,7 @@
  * stay within Seam's per-device rate limit.
  */
 import { doorCommandLimit, type DoorRequest, type Requester, type WaitingCommand } from '../contract/door';
+import { sendSlackMs } from '../contract/timing-budget';
 import { lastSendStartMs, maySend } from './sending';
 
 export function sameRequester(a: Requester, b: Requester): boolean {
@@ -27,6 +28,23 @@ export function admitRequest(
     return { waiting: known ? waiting : { ...waiting, members: [...waiting.members, request] }, superseded: [] };
   }
   return { waiting: { action: request.action, members: [request] }, superseded: waiting.members };
+}
+
+/**
+ * Requests whose command could not be sent before its (earliest) deadline come back to the
+ * queue. They are older than anything waiting now: of the same kind, they join it; of the other
+ * kind, the newer request that waits wins over them.
+ */
+export function readmitOlder(
+  waiting: WaitingCommand | null,
+  returning: DoorRequest[],
+): { waiting: WaitingCommand | null; superseded: DoorRequest[] } {
+  if (returning.length === 0) return { waiting, superseded: [] };
+  const action = returning[0].action;
+  if (!waiting || waiting.members.length === 0) return { waiting: { action, members: returning }, superseded: [] };
+  if (waiting.action === action)
+    return { waiting: { action, members: [...returning, ...waiting.members] }, superseded: [] };
+  return { waiting, superseded: returning };
 }
 
 /** Removes one requester from what waits; null once nobody waits. */
@@ -69,9 +87,9 @@ export function commandSendBy(command: WaitingCommand): number {
   return Math.min(...command.members.map((member) => member.sendBy));
 }
 
-/** Commands sent within the rate window ending at `nowMs`. */
+/** Commands recorded within the rate window (and its slack) ending at `nowMs`. */
 export function commandsInWindow(recentCommands: readonly number[], nowMs: number): number[] {
-  return recentCommands.filter((sentAt) => sentAt > nowMs - doorCommandLimit.windowMs);
+  return recentCommands.filter((sentAt) => sentAt > nowMs - doorCommandLimit.windowMs - sendSlackMs);
 }
 
 /**

@@ -30,6 +30,7 @@ import {
   commandSendBy,
   commandsInWindow,
   expireWaiting,
+  readmitOlder,
   sameRequester,
   withoutRequester,
 } from '../decisions';
@@ -80,15 +81,19 @@ export class DoorKeeper {
     if (this.isKnown(request.requester)) return;
     const { waiting, superseded } = admitRequest(this.waiting, request);
     this.setWaiting(waiting);
-    for (const loser of superseded) {
-      this.fail(
-        loser,
-        'SUPERSEDED',
-        `superseded by ${request.requester.workflowId} (a newer ${describeAction(request.action)} for this door) before any command was sent`,
-        { supersededBy: request.requester.workflowId },
-      );
-    }
-    if (request.capability) this.learn({ online: request.capability.online, locked: request.capability.locked });
+    for (const loser of superseded) this.supersede(loser, request);
+    // A request's device check may be older than what the door last saw: it only fills gaps.
+    const seen = request.capability;
+    if (seen && this.knowledge.updatedAt === null) this.learn({ online: seen.online, locked: seen.locked });
+  }
+
+  private supersede(loser: DoorRequest, winner: DoorRequest): void {
+    this.fail(
+      loser,
+      'SUPERSEDED',
+      `superseded by ${winner.requester.workflowId} (a newer ${describeAction(winner.action)} for this door) before any command was sent`,
+      { supersededBy: winner.requester.workflowId },
+    );
   }
 
   /** A cancelled lock action takes its request back; one whose command runs alone stops it. */
@@ -141,7 +146,7 @@ export class DoorKeeper {
   begin(command: WaitingCommand, state: LockActionState, scope: CancellationScope, nowMs: number): CurrentCommand {
     this.current = { command, state, scope, sendBy: commandSendBy(command), withdrawn: [] };
     this.showDetails();
-    this.recentCommands = [...commandsInWindow(this.recentCommands, nowMs), nowMs];
+    this.recentCommands = commandsInWindow(this.recentCommands, nowMs);
     this.commandsRun++;
     this.wakeups.endedAttempt = null;
     return this.current;
@@ -188,8 +193,10 @@ export class DoorKeeper {
     let members = current.command.members;
     if (err.type === 'DEADLINE_PASSED' && state.commandSent === false) {
       const later = members.filter((member) => member.sendBy > current.sendBy);
-      for (const member of later) this.admit(member);
       members = members.filter((member) => !later.includes(member));
+      const { waiting, superseded } = readmitOlder(this.waiting, later);
+      this.setWaiting(waiting);
+      for (const loser of superseded) this.supersede(loser, waiting!.members[waiting!.members.length - 1]);
     }
     for (const member of members) this.answer(this.failedVerdict(member, err));
     this.learn({
@@ -233,10 +240,12 @@ export class DoorKeeper {
     };
   }
 
+  /** The command is over; it counts towards the rate limit from now (never before Seam saw it). */
   private end(): CurrentCommand {
     const current = this.current;
     if (!current) throw new Error('no command is running');
     this.current = null;
+    this.recentCommands.push(Date.now());
     return current;
   }
 
