@@ -21,6 +21,7 @@ const workflowSandboxFiles = [
   'src/workflows/',
   'src/contract/core.ts',
   'src/contract/timing-budget.ts',
+  'src/contract/scheduled-action.ts',
   'src/decisions/',
 ];
 

@@ -11,6 +11,8 @@ import { z } from 'zod';
 import {
   actionAttemptStatuses,
   failureCodes,
+  identifierMaxLength,
+  identifierPattern,
   inputDefaults,
   lockActions,
   progressPhases,
@@ -49,7 +51,7 @@ export function parseDurationMs(value: number | string): number | undefined {
   }
 }
 
-function durationSchema(bounds: { minMs: number; maxMs: number }) {
+export function durationSchema(bounds: { minMs: number; maxMs: number }) {
   return z.union([z.number(), z.string()]).transform((value, ctx) => {
     const ms = parseDurationMs(value);
     if (ms === undefined) {
@@ -73,12 +75,12 @@ function durationSchema(bounds: { minMs: number; maxMs: number }) {
 // ---------------------------------------------------------------------------------------------
 // Input
 
-const identifier = (what: string) =>
+export const identifier = (what: string) =>
   z
     .string()
     .min(1, `${what} must not be empty`)
-    .max(200, `${what} must be at most 200 characters`)
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, `${what} may hold only letters, digits and . _ : -`);
+    .max(identifierMaxLength, `${what} must be at most ${identifierMaxLength} characters`)
+    .regex(identifierPattern, `${what} may hold only letters, digits and . _ : -`);
 
 export const pollIntervalSchema = z
   .object({
