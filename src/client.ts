@@ -159,3 +159,4 @@ export function lockActionHandle(
 ): WorkflowHandle {
   return client.workflow.getHandle(lockActionWorkflowId(action, deviceId, requestId));
 }
+export * from './schedule-client';
