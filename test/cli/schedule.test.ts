@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { exitCodes, main, UsageError } from '../../src/cli/main';
 import { doorScheduleFromArgs, renderDoorSchedule } from '../../src/cli/schedule';
 import type { Io } from '../../src/cli/args';
-import type { DoorScheduleView } from '../../src/contract/schedules';
+import { doorScheduleSchema, type DoorScheduleView } from '../../src/contract/schedules';
+import { officeMorning, officeNight } from '../helpers/door-schedules';
 
 const nightFlags = [
   '--id',
@@ -55,29 +56,13 @@ function recordingIo(): Io & { output: string[] } {
 
 describe('doorScheduleFromArgs', () => {
   test("doorScheduleFromArgs: the issue's nightly lock, from flags", () => {
-    expect(doorScheduleFromArgs(nightFlags)).toEqual({
-      definition: {
-        scheduleId: 'office-night',
-        action: 'lock',
-        deviceIds: ['front-door', 'back-door'],
-        at: ['23:00'],
-        timezone: 'Europe/Berlin',
-        skip: ['12-24..12-26'],
-      },
-      json: false,
-    });
+    expect(doorScheduleFromArgs(nightFlags)).toEqual({ definition: officeNight({ at: ['23:00'] }), json: false });
   });
 
   test("doorScheduleFromArgs: the issue's weekday unlock, from flags; a plain number is milliseconds", () => {
-    expect(doorScheduleFromArgs([...morningFlags, '--note', 'reception', '--json']).definition).toEqual({
-      scheduleId: 'office-morning',
-      action: 'unlock',
-      deviceIds: ['front-door'],
-      at: ['08:00'],
-      days: ['mon', 'tue', 'wed', 'thu', 'fri'],
-      timezone: 'Europe/Berlin',
-      unlockWindow: '15m',
-      note: 'reception',
+    expect(doorScheduleFromArgs([...morningFlags, '--note', 'reception', '--json'])).toEqual({
+      definition: officeMorning({ at: ['08:00'], note: 'reception' }),
+      json: true,
     });
     const inMs = doorScheduleFromArgs([...morningFlags.slice(0, -2), '--unlock-window', '20000']);
     expect(inMs.definition.unlockWindow).toBe(20_000);
@@ -144,16 +129,7 @@ describe('lockstep schedule', () => {
 
 describe('renderDoorSchedule', () => {
   const view: DoorScheduleView = {
-    schedule: {
-      scheduleId: 'office-morning',
-      action: 'unlock',
-      deviceIds: ['front-door'],
-      at: ['08:00'],
-      days: ['mon', 'tue', 'wed', 'thu', 'fri'],
-      timezone: 'Europe/Berlin',
-      skip: ['12-24..12-26'],
-      unlockWindowMs: 900_000,
-    },
+    schedule: doorScheduleSchema.parse(officeMorning({ skip: ['12-24..12-26'] })),
     summary: 'unlock front-door at 08:00 mon-fri (Europe/Berlin); except 12-24..12-26; never later than 15m after',
     taskQueue: 'lock-actions',
     paused: true,

@@ -21,27 +21,11 @@ import {
   scheduledRequestId,
   scheduleOptionsOf,
   type DoorSchedule,
-  type DoorScheduleDefinition,
 } from '../../src/contract/schedules';
+import { officeMorning as morningDefinition, officeNight as nightDefinition } from '../helpers/door-schedules';
 
-const officeNight: DoorScheduleDefinition = {
-  scheduleId: 'office-night',
-  action: 'lock',
-  deviceIds: ['front-door', 'back-door'],
-  at: '23:00',
-  timezone: 'Europe/Berlin',
-  skip: ['12-24..12-26'],
-};
-
-const officeMorning: DoorScheduleDefinition = {
-  scheduleId: 'office-morning',
-  action: 'unlock',
-  deviceIds: ['front-door'],
-  at: '08:00',
-  days: ['mon', 'tue', 'wed', 'thu', 'fri'],
-  timezone: 'Europe/Berlin',
-  unlockWindow: '15m',
-};
+const officeNight = nightDefinition();
+const officeMorning = morningDefinition();
 
 const parse = (definition: unknown): DoorSchedule => doorScheduleSchema.parse(definition);
 

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { describeDoorSchedule, DoorScheduleNotFoundError } from '../../src/client';
 import type { DoorScheduleView } from '../../src/contract/schedules';
+import { officeMorning } from '../helpers/door-schedules';
 import { assertBuilt, cleanEnv, runLockstep, type Finished } from '../helpers/processes';
 import { useLockstepFixture } from '../helpers/lockstep-fixture';
 import { eventually, startDevServerEnv } from '../helpers/temporal';
@@ -78,18 +79,7 @@ describe('lockstep schedule', () => {
   test("lockstep schedule create --file: the issue's weekday unlock from the JSON contract; pause and unpause with a note", async () => {
     const scheduleId = `office-morning-${randomUUID().slice(0, 8)}`;
     const file = join(mkdtempSync(join(tmpdir(), 'lockstep-schedule-')), 'office-morning.json');
-    writeFileSync(
-      file,
-      JSON.stringify({
-        scheduleId,
-        action: 'unlock',
-        deviceIds: ['front-door'],
-        at: '08:00',
-        days: ['mon', 'tue', 'wed', 'thu', 'fri'],
-        timezone: 'Europe/Berlin',
-        unlockWindow: '15m',
-      }),
-    );
+    writeFileSync(file, JSON.stringify(officeMorning({ scheduleId })));
     expect(await schedule('create', '--file', file)).toMatchObject({ code: 0, stderr: '' });
     try {
       expect(await describedAsJson(scheduleId)).toMatchObject({

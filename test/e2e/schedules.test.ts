@@ -30,8 +30,9 @@ import {
   type DoorScheduleDefinition,
   type ScheduledDoorActionResult,
 } from '../../src/contract/schedules';
-import { assertBuilt, cleanEnv, startLockstep } from '../helpers/processes';
-import { useLockstepFixture } from '../helpers/lockstep-fixture';
+import { officeMorning, officeNight } from '../helpers/door-schedules';
+import { assertBuilt } from '../helpers/processes';
+import { startWorkerProcess, useLockstepFixture } from '../helpers/lockstep-fixture';
 import { eventually, startDevServerEnv } from '../helpers/temporal';
 
 const fx = useLockstepFixture(startDevServerEnv);
@@ -93,28 +94,16 @@ describe('door schedules described back', () => {
   test('createDoorSchedule: a nightly lock and a weekday unlock are described back with their time zone, calendars, skips and policy', async () => {
     const night = await createDoorSchedule(
       client(),
-      {
+      officeNight({
         scheduleId: freshId('office-night'),
-        action: 'lock',
-        deviceIds: ['front-door', 'back-door'],
-        at: '23:00',
-        timezone: 'Europe/Berlin',
         skip: ['12-24..12-26', '12-31..01-01'],
         note: 'cleaners leave at 22:30',
-      },
+      }),
       onQueue(),
     );
     const morning = await createDoorSchedule(
       client(),
-      {
-        scheduleId: freshId('office-morning'),
-        action: 'unlock',
-        deviceIds: ['front-door'],
-        at: '08:00',
-        days: ['mon', 'tue', 'wed', 'thu', 'fri'],
-        timezone: 'Europe/Berlin',
-        unlockWindow: '15m',
-      },
+      officeMorning({ scheduleId: freshId('office-morning') }),
       onQueue(),
     );
     try {
@@ -325,15 +314,7 @@ describe('door schedule runs', () => {
       // No worker polls lateQueue: the run waits until its unlock window has passed.
       const scheduledAt = wholeSecond(run.scheduledAt);
       await new Promise((r) => setTimeout(r, Date.parse(scheduledAt) + 11_000 - Date.now()));
-      const worker = startLockstep(
-        ['worker'],
-        cleanEnv({
-          SEAM_API_KEY: fx.apiKey,
-          SEAM_ENDPOINT: fx.sim.url,
-          TEMPORAL_ADDRESS: fx.env.address,
-          LOCKSTEP_TASK_QUEUE: lateQueue,
-        }),
-      );
+      const worker = startWorkerProcess(fx, lateQueue);
       try {
         const result = await runResult(run.workflowId);
         expect(result).toMatchObject({

@@ -5,6 +5,7 @@
  * that calls it.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { cleanEnv, startLockstep, type Running } from './processes';
 import { simulatorFixture, type SimulatorFixture } from './simulator-fixture';
 import { runLockstepWorker } from './temporal';
 
@@ -39,4 +40,20 @@ export function useLockstepFixture(startEnv: () => Promise<TestWorkflowEnvironme
   });
 
   return fixture;
+}
+
+/**
+ * A real `lockstep worker` process against the fixture's Temporal server and simulator, polling
+ * `taskQueue` (for a worker that comes late to work already started there); SIGTERM stops it.
+ */
+export function startWorkerProcess(fixture: LockstepFixture, taskQueue: string): Running {
+  return startLockstep(
+    ['worker'],
+    cleanEnv({
+      SEAM_API_KEY: fixture.apiKey,
+      SEAM_ENDPOINT: fixture.sim.url,
+      TEMPORAL_ADDRESS: fixture.env.address,
+      LOCKSTEP_TASK_QUEUE: taskQueue,
+    }),
+  );
 }
