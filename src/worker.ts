@@ -1,6 +1,7 @@
 /**
- * The lockstep worker: runs LockDoorWorkflow / UnlockDoorWorkflow and their Seam activities on
- * one task queue. Scale out by running more of these against the same cluster.
+ * The lockstep worker: runs LockDoorWorkflow / UnlockDoorWorkflow, door schedules' runs
+ * (ScheduledDoorActionWorkflow) and their Seam activities on one task queue. Scale out by running
+ * more of these against the same cluster.
  *
  * Configuration is read from the environment and checked before anything connects:
  * SEAM_API_KEY, SEAM_ENDPOINT, SEAM_REQUEST_TIMEOUT_MS, LOCKSTEP_TASK_QUEUE, LOCKSTEP_LOG_LEVEL,

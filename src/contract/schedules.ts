@@ -204,8 +204,9 @@ export type DoorScheduleDefinition = z.input<typeof doorScheduleSchema>;
 
 /**
  * A definition in one canonical form: times sorted, days listed (Monday first; every day when
- * none were given), skips as written but `MM-DD..MM-DD` of one day as `MM-DD`, the unlock window
- * in ms for unlocks. `doorScheduleFromDescription` returns this same form.
+ * none were given), skips in order with a one-day range as `MM-DD` and ranges that meet at a
+ * month's end joined, the unlock window in ms for unlocks. `doorScheduleFromDescription` returns
+ * this same form, so a schedule reads back equal to the definition it was created from.
  */
 export interface DoorSchedule {
   scheduleId: string;
@@ -302,7 +303,8 @@ export function doorScheduleSummary(schedule: DoorSchedule): string {
  *   late (each run's `notAfter` would refuse it anyway).
  * - lock: catch-up 1 day: a missed lock still runs when the server is back (fail-secure);
  *   overlap BUFFER_ONE: a lock due while the previous run still runs waits for it and then runs
- *   — never dropped, never at the same time as another run of this schedule.
+ *   — not dropped, and never at the same time as another run of this schedule (locks due while
+ *   one already waits fold into it: one lock after the running one locks the doors as well).
  * - pauseOnFailure false: a door that failed tonight must not stop tomorrow's locks.
  */
 export function schedulePoliciesOf(schedule: DoorSchedule): {
