@@ -25,6 +25,7 @@ const workflowSandboxFiles = [
   'src/contract/search-attributes.ts',
   'src/contract/timing-budget.ts',
   'src/contract/alerts-core.ts',
+  'src/contract/scheduled-action.ts',
   'src/decisions/',
 ];
 

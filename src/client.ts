@@ -168,3 +168,4 @@ export function lockActionHandle(
   return client.workflow.getHandle(lockActionWorkflowId(action, deviceId, requestId));
 }
 export * from './reservation-client';
+export * from './schedule-client';

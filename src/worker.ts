@@ -1,7 +1,8 @@
 /**
- * The lockstep worker: runs LockDoorWorkflow / UnlockDoorWorkflow and their Seam activities on
- * one task queue, and the alert delivery activity. Scale out by running more of these against
- * the same cluster.
+ * The lockstep worker: runs the lock actions (LockDoorWorkflow / UnlockDoorWorkflow), the doors
+ * that order them (DoorWorkflow), stays (ReservationWorkflow), door schedules' runs
+ * (ScheduledDoorActionWorkflow), their Seam activities and the alert delivery activity, on one
+ * task queue. Scale out by running more of these against the same cluster.
  *
  * Configuration is read from the environment and checked before anything connects:
  * SEAM_API_KEY, SEAM_ENDPOINT, SEAM_REQUEST_TIMEOUT_MS, LOCKSTEP_TASK_QUEUE, LOCKSTEP_LOG_LEVEL,

@@ -1,6 +1,6 @@
 /**
- * `lockstep`: lock and unlock doors, follow a lock action, run a worker, run the embedded dev
- * stack or the simulator alone. One file per command; this one dispatches and maps errors to
+ * `lockstep`: lock and unlock doors, follow a lock action, manage door schedules, run a worker,
+ * run the embedded dev stack or the simulator alone. One file per command; this one dispatches and maps errors to
  * exit codes. Arguments are checked (zod, the workflow's own input schema) before anything
  * connects, so a bad argument starts nothing.
  *
@@ -14,6 +14,7 @@ import { exitCodes, UsageError, type Io } from './args';
 import { runDemo } from './demo';
 import { devCommand } from './dev';
 import { lockCommand } from './lock';
+import { scheduleCommand } from './schedule';
 import { simulatorCommand } from './simulator';
 import { statusCommand } from './status';
 
@@ -26,6 +27,13 @@ Usage:
   lockstep lock <deviceId>   [--request-id ID] [--timeout DURATION] [--json]
   lockstep unlock <deviceId> [--not-after ISO-8601] [--request-id ID] [--timeout DURATION] [--json]
   lockstep status <workflowId> [--json]
+  lockstep schedule create   --id ID --lock|--unlock --device ID... --at HH:MM... --tz ZONE [--days mon-fri]
+                             [--skip MM-DD[..MM-DD]]... [--unlock-window DURATION] [--note TEXT] [--json]
+  lockstep schedule create   --file DEFINITION.json [--json]
+  lockstep schedule list     [--json]
+  lockstep schedule describe <scheduleId> [--json]
+  lockstep schedule pause|unpause <scheduleId> [--note TEXT]
+  lockstep schedule trigger|delete <scheduleId>
   lockstep worker            run a worker (SEAM_API_KEY, SEAM_ENDPOINT, TEMPORAL_* from the environment)
   lockstep dev               [--port 7233] [--ui-port 8233 | --headless] [--simulator-port 8787] [--db-file PATH | --in-memory]
   lockstep demo              bring up the dev stack on free ports, run the demo lock actions, tear down
@@ -44,6 +52,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await lockCommand(io, 'UNLOCK_DOOR', rest);
       case 'status':
         return await statusCommand(io, rest);
+      case 'schedule':
+        return await scheduleCommand(io, rest);
       case 'worker':
         if (rest.length > 0) throw new UsageError('worker takes no arguments; configure it with environment variables');
         await runWorkerProcess(io.env);

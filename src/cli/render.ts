@@ -22,7 +22,7 @@ export function commandSentText(commandSent: boolean | null): string {
   return commandSent === null ? 'unknown — check the door' : commandSent ? 'yes' : 'no';
 }
 
-function rows(entries: Array<[string, string | number | null | undefined]>): string[] {
+export function rows(entries: Array<[string, string | number | null | undefined]>): string[] {
   return entries.filter(([, v]) => v !== undefined && v !== null && v !== '').map(([k, v]) => `  ${k.padEnd(22)}${v}`);
 }
 

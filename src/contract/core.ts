@@ -15,6 +15,8 @@ export const workflowTypes = {
   UNLOCK_DOOR: 'UnlockDoorWorkflow',
   DOOR: 'DoorWorkflow',
   RESERVATION: 'ReservationWorkflow',
+  /** One run of a door schedule: a lock or unlock action per door (src/contract/schedules.ts). */
+  SCHEDULED_DOOR_ACTION: 'ScheduledDoorActionWorkflow',
 } as const;
 
 export const lockActions = ['LOCK_DOOR', 'UNLOCK_DOOR'] as const;
@@ -36,6 +38,13 @@ export const progressQueryName = 'progress';
 export function lockActionOfWorkflowType(workflowType: string): LockAction | undefined {
   return lockActions.find((action) => workflowTypes[action] === workflowType);
 }
+
+/**
+ * What a device id or request id may hold: it becomes part of a workflow ID, so no `/` (the
+ * separator of {@link lockActionWorkflowId}) and no spaces.
+ */
+export const identifierPattern = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
+export const identifierMaxLength = 200;
 
 /**
  * One workflow per device and request: a caller that retries with the same requestId addresses

@@ -4,7 +4,8 @@
  * Callers in any language need only what is here, as plain JSON: the task queue, the workflow
  * type names, the workflow-ID scheme, the input, the result and the failure report. The
  * zod-free part (./core.ts) is re-exported; the schemas below are for clients,
- * activities and tests — not for workflow code (see core.ts for why).
+ * activities and tests — not for workflow code (see core.ts for why). Door schedules have
+ * their own module, ./schedules.ts (it builds on the schemas here, so it is not re-exported).
  */
 import { z } from 'zod';
 import {

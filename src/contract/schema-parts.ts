@@ -3,6 +3,7 @@
  */
 import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
+import { identifierMaxLength, identifierPattern } from './core';
 
 /** A zod error as one line per issue: `path: message` (`(input)` for the whole value). */
 export function describeIssues(error: z.ZodError): string[] {
@@ -56,5 +57,5 @@ export const identifier = (what: string) =>
   z
     .string()
     .min(1, `${what} must not be empty`)
-    .max(200, `${what} must be at most 200 characters`)
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, `${what} may hold only letters, digits and . _ : -`);
+    .max(identifierMaxLength, `${what} must be at most ${identifierMaxLength} characters`)
+    .regex(identifierPattern, `${what} may hold only letters, digits and . _ : -`);

@@ -8,8 +8,8 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { lockActionOutcome, queryDoor, startLockAction, type LockActionOutcome } from '../../src/client';
 import type { FailureCode, FailureReport, LockAction, LockActionInput } from '../../src/contract';
-import { assertBuilt, cleanEnv, startLockstep } from '../helpers/processes';
-import { useLockstepFixture } from '../helpers/lockstep-fixture';
+import { assertBuilt } from '../helpers/processes';
+import { startWorkerProcess, useLockstepFixture } from '../helpers/lockstep-fixture';
 import { eventually, runLockstepWorker, startDevServerEnv } from '../helpers/temporal';
 
 const fx = useLockstepFixture(startDevServerEnv);
@@ -49,15 +49,7 @@ describe('send-by deadline', () => {
     const lateQueue = `late-${randomUUID()}`;
     const handle = await start('UNLOCK_DOOR', { deviceId, timeout: '5s' }, lateQueue);
     await new Promise((r) => setTimeout(r, 8_000));
-    const worker = startLockstep(
-      ['worker'],
-      cleanEnv({
-        SEAM_API_KEY: fx.apiKey,
-        SEAM_ENDPOINT: fx.sim.url,
-        TEMPORAL_ADDRESS: fx.env.address,
-        LOCKSTEP_TASK_QUEUE: lateQueue,
-      }),
-    );
+    const worker = startWorkerProcess(fx, lateQueue);
     try {
       const report = expectFailure(await lockActionOutcome(handle), 'DEADLINE_PASSED');
       expect(report.commandSent).toBe(false);

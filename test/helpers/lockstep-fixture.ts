@@ -6,6 +6,7 @@
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { AlertConfig } from '../../src/activities/alerts';
+import { cleanEnv, startLockstep, type Running } from './processes';
 import { simulatorFixture, type SimulatorFixture } from './simulator-fixture';
 import { runLockstepWorker } from './temporal';
 
@@ -55,4 +56,20 @@ export function useLockstepFixture(
   });
 
   return fixture;
+}
+
+/**
+ * A real `lockstep worker` process against the fixture's Temporal server and simulator, polling
+ * `taskQueue` (for a worker that comes late to work already started there); SIGTERM stops it.
+ */
+export function startWorkerProcess(fixture: LockstepFixture, taskQueue: string): Running {
+  return startLockstep(
+    ['worker'],
+    cleanEnv({
+      SEAM_API_KEY: fixture.apiKey,
+      SEAM_ENDPOINT: fixture.sim.url,
+      TEMPORAL_ADDRESS: fixture.env.address,
+      LOCKSTEP_TASK_QUEUE: taskQueue,
+    }),
+  );
 }

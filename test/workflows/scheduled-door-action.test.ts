@@ -1,0 +1,101 @@
+/**
+ * ScheduledDoorActionWorkflow started directly (no schedule) on the real Temporal dev server,
+ * with the production worker and the Seam simulator: it acts for its start time, starts one
+ * lock action per door under the scheduled ID scheme, reports each door's outcome without
+ * failing the run for one door, and refuses invalid input before any door is touched.
+ * (Schedules themselves: test/e2e/schedules.test.ts.)
+ */
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { randomUUID } from 'node:crypto';
+import { workflowTypes } from '../../src/contract';
+import { scheduledLockActionWorkflowId, type ScheduledDoorActionResult } from '../../src/contract/schedules';
+import { useLockstepFixture } from '../helpers/lockstep-fixture';
+import { startDevServerEnv } from '../helpers/temporal';
+
+const fx = useLockstepFixture(startDevServerEnv);
+
+async function runDirectly(input: unknown, ...extra: unknown[]): Promise<ScheduledDoorActionResult> {
+  return fx.env.client.workflow.execute<(...args: unknown[]) => Promise<ScheduledDoorActionResult>>(
+    workflowTypes.SCHEDULED_DOOR_ACTION,
+    {
+      args: [input, ...extra],
+      taskQueue: fx.taskQueue,
+      workflowId: `direct-${randomUUID()}`,
+    },
+  );
+}
+
+const commandsFor = (deviceId: string) => fx.sim.commandLog().filter((c) => c.deviceId === deviceId);
+
+describe('ScheduledDoorActionWorkflow', () => {
+  test('ScheduledDoorActionWorkflow: started directly, it locks every door, acting for its start time', async () => {
+    const doors = [fx.device({ locked: false }), fx.device({ locked: false })];
+    const startedAtMs = Date.now();
+    const result = await runDirectly({ scheduleId: 'direct-lock', action: 'lock', deviceIds: doors });
+    const scheduledAt = new Date(result.scheduledAt);
+    expect(Math.abs(scheduledAt.getTime() - startedAtMs)).toBeLessThan(5_000);
+    expect(result).toEqual({
+      scheduleId: 'direct-lock',
+      action: 'lock',
+      scheduledAt: result.scheduledAt,
+      notAfter: null,
+      doors: doors.map((deviceId) => ({
+        deviceId,
+        workflowId: scheduledLockActionWorkflowId('lock', 'direct-lock', deviceId, scheduledAt),
+        ok: true,
+        actionAttemptId: expect.any(String),
+        wasConfirmedByDevice: true,
+        warnings: [],
+      })),
+    });
+    for (const deviceId of doors) expect(commandsFor(deviceId).map((c) => c.action)).toEqual(['LOCK_DOOR']);
+  });
+
+  test('ScheduledDoorActionWorkflow: an unlock carries notAfter = scheduled time + unlock window; a door that fails does not fail the run', async () => {
+    const [offline, ready] = [fx.device({ online: false, locked: true }), fx.device({ locked: true })];
+    const result = await runDirectly({
+      scheduleId: 'direct-unlock',
+      action: 'unlock',
+      deviceIds: [offline, ready],
+      unlockWindowMs: 60_000,
+    });
+    expect(Date.parse(result.notAfter as string) - Date.parse(result.scheduledAt)).toBe(60_000);
+    expect(result.doors).toEqual([
+      expect.objectContaining({ deviceId: offline, ok: false, code: 'DEVICE_OFFLINE', commandSent: false }),
+      expect.objectContaining({ deviceId: ready, ok: true }),
+    ]);
+    const child = await fx.env.client.workflow.getHandle(result.doors[1].workflowId).describe();
+    expect(child.type).toBe(workflowTypes.UNLOCK_DOOR);
+    expect(commandsFor(offline)).toEqual([]);
+    expect(commandsFor(ready).map((c) => c.action)).toEqual(['UNLOCK_DOOR']);
+  });
+
+  test.each([
+    [
+      'a bad device id among good ones',
+      { scheduleId: 's', action: 'unlock', deviceIds: ['GOOD', 'not ok'] },
+      [],
+      'deviceIds.1',
+    ],
+    ['an unknown field', { scheduleId: 's', action: 'lock', deviceIds: ['GOOD'], notAfter: 'x' }, [], 'unknown field'],
+    ['a second argument', { scheduleId: 's', action: 'lock', deviceIds: ['GOOD'] }, [{}], '(arguments)'],
+  ])(
+    'ScheduledDoorActionWorkflow: %s fails INVALID_INPUT with its issues, and no door is read or commanded',
+    async (_case, input, extra, issue) => {
+      const deviceId = fx.device();
+      const withDevice = { ...input, deviceIds: input.deviceIds.map((id) => (id === 'GOOD' ? deviceId : id)) };
+      const failure = await runDirectly(withDevice, ...extra).catch((err: unknown) => err);
+      expect(failure).toBeInstanceOf(WorkflowFailedError);
+      const cause = (failure as WorkflowFailedError).cause;
+      expect(cause).toBeInstanceOf(ApplicationFailure);
+      expect((cause as ApplicationFailure).type).toBe('INVALID_INPUT');
+      expect((cause as ApplicationFailure).nonRetryable).toBe(true);
+      expect((cause as ApplicationFailure).details?.[0]).toMatchObject({
+        code: 'INVALID_INPUT',
+        issues: expect.arrayContaining([expect.stringContaining(issue)]),
+      });
+      expect(fx.sim.countsFor(deviceId)).toMatchObject({ deviceReads: 0, commandsReceived: 0 });
+    },
+  );
+});
