@@ -99,8 +99,8 @@ export interface StayDoor {
   lastOutcomeAt: string | null;
   /** Lock actions the stay ran for this door. */
   actions: number;
-  /** A person is needed at this door (see alerts). */
-  attention: AlertKind | null;
+  /** Why a person is needed at this door (raised alerts not yet resolved); empty when none is. */
+  attention: AlertKind[];
 }
 
 /** The `reservation` query, and the answer to each update. */

@@ -94,10 +94,12 @@ export function commandsInWindow(recentCommands: readonly number[], nowMs: numbe
 
 /**
  * The earliest instant the next command may go without exceeding Seam's per-device limit
- * ({@link doorCommandLimit}): now, or when the oldest command in a full window leaves it.
+ * ({@link doorCommandLimit}): now, or when the oldest command in a full window has left it,
+ * plus {@link sendSlackMs} for the clocks. A command is recorded when it ended, which is never
+ * before Seam received it: the window is never counted short.
  */
 export function nextCommandAtMs(recentCommands: readonly number[], nowMs: number): number {
   const inWindow = commandsInWindow(recentCommands, nowMs).sort((a, b) => a - b);
   if (inWindow.length < doorCommandLimit.commands) return nowMs;
-  return inWindow[inWindow.length - doorCommandLimit.commands] + doorCommandLimit.windowMs;
+  return inWindow[inWindow.length - doorCommandLimit.commands] + doorCommandLimit.windowMs + sendSlackMs;
 }

@@ -4,7 +4,7 @@
  * attention when a door is not locked in time, give up at the retry horizon, or wait.
  */
 import { checkInRetryMs, checkOutRetry, type StayDoor, type StayFacts } from '../contract/reservation-core';
-import { maySend } from './sending';
+import { lastSendStartMs, maySend } from './sending';
 
 export type StayStep =
   /** Lock these doors (check-out, cancel, removed doors the stay unlocked). */
@@ -21,11 +21,32 @@ export type StayStep =
   /** Nothing to do before `untilMs` (null: until something changes). */
   | { kind: 'wait'; untilMs: number | null; what: string };
 
-/** Whether the stay still owes this door a lock. */
+/**
+ * Whether the stay still owes this door a lock: every door of the stay once check-out began
+ * (when it locks at check-out; a cancel then changes nothing), and any door it unlocked that it
+ * no longer covers (a cancelled stay, a removed door).
+ */
 export function owesLock(door: StayDoor, facts: StayFacts): boolean {
   if (door.locked || door.stopped) return false;
-  if (facts.cancelled || door.removed) return door.unlockedByStay;
-  return facts.checkOutBeganMs !== null && facts.plan.lockAtCheckOut;
+  if (facts.checkOutBeganMs !== null && facts.plan.lockAtCheckOut && !door.removed) return true;
+  return (facts.cancelled || door.removed) && door.unlockedByStay;
+}
+
+/** A door the stay has not acted on yet. */
+export function freshStayDoor(deviceId: string): StayDoor {
+  return {
+    deviceId,
+    removed: false,
+    checkInSettled: false,
+    unlockedByStay: false,
+    locked: false,
+    stopped: null,
+    lastOutcome: null,
+    lastAction: null,
+    lastOutcomeAt: null,
+    actions: 0,
+    attention: [],
+  };
 }
 
 export function nextStayStep(facts: StayFacts, nowMs: number): StayStep {
@@ -41,8 +62,11 @@ export function nextStayStep(facts: StayFacts, nowMs: number): StayStep {
     if (nowMs < plan.checkInMs) return { kind: 'wait', untilMs: plan.checkInMs, what: 'check-in (unlock)' };
     const windowEndMs = plan.checkInMs + plan.unlockWindowMs;
     if (!maySend(nowMs, windowEndMs)) return { kind: 'unlock-missed', deviceIds: unsettled };
-    if (facts.retryAtMs !== null && nowMs < facts.retryAtMs)
-      return { kind: 'wait', untilMs: Math.min(facts.retryAtMs, windowEndMs), what: 'the next check-in unlock try' };
+    if (facts.retryAtMs !== null && nowMs < facts.retryAtMs) {
+      // Woken when the window no longer leaves room for a send, to say so at once.
+      const missedAtMs = lastSendStartMs(windowEndMs) + 1;
+      return { kind: 'wait', untilMs: Math.min(facts.retryAtMs, missedAtMs), what: 'the next check-in unlock try' };
+    }
     return { kind: 'unlock', deviceIds: unsettled, notAfterMs: windowEndMs };
   }
   return { kind: 'wait', untilMs: plan.checkOutMs, what: plan.lockAtCheckOut ? 'check-out (lock)' : 'check-out' };
@@ -50,12 +74,15 @@ export function nextStayStep(facts: StayFacts, nowMs: number): StayStep {
 
 function lockingStep(facts: StayFacts, owed: string[], nowMs: number): StayStep {
   const since = facts.lockingSinceMs ?? nowMs;
-  if (nowMs >= since + facts.plan.lockRetryHorizonMs) return { kind: 'give-up', deviceIds: owed };
+  const horizonAtMs = since + facts.plan.lockRetryHorizonMs;
+  if (nowMs >= horizonAtMs) return { kind: 'give-up', deviceIds: owed };
   const attentionAtMs = since + facts.plan.attentionAfterMs;
-  const unattended = owed.filter((id) => facts.doors.find((door) => door.deviceId === id)?.attention === null);
+  const unattended = owed.filter(
+    (id) => !facts.doors.find((door) => door.deviceId === id)?.attention.includes('door_not_locked'),
+  );
   if (unattended.length > 0 && nowMs >= attentionAtMs) return { kind: 'raise-attention', deviceIds: unattended };
   if (facts.retryAtMs !== null && nowMs < facts.retryAtMs) {
-    const untilMs = unattended.length > 0 ? Math.min(facts.retryAtMs, attentionAtMs) : facts.retryAtMs;
+    const untilMs = Math.min(facts.retryAtMs, horizonAtMs, unattended.length > 0 ? attentionAtMs : Infinity);
     return { kind: 'wait', untilMs, what: `the next lock try of ${owed.length} door(s)` };
   }
   return { kind: 'lock', deviceIds: owed };

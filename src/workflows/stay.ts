@@ -31,7 +31,14 @@ import {
   type StayFacts,
   type StayStage,
 } from '../contract/reservation-core';
-import { lockRetryDelayMs, nextStayStep, owesLock, unlockRetryDelayMs, type StayStep } from '../decisions';
+import {
+  freshStayDoor,
+  lockRetryDelayMs,
+  nextStayStep,
+  owesLock,
+  unlockRetryDelayMs,
+  type StayStep,
+} from '../decisions';
 import { sendAlert } from './alerts';
 
 /** A lock action's end as the stay records it. */
@@ -68,7 +75,7 @@ export class Stay {
   static fromPlan(plan: ReservationPlan): Stay {
     return new Stay({
       plan,
-      doors: plan.deviceIds.map(newDoor),
+      doors: plan.deviceIds.map(freshStayDoor),
       cancelled: false,
       checkOutBeganMs: null,
       lockingSinceMs: null,
@@ -96,10 +103,13 @@ export class Stay {
   /** The next step, once the clock has started check-out and any lock the stay now owes. */
   nextStep(nowMs: number): StayStep {
     if (!this.cancelled && this.checkOutBeganMs === null && nowMs >= this.plan.checkOutMs) {
+      // Check-out is a locking episode of its own: its retries and attention count from now.
       this.checkOutBeganMs = nowMs;
-      this.retryAtMs = null;
+      this.lockingSinceMs = null;
     }
-    if (this.lockingSinceMs === null && this.doors.some((door) => owesLock(door, this.facts()))) {
+    const owesAny = this.doors.some((door) => owesLock(door, this.facts()));
+    if (!owesAny && this.lockingSinceMs !== null) this.lockingSinceMs = null;
+    if (owesAny && this.lockingSinceMs === null) {
       this.lockingSinceMs = nowMs;
       this.retryAtMs = null;
     }
@@ -123,7 +133,7 @@ export class Stay {
     const wanted = new Set(plan.deviceIds);
     for (const door of this.doors) door.removed = !wanted.has(door.deviceId);
     for (const deviceId of plan.deviceIds) {
-      if (!this.doors.some((door) => door.deviceId === deviceId)) this.doors.push(newDoor(deviceId));
+      if (!this.doors.some((door) => door.deviceId === deviceId)) this.doors.push(freshStayDoor(deviceId));
     }
     // A moved check-in gives doors whose unlock was missed (not sent) a new window.
     if (plan.checkInMs !== this.plan.checkInMs || plan.unlockWindowMs !== this.plan.unlockWindowMs) {
@@ -185,11 +195,11 @@ export class Stay {
     for (const [door, outcome] of outcomes) {
       if (outcome === 'success') {
         door.locked = true;
-        if (door.attention === 'door_not_locked') this.resolve(door, `${door.deviceId} is locked`);
+        this.resolve(door, 'door_not_locked', `${door.deviceId} is locked`);
       } else if (outcome === 'SUPERSEDED') {
         // A newer request at the door (staff, the next stay) overtook this lock: the newest intent wins.
         door.stopped = 'superseded';
-        if (door.attention === 'door_not_locked') this.resolve(door, `a newer request took over ${door.deviceId}`);
+        this.resolve(door, 'door_not_locked', `a newer request took over ${door.deviceId}`);
       } else failed = true;
     }
     const nowMs = Date.now();
@@ -209,14 +219,19 @@ export class Stay {
   giveUp(deviceIds: string[]): void {
     for (const door of this.doorsOf(deviceIds)) {
       door.stopped = 'gave_up';
-      door.attention ??= 'door_not_locked';
+      if (!door.attention.includes('door_not_locked'))
+        this.raise(
+          door,
+          'door_not_locked',
+          `${door.deviceId} could not be locked before the retry horizon; lockstep stopped trying`,
+        );
     }
   }
 
   /** The stay is over: a missed check-in unlock no longer needs a person. */
   end(): void {
     for (const door of this.doors) {
-      if (door.attention === 'unlock_not_sent') this.resolve(door, 'the stay is over');
+      this.resolve(door, 'unlock_not_sent', 'the stay is over');
     }
     this.ended = true;
   }
@@ -280,7 +295,7 @@ export class Stay {
   private details(waitingFor: ReservationView['waitingFor']): string {
     const doorLines = this.doors.map((door) => {
       const state = door.locked ? 'locked' : door.unlockedByStay ? 'unlocked by the stay' : 'not acted on';
-      const attention = door.attention ? ` — **needs a person: ${door.attention}**` : '';
+      const attention = door.attention.length > 0 ? ` — **needs a person: ${door.attention.join(', ')}**` : '';
       const last = door.lastOutcome ? ` (last: ${door.lastAction} ${door.lastOutcome})` : '';
       return `- ${door.deviceId}${door.removed ? ' (removed)' : ''}: ${state}${last}${attention}`;
     });
@@ -293,7 +308,7 @@ export class Stay {
   }
 
   needsAttention(): boolean {
-    return this.doors.some((door) => door.attention !== null);
+    return this.doors.some((door) => door.attention.length > 0);
   }
 
   /**
@@ -348,14 +363,14 @@ export class Stay {
   }
 
   private raise(door: StayDoor, kind: AlertKind, message: string): void {
-    door.attention = kind;
+    if (door.attention.includes(kind)) return;
+    door.attention = [...door.attention, kind];
     this.alert(door, kind, 'raised', message);
   }
 
-  private resolve(door: StayDoor, message: string): void {
-    const kind = door.attention;
-    if (!kind) return;
-    door.attention = null;
+  private resolve(door: StayDoor, kind: AlertKind, message: string): void {
+    if (!door.attention.includes(kind)) return;
+    door.attention = door.attention.filter((raised) => raised !== kind);
     this.alert(door, kind, 'resolved', message);
   }
 
@@ -376,22 +391,6 @@ export class Stay {
       }),
     );
   }
-}
-
-function newDoor(deviceId: string): StayDoor {
-  return {
-    deviceId,
-    removed: false,
-    checkInSettled: false,
-    unlockedByStay: false,
-    locked: false,
-    stopped: null,
-    lastOutcome: null,
-    lastAction: null,
-    lastOutcomeAt: null,
-    actions: 0,
-    attention: null,
-  };
 }
 
 function samePlan(a: ReservationPlan, b: ReservationPlan): boolean {

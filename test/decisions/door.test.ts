@@ -164,22 +164,22 @@ describe('rate limit', () => {
     expect(nextCommandAtMs(sentEverySecond(14), nowMs)).toBe(nowMs);
   });
 
-  test('nextCommandAtMs: 15 in the window: when the 15th-newest leaves it (its time + 60 s)', () => {
+  test('nextCommandAtMs: 15 in the window: when the 15th-newest leaves it (its time + 60 s + 1 s of slack)', () => {
     const recent = sentEverySecond(15);
-    expect(nextCommandAtMs(recent, nowMs)).toBe(recent[0] + 60_000);
+    expect(nextCommandAtMs(recent, nowMs)).toBe(recent[0] + 61_000);
   });
 
   test('nextCommandAtMs: more than 15 in the window: the 15th-newest, not the oldest, sets the time', () => {
     const recent = sentEverySecond(20);
-    expect(nextCommandAtMs(recent, nowMs)).toBe(recent[5] + 60_000);
+    expect(nextCommandAtMs(recent, nowMs)).toBe(recent[5] + 61_000);
   });
 
-  test('commandsInWindow: a command exactly 60 s old has left the window; one a ms younger has not', () => {
-    expect(commandsInWindow([nowMs - 60_000, nowMs - 59_999, nowMs - 1], nowMs)).toEqual([nowMs - 59_999, nowMs - 1]);
+  test('commandsInWindow: a command exactly 61 s old (the window and its 1 s of slack) has left it; one a ms younger has not', () => {
+    expect(commandsInWindow([nowMs - 61_000, nowMs - 60_999, nowMs - 1], nowMs)).toEqual([nowMs - 60_999, nowMs - 1]);
   });
 
   test('nextCommandAtMs: old commands outside the window are ignored', () => {
-    const old = Array.from({ length: 30 }, (_, i) => nowMs - 60_000 - i * 1_000);
+    const old = Array.from({ length: 30 }, (_, i) => nowMs - 61_000 - i * 1_000);
     expect(nextCommandAtMs([...old, ...sentEverySecond(14)], nowMs)).toBe(nowMs);
   });
 
@@ -187,7 +187,7 @@ describe('rate limit', () => {
     const recent = sentEverySecond(16);
     const shuffled = [9, 0, 15, 3, 12, 1, 4, 5, 6, 7, 8, 2, 10, 11, 13, 14].map((i) => recent[i]);
     const copy = [...shuffled];
-    expect(nextCommandAtMs(shuffled, nowMs)).toBe(recent[1] + 60_000);
+    expect(nextCommandAtMs(shuffled, nowMs)).toBe(recent[1] + 61_000);
     expect(shuffled).toEqual(copy);
   });
 });

@@ -4,27 +4,14 @@ import {
   type StayDoor,
   type StayFacts,
 } from '../../src/contract/reservation-core';
-import { lastSendStartMs, lockRetryDelayMs, nextStayStep, owesLock } from '../../src/decisions';
+import { freshStayDoor, lastSendStartMs, lockRetryDelayMs, nextStayStep, owesLock } from '../../src/decisions';
 
 const minute = 60_000;
 const checkInMs = Date.parse('2026-11-25T15:00:00Z');
 const checkOutMs = Date.parse('2026-11-27T11:00:00Z');
 
 function door(deviceId: string, overrides: Partial<StayDoor> = {}): StayDoor {
-  return {
-    deviceId,
-    removed: false,
-    checkInSettled: false,
-    unlockedByStay: false,
-    locked: false,
-    stopped: null,
-    lastOutcome: null,
-    lastAction: null,
-    lastOutcomeAt: null,
-    actions: 0,
-    attention: null,
-    ...overrides,
-  };
+  return { ...freshStayDoor(deviceId), ...overrides };
 }
 
 /** A stay's facts: two doors, the defaults, nothing happened yet; `plan` overrides merge into the plan. */
@@ -125,7 +112,7 @@ describe('nextStayStep before check-out', () => {
     });
   });
 
-  test('nextStayStep: after a failed unlock round, wait until its retryAtMs (the window end at the latest)', () => {
+  test('nextStayStep: after a failed unlock round, wait until its retryAtMs (the last send start of the window at the latest)', () => {
     const nowMs = checkInMs + minute;
     const windowEndMs = checkInMs + reservationDefaults.unlockWindowMs;
     const what = 'the next check-in unlock try';
@@ -136,7 +123,7 @@ describe('nextStayStep before check-out', () => {
     });
     expect(nextStayStep(stay({ ...unlocking, retryAtMs: windowEndMs + minute }), nowMs)).toEqual({
       kind: 'wait',
-      untilMs: windowEndMs,
+      untilMs: lastSendStartMs(windowEndMs) + 1,
       what,
     });
     expect(nextStayStep(stay({ ...unlocking, retryAtMs: nowMs }), nowMs)).toMatchObject({ kind: 'unlock' });
@@ -193,7 +180,7 @@ describe('nextStayStep at check-out and cancel', () => {
     const doors = [
       door('front-door', { locked: true }),
       door('back-door', { stopped: 'superseded' }),
-      door('garage-door', { stopped: 'gave_up', attention: 'door_not_locked' }),
+      door('garage-door', { stopped: 'gave_up', attention: ['door_not_locked'] }),
     ];
     expect(nextStayStep(checkingOut({ doors }), checkOutMs + minute)).toEqual({ kind: 'end' });
   });
@@ -242,7 +229,7 @@ describe('nextStayStep while locking', () => {
 
   test('nextStayStep: attention is raised only for the owed doors nobody was told of yet', () => {
     const doors = [
-      door('front-door', { attention: 'door_not_locked' }),
+      door('front-door', { attention: ['door_not_locked'] }),
       door('back-door'),
       door('locked-door', { locked: true }),
     ];
@@ -253,7 +240,7 @@ describe('nextStayStep while locking', () => {
   });
 
   test('nextStayStep: with every owed door attended, locking goes on', () => {
-    const doors = [door('front-door', { attention: 'door_not_locked' }), door('back-door', { locked: true })];
+    const doors = [door('front-door', { attention: ['door_not_locked'] }), door('back-door', { locked: true })];
     expect(nextStayStep(checkingOut({ doors }), attentionAtMs + minute)).toEqual({
       kind: 'lock',
       deviceIds: ['front-door'],
@@ -286,9 +273,9 @@ describe('nextStayStep while locking', () => {
   test('nextStayStep: at the retry horizon the stay gives up on the doors it still owes a lock', () => {
     const horizonMs = checkOutMs + lockRetryHorizonMs;
     const doors = [
-      door('front-door', { attention: 'door_not_locked' }),
+      door('front-door', { attention: ['door_not_locked'] }),
       door('back-door', { locked: true }),
-      door('garage-door', { attention: 'door_not_locked' }),
+      door('garage-door', { attention: ['door_not_locked'] }),
     ];
     expect(nextStayStep(checkingOut({ doors }), horizonMs - 1)).toMatchObject({ kind: 'lock' });
     expect(nextStayStep(checkingOut({ doors }), horizonMs)).toEqual({
@@ -333,13 +320,18 @@ describe('owesLock', () => {
     }
   });
 
-  test('owesLock: cancelled: owed exactly when the stay unlocked the door, check-out or not', () => {
-    for (const facts of [stay({ cancelled: true }), stay({ cancelled: true, ...checkOutBegan })]) {
-      expect(owesLock(door('front-door', { unlockedByStay: true }), facts)).toBe(true);
-      expect(owesLock(door('front-door'), facts)).toBe(false);
-    }
+  test('owesLock: cancelled before check-out: owed exactly when the stay unlocked the door', () => {
+    const facts = stay({ cancelled: true });
+    expect(owesLock(door('front-door', { unlockedByStay: true }), facts)).toBe(true);
+    expect(owesLock(door('front-door'), facts)).toBe(false);
     const noLockAtCheckOut = stay({ cancelled: true, plan: { lockAtCheckOut: false } });
     expect(owesLock(door('front-door', { unlockedByStay: true }), noLockAtCheckOut)).toBe(true);
+  });
+
+  test('owesLock: a cancel during check-out keeps every check-out lock owed', () => {
+    const facts = stay({ cancelled: true, ...checkOutBegan });
+    expect(owesLock(door('front-door'), facts)).toBe(true);
+    expect(owesLock(door('front-door', { unlockedByStay: true }), facts)).toBe(true);
   });
 
   test('owesLock: removed: owed exactly when the stay unlocked the door, before or after check-out', () => {

@@ -74,7 +74,7 @@ describe('ReservationWorkflow', () => {
     });
     const view = (await handle.result()) as ReservationView;
     expect(view.stage).toBe('ended');
-    expect(view.doors[0]).toMatchObject({ unlockedByStay: true, locked: true, attention: null });
+    expect(view.doors[0]).toMatchObject({ unlockedByStay: true, locked: true, attention: [] });
     const unlockedAt = await actionStartedAt('UNLOCK_DOOR', door, key, 1);
     const lockedAt = await actionStartedAt('LOCK_DOOR', door, key, 2);
     expect(Math.abs(unlockedAt - (t0 + 3 * day))).toBeLessThan(minute);
@@ -156,14 +156,14 @@ describe('ReservationWorkflow', () => {
       return view?.attention ? view : undefined;
     }, 30_000);
     expect(attention.doors.find((d) => d.deviceId === door)).toMatchObject({
-      attention: 'door_not_locked',
+      attention: ['door_not_locked'],
       lastOutcome: 'DEVICE_OFFLINE',
     });
-    expect(attention.doors.find((d) => d.deviceId === other)).toMatchObject({ locked: true, attention: null });
+    expect(attention.doors.find((d) => d.deviceId === other)).toMatchObject({ locked: true, attention: [] });
     fx.sim.setDevice({ deviceId: door });
     const view = await result;
     expect(view).toMatchObject({ stage: 'ended', attention: false });
-    expect(view.doors.find((d) => d.deviceId === door)).toMatchObject({ locked: true, attention: null });
+    expect(view.doors.find((d) => d.deviceId === door)).toMatchObject({ locked: true, attention: [] });
     // Retried at least every 30 s for the first 10 minutes: 20 tries or more before attention.
     expect(view.doors.find((d) => d.deviceId === door)!.actions).toBeGreaterThanOrEqual(20);
     expect(commandsTo(door, 'LOCK_DOOR').filter((c) => c.accepted)).toHaveLength(1);
