@@ -5,7 +5,11 @@
  * seeded) through the real SDK over real HTTP, N locks at concurrency C:
  * - `sdk`: devices.get, then locks.lock_door with the SDK's waitForActionAttempt (1 s polls);
  * - `lockstep`: LockDoorWorkflow on a real Temporal dev server (in memory, eager activities),
- *   worker in this process, started and awaited through src/client.ts.
+ *   worker in this process, started and awaited through src/client.ts. Each device's door is
+ *   opened first by an unlock that is not measured: the figures are a door's steady state (the
+ *   first action at a device also starts its door; `door_first_use` says what that costs).
+ * - `contended`: the same N requests, alternating lock and unlock, aimed at N/10 devices at
+ *   concurrency C: the door joins and supersedes; figures per request.
  * Detection delay is when the caller holds the outcome minus when the simulator ended the
  * attempt. Prints one JSON object per mode, then one with the targets, on stdout.
  *
@@ -16,7 +20,9 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { readFileSync } from 'node:fs';
 import { SeamHttp } from 'seam';
 import { z } from 'zod';
+import type { temporal } from '@temporalio/proto';
 import { executeLockAction } from '../src/client';
+import { doorWorkflowId, type LockAction } from '../src/contract';
 import { startTemporalDevServer } from '../src/dev/dev-stack';
 import { freePort } from '../src/dev/free-port';
 import { startSeamSimulator, type SeamSimulator } from '../src/dev/simulator/seam-simulator';
@@ -26,7 +32,7 @@ const settings = z
   .object({
     BENCH_LOCKS: z.coerce.number().int().min(1).max(5_000).default(300),
     BENCH_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(100),
-    BENCH_MODES: z.string().default('sdk,lockstep'),
+    BENCH_MODES: z.string().default('sdk,lockstep,contended'),
     BENCH_SEED: z.coerce.number().int().default(42),
     /** 0 runs the dev server without eager activity dispatch, to measure what it buys. */
     BENCH_EAGER: z.enum(['0', '1']).default('1'),
@@ -34,6 +40,8 @@ const settings = z
   .parse(process.env);
 
 const apiKey = 'seam_bench_simulator_key';
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
 interface LockSample {
   deviceId: string;
@@ -95,12 +103,14 @@ function summarize(
   samples: LockSample[],
   wallMs: number,
   extra: Record<string, unknown> = {},
+  /** Seam requests each device had taken before the measured part (a door's opening). */
+  before: Map<string, number> = new Map(),
 ) {
   const endedAt = new Map(sim.actionAttempts().map((a) => [a.actionAttemptId, a.endedAtMs]));
   const delays = samples.map((s) => s.outcomeAtMs - (endedAt.get(s.actionAttemptId) ?? NaN)).filter(Number.isFinite);
   const seamRequests = devices.reduce((sum, d) => {
     const c = sim.countsFor(d);
-    return sum + c.deviceReads + c.actionAttemptReads + c.commandsReceived;
+    return sum + c.deviceReads + c.actionAttemptReads + c.commandsReceived - (before.get(d) ?? 0);
   }, 0);
   const attemptReads = devices.reduce((sum, d) => sum + sim.countsFor(d).actionAttemptReads, 0);
   return {
@@ -133,7 +143,14 @@ async function benchSdk(sim: SeamSimulator) {
   });
 }
 
-async function benchLockstep(sim: SeamSimulator) {
+interface LockstepRun {
+  client: Client;
+  /** Runs `work` with a worker on the `bench` task queue; returns its result and the CPU it took. */
+  measure<T>(work: () => Promise<T>): Promise<{ result: T; cpu: Record<string, number> }>;
+}
+
+/** A dev server (in memory) and a worker in this process, for one mode. */
+async function withLockstep<T>(sim: SeamSimulator, run: (stack: LockstepRun) => Promise<T>): Promise<T> {
   const port = await freePort();
   const server = await startTemporalDevServer({
     port,
@@ -144,91 +161,201 @@ async function benchLockstep(sim: SeamSimulator) {
     log: (line) => console.error(line),
   });
   const { address, connection } = server;
+  const workerConnection = await NativeConnection.connect({ address });
   try {
     const client = new Client({ connection });
-    const workerConnection = await NativeConnection.connect({ address });
     const worker = await createLockstepWorker({
       connection: workerConnection,
       namespace: 'default',
       taskQueue: 'bench',
       seam: { apiKey, endpoint: sim.url, requestTimeoutMs: 10_000 },
     });
-    const devices = addDevices(sim, 'lockstep');
-    const startDelays: number[] = [];
-    const commandDelays: number[] = [];
-    const cpuBefore = process.cpuUsage();
-    const serverCpuBefore = processCpuMs(server.pid);
-    const { samples, wallMs } = await worker.runUntil(async () => {
-      const started = Date.now();
-      const samples = await inParallel(devices, settings.BENCH_CONCURRENCY, async (deviceId) => {
-        const requestedAtMs = Date.now();
-        const outcome = await executeLockAction(client, 'LOCK_DOOR', { deviceId }, { taskQueue: 'bench' });
-        if (!outcome.ok) throw new Error(`${deviceId}: ${outcome.code} ${outcome.report.message}`);
-        const { actionAttemptId, commandSentAt, startedAt } = outcome.result;
-        startDelays.push(Date.parse(startedAt) - requestedAtMs);
-        commandDelays.push(Date.parse(commandSentAt) - requestedAtMs);
-        return { deviceId, actionAttemptId, outcomeAtMs: Date.now() };
-      });
-      return { samples, wallMs: Date.now() - started };
-    });
-    const cpu = process.cpuUsage(cpuBefore);
-    const cpuSeconds = {
-      cpu_s_bench_process: Number(((cpu.user + cpu.system) / 1e6).toFixed(1)),
-      cpu_s_temporal_server: Number(((processCpuMs(server.pid) - serverCpuBefore) / 1000).toFixed(1)),
-    };
-    const costs = await historyCosts(client, devices.slice(0, Math.min(50, devices.length)));
-    await workerConnection.close();
-    const phases = {
-      request_to_workflow_start_ms_p50: percentile(startDelays, 50),
-      request_to_command_sent_ms_p50: percentile(commandDelays, 50),
-    };
-    return summarize('lockstep', sim, devices, samples, wallMs, {
-      eager_activities: settings.BENCH_EAGER === '1',
-      ...phases,
-      ...costs,
-      ...cpuSeconds,
-    });
+    return await worker.runUntil(() =>
+      run({
+        client,
+        async measure(work) {
+          const cpuBefore = process.cpuUsage();
+          const serverCpuBefore = processCpuMs(server.pid);
+          const result = await work();
+          const cpu = process.cpuUsage(cpuBefore);
+          return {
+            result,
+            cpu: {
+              cpu_s_bench_process: Number(((cpu.user + cpu.system) / 1e6).toFixed(1)),
+              cpu_s_temporal_server: Number(((processCpuMs(server.pid) - serverCpuBefore) / 1000).toFixed(1)),
+            },
+          };
+        },
+      }),
+    );
   } finally {
+    await workerConnection.close();
     await server.stop();
   }
 }
 
+/** One lock action through the client; its outcome, when the caller held it. */
+async function requestAction(client: Client, action: LockAction, deviceId: string, requestId: string) {
+  const requestedAtMs = Date.now();
+  const outcome = await executeLockAction(client, action, { deviceId, requestId }, { taskQueue: 'bench' });
+  return { outcome, requestedAtMs, outcomeAtMs: Date.now() };
+}
+
+async function benchLockstep(sim: SeamSimulator) {
+  return withLockstep(sim, async ({ client, measure }) => {
+    const devices = addDevices(sim, 'lockstep');
+    // Open every device's door (not measured): the measured locks meet a running door.
+    await inParallel(devices, settings.BENCH_CONCURRENCY, (deviceId) =>
+      requestAction(client, 'UNLOCK_DOOR', deviceId, 'open-door'),
+    );
+    const firstUse = await historyCosts(client, devices.slice(0, 20), 'open-door');
+    const countsBefore = new Map(devices.map((d) => [d, seamRequestsOf(sim, d)]));
+    const startDelays: number[] = [];
+    const commandDelays: number[] = [];
+    const { result, cpu } = await measure(async () => {
+      const started = Date.now();
+      const samples = await inParallel(devices, settings.BENCH_CONCURRENCY, async (deviceId) => {
+        const { outcome, requestedAtMs, outcomeAtMs } = await requestAction(client, 'LOCK_DOOR', deviceId, 'measured');
+        if (!outcome.ok) throw new Error(`${deviceId}: ${outcome.code} ${outcome.report.message}`);
+        const { actionAttemptId, commandSentAt, startedAt } = outcome.result;
+        startDelays.push(Date.parse(startedAt) - requestedAtMs);
+        commandDelays.push(Date.parse(commandSentAt) - requestedAtMs);
+        return { deviceId, actionAttemptId, outcomeAtMs };
+      });
+      return { samples, wallMs: Date.now() - started };
+    });
+    const costs = await historyCosts(client, devices.slice(0, Math.min(50, devices.length)), 'measured');
+    return summarize(
+      'lockstep',
+      sim,
+      devices,
+      result.samples,
+      result.wallMs,
+      {
+        eager_activities: settings.BENCH_EAGER === '1',
+        request_to_workflow_start_ms_p50: percentile(startDelays, 50),
+        request_to_command_sent_ms_p50: percentile(commandDelays, 50),
+        ...costs,
+        door_first_use: {
+          billable_actions_per_lock_p50: firstUse.billable_actions_per_lock_p50,
+          of_which_ordering: firstUse.ordering_billable_actions_per_lock_p50,
+        },
+        ...cpu,
+      },
+      countsBefore,
+    );
+  });
+}
+
 /**
- * History events and billable actions per lock, from the histories of a sample of workflows:
- * start (1) + activity attempts + timers + signals + search-attribute upserts (the `patched()`
- * marker's, counted in case Temporal Cloud bills it). Heartbeats are billed too but are not in
- * the history: only the legacy command activity (`sendCommand`) sends them, one at the defaults;
- * today's activities send none.
+ * Contention: N requests, alternating lock and unlock, on N/10 devices at once. Requests that
+ * join share a command; superseded ones end SUPERSEDED with nothing sent. Detection delay is
+ * counted for the requests a command served.
  */
-async function historyCosts(client: Client, deviceIds: string[]) {
+async function benchContended(sim: SeamSimulator) {
+  return withLockstep(sim, async ({ client, measure }) => {
+    const devices = addDevices(sim, 'contended').slice(0, Math.max(1, Math.floor(settings.BENCH_LOCKS / 10)));
+    await inParallel(devices, settings.BENCH_CONCURRENCY, (deviceId) =>
+      requestAction(client, 'UNLOCK_DOOR', deviceId, 'open-door'),
+    );
+    const countsBefore = new Map(devices.map((d) => [d, seamRequestsOf(sim, d)]));
+    const requests = Array.from({ length: settings.BENCH_LOCKS }, (_, i) => String(i));
+    const endings: Record<string, number> = {};
+    const { result, cpu } = await measure(async () => {
+      const started = Date.now();
+      const samples = await inParallel(requests, settings.BENCH_CONCURRENCY, async (i) => {
+        const deviceId = devices[Number(i) % devices.length]!;
+        const action: LockAction = Math.floor(Number(i) / devices.length) % 2 === 0 ? 'LOCK_DOOR' : 'UNLOCK_DOOR';
+        const { outcome, outcomeAtMs } = await requestAction(client, action, deviceId, `contended-${i}`);
+        const ending = outcome.ok ? 'success' : outcome.code;
+        endings[ending] = (endings[ending] ?? 0) + 1;
+        return outcome.ok ? { deviceId, actionAttemptId: outcome.result.actionAttemptId, outcomeAtMs } : undefined;
+      });
+      return { samples: samples.filter((x): x is LockSample => x !== undefined), wallMs: Date.now() - started };
+    });
+    const costs = await historyCosts(client, devices, 'contended-');
+    return {
+      ...summarize('contended', sim, devices, result.samples, result.wallMs, { ...costs, ...cpu }, countsBefore),
+      requests: requests.length,
+      devices: devices.length,
+      endings,
+    };
+  });
+}
+
+function seamRequestsOf(sim: SeamSimulator, deviceId: string): number {
+  const c = sim.countsFor(deviceId);
+  return c.deviceReads + c.actionAttemptReads + c.commandsReceived;
+}
+
+/**
+ * History events and billable actions per lock action, from the histories of its requests and
+ * its door: the lock action's start (1), activity attempts, timers, signals and search-attribute
+ * upserts (counted in case Temporal Cloud bills them), plus the door's share — the activities
+ * and timers of the commands it ran for these requests, its start and `openDoor` when the
+ * request opened it — divided among the requests. Each signal is counted once, where it arrives
+ * (the request at the door, the verdict at the lock action); a signal to a door not running
+ * (then opened by `openDoor`) is counted too. Heartbeats: none are sent.
+ */
+async function historyCosts(client: Client, deviceIds: string[], requestPrefix: string) {
   const events: number[] = [];
   const billable: number[] = [];
-  const workflows = client.workflow.list({ query: `TaskQueue = 'bench'` });
-  const wanted = new Set(deviceIds);
-  for await (const info of workflows) {
-    const deviceId = info.workflowId.split('/')[1];
-    if (!wanted.has(deviceId)) continue;
-    const history = await client.workflow.getHandle(info.workflowId, info.runId).fetchHistory();
-    const all = history.events ?? [];
-    const activityAttempts = all
+  const ordering: number[] = [];
+  const countsOf = (all: HistoryEvent[]) => ({
+    activities: all
       .filter((e) => e.activityTaskStartedEventAttributes)
-      .reduce((n, e) => n + (e.activityTaskStartedEventAttributes?.attempt ?? 1), 0);
-    const commandAttempts = all.filter(
-      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendCommand',
-    ).length;
-    const timers = all.filter((e) => e.timerStartedEventAttributes).length;
-    const signals = all.filter((e) => e.workflowExecutionSignaledEventAttributes).length;
-    const upserts = all.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes).length;
-    events.push(all.length);
-    billable.push(1 + activityAttempts + timers + signals + upserts + commandAttempts);
+      .reduce((n, e) => n + (e.activityTaskStartedEventAttributes?.attempt ?? 1), 0),
+    timers: all.filter((e) => e.timerStartedEventAttributes).length,
+    signalsIn: all.filter((e) => e.workflowExecutionSignaledEventAttributes).length,
+    failedSignalsOut: all.filter((e) => e.signalExternalWorkflowExecutionFailedEventAttributes).length,
+    upserts: all.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes).length,
+    doorOpenings: all.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'openDoor').length,
+  });
+  for (const deviceId of deviceIds) {
+    const requests: HistoryEvent[][] = [];
+    for await (const info of client.workflow.list({
+      query: `TaskQueue = 'bench' AND LockstepDeviceIds = '${deviceId}'`,
+    })) {
+      const [kind, , requestId] = info.workflowId.split('/');
+      if (kind === 'door' || !requestId?.startsWith(requestPrefix)) continue;
+      requests.push((await client.workflow.getHandle(info.workflowId, info.runId).fetchHistory()).events ?? []);
+    }
+    if (requests.length === 0) continue;
+    // The door's share: the commands it ran during these requests (first to last event of theirs).
+    const door = (await client.workflow.getHandle(doorWorkflowId(deviceId)).fetchHistory()).events ?? [];
+    const times = requests.flat().map((e) => eventMs(e));
+    const [from, to] = [Math.min(...times), Math.max(...times)];
+    const doorShare = countsOf(door.filter((e) => eventMs(e) >= from && eventMs(e) <= to));
+    const doorStarted = door.length > 0 && eventMs(door[0]!) >= from && eventMs(door[0]!) <= to ? 1 : 0;
+    for (const all of requests) {
+      const own = countsOf(all);
+      events.push(all.length);
+      const perRequestDoor =
+        (doorShare.activities + doorShare.timers + doorShare.signalsIn + doorShare.upserts + doorStarted) /
+        requests.length;
+      billable.push(
+        1 + own.activities + own.timers + own.signalsIn + own.failedSignalsOut + own.upserts + perRequestDoor,
+      );
+      // What ordering adds: the signals in and out of the door, its start and its opening.
+      ordering.push(
+        own.signalsIn + own.failedSignalsOut + own.doorOpenings + (doorShare.signalsIn + doorStarted) / requests.length,
+      );
+    }
   }
+  const round = (n: number) => Number(n.toFixed(2));
   return {
     history_events_per_lock_p50: percentile(events, 50),
     history_events_per_lock_max: Math.max(...events),
-    billable_actions_per_lock_p50: percentile(billable, 50),
-    billable_actions_per_lock_max: Math.max(...billable),
+    billable_actions_per_lock_p50: round(percentile(billable, 50)),
+    billable_actions_per_lock_max: round(Math.max(...billable)),
+    ordering_billable_actions_per_lock_p50: round(percentile(ordering, 50)),
     history_sample: events.length,
   };
+}
+
+function eventMs(event: HistoryEvent): number {
+  const t = event.eventTime;
+  return Number(t?.seconds ?? 0) * 1000 + Math.floor((t?.nanos ?? 0) / 1e6);
 }
 
 async function main(): Promise<void> {
@@ -238,7 +365,12 @@ async function main(): Promise<void> {
   for (const mode of modes) {
     const sim = await startSeamSimulator({ apiKey });
     try {
-      results[mode] = mode === 'sdk' ? await benchSdk(sim) : await benchLockstep(sim);
+      results[mode] =
+        mode === 'sdk'
+          ? await benchSdk(sim)
+          : mode === 'contended'
+            ? await benchContended(sim)
+            : await benchLockstep(sim);
     } finally {
       await sim.close();
     }

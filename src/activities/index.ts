@@ -5,6 +5,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import {
   checkLockActionInput,
   type ActionAttemptView,
@@ -75,6 +76,11 @@ export interface SendTryRequest {
   action: LockAction;
   /** ISO-8601: the action's send-by deadline, `min(notAfter, workflow start + timeout)`. */
   sendBy: string;
+  /**
+   * The lock actions a door sends this for. Right before the send, the try asks Temporal whether
+   * any of them still wants it: one cancelled a moment ago may not have told its door yet.
+   */
+  requesters?: { workflowId: string; runId: string }[];
 }
 
 /**
@@ -310,6 +316,12 @@ export function createActivities(seam: SeamClient) {
     async sendCommandTry(request: SendTryRequest): Promise<SendTryOutcome> {
       const operation = commandOperation(request.action);
       const sendBy = Date.parse(request.sendBy);
+      if (request.requesters && !(await anyStillWants(request.requesters))) {
+        throw ApplicationFailure.nonRetryable(
+          'every lock action this command was for was cancelled before it was sent; nothing was sent',
+          'CANCELLED',
+        );
+      }
       const now = Date.now();
       if (!maySend(now, sendBy)) {
         throw deadlinePassed(
@@ -390,3 +402,30 @@ function commandOperation(action: LockAction): string {
 }
 
 export type LockstepActivities = ReturnType<typeof createActivities>;
+
+/**
+ * Whether any of these lock actions still wants its command: running, and no cancel requested.
+ * A cancel reaches a door one signal later than its lock action; this closes that gap at the last
+ * moment before a send. Temporal unreachable: the send goes on (each request was valid, and its
+ * deadline still bounds it).
+ */
+async function anyStillWants(requesters: { workflowId: string; runId: string }[]): Promise<boolean> {
+  const { client, info } = Context.current();
+  const states = await Promise.all(
+    requesters.map(async (execution) => {
+      try {
+        const described = await client.workflowService.describeWorkflowExecution({
+          namespace: info.workflowNamespace,
+          execution,
+        });
+        const running =
+          described.workflowExecutionInfo?.status ===
+          temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING;
+        return running && !described.workflowExtendedInfo?.cancelRequested;
+      } catch {
+        return true;
+      }
+    }),
+  );
+  return states.some(Boolean);
+}

@@ -21,6 +21,8 @@ import { minActionTimeoutMs } from './timing-budget';
 export * from './core';
 export * from './alerts';
 export * from './reservation';
+export * from './door';
+export * from './search-attributes';
 export { describeIssues, parseDurationMs } from './schema-parts';
 import { describeIssues, durationSchema, identifier } from './schema-parts';
 

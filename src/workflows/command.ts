@@ -177,7 +177,12 @@ async function sendWithinDeadline(state: LockActionState, plan: LockActionPlan, 
  */
 async function sendTry(state: LockActionState, plan: LockActionPlan, sendBy: number): Promise<SendTryOutcome> {
   const sending = sendTries
-    .sendCommandTry({ deviceId: plan.deviceId, action: state.action, sendBy: new Date(sendBy).toISOString() })
+    .sendCommandTry({
+      deviceId: plan.deviceId,
+      action: state.action,
+      sendBy: new Date(sendBy).toISOString(),
+      ...(state.requesters ? { requesters: state.requesters } : {}),
+    })
     .catch((err: unknown) => lostTry(state, err, sendBy));
   const scope = CancellationScope.current();
   try {

@@ -79,7 +79,8 @@ function setDoorHandlers(door: DoorKeeper): void {
  */
 async function runCommand(door: DoorKeeper, command: WaitingCommand): Promise<void> {
   const first = command.members[0];
-  const state = requestState(first);
+  // Each try asks whether one of the members still wants it (see sendCommandTry).
+  const state = { ...requestState(first), requesters: command.members.map((m) => m.requester) };
   const scope = new CancellationScope();
   const current = door.begin(command, state, scope, Date.now());
   log.info('door runs a command', {

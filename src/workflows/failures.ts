@@ -26,6 +26,8 @@ export interface LockActionState {
   ambiguousTry: boolean;
   /** A lock try went out after one that may have reached Seam: Seam may hold two attempts. */
   lockResent: boolean;
+  /** The lock actions a door runs this command for (each try checks one still wants it); none outside a door. */
+  requesters?: { workflowId: string; runId: string }[];
 }
 
 export function lockActionFailure(

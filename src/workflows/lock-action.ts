@@ -141,8 +141,10 @@ export async function runLockAction(
 function publishOutcome(state: LockActionState, outcome: 'success' | FailureCode): void {
   setCurrentDetails(`${describeAction(state.action)} ${state.deviceId ?? '(no device)'}: ${outcome}`);
   if (!patched(patchIds.searchAttributes)) return;
+  // An invalid input's deviceId may be anything (huge, empty): only a valid one is indexed.
+  const deviceId = outcome === 'INVALID_INPUT' ? null : state.deviceId;
   upsertSearchAttributes([
-    ...(state.deviceId ? [{ key: deviceIdsKey, value: [state.deviceId] }] : []),
+    ...(deviceId ? [{ key: deviceIdsKey, value: [deviceId] }] : []),
     { key: outcomeKey, value: outcome },
     { key: attentionKey, value: needsPersonAfter(outcome) },
   ]);

@@ -1,0 +1,85 @@
+/**
+ * Continue-as-new loses nothing: the real dev server is told to suggest continue-as-new after
+ * 40 history events (`limit.historyCount.suggestContinueAsNew`, an official server setting), so
+ * that doors and stays roll over within a test while requests and changes keep arriving.
+ */
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { randomUUID } from 'node:crypto';
+import { lockActionOutcome, queryDoor, queryReservation, startLockAction, upsertReservation } from '../../src/client';
+import { doorWorkflowId, lockstepSearchAttributes, reservationWorkflowId } from '../../src/contract';
+import { temporalCliPath } from '../../src/dev/toolchain';
+import { useLockstepFixture } from '../helpers/lockstep-fixture';
+import { eventually } from '../helpers/temporal';
+
+const suggestAfterEvents = 40;
+
+const fx = useLockstepFixture(() =>
+  TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: temporalCliPath() },
+      ip: '127.0.0.1',
+      searchAttributes: [...lockstepSearchAttributes],
+      extraArgs: ['--dynamic-config-value', `limit.historyCount.suggestContinueAsNew=${suggestAfterEvents}`],
+    },
+  }),
+);
+
+const day = 24 * 60 * 60_000;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+async function runsOf(workflowId: string): Promise<number> {
+  const runs = fx.env.client.workflow.list({ query: `WorkflowId = '${workflowId}'` });
+  let count = 0;
+  for await (const _ of runs) count++;
+  return count;
+}
+
+test('ReservationWorkflow: changes pushed while it continues as new are all kept, in order', async () => {
+  const door = fx.device();
+  const key = `can-${randomUUID().slice(0, 8)}`;
+  const now = Date.now();
+  const reservation = { reservationKey: key, deviceIds: [door], checkIn: iso(now + day), checkOut: iso(now + 2 * day) };
+  await upsertReservation(fx.env.client, reservation, { taskQueue: fx.taskQueue });
+  // Twelve moves of check-out, three at a time: each is an update and an activity (its check).
+  const moves = Array.from({ length: 12 }, (_, i) => iso(now + (3 + i) * day));
+  for (let i = 0; i < moves.length; i += 3) {
+    await Promise.all(
+      moves
+        .slice(i, i + 3)
+        .map((checkOut) => upsertReservation(fx.env.client, { ...reservation, checkOut }, { taskQueue: fx.taskQueue })),
+    );
+    // The last of a batch must win: push it again on its own (idempotent if it already won).
+    await upsertReservation(fx.env.client, { ...reservation, checkOut: moves[i + 2]! }, { taskQueue: fx.taskQueue });
+  }
+  const view = await eventually(() => queryReservation(fx.env.client, key).catch(() => undefined));
+  expect(view.checkOut).toBe(moves[moves.length - 1]);
+  expect(view.revisions).toBeGreaterThanOrEqual(moves.length);
+  expect(await runsOf(reservationWorkflowId(key))).toBeGreaterThan(1);
+  await fx.env.client.workflow.getHandle(reservationWorkflowId(key)).executeUpdate('checkOutNow');
+  const ended = await eventually(async () => {
+    const current = await queryReservation(fx.env.client, key).catch(() => undefined);
+    return current?.stage === 'ended' ? current : undefined;
+  }, 30_000);
+  expect(ended.doors[0]).toMatchObject({ locked: true });
+}, 90_000);
+
+test('DoorWorkflow: continues as new between commands, carrying a waiting request and what it knows', async () => {
+  const deviceId = fx.device({ attempt: { pendingMs: 1_500 } });
+  const start = (action: 'LOCK_DOOR' | 'UNLOCK_DOOR') =>
+    startLockAction(fx.env.client, action, { deviceId }, { taskQueue: fx.taskQueue });
+  for (const action of ['LOCK_DOOR', 'UNLOCK_DOOR', 'LOCK_DOOR'] as const) {
+    const outcome = await lockActionOutcome(await start(action));
+    expect(outcome.ok).toBe(true);
+  }
+  // A lock runs while an unlock waits; the door rolls over between them and still runs the unlock.
+  const running = await start('LOCK_DOOR');
+  await eventually(async () => ((await queryDoor(fx.env.client, deviceId)).current ? true : undefined));
+  const waiting = await start('UNLOCK_DOOR');
+  await eventually(async () => ((await queryDoor(fx.env.client, deviceId)).waiting ? true : undefined));
+  expect((await lockActionOutcome(running)).ok).toBe(true);
+  expect((await lockActionOutcome(waiting)).ok).toBe(true);
+  const door = await queryDoor(fx.env.client, deviceId);
+  expect(door).toMatchObject({ commandsRun: 5, knowledge: { locked: false, lastAction: 'UNLOCK_DOOR' } });
+  expect(await runsOf(doorWorkflowId(deviceId))).toBeGreaterThan(1);
+  expect(fx.sim.commandLog().filter((c) => c.deviceId === deviceId)).toHaveLength(5);
+}, 90_000);
