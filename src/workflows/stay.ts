@@ -10,6 +10,7 @@ import type { AlertKind } from '../contract/alerts-core';
 import { alertIdempotencyKey } from '../contract/alerts-core';
 import { lockActionWorkflowId, workflowTypes, type FailureCode, type LockAction } from '../contract/core';
 import {
+  newStayDoor,
   type ReservationPlan,
   type ReservationView,
   type StayCarry,
@@ -52,7 +53,7 @@ export class Stay {
   static fromPlan(plan: ReservationPlan): Stay {
     return new Stay({
       plan,
-      doors: plan.deviceIds.map(newDoor),
+      doors: plan.deviceIds.map(newStayDoor),
       cancelled: false,
       checkOutBeganMs: null,
       lockingSinceMs: null,
@@ -107,7 +108,7 @@ export class Stay {
     const wanted = new Set(plan.deviceIds);
     for (const door of this.doors) door.removed = !wanted.has(door.deviceId);
     for (const deviceId of plan.deviceIds) {
-      if (!this.doors.some((door) => door.deviceId === deviceId)) this.doors.push(newDoor(deviceId));
+      if (!this.doors.some((door) => door.deviceId === deviceId)) this.doors.push(newStayDoor(deviceId));
     }
     // A moved check-in gives doors whose unlock was missed (not sent) a new window.
     if (plan.checkInMs !== this.plan.checkInMs || plan.unlockWindowMs !== this.plan.unlockWindowMs) {
@@ -311,22 +312,6 @@ export class Stay {
       }),
     );
   }
-}
-
-function newDoor(deviceId: string): StayDoor {
-  return {
-    deviceId,
-    removed: false,
-    checkInSettled: false,
-    unlockedByStay: false,
-    locked: false,
-    stopped: null,
-    lastOutcome: null,
-    lastAction: null,
-    lastOutcomeAt: null,
-    actions: 0,
-    attention: null,
-  };
 }
 
 function samePlan(a: ReservationPlan, b: ReservationPlan): boolean {
