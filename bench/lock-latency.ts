@@ -146,7 +146,7 @@ async function benchSdk(sim: SeamSimulator) {
 interface LockstepRun {
   client: Client;
   /** Runs `work` with a worker on the `bench` task queue; returns its result and the CPU it took. */
-  measure<T>(work: () => Promise<T>): Promise<{ result: T; cpu: Record<string, number> }>;
+  measure: <T>(work: () => Promise<T>) => Promise<{ result: T; cpu: Record<string, number> }>;
 }
 
 /** A dev server (in memory) and a worker in this process, for one mode. */
@@ -264,7 +264,7 @@ async function benchContended(sim: SeamSimulator) {
     const { result, cpu } = await measure(async () => {
       const started = Date.now();
       const samples = await inParallel(requests, settings.BENCH_CONCURRENCY, async (i) => {
-        const deviceId = devices[Number(i) % devices.length]!;
+        const deviceId = devices[Number(i) % devices.length];
         const action: LockAction = Math.floor(Number(i) / devices.length) % 2 === 0 ? 'LOCK_DOOR' : 'UNLOCK_DOOR';
         const { outcome, outcomeAtMs } = await requestAction(client, action, deviceId, `contended-${i}`);
         const ending = outcome.ok ? 'success' : outcome.code;
@@ -326,7 +326,7 @@ async function historyCosts(client: Client, deviceIds: string[], requestPrefix: 
     const times = requests.flat().map((e) => eventMs(e));
     const [from, to] = [Math.min(...times), Math.max(...times)];
     const doorShare = countsOf(door.filter((e) => eventMs(e) >= from && eventMs(e) <= to));
-    const doorStarted = door.length > 0 && eventMs(door[0]!) >= from && eventMs(door[0]!) <= to ? 1 : 0;
+    const doorStarted = door.length > 0 && eventMs(door[0]) >= from && eventMs(door[0]) <= to ? 1 : 0;
     for (const all of requests) {
       const own = countsOf(all);
       events.push(all.length);

@@ -2,7 +2,7 @@
  * What every `lockstep` command shares: its I/O, the usage error, and argument parsing that
  * turns any malformed argument into a usage error (exit 2) before anything connects.
  */
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { connectClient } from '../client';
@@ -16,6 +16,8 @@ export interface Io {
   err: (text: string) => void;
   isTTY: boolean;
   env: Env;
+  /** All of standard input (`--file -`); absent: this process's stdin. */
+  readStdin?: () => Promise<string>;
 }
 
 export class UsageError extends Error {
@@ -45,6 +47,26 @@ export function portOption(raw: unknown, name: string, fallback: number): number
 export function onePositional(positionals: string[], what: string): string {
   if (positionals.length !== 1) throw new UsageError(`expected exactly one ${what}, got ${positionals.length}`);
   return positionals[0];
+}
+
+/**
+ * The one positional argument, checked against the contract's schema for it (a reservation key,
+ * a device id): an argument no workflow could have is a usage error, not a "not found".
+ */
+export function oneChecked(positionals: string[], what: string, schema: z.ZodType<string>): string {
+  const parsed = schema.safeParse(onePositional(positionals, what));
+  if (!parsed.success) throw new UsageError(parsed.error.issues.map((issue) => issue.message).join('; '));
+  return parsed.data;
+}
+
+/** What `work` gives, or undefined when Temporal has no such workflow (a key or door never used). */
+export async function unlessNotFound<T>(work: Promise<T>): Promise<T | undefined> {
+  try {
+    return await work;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
 }
 
 /** Runs `use` with a client connected the Temporal way (TEMPORAL_* from `io.env`), then closes it. */

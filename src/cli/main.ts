@@ -11,10 +11,13 @@ import { isLockActionInputError } from '../client';
 import { isConfigError } from '../ops/config';
 import { run as runWorkerProcess } from '../worker';
 import { exitCodes, UsageError, type Io } from './args';
+import { attentionCommand } from './attention';
 import { runDemo } from './demo';
 import { devCommand } from './dev';
+import { doorCommand } from './door';
 import { lockCommand } from './lock';
 import { scheduleCommand } from './schedule';
+import { reservationCommand } from './reservation';
 import { simulatorCommand } from './simulator';
 import { statusCommand } from './status';
 
@@ -34,13 +37,23 @@ Usage:
   lockstep schedule describe <scheduleId> [--json]
   lockstep schedule pause|unpause <scheduleId> [--note TEXT]
   lockstep schedule trigger|delete <scheduleId>
+  lockstep reservation upsert --file FILE|- [--json]   the reservation JSON (- reads it from stdin)
+  lockstep reservation upsert --key KEY --door ID [--door ID ...] --check-in ISO-8601 --check-out ISO-8601
+                             [--unlock-at-check-in] [--unlock-window 15m] [--no-lock-at-check-out]
+                             [--lock-retry-horizon 24h] [--attention-after 10m] [--json]
+  lockstep reservation show <reservationKey> [--json]
+  lockstep reservation check-out-now <reservationKey> [--json]
+  lockstep reservation cancel <reservationKey> [--json]
+  lockstep door <deviceId>   [--json]   what the door knows, runs and holds
+  lockstep attention         [--json]   everything that needs a person (exit 1 when anything does)
   lockstep worker            run a worker (SEAM_API_KEY, SEAM_ENDPOINT, TEMPORAL_* from the environment)
   lockstep dev               [--port 7233] [--ui-port 8233 | --headless] [--simulator-port 8787] [--db-file PATH | --in-memory]
   lockstep demo              bring up the dev stack on free ports, run the demo lock actions, tear down
   lockstep simulator         [--port 8787] [--demo-devices]   the Seam simulator alone (SEAM_API_KEY: the key it accepts)
 
 Durations: milliseconds, ISO-8601 (PT2M) or words (90s, 2 minutes).
-Exit codes: 0 success, 1 lock action failed, 2 usage error, 3 runtime error, 78 configuration error.`;
+Exit codes: 0 success, 1 lock action failed, change refused, no such stay or door, or attention needed,
+            2 usage error (nothing sent), 3 runtime error, 78 configuration error.`;
 
 export async function main(argv: string[], io: Io): Promise<number> {
   const [command, ...rest] = argv;
@@ -54,6 +67,12 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await statusCommand(io, rest);
       case 'schedule':
         return await scheduleCommand(io, rest);
+      case 'reservation':
+        return await reservationCommand(io, rest);
+      case 'door':
+        return await doorCommand(io, rest);
+      case 'attention':
+        return await attentionCommand(io, rest);
       case 'worker':
         if (rest.length > 0) throw new UsageError('worker takes no arguments; configure it with environment variables');
         await runWorkerProcess(io.env);

@@ -22,8 +22,14 @@ export function commandSentText(commandSent: boolean | null): string {
   return commandSent === null ? 'unknown — check the door' : commandSent ? 'yes' : 'no';
 }
 
+/**
+ * Labelled rows, one a line, empty values left out: the layout of every readable report. A label
+ * longer than the column (a Seam device id is a UUID) still keeps two spaces before its value.
+ */
 export function rows(entries: Array<[string, string | number | null | undefined]>): string[] {
-  return entries.filter(([, v]) => v !== undefined && v !== null && v !== '').map(([k, v]) => `  ${k.padEnd(22)}${v}`);
+  return entries
+    .filter(([, v]) => v !== undefined && v !== null && v !== '')
+    .map(([k, v]) => `  ${k.padEnd(20)}  ${v}`);
 }
 
 export function renderOutcome(action: LockAction, deviceId: string, outcome: LockActionOutcome): string {

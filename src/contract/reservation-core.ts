@@ -103,6 +103,23 @@ export interface StayDoor {
   attention: AlertKind[];
 }
 
+/** A door as a stay first holds it: nothing done, nothing owed, no attention. */
+export function newStayDoor(deviceId: string): StayDoor {
+  return {
+    deviceId,
+    removed: false,
+    checkInSettled: false,
+    unlockedByStay: false,
+    locked: false,
+    stopped: null,
+    lastOutcome: null,
+    lastAction: null,
+    lastOutcomeAt: null,
+    actions: 0,
+    attention: [],
+  };
+}
+
 /** The `reservation` query, and the answer to each update. */
 export interface ReservationView {
   reservationKey: string;

@@ -32,23 +32,6 @@ export function owesLock(door: StayDoor, facts: StayFacts): boolean {
   return (facts.cancelled || door.removed) && door.unlockedByStay;
 }
 
-/** A door the stay has not acted on yet. */
-export function freshStayDoor(deviceId: string): StayDoor {
-  return {
-    deviceId,
-    removed: false,
-    checkInSettled: false,
-    unlockedByStay: false,
-    locked: false,
-    stopped: null,
-    lastOutcome: null,
-    lastAction: null,
-    lastOutcomeAt: null,
-    actions: 0,
-    attention: [],
-  };
-}
-
 export function nextStayStep(facts: StayFacts, nowMs: number): StayStep {
   const { plan } = facts;
   const owed = facts.doors.filter((door) => owesLock(door, facts)).map((door) => door.deviceId);

@@ -24,6 +24,7 @@ import {
   type LockAction,
 } from '../contract/core';
 import {
+  newStayDoor,
   type ReservationPlan,
   type ReservationView,
   type StayCarry,
@@ -31,14 +32,7 @@ import {
   type StayFacts,
   type StayStage,
 } from '../contract/reservation-core';
-import {
-  freshStayDoor,
-  lockRetryDelayMs,
-  nextStayStep,
-  owesLock,
-  unlockRetryDelayMs,
-  type StayStep,
-} from '../decisions';
+import { lockRetryDelayMs, nextStayStep, owesLock, unlockRetryDelayMs, type StayStep } from '../decisions';
 import { sendAlert } from './alerts';
 
 /** A lock action's end as the stay records it. */
@@ -75,7 +69,7 @@ export class Stay {
   static fromPlan(plan: ReservationPlan): Stay {
     return new Stay({
       plan,
-      doors: plan.deviceIds.map(freshStayDoor),
+      doors: plan.deviceIds.map(newStayDoor),
       cancelled: false,
       checkOutBeganMs: null,
       lockingSinceMs: null,
@@ -133,7 +127,7 @@ export class Stay {
     const wanted = new Set(plan.deviceIds);
     for (const door of this.doors) door.removed = !wanted.has(door.deviceId);
     for (const deviceId of plan.deviceIds) {
-      if (!this.doors.some((door) => door.deviceId === deviceId)) this.doors.push(freshStayDoor(deviceId));
+      if (!this.doors.some((door) => door.deviceId === deviceId)) this.doors.push(newStayDoor(deviceId));
     }
     // A moved check-in gives doors whose unlock was missed (not sent) a new window.
     if (plan.checkInMs !== this.plan.checkInMs || plan.unlockWindowMs !== this.plan.unlockWindowMs) {

@@ -1,17 +1,7 @@
-import type { FailureReport } from '../../src/contract';
 import { renderOutcome } from '../../src/cli/render';
+import { outcomeUnknownReport } from '../helpers/failure-report';
 
-/** A report that knows nothing yet but that the unlock may have landed. */
-const unknown = { commandSent: null, polls: 0, issues: [], warnings: [], supersededBy: null };
-const unset = { actionAttemptId: null, lastStatus: null, seamError: null, seamRequestId: null, capability: null };
-const report: FailureReport = {
-  ...unknown,
-  ...unset,
-  code: 'COMMAND_OUTCOME_UNKNOWN',
-  message: 'locks.unlock_door may have reached Seam; it is not sent again. Check the door.',
-  deviceId: 'front-door',
-  action: 'UNLOCK_DOOR',
-};
+const report = outcomeUnknownReport();
 
 describe('renderOutcome', () => {
   test('renderOutcome: commandSent null reads "unknown — check the door", never "no"', () => {

@@ -3,15 +3,16 @@ import {
   type ReservationPlan,
   type StayDoor,
   type StayFacts,
+  newStayDoor,
 } from '../../src/contract/reservation-core';
-import { freshStayDoor, lastSendStartMs, lockRetryDelayMs, nextStayStep, owesLock } from '../../src/decisions';
+import { lastSendStartMs, lockRetryDelayMs, nextStayStep, owesLock } from '../../src/decisions';
 
 const minute = 60_000;
 const checkInMs = Date.parse('2026-11-25T15:00:00Z');
 const checkOutMs = Date.parse('2026-11-27T11:00:00Z');
 
 function door(deviceId: string, overrides: Partial<StayDoor> = {}): StayDoor {
-  return { ...freshStayDoor(deviceId), ...overrides };
+  return { ...newStayDoor(deviceId), ...overrides };
 }
 
 /** A stay's facts: two doors, the defaults, nothing happened yet; `plan` overrides merge into the plan. */

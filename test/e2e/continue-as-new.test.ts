@@ -49,7 +49,7 @@ test('ReservationWorkflow: changes pushed while it continues as new are all kept
         .map((checkOut) => upsertReservation(fx.env.client, { ...reservation, checkOut }, { taskQueue: fx.taskQueue })),
     );
     // The last of a batch must win: push it again on its own (idempotent if it already won).
-    await upsertReservation(fx.env.client, { ...reservation, checkOut: moves[i + 2]! }, { taskQueue: fx.taskQueue });
+    await upsertReservation(fx.env.client, { ...reservation, checkOut: moves[i + 2] }, { taskQueue: fx.taskQueue });
   }
   const view = await eventually(() => queryReservation(fx.env.client, key).catch(() => undefined));
   expect(view.checkOut).toBe(moves[moves.length - 1]);

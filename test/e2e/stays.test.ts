@@ -27,7 +27,7 @@ async function temporal(args: string[]): Promise<string> {
 async function queryViaCli(workflowId: string): Promise<ReservationView> {
   const out = await temporal(['workflow', 'query', '--workflow-id', workflowId, '--name', 'reservation', '-o', 'json']);
   const parsed = JSON.parse(out) as { queryResult: ReservationView[] } | ReservationView[];
-  return Array.isArray(parsed) ? parsed[0]! : parsed.queryResult[0]!;
+  return Array.isArray(parsed) ? parsed[0] : parsed.queryResult[0];
 }
 
 test('ReservationWorkflow via the temporal CLI and plain JSON: create a stay, move it, check it out now, query it', async () => {

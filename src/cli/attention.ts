@@ -1,0 +1,141 @@
+/**
+ * `lockstep attention`: everything that needs a person, one line each (or, with `--json`, an
+ * array of typed items, ./attention-items.ts). Exits 1 when anything does, so that a cron job
+ * can alert on the exit code alone.
+ *
+ * What needs a person: a running stay's door whose attention is set (not locked in time, a
+ * check-in unlock not sent), and a lock action of the last day that failed leaving its door's
+ * state unknown. A workflow lockstep cannot read is listed too: unknown is not fine.
+ */
+import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import { lockActionOutcome } from '../client';
+import {
+  parseLockActionWorkflowId,
+  reservationQueryName,
+  reservationWorkflowId,
+  workflowTypes,
+  type ReservationView,
+} from '../contract';
+import { exitCodes, parse, UsageError, withClient, type Io } from './args';
+import { failedLockActionItem, sortAttentionItems, stayAttentionItems, type AttentionItem } from './attention-items';
+import { renderAttention } from './render-views';
+
+/** How far back failed lock actions count: a day, as long as a stay keeps trying to lock by default. */
+export const failedActionLookbackMs = 24 * 60 * 60_000;
+
+/** A stay must answer its query within this; one no worker answers for is listed as unreadable. */
+export const stayQueryTimeoutMs = 10_000;
+
+/** Reads in flight at once: quick over many stays without flooding a small Temporal. */
+const readsInParallel = 8;
+
+/**
+ * The visibility queries behind the list, in one place. Until the Lockstep search attributes
+ * are registered, every running stay is listed and asked (by query) whether it needs a person.
+ * Once `LockstepAttention` is set by the workflows, `stays` becomes `LockstepAttention = true` —
+ * a one-line change here — and only the stays that need a person are read.
+ */
+export function attentionListQueries(failedSince: Date): { stays: string; failedLockActions: string } {
+  const lockActionTypes = [workflowTypes.LOCK_DOOR, workflowTypes.UNLOCK_DOOR].map((t) => `'${t}'`).join(',');
+  return {
+    stays: `WorkflowType = '${workflowTypes.RESERVATION}' AND ExecutionStatus = 'Running'`,
+    failedLockActions: `WorkflowType IN (${lockActionTypes}) AND ExecutionStatus = 'Failed' AND CloseTime > '${failedSince.toISOString()}'`,
+  };
+}
+
+/** Everything that needs a person now, oldest first. */
+export async function listAttention(client: Client, nowMs: number): Promise<AttentionItem[]> {
+  const queries = attentionListQueries(new Date(nowMs - failedActionLookbackMs));
+  const [stays, failed] = await Promise.all([listed(client, queries.stays), listed(client, queries.failedLockActions)]);
+  const [stayItems, actionItems] = await Promise.all([
+    inParallel(stays, (info) => stayItemsOf(client, info)),
+    inParallel(failed.filter(notStayChild), (info) => failedActionItemsOf(client, info)),
+  ]);
+  return sortAttentionItems([...stayItems.flat(), ...actionItems.flat()]);
+}
+
+export async function attentionCommand(io: Io, argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, { json: { type: 'boolean', default: false } });
+  if (positionals.length > 0)
+    throw new UsageError(`attention takes no positional arguments, got ${positionals.join(' ')}`);
+  return withClient(io, async (client) => {
+    const nowMs = Date.now();
+    const items = await listAttention(client, nowMs);
+    io.out(values.json ? JSON.stringify(items, null, 2) : renderAttention(items, nowMs));
+    return items.length === 0 ? exitCodes.ok : exitCodes.actionFailed;
+  });
+}
+
+async function listed(client: Client, query: string): Promise<WorkflowExecutionInfo[]> {
+  const infos: WorkflowExecutionInfo[] = [];
+  for await (const info of client.workflow.list({ query })) infos.push(info);
+  return infos;
+}
+
+/**
+ * A stay's own lock actions are left to the stay: it retries them and raises attention itself
+ * when a door stays unlocked, so a failed try it later made good is no one's job.
+ */
+function notStayChild(info: WorkflowExecutionInfo): boolean {
+  return !info.parentExecution?.workflowId?.startsWith(reservationWorkflowId(''));
+}
+
+async function stayItemsOf(client: Client, info: WorkflowExecutionInfo): Promise<AttentionItem[]> {
+  try {
+    const view = await client.connection.withDeadline(Date.now() + stayQueryTimeoutMs, () =>
+      client.workflow.getHandle(info.workflowId).query<ReservationView>(reservationQueryName),
+    );
+    return view.attention ? stayAttentionItems(info.workflowId, view) : [];
+  } catch (err) {
+    const key = info.workflowId.slice(reservationWorkflowId('').length);
+    return [
+      {
+        kind: 'unreadable',
+        workflowId: info.workflowId,
+        deviceId: null,
+        since: null,
+        reason: `the stay did not answer: ${messageOf(err)}`,
+        todo: `check that a lockstep worker polls task queue ${info.taskQueue}, then lockstep reservation show ${key}`,
+      },
+    ];
+  }
+}
+
+async function failedActionItemsOf(client: Client, info: WorkflowExecutionInfo): Promise<AttentionItem[]> {
+  const failedAt = info.closeTime?.toISOString() ?? null;
+  try {
+    const outcome = await lockActionOutcome(client.workflow.getHandle(info.workflowId, info.runId));
+    const item = outcome.ok ? undefined : failedLockActionItem(info.workflowId, failedAt, outcome.report);
+    return item ? [item] : [];
+  } catch (err) {
+    // Failed without a lockstep report: a bug or a foreign workflow under the type's name.
+    return [
+      {
+        kind: 'unreadable',
+        workflowId: info.workflowId,
+        deviceId: parseLockActionWorkflowId(info.workflowId)?.deviceId ?? null,
+        since: failedAt,
+        reason: `failed without a lockstep failure report: ${messageOf(err)}`,
+        todo: `read its history (temporal workflow show --workflow-id ${info.workflowId}) and check the door`,
+      },
+    ];
+  }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** `map` over `items` with at most {@link readsInParallel} calls in flight, results in order. */
+async function inParallel<T, R>(items: T[], map: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await map(items[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(readsInParallel, items.length) }, lane));
+  return results;
+}
