@@ -7,6 +7,7 @@
  * check-in unlock not sent), and a lock action of the last day that failed leaving its door's
  * state unknown. A workflow lockstep cannot read is listed too: unknown is not fine.
  */
+import { attentionKey } from '../contract/search-attributes';
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { lockActionOutcome } from '../client';
 import {
@@ -30,16 +31,15 @@ export const stayQueryTimeoutMs = 10_000;
 const readsInParallel = 8;
 
 /**
- * The visibility queries behind the list, in one place. Until the Lockstep search attributes
- * are registered, every running stay is listed and asked (by query) whether it needs a person.
- * Once `LockstepAttention` is set by the workflows, `stays` becomes `LockstepAttention = true` —
- * a one-line change here — and only the stays that need a person are read.
+ * The visibility queries behind the list, in one place: stays and lock actions whose
+ * `LockstepAttention` search attribute is set, running or closed within the lookback. Only those
+ * stays are then read (by query) for their doors.
  */
 export function attentionListQueries(failedSince: Date): { stays: string; failedLockActions: string } {
   const lockActionTypes = [workflowTypes.LOCK_DOOR, workflowTypes.UNLOCK_DOOR].map((t) => `'${t}'`).join(',');
   return {
-    stays: `WorkflowType = '${workflowTypes.RESERVATION}' AND ExecutionStatus = 'Running'`,
-    failedLockActions: `WorkflowType IN (${lockActionTypes}) AND ExecutionStatus = 'Failed' AND CloseTime > '${failedSince.toISOString()}'`,
+    stays: `WorkflowType = '${workflowTypes.RESERVATION}' AND ${attentionKey.name} = true AND (ExecutionStatus = 'Running' OR CloseTime > '${failedSince.toISOString()}')`,
+    failedLockActions: `WorkflowType IN (${lockActionTypes}) AND ${attentionKey.name} = true AND CloseTime > '${failedSince.toISOString()}'`,
   };
 }
 

@@ -145,7 +145,7 @@ describe('renderReservation', () => {
       ...stay(),
       stage: 'paused',
       doors: [
-        { ...door('d1'), attention: 'battery_low', stopped: 'parked', lastAction: 'JIGGLE', lastOutcome: 'success' },
+        { ...door('d1'), attention: ['battery_low'], stopped: 'parked', lastAction: 'JIGGLE', lastOutcome: 'success' },
       ],
     } as unknown as ReservationView;
     const text = renderReservation(odd, now);
@@ -331,11 +331,12 @@ describe('attention items and lines', () => {
     expect(renderAttention([], now)).toBe('nothing needs a person');
   });
 
-  test('attentionListQueries: running stays, and lock actions failed since the given time (the one place to switch to LockstepAttention)', () => {
+  test('attentionListQueries: stays and lock actions whose LockstepAttention is set, running or closed since the given time', () => {
     expect(attentionListQueries(new Date('2026-11-30T12:00:00Z'))).toEqual({
-      stays: "WorkflowType = 'ReservationWorkflow' AND ExecutionStatus = 'Running'",
+      stays:
+        "WorkflowType = 'ReservationWorkflow' AND LockstepAttention = true AND (ExecutionStatus = 'Running' OR CloseTime > '2026-11-30T12:00:00.000Z')",
       failedLockActions:
-        "WorkflowType IN ('LockDoorWorkflow','UnlockDoorWorkflow') AND ExecutionStatus = 'Failed' AND CloseTime > '2026-11-30T12:00:00.000Z'",
+        "WorkflowType IN ('LockDoorWorkflow','UnlockDoorWorkflow') AND LockstepAttention = true AND CloseTime > '2026-11-30T12:00:00.000Z'",
     });
   });
 });
