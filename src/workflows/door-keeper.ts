@@ -65,6 +65,8 @@ export class DoorKeeper {
   /** Bumped on every change to what waits, so that a wait on the next expiry starts over. */
   waitingVersion = 0;
   readonly wakeups: AttemptWakeups = { endedAttempt: null };
+  /** Verdict signals not yet delivered. */
+  private readonly deliveries = new Set<Promise<void>>();
 
   constructor(
     readonly deviceId: string,
@@ -297,17 +299,28 @@ export class DoorKeeper {
     return { requester: member.requester, kind: 'failed', report: failure.details?.[0] as FailureReport };
   }
 
-  /** Signals the verdict to the lock action waiting for it; one that is gone cannot be told. */
+  /**
+   * Signals the verdict to the lock action waiting for it; one that is gone cannot be told.
+   * The signal is tracked until delivered: a run that continued as new with one in flight
+   * would drop it (see {@link answersDelivered}).
+   */
   private answer(verdict: DoorVerdict): void {
     const { workflowId, runId } = verdict.requester;
-    getExternalWorkflowHandle(workflowId, runId)
+    const delivery = getExternalWorkflowHandle(workflowId, runId)
       .signal(doorVerdictSignalName, verdict)
       .catch((err: unknown) => {
         log.warn('could not answer a lock action (it is no longer running)', {
           requester: workflowId,
           error: err instanceof Error ? err.message : String(err),
         });
-      });
+      })
+      .finally(() => this.deliveries.delete(delivery));
+    this.deliveries.add(delivery);
+  }
+
+  /** Resolves once every verdict signalled so far has reached its lock action (or failed to). */
+  async answersDelivered(): Promise<void> {
+    while (this.deliveries.size > 0) await Promise.all([...this.deliveries]);
   }
 }
 

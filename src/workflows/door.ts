@@ -52,6 +52,8 @@ export async function DoorWorkflow(input: DoorInput): Promise<void> {
     const command = door.takeNext(Date.now());
     if (command) await runCommand(door, command);
   }
+  // Verdicts still in flight would be lost with this run; requests arriving meanwhile are carried.
+  await door.answersDelivered();
   await condition(allHandlersFinished);
   log.info('door continues as new', { deviceId: door.deviceId, commandsRun: door.commandsRun });
   await continueAsNew<typeof DoorWorkflow>({ deviceId: door.deviceId, carried: door.carry(Date.now()) });
