@@ -5,11 +5,13 @@
  */
 import { Client } from '@temporalio/client';
 import { startLockAction, type LockActionOutcome } from '../client';
-import type { FailureCode, LockAction } from '../contract';
+import type { Alert, FailureCode, LockAction } from '../contract';
 import { newDevSeamApiKey, startDevStack } from '../dev/dev-stack';
 import { freePort } from '../dev/free-port';
 import { installOperatorLogging } from '../worker';
 import { demoDevices } from '../dev/simulator/demo-devices';
+import { alertReceiver } from '../dev/alert-receiver';
+import { runStayDemo } from './demo-stay';
 import { followLockAction } from './follow';
 import { progressLine, renderOutcome } from './render';
 
@@ -62,6 +64,9 @@ export async function runDemo(io: { out: (text: string) => void; err: (text: str
   const seamApiKey = newDevSeamApiKey();
   // The demo prints each step itself; the worker speaks up only for errors.
   installOperatorLogging('ERROR', [seamApiKey]);
+  const alerts: Alert[] = [];
+  const receiver = alertReceiver(undefined, (alert) => alerts.push(alert));
+  await receiver.start();
   const stack = await startDevStack({
     seamApiKey,
     temporalPort: await freePort(),
@@ -70,6 +75,7 @@ export async function runDemo(io: { out: (text: string) => void; err: (text: str
     dbFile: null,
     taskQueue: 'lockstep-demo',
     log: io.err,
+    alerts: { url: receiver.url, secret: receiver.secret },
   });
   let failures = 0;
   try {
@@ -93,13 +99,26 @@ export async function runDemo(io: { out: (text: string) => void; err: (text: str
       }
       io.out('');
     }
+    io.out(`${demoSteps.length + 1}. A stay: check-in, moved, check-out with a door offline (alert raised, then resolved)`);
+    const stayOk = await runStayDemo({
+      client,
+      simulator: stack.simulator,
+      taskQueue: stack.taskQueue,
+      alerts,
+      out: io.out,
+    });
+    if (!stayOk) {
+      failures++;
+      io.out('   ^ the stay did not end as designed');
+    }
   } finally {
     await stack.stop();
+    await receiver.stop();
     io.out('Stack stopped.');
   }
   io.out(
     failures === 0
-      ? `Demo complete: all ${demoSteps.length} lock actions behaved as expected.`
+      ? `Demo complete: all ${demoSteps.length} lock actions and the stay behaved as expected.`
       : `Demo FAILED: ${failures} unexpected outcome(s).`,
   );
   return failures === 0 ? 0 : 1;

@@ -16,6 +16,7 @@ import { defaultTaskQueue } from '../contract';
 import { demoDeviceScenarios } from './simulator/demo-devices';
 import { startSeamSimulator, type SeamSimulator } from './simulator/seam-simulator';
 import { temporalCliPath } from './toolchain';
+import type { AlertConfig } from '../activities/alerts';
 import { createLockstepWorker } from '../worker';
 
 export const devStackDefaults = {
@@ -39,6 +40,8 @@ export interface DevStackOptions {
   seamApiKey: string;
   /** Where the stack's own lines go (server exits, cleanup errors). */
   log: (line: string) => void;
+  /** Where the worker delivers alerts (`make demo`: its own receiver); none: alerts are logged. */
+  alerts?: AlertConfig;
 }
 
 /** A fresh key per start: the simulator accepts only it, and it never leaves the process. */
@@ -93,6 +96,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       namespace,
       taskQueue,
       seam: { apiKey, endpoint: simulator.url, requestTimeoutMs: defaultSeamRequestTimeoutMs },
+      ...(options.alerts ? { alerts: options.alerts } : {}),
     });
     const running = runWorker(worker, options.log);
     cleanups.push(async () => {

@@ -5,7 +5,7 @@
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { randomUUID } from 'node:crypto';
-import { executeLockAction, lockActionOutcome, queryProgress, startLockAction } from '../../src/client';
+import { executeLockAction, lockActionOutcome, queryDoor, startLockAction } from '../../src/client';
 import type { LockAction } from '../../src/contract';
 import { assertBuilt, cleanEnv, runLockstep, startLockstep } from '../helpers/processes';
 import { simulatorFixture } from '../helpers/simulator-fixture';
@@ -54,7 +54,9 @@ describe('worker process against the Temporal dev server', () => {
 
   beforeAll(async () => {
     [env] = await Promise.all([startDevServerEnv(), simulator.start()]);
+    // One device per test: a device's door runs on the task queue of the action that opened it.
     sim().setDevice({ deviceId: 'front-door', attempt: { pendingMs: 200 } });
+    sim().setDevice({ deviceId: 'json-door', attempt: { pendingMs: 200 } });
   }, 60_000);
 
   afterAll(async () => {
@@ -115,7 +117,7 @@ describe('worker process against the Temporal dev server', () => {
     const worker = startLockstep(['worker'], workerEnv(taskQueue, { LOCKSTEP_LOG_FORMAT: 'json' }));
     try {
       await worker.waitFor(/lockstep worker started/);
-      expect((await executeLockAction(env.client, 'LOCK_DOOR', { deviceId: 'front-door' }, { taskQueue })).ok).toBe(
+      expect((await executeLockAction(env.client, 'LOCK_DOOR', { deviceId: 'json-door' }, { taskQueue })).ok).toBe(
         true,
       );
       await worker.waitFor(/lock action succeeded/);
@@ -135,7 +137,7 @@ describe('worker process against the Temporal dev server', () => {
     expect(records.map((r) => r.message)).toEqual(
       expect.arrayContaining(['checking device capability', 'sending command', 'lock action succeeded']),
     );
-    expect(records.find((r) => r.message === 'sending command')?.deviceId).toBe('front-door');
+    expect(records.find((r) => r.message === 'sending command')?.deviceId).toBe('json-door');
     expect(worker.output()).not.toContain(apiKey);
   }, 60_000);
 
@@ -146,7 +148,10 @@ describe('worker process against the Temporal dev server', () => {
     const handle = await startWatching20s('UNLOCK_DOOR', 'crash-door', taskQueue);
     // Watching: the send try has reported its attempt to Temporal (killed mid-send, the unlock
     // would rightly end COMMAND_OUTCOME_UNKNOWN instead).
-    await eventually(async () => ((await queryProgress(handle)).phase === 'watching' ? true : undefined), 30_000);
+    await eventually(async () => {
+      const door = await queryDoor(env.client, 'crash-door').catch(() => undefined);
+      return door?.current?.phase === 'watching' ? true : undefined;
+    }, 30_000);
     doomed.child.kill('SIGKILL');
     await doomed.exited;
     const [attempt] = sim()
