@@ -2,7 +2,12 @@
  * Typed helpers for the stay (`ReservationWorkflow`). Other languages need none of this: start
  * the workflow by name with the JSON input and send the `upsert` update (see the README).
  */
-import { WithStartWorkflowOperation, type Client, type Workflow } from '@temporalio/client';
+import {
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  type Client,
+  type Workflow,
+} from '@temporalio/client';
 import {
   checkReservationInput,
   defaultTaskQueue,
@@ -26,6 +31,20 @@ export class ReservationInputError extends Error {
 export const isReservationInputError = (err: unknown): err is ReservationInputError =>
   err instanceof ReservationInputError;
 
+/**
+ * The stay for this key has ended (checked out, cancelled, or failed): it is never started
+ * again, so that a late or repeated change cannot unlock a door for a stay that is over.
+ */
+export class ReservationEndedError extends Error {
+  constructor(readonly reservationKey: string) {
+    super(`the stay ${reservationKey} has ended; a new stay needs a new reservationKey`);
+    this.name = this.constructor.name;
+  }
+}
+
+export const isReservationEndedError = (err: unknown): err is ReservationEndedError =>
+  err instanceof ReservationEndedError;
+
 export interface ReservationOptions {
   /** @default 'lock-actions' (the workers' LOCKSTEP_TASK_QUEUE must match) */
   taskQueue?: string;
@@ -35,8 +54,10 @@ export interface ReservationOptions {
  * Creates the stay or changes it, in one call (update-with-start): the stay for
  * `reservationKey` starts if it is not running, then takes the reservation as its `upsert`.
  * Idempotent: the same reservation twice changes nothing. Returns the stay as it now stands.
+ * A stay that has ended is never started again (REJECT_DUPLICATE).
  *
  * @throws {ReservationInputError} when the reservation is invalid; nothing is sent.
+ * @throws {ReservationEndedError} when the stay for this key has ended.
  */
 export async function upsertReservation(
   client: Client,
@@ -50,19 +71,23 @@ export async function upsertReservation(
     taskQueue: options.taskQueue ?? defaultTaskQueue,
     args: [input],
     workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: 'REJECT_DUPLICATE',
     staticSummary: `Stay ${checked.plan.reservationKey}: ${checked.plan.deviceIds.length} door(s), check-in ${input.checkIn}, check-out ${input.checkOut}`,
     typedSearchAttributes: [
       { key: reservationKeyKey, value: checked.plan.reservationKey },
       { key: deviceIdsKey, value: checked.plan.deviceIds },
     ],
   });
-  return client.workflow.executeUpdateWithStart<Workflow, ReservationView, [ReservationInput]>(
-    reservationUpdateNames.upsert,
-    {
-      args: [input],
-      startWorkflowOperation,
-    },
-  );
+  try {
+    return await client.workflow.executeUpdateWithStart<Workflow, ReservationView, [ReservationInput]>(
+      reservationUpdateNames.upsert,
+      { args: [input], startWorkflowOperation },
+    );
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError)
+      throw new ReservationEndedError(checked.plan.reservationKey);
+    throw err;
+  }
 }
 
 /** The guest leaves now: check-out starts at once. */

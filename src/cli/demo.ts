@@ -99,7 +99,9 @@ export async function runDemo(io: { out: (text: string) => void; err: (text: str
       }
       io.out('');
     }
-    io.out(`${demoSteps.length + 1}. A stay: check-in, moved, check-out with a door offline (alert raised, then resolved)`);
+    io.out(
+      `${demoSteps.length + 1}. A stay: check-in, moved, check-out with a door offline (alert raised, then resolved)`,
+    );
     const stayOk = await runStayDemo({
       client,
       simulator: stack.simulator,

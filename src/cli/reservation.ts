@@ -20,6 +20,7 @@ import {
   queryReservation,
   stayHandle,
   upsertReservation,
+  isReservationEndedError,
 } from '../reservation-client';
 import {
   checkReservationInput,
@@ -200,6 +201,10 @@ export async function reservationCommand(io: Io, argv: string[]): Promise<number
       // A validator's refusal ("check-out has begun"): the stay took nothing.
       if (err instanceof WorkflowUpdateFailedError) {
         io.err(`lockstep: stay ${key} refused ${change}: ${err.cause?.message ?? err.message}`);
+        return exitCodes.actionFailed;
+      }
+      if (isReservationEndedError(err)) {
+        io.err(`lockstep: ${err.message}`);
         return exitCodes.actionFailed;
       }
       // An update finds no running stay: none ever ran, or it has ended.

@@ -3,6 +3,7 @@
  * workflow ID `reservation/<reservationKey>`, its updates and query, the plan it acts on, and
  * what it reports. The schema callers send is in ./reservation.ts.
  */
+import type { Alert } from './alerts';
 import type { AlertKind } from './alerts-core';
 import type { FailureCode, LockAction } from './core';
 
@@ -52,6 +53,8 @@ export const checkInRetryMs = 30_000;
 
 /** Most doors one stay may hold. */
 export const maxReservationDoors = 50;
+/** Longest reservation key: it is part of lock action request IDs (`<key>.<round>`) and alert IDs. */
+export const maxReservationKeyLength = 64;
 
 /** The reservation with every default applied: what the stay acts on. */
 export interface ReservationPlan {
@@ -155,4 +158,6 @@ export interface StayCarry extends StayFacts {
   revisions: number;
   /** Rounds of lock actions run so far (child workflow IDs count them). */
   rounds: number;
+  /** Alerts not yet delivered, oldest first (absent: none). */
+  pendingAlerts?: Alert[];
 }

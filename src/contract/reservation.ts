@@ -4,7 +4,12 @@
  * ./reservation-core.ts.
  */
 import { z } from 'zod';
-import { maxReservationDoors, reservationDefaults, type ReservationPlan } from './reservation-core';
+import {
+  maxReservationDoors,
+  maxReservationKeyLength,
+  reservationDefaults,
+  type ReservationPlan,
+} from './reservation-core';
 import { describeIssues, durationSchema, identifier } from './schema-parts';
 
 export * from './reservation-core';
@@ -19,7 +24,11 @@ const day = 24 * 60 * 60_000;
 
 export const reservationInputSchema = z
   .object({
-    reservationKey: identifier('reservationKey'),
+    // Part of lock action request IDs and alert IDs, which have bounds of their own.
+    reservationKey: identifier('reservationKey').max(
+      maxReservationKeyLength,
+      `reservationKey must be at most ${maxReservationKeyLength} characters`,
+    ),
     deviceIds: z
       .array(identifier('deviceIds[]'))
       .min(1, 'deviceIds must name at least one door')

@@ -110,7 +110,14 @@ export class DoorKeeper {
     const member = current?.command.members.find((m) => sameRequester(m.requester, requester));
     if (!current || !member) {
       // Unknown here (already answered, or never arrived): say so, so that it stops waiting.
-      this.answer({ requester, kind: 'failed', report: unknownRequestCancelled });
+      this.answer({
+        requester,
+        kind: 'failed',
+        report: {
+          ...bareReport,
+          message: 'cancelled; its door holds no request of it (already answered, or it never arrived)',
+        },
+      });
       return;
     }
     current.command = { ...current.command, members: current.command.members.filter((m) => m !== member) };
@@ -187,24 +194,26 @@ export class DoorKeeper {
     const current = this.end();
     const { state } = current;
     if (isCancellation(err)) {
-      for (const member of current.withdrawn) this.answer(this.failedVerdict(member, cancelledFailure(state)));
+      // Those who withdrew, and — when the door itself was cancelled — those still served.
+      for (const member of [...current.withdrawn, ...current.command.members])
+        this.answer(this.failedVerdict(member, cancelledFailure(state)));
       this.learn({ lastAction: state.action, lastOutcome: 'CANCELLED' });
       return;
     }
-    if (!(err instanceof ApplicationFailure)) throw err;
+    const failure = err instanceof ApplicationFailure ? err : this.unexpected(state, err);
     let members = current.command.members;
-    if (err.type === 'DEADLINE_PASSED' && state.commandSent === false) {
+    if (failure.type === 'DEADLINE_PASSED' && state.commandSent === false) {
       const later = members.filter((member) => member.sendBy > current.sendBy);
       members = members.filter((member) => !later.includes(member));
       const { waiting, superseded } = readmitOlder(this.waiting, later);
       this.setWaiting(waiting);
       for (const loser of superseded) this.supersede(loser, waiting!.members[waiting!.members.length - 1]);
     }
-    for (const member of members) this.answer(this.failedVerdict(member, err));
+    for (const member of members) this.answer(this.failedVerdict(member, failure));
     this.learn({
       lastAction: state.action,
-      lastOutcome: err.type ?? 'UNKNOWN',
-      ...(err.type === 'DEVICE_OFFLINE' ? { online: false } : {}),
+      lastOutcome: failure.type ?? 'UNKNOWN',
+      ...(failure.type === 'DEVICE_OFFLINE' ? { online: false } : {}),
       ...(state.progress.actionAttemptId ? { lastActionAttemptId: state.progress.actionAttemptId } : {}),
     });
   }
@@ -322,6 +331,30 @@ export class DoorKeeper {
   async answersDelivered(): Promise<void> {
     while (this.deliveries.size > 0) await Promise.all([...this.deliveries]);
   }
+
+  /** Verdict signals in flight. */
+  answersPending(): number {
+    return this.deliveries.size;
+  }
+
+  /** A fault of the door's own, as a typed failure for its members rather than no answer. */
+  private unexpected(state: LockActionState, err: unknown): ApplicationFailure {
+    log.error('door command failed unexpectedly', { deviceId: this.deviceId, error: String(err) });
+    const code = state.commandSent === false ? 'SEAM_UNAVAILABLE' : 'COMMAND_OUTCOME_UNKNOWN';
+    return lockActionFailure(state, code, `its door could not finish the command (${String(err)}); check the door`);
+  }
+
+  /** Tells a requester its request could not be taken (INVALID_INPUT); nothing was sent for it. */
+  refuse(requester: Requester, message: string): void {
+    this.answer({ requester, kind: 'failed', report: { ...bareReport, code: 'INVALID_INPUT', message } });
+  }
+
+  /** Answers CANCELLED to everything waiting (the door is going away); nothing was sent for them. */
+  abandonWaiting(message: string): void {
+    const waiting = this.waiting?.members ?? [];
+    this.setWaiting(null);
+    for (const request of waiting) this.fail(request, 'CANCELLED', message);
+  }
 }
 
 /** The state a command (or a refusal) for `request` starts from. */
@@ -347,8 +380,8 @@ function factsOf(state: LockActionState): CommandFacts {
   };
 }
 
-/** The answer to a withdrawal the door cannot place; the lock action fills in its own action and device. */
-const unknownRequestCancelled: FailureReport = {
+/** A report with nothing known; the lock action fills in its own action, device and capability. */
+const bareReport: FailureReport = {
   code: 'CANCELLED',
   message: 'cancelled; its door holds no request of it (already answered, or it never arrived)',
   deviceId: null,

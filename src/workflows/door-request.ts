@@ -29,7 +29,7 @@ import {
   type Requester,
 } from '../contract/door';
 import { describeAction, type LockActionPlan } from '../contract/core';
-import { cancelledFailure, type LockActionState } from './failures';
+import { cancelledFailure, lockActionFailure, type LockActionState } from './failures';
 import { doorVerdictOf } from './payloads';
 
 export const doorVerdictSignal = defineSignal<[unknown]>(doorVerdictSignalName);
@@ -64,7 +64,7 @@ export async function throughTheDoor(
   );
   try {
     // Handed over whole even if a cancel comes meanwhile: the withdrawal below must follow it.
-    await CancellationScope.nonCancellable(() => knock(request));
+    await CancellationScope.nonCancellable(() => knock(state, request));
     await condition(() => verdict !== undefined);
   } catch (err) {
     if (!isCancellation(err)) throw err;
@@ -84,14 +84,28 @@ export function forwardAttemptEnded(deviceId: string, signal: ActionAttemptEnded
     .catch((err: unknown) => log.warn('could not forward attempt-ended to the door', { deviceId, error: String(err) }));
 }
 
-/** Signals the door; a door that is not running is started with the request. */
-async function knock(request: DoorRequest): Promise<void> {
+/**
+ * Signals the door; a door that is not running is started with the request. A door that cannot
+ * be reached even so (Temporal refusing the start) ends the action SEAM_UNAVAILABLE with nothing
+ * sent: the command never left this workflow.
+ */
+async function knock(state: LockActionState, request: DoorRequest): Promise<void> {
+  const doorId = doorWorkflowId(request.plan.deviceId);
   try {
-    await getExternalWorkflowHandle(doorWorkflowId(request.plan.deviceId)).signal(doorSignalNames.request, request);
+    await getExternalWorkflowHandle(doorId).signal(doorSignalNames.request, request);
   } catch (err) {
     if (isCancellation(err)) throw err;
     log.info('door not running; opening it', { deviceId: request.plan.deviceId });
-    await doorOpening.openDoor({ request, taskQueue: workflowInfo().taskQueue });
+    try {
+      await doorOpening.openDoor({ request, taskQueue: workflowInfo().taskQueue });
+    } catch (openErr) {
+      if (isCancellation(openErr)) throw openErr;
+      throw lockActionFailure(
+        state,
+        'SEAM_UNAVAILABLE',
+        `its door ${doorId} could not be reached (${String(openErr)}); nothing was sent`,
+      );
+    }
   }
 }
 

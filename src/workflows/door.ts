@@ -7,7 +7,9 @@
  */
 import {
   allHandlersFinished,
+  ApplicationFailure,
   CancellationScope,
+  isCancellation,
   condition,
   continueAsNew,
   defineQuery,
@@ -22,6 +24,7 @@ import {
   doorCommandsPerRun,
   doorQueryName,
   doorSignalNames,
+  doorWorkflowId,
   type DoorInput,
   type DoorView,
   type WaitingCommand,
@@ -37,24 +40,35 @@ export const doorAttemptEndedSignal = defineSignal<[ActionAttemptEndedSignal?]>(
 export const doorQuery = defineQuery<DoorView>(doorQueryName);
 
 export async function DoorWorkflow(input: DoorInput): Promise<void> {
+  refuseForeignDoor(input);
   const door = new DoorKeeper(input.deviceId, input.carried);
   setDoorHandlers(door);
   const commandsAtStart = door.commandsRun;
   const rollOverDue = () =>
     workflowInfo().continueAsNewSuggested || door.commandsRun - commandsAtStart >= doorCommandsPerRun;
 
-  for (;;) {
-    await condition(() => door.waiting !== null || rollOverDue());
-    if (rollOverDue()) break;
-    // Seam allows 15 commands a minute per device: wait for room rather than be refused.
-    const waitMs = nextCommandAtMs(door.recentCommands, Date.now()) - Date.now();
-    if (waitMs > 0) await whileReaping(door, sleep(waitMs));
-    const command = door.takeNext(Date.now());
-    if (command) await runCommand(door, command);
+  try {
+    for (;;) {
+      await condition(() => door.waiting !== null || rollOverDue());
+      if (rollOverDue()) break;
+      // Seam allows 15 commands a minute per device: wait for room rather than be refused.
+      const waitMs = nextCommandAtMs(door.recentCommands, Date.now()) - Date.now();
+      if (waitMs > 0) await whileReaping(door, sleep(waitMs));
+      const command = door.takeNext(Date.now());
+      if (command) await runCommand(door, command);
+    }
+  } catch (err) {
+    // An operator cancelled the door: every request it holds is told, none is left waiting.
+    if (!isCancellation(err)) throw err;
+    await CancellationScope.nonCancellable(async () => {
+      door.abandonWaiting('its door was cancelled before the command was sent');
+      await door.answersDelivered();
+    });
+    throw err;
   }
   // Verdicts still in flight would be lost with this run; requests arriving meanwhile are carried.
-  await door.answersDelivered();
-  await condition(allHandlersFinished);
+  // One condition: no verdict may be signalled between the check and the continue-as-new.
+  await condition(() => door.answersPending() === 0 && allHandlersFinished());
   log.info('door continues as new', { deviceId: door.deviceId, commandsRun: door.commandsRun });
   await continueAsNew<typeof DoorWorkflow>({ deviceId: door.deviceId, carried: door.carry(Date.now()) });
 }
@@ -62,8 +76,11 @@ export async function DoorWorkflow(input: DoorInput): Promise<void> {
 function setDoorHandlers(door: DoorKeeper): void {
   setHandler(doorRequestSignal, (raw) => {
     const request = doorRequestOf(raw, door.deviceId);
-    if (request) door.admit(request);
-    else log.warn('ignored a malformed door request', { deviceId: door.deviceId });
+    if (request) return door.admit(request);
+    log.warn('refused a malformed door request', { deviceId: door.deviceId });
+    // A requester that can be named is told; it would wait for an answer otherwise.
+    const requester = requesterOf(raw);
+    if (requester) door.refuse(requester, `its door (${door.deviceId}) could not read the request`);
   });
   setHandler(doorWithdrawSignal, (raw) => {
     const requester = requesterOf(raw);
@@ -103,6 +120,17 @@ async function runCommand(door: DoorKeeper, command: WaitingCommand): Promise<vo
     door.finishObserved(observation);
   } catch (err) {
     door.finishFailed(err);
+  }
+}
+
+/** A door runs as `door/<deviceId>` of its own device: two doors for one device would not order anything. */
+function refuseForeignDoor(input: DoorInput): void {
+  const expected = doorWorkflowId(input.deviceId);
+  if (workflowInfo().workflowId !== expected) {
+    throw ApplicationFailure.nonRetryable(
+      `a door for ${JSON.stringify(input.deviceId)} must run as workflow ID ${expected}`,
+      'INVALID_INPUT',
+    );
   }
 }
 

@@ -60,10 +60,12 @@ export async function ReservationWorkflow(input: ReservationInput, carried?: Sta
   );
   stay ??= Stay.fromPlan(await checkedReservation(input));
   refuseForeignWorkflowId(stay.plan.reservationKey);
+  // Alerts a previous run could not deliver go out first, in order.
+  stay.deliverAlerts();
 
   for (;;) {
     if (rollOverDue()) {
-      await stay.alertsDelivered();
+      // Undelivered alerts are carried, not awaited: a receiver down for hours must not stop the locks.
       await condition(allHandlersFinished);
       return continueAsNew<typeof ReservationWorkflow>(input, stay.carry());
     }

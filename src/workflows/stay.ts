@@ -7,6 +7,7 @@
 import {
   ApplicationFailure,
   ChildWorkflowFailure,
+  condition,
   executeChild,
   setCurrentDetails,
   upsertSearchAttributes,
@@ -50,8 +51,14 @@ export class Stay {
   /** Bumped by every accepted change, so that a wait starts over. */
   version = 0;
   ended = false;
-  /** Alert deliveries under way; a stay awaits them before it ends or continues as new. */
-  private readonly deliveries: Promise<void>[] = [];
+  /**
+   * Alerts not yet delivered, oldest first: delivered one at a time, so that a resolve never
+   * overtakes its raise; carried across continue-as-new (their idempotency keys make a
+   * repeated delivery harmless).
+   */
+  private readonly alertQueue: Alert[];
+  /** Whether each door's last lock action sent its command (`null`: may have); not carried. */
+  private readonly lastCommandSent = new Map<string, boolean | null>();
   /** The search attributes last written, so that only changes are written. */
   private published = '';
 
@@ -64,6 +71,7 @@ export class Stay {
     this.retryAtMs = from.retryAtMs;
     this.revisions = from.revisions;
     this.rounds = from.rounds;
+    this.alertQueue = [...(from.pendingAlerts ?? [])];
   }
 
   static fromPlan(plan: ReservationPlan): Stay {
@@ -76,6 +84,7 @@ export class Stay {
       retryAtMs: null,
       revisions: 0,
       rounds: 0,
+      pendingAlerts: [],
     });
   }
 
@@ -91,7 +100,7 @@ export class Stay {
   }
 
   carry(): StayCarry {
-    return { ...this.facts(), revisions: this.revisions, rounds: this.rounds };
+    return { ...this.facts(), revisions: this.revisions, rounds: this.rounds, pendingAlerts: [...this.alertQueue] };
   }
 
   /** The next step, once the clock has started check-out and any lock the stay now owes. */
@@ -161,10 +170,11 @@ export class Stay {
     const outcomes = await this.round('UNLOCK_DOOR', deviceIds, { notAfter: new Date(notAfterMs).toISOString() });
     let failed = false;
     for (const [door, outcome] of outcomes) {
-      // An unlock whose fate is unknown may have opened the door: the stay owes it a lock.
-      if (outcome === 'success' || outcome === 'COMMAND_OUTCOME_UNKNOWN') door.unlockedByStay = true;
-      if (outcome === 'success' || outcome === 'COMMAND_OUTCOME_UNKNOWN' || outcome === 'SUPERSEDED')
-        door.checkInSettled = true;
+      // An unlock that may have gone out (sent, or of unknown fate) may have opened the door: it
+      // is never sent again, and the stay owes the door a lock.
+      const mayHaveOpened = outcome === 'success' || this.lastCommandSent.get(door.deviceId) !== false;
+      if (mayHaveOpened) door.unlockedByStay = true;
+      if (mayHaveOpened || outcome === 'SUPERSEDED') door.checkInSettled = true;
       else failed = true;
     }
     this.retryAtMs = failed ? Date.now() + unlockRetryDelayMs() : null;
@@ -232,7 +242,21 @@ export class Stay {
 
   /** Waits for the alerts under way (a resolve must not be lost when the stay ends). */
   async alertsDelivered(): Promise<void> {
-    await Promise.all(this.deliveries);
+    await condition(() => this.alertQueue.length === 0);
+  }
+
+  /**
+   * Delivers the queued alerts in order, beside the stay's own steps (a receiver that is down
+   * delays nothing else). Started when an alert joins an empty queue, and by a run that was
+   * carried undelivered ones.
+   */
+  deliverAlerts(): void {
+    void (async () => {
+      while (this.alertQueue.length > 0) {
+        await sendAlert(this.alertQueue[0]);
+        this.alertQueue.shift();
+      }
+    })();
   }
 
   get stage(): StayStage {
@@ -343,8 +367,11 @@ export class Stay {
         ],
       });
       outcome = 'success';
+      this.lastCommandSent.set(door.deviceId, true);
     } catch (err) {
-      outcome = failureCodeOf(err);
+      const failure = failureOf(err);
+      outcome = failure.code;
+      this.lastCommandSent.set(door.deviceId, failure.commandSent);
     }
     door.lastAction = action;
     door.lastOutcome = outcome;
@@ -371,19 +398,19 @@ export class Stay {
   private alert(door: StayDoor, kind: AlertKind, state: Alert['state'], message: string): void {
     const { workflowId } = workflowInfo();
     const alertId = `${workflowId}/${kind}/${door.deviceId}`;
-    this.deliveries.push(
-      sendAlert({
-        alertId,
-        idempotencyKey: alertIdempotencyKey(alertId, state),
-        kind,
-        state,
-        deviceId: door.deviceId,
-        source: { workflowId, reservationKey: this.plan.reservationKey },
-        message,
-        at: new Date().toISOString(),
-        ...(door.lastOutcome && door.lastOutcome !== 'success' ? { details: { failureCode: door.lastOutcome } } : {}),
-      }),
-    );
+    const idle = this.alertQueue.length === 0;
+    this.alertQueue.push({
+      alertId,
+      idempotencyKey: alertIdempotencyKey(alertId, state),
+      kind,
+      state,
+      deviceId: door.deviceId,
+      source: { workflowId, reservationKey: this.plan.reservationKey },
+      message,
+      at: new Date().toISOString(),
+      ...(door.lastOutcome && door.lastOutcome !== 'success' ? { details: { failureCode: door.lastOutcome } } : {}),
+    });
+    if (idle) this.deliverAlerts();
   }
 }
 
@@ -392,13 +419,17 @@ function samePlan(a: ReservationPlan, b: ReservationPlan): boolean {
 }
 
 /**
- * The lock action's failure code from a failed child (its ApplicationFailure's type). A child
- * that ended otherwise (terminated, timed out) may have sent its command: outcome unknown.
+ * A failed child's failure code (its ApplicationFailure's type) and whether its command went
+ * out (its report's `commandSent`). A child that ended otherwise (terminated, timed out) may
+ * have sent its command: outcome unknown.
  */
-function failureCodeOf(err: unknown): FailureCode {
+function failureOf(err: unknown): { code: FailureCode; commandSent: boolean | null } {
   if (!(err instanceof ChildWorkflowFailure)) throw err;
   const cause = err.cause;
-  return cause instanceof ApplicationFailure && cause.type ? (cause.type as FailureCode) : 'COMMAND_OUTCOME_UNKNOWN';
+  if (!(cause instanceof ApplicationFailure) || !cause.type)
+    return { code: 'COMMAND_OUTCOME_UNKNOWN', commandSent: null };
+  const report = cause.details?.[0] as { commandSent?: boolean | null } | undefined;
+  return { code: cause.type as FailureCode, commandSent: report?.commandSent ?? null };
 }
 
 function describeMs(ms: number): string {

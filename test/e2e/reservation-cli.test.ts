@@ -6,6 +6,7 @@
  * the attention list empty, then naming a stay's door that cannot lock and an unlock whose
  * outcome is unknown — but not a failure that says plainly nothing moved.
  */
+import { reservationWorkflowId } from '../../src/contract';
 import { randomUUID } from 'node:crypto';
 import type { AttentionItem } from '../../src/cli/attention-items';
 import { queryDoor, queryReservation } from '../../src/client';
@@ -91,6 +92,13 @@ test('lockstep reservation: upsert from flags, show --json, check-out-now (then 
   const afterEnd = await lockstep('reservation', 'cancel', key);
   expect(afterEnd.code).toBe(1);
   expect(afterEnd.stderr).toContain(`stay ${key} has ended (COMPLETED); there is nothing to change`);
+  // A late push of the same reservation never starts the stay again (nothing unlocked, nothing sent).
+  const commandsBefore = fx.sim.commandLog().length;
+  const upsertAfterEnd = await lockstep(...stayFlags(key, doors));
+  expect(upsertAfterEnd).toMatchObject({ code: 1, stdout: '' });
+  expect(upsertAfterEnd.stderr).toContain(`the stay ${key} has ended; a new stay needs a new reservationKey`);
+  expect((await fx.env.client.workflow.getHandle(reservationWorkflowId(key)).describe()).status.name).toBe('COMPLETED');
+  expect(fx.sim.commandLog()).toHaveLength(commandsBefore);
 
   const door = jsonOf<DoorView>(await lockstep('door', doors[0], '--json'));
   expect(door).toEqual(await queryDoor(fx.env.client, doors[0]));

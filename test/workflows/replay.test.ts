@@ -7,7 +7,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { reservationWorkflowId } from '../../src/contract';
+import { doorWorkflowId, reservationWorkflowId } from '../../src/contract';
 import { workflowBundle } from '../helpers/temporal';
 
 const historiesDir = join(__dirname, '..', 'histories');
@@ -72,14 +72,16 @@ test('replay: lock actions recorded since the search-attributes patch carry both
 
 /**
  * The workflow ID a history ran under, where the workflow checks it: a stay runs only as
- * `reservation/<its reservationKey>` (read from its start input). Others replay under any ID.
+ * `reservation/<its reservationKey>`, a door as `door/<its deviceId>` (read from the start
+ * input). Others replay under any ID.
  */
 function workflowIdOf(history: ReturnType<typeof historyFromJSON>): string | undefined {
   const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
-  if (started?.workflowType?.name !== 'ReservationWorkflow') return undefined;
-  const data = started.input?.payloads?.[0]?.data;
-  const input = JSON.parse(Buffer.from(data ?? []).toString('utf8')) as { reservationKey: string };
-  return reservationWorkflowId(input.reservationKey);
+  const type = started?.workflowType?.name;
+  if (type !== 'ReservationWorkflow' && type !== 'DoorWorkflow') return undefined;
+  const data = started?.input?.payloads?.[0]?.data;
+  const input = JSON.parse(Buffer.from(data ?? []).toString('utf8')) as { reservationKey: string; deviceId: string };
+  return type === 'DoorWorkflow' ? doorWorkflowId(input.deviceId) : reservationWorkflowId(input.reservationKey);
 }
 
 test.each(names)('replay: %s replays without non-determinism', async (name) => {
