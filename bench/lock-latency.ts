@@ -105,6 +105,7 @@ function summarize(
   extra: Record<string, unknown> = {},
   /** Seam requests each device had taken before the measured part (a door's opening). */
   before: Map<string, number> = new Map(),
+  attemptReadsBefore: Map<string, number> = new Map(),
 ) {
   const endedAt = new Map(sim.actionAttempts().map((a) => [a.actionAttemptId, a.endedAtMs]));
   const delays = samples.map((s) => s.outcomeAtMs - (endedAt.get(s.actionAttemptId) ?? NaN)).filter(Number.isFinite);
@@ -112,7 +113,10 @@ function summarize(
     const c = sim.countsFor(d);
     return sum + c.deviceReads + c.actionAttemptReads + c.commandsReceived - (before.get(d) ?? 0);
   }, 0);
-  const attemptReads = devices.reduce((sum, d) => sum + sim.countsFor(d).actionAttemptReads, 0);
+  const attemptReads = devices.reduce(
+    (sum, d) => sum + sim.countsFor(d).actionAttemptReads - (attemptReadsBefore.get(d) ?? 0),
+    0,
+  );
   return {
     mode,
     locks: samples.length,
@@ -210,6 +214,7 @@ async function benchLockstep(sim: SeamSimulator) {
     );
     const firstUse = await historyCosts(client, devices.slice(0, 20), 'open-door');
     const countsBefore = new Map(devices.map((d) => [d, seamRequestsOf(sim, d)]));
+    const readsBefore = new Map(devices.map((d) => [d, sim.countsFor(d).actionAttemptReads]));
     const startDelays: number[] = [];
     const commandDelays: number[] = [];
     const { result, cpu } = await measure(async () => {
@@ -243,6 +248,7 @@ async function benchLockstep(sim: SeamSimulator) {
         ...cpu,
       },
       countsBefore,
+      readsBefore,
     );
   });
 }
@@ -259,6 +265,7 @@ async function benchContended(sim: SeamSimulator) {
       requestAction(client, 'UNLOCK_DOOR', deviceId, 'open-door'),
     );
     const countsBefore = new Map(devices.map((d) => [d, seamRequestsOf(sim, d)]));
+    const readsBefore = new Map(devices.map((d) => [d, sim.countsFor(d).actionAttemptReads]));
     const requests = Array.from({ length: settings.BENCH_LOCKS }, (_, i) => String(i));
     const endings: Record<string, number> = {};
     const { result, cpu } = await measure(async () => {
@@ -275,7 +282,16 @@ async function benchContended(sim: SeamSimulator) {
     });
     const costs = await historyCosts(client, devices, 'contended-');
     return {
-      ...summarize('contended', sim, devices, result.samples, result.wallMs, { ...costs, ...cpu }, countsBefore),
+      ...summarize(
+        'contended',
+        sim,
+        devices,
+        result.samples,
+        result.wallMs,
+        { ...costs, ...cpu },
+        countsBefore,
+        readsBefore,
+      ),
       requests: requests.length,
       devices: devices.length,
       endings,
