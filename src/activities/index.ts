@@ -3,7 +3,8 @@
  * `createActivities(seam)` so the client (and its API key) lives in the worker process only;
  * workflows see none of it.
  */
-import { Context } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
+import { doorVerdictSignalName, type CommandFacts, type DoorVerdict, type Requester } from '../contract/door';
 import { ApplicationFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import {
@@ -49,6 +50,8 @@ export interface AttemptObservation {
   reads: number;
   /** `properties.locked` read back after success; undefined when not read. */
   lockedAfter?: boolean | null;
+  /** A door's watch signalled this (final) observation to its lock actions already. */
+  verdictsSent?: boolean;
 }
 
 export interface CommandOutcome extends AttemptObservation {
@@ -99,6 +102,12 @@ export interface WatchRequest {
   windowMs: number;
   /** Read `properties.locked` back when the attempt succeeds within the window. */
   readBackLockedState: boolean;
+  /**
+   * A door's watch: when the attempt ends within the window, the activity signals the verdict to
+   * these lock actions itself, at once — the door's own workflow task stays off the path from
+   * "Seam says it ended" to the caller's result. The door then does not answer them again.
+   */
+  verdictTo?: { requesters: Requester[]; commandSentAt: string; facts: CommandFacts };
 }
 
 export interface CheckDeviceRequest {
@@ -368,7 +377,15 @@ export function createActivities(seam: SeamClient) {
         error: null,
       };
       const watched = await watch(request.actionAttemptId, pending, request.windowMs);
-      return observe(watched.actionAttempt, request.deviceId, request.readBackLockedState, watched.reads);
+      const observation = await observe(
+        watched.actionAttempt,
+        request.deviceId,
+        request.readBackLockedState,
+        watched.reads,
+      );
+      if (!request.verdictTo || observation.actionAttempt.status === 'pending') return observation;
+      await signalVerdicts(request.verdictTo, observation);
+      return { ...observation, verdictsSent: true };
     },
 
     /**
@@ -428,4 +445,41 @@ async function anyStillWants(requesters: { workflowId: string; runId: string }[]
     }),
   );
   return states.some(Boolean);
+}
+
+/**
+ * Signals the door's verdict for an attempt that ended to each lock action it was for. A lock
+ * action that is gone cannot be told (logged); each gets one signal, as from the door.
+ */
+async function signalVerdicts(
+  to: NonNullable<WatchRequest['verdictTo']>,
+  observation: AttemptObservation,
+): Promise<void> {
+  const { client } = Context.current();
+  const facts: CommandFacts = {
+    ...to.facts,
+    polls: to.facts.polls + observation.reads,
+    actionAttemptId: observation.actionAttempt.actionAttemptId,
+    lastStatus: observation.actionAttempt.status,
+  };
+  await Promise.all(
+    to.requesters.map(async (requester) => {
+      const verdict: DoorVerdict = {
+        requester,
+        kind: 'observed',
+        actionAttempt: observation.actionAttempt,
+        lockedAfter: observation.lockedAfter ?? null,
+        commandSentAt: to.commandSentAt,
+        facts,
+      };
+      try {
+        await client.workflow.getHandle(requester.workflowId, requester.runId).signal(doorVerdictSignalName, verdict);
+      } catch (err) {
+        log.warn('could not signal a verdict (the lock action is no longer running)', {
+          requester: requester.workflowId,
+          error: err instanceof Error ? err.message : String(err),
+        });
+      }
+    }),
+  );
 }

@@ -71,7 +71,7 @@ export async function sendAndWatch(
     return { actionAttempt: sent.actionAttempt, reads: 0, commandSentAt: sent.commandSentAt };
   }
   state.progress.phase = 'watching';
-  return { ...(await watch(plan, sent)), commandSentAt: sent.commandSentAt };
+  return { ...(await watch(state, plan, sent)), commandSentAt: sent.commandSentAt };
 }
 
 /** Where a signal saying "the attempt ended" (a webhook saw it) is left for the poll loop. */
@@ -272,17 +272,30 @@ function deadlineFailure(state: LockActionState, sendBy: number) {
  * Fast reads of the sent attempt in one activity. Abandoned on cancel (TRY_CANCEL: it only
  * reads). If it fails or its worker dies, durable polling takes over from the attempt as sent.
  */
-async function watch(plan: LockActionPlan, sent: Sent): Promise<AttemptObservation> {
+async function watch(state: LockActionState, plan: LockActionPlan, sent: Sent): Promise<AttemptObservation> {
   const watcher = proxyActivities<LockstepActivities>({
     startToCloseTimeout: watchActivityTimeoutMs(plan.watchWindowMs),
     retry: { maximumAttempts: 1 },
   });
+  // A door's watch tells its lock actions itself when the attempt ends (see WatchRequest).
+  const verdictTo = state.requesters && {
+    requesters: state.requesters,
+    commandSentAt: sent.commandSentAt,
+    facts: {
+      commandSent: state.commandSent,
+      lockResent: state.lockResent,
+      polls: state.progress.polls,
+      actionAttemptId: sent.actionAttempt.actionAttemptId,
+      lastStatus: sent.actionAttempt.status,
+    },
+  };
   try {
     return await watcher.watchActionAttempt({
       actionAttemptId: sent.actionAttempt.actionAttemptId,
       deviceId: plan.deviceId,
       windowMs: plan.watchWindowMs,
       readBackLockedState: plan.verifyLockedState,
+      ...(verdictTo ? { verdictTo } : {}),
     });
   } catch (err) {
     if (isCancellation(err) || !(err instanceof ActivityFailure)) throw err;

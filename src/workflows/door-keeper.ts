@@ -161,11 +161,14 @@ export class DoorKeeper {
     return this.current;
   }
 
-  /** The command ran to an observation: every member concludes from it. */
+  /**
+   * The command ran to an observation: every member concludes from it. The door's watch has
+   * told them already when the attempt ended inside the watch window (`verdictsSent`).
+   */
   finishObserved(outcome: CommandOutcome & { lockedAfter?: boolean | null }): void {
     const current = this.end();
     const { state } = current;
-    for (const member of current.command.members) {
+    for (const member of outcome.verdictsSent ? [] : current.command.members) {
       this.answer({
         requester: member.requester,
         kind: 'observed',

@@ -73,6 +73,11 @@ export async function throughTheDoor(
       state.commandSent = null;
       throw cancelledFailure(state);
     }
+    // The attempt ended as the cancel came: the action is still cancelled, naming it.
+    if (verdict.kind === 'observed') {
+      adopt(state, verdict);
+      throw cancelledFailure(state);
+    }
   }
   return adopt(state, verdict!);
 }

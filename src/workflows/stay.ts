@@ -363,7 +363,12 @@ export class Stay {
           { key: reservationKeyKey, value: this.plan.reservationKey },
         ],
         args: [
-          { deviceId: door.deviceId, requestId, ...input, metadata: { ...this.plan.metadata, reservationKey: this.plan.reservationKey } },
+          {
+            deviceId: door.deviceId,
+            requestId,
+            ...input,
+            metadata: { ...this.plan.metadata, reservationKey: this.plan.reservationKey },
+          },
         ],
       });
       outcome = 'success';
