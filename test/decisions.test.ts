@@ -5,6 +5,7 @@ import {
   isFinalStatus,
   isPastNotAfter,
   mayRepeatCommand,
+  needsPersonAfter,
   nextWaitMs,
   outcomeWarnings,
   pollDelayMs,
@@ -144,5 +145,24 @@ describe('outcomeWarnings', () => {
     expect(
       outcomeWarnings({ ...facts('UNLOCK_DOOR', 'action_attempt', true, false), seenAfterNotAfter: true }),
     ).toEqual(['lockstep_succeeded_after_not_after']);
+  });
+});
+
+describe('needsPersonAfter', () => {
+  test('needsPersonAfter: an unknown command outcome or an attempt that never ended needs a person', () => {
+    expect(needsPersonAfter('COMMAND_OUTCOME_UNKNOWN', null)).toBe(true);
+    expect(needsPersonAfter('ACTION_ATTEMPT_TIMED_OUT', true)).toBe(true);
+  });
+
+  test('needsPersonAfter: any failure whose command may have gone out unanswered (commandSent null) needs a person', () => {
+    expect(needsPersonAfter('CANCELLED', null)).toBe(true);
+    expect(needsPersonAfter('SEAM_UNAVAILABLE', null)).toBe(true);
+  });
+
+  test('needsPersonAfter: success, and failures that sent nothing or said why, do not', () => {
+    expect(needsPersonAfter('success', true)).toBe(false);
+    expect(needsPersonAfter('CANCELLED', false)).toBe(false);
+    expect(needsPersonAfter('DEVICE_OFFLINE', false)).toBe(false);
+    expect(needsPersonAfter('ACTION_ATTEMPT_FAILED', true)).toBe(false);
   });
 });

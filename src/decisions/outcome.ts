@@ -55,9 +55,11 @@ export function outcomeWarnings(facts: SuccessFacts): string[] {
 
 /**
  * Whether a lock action's end needs a person at the door: its command may have reached Seam
- * with no answer (COMMAND_OUTCOME_UNKNOWN), or Seam never said how it ended and the door could
- * not show it (ACTION_ATTEMPT_TIMED_OUT). Other failures sent nothing, or said plainly why.
+ * with no answer (COMMAND_OUTCOME_UNKNOWN, or any failure whose report says `commandSent:
+ * null` — e.g. a cancel during a send), or Seam never said how it ended and the door could not
+ * show it (ACTION_ATTEMPT_TIMED_OUT). Other failures sent nothing, or said plainly why.
  */
-export function needsPersonAfter(outcome: 'success' | FailureCode): boolean {
-  return outcome === 'COMMAND_OUTCOME_UNKNOWN' || outcome === 'ACTION_ATTEMPT_TIMED_OUT';
+export function needsPersonAfter(outcome: 'success' | FailureCode, commandSent: boolean | null = true): boolean {
+  if (outcome === 'success') return false;
+  return outcome === 'COMMAND_OUTCOME_UNKNOWN' || outcome === 'ACTION_ATTEMPT_TIMED_OUT' || commandSent === null;
 }

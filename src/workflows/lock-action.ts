@@ -146,7 +146,7 @@ function publishOutcome(state: LockActionState, outcome: 'success' | FailureCode
   upsertSearchAttributes([
     ...(deviceId ? [{ key: deviceIdsKey, value: [deviceId] }] : []),
     { key: outcomeKey, value: outcome },
-    { key: attentionKey, value: needsPersonAfter(outcome) },
+    { key: attentionKey, value: needsPersonAfter(outcome, state.commandSent) },
   ]);
 }
 

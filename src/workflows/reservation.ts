@@ -47,6 +47,12 @@ export const stayEventsPerRun = 2_000;
 export async function ReservationWorkflow(input: ReservationInput, carried?: StayCarry): Promise<ReservationView> {
   // Handlers first: an update that came with the start (update-with-start) is handled in the
   // workflow's first activation, before the reservation is checked.
+  // Only a run this workflow continued may be handed a stay's state: a caller's start may not.
+  if (carried && !workflowInfo().continuedFromExecutionRunId) {
+    throw ApplicationFailure.nonRetryable('a stay takes one argument, the reservation', 'INVALID_INPUT', {
+      issues: ['(arguments): expected exactly one argument, the reservation'],
+    });
+  }
   let stay: Stay | undefined = carried && new Stay(carried);
   let waitingFor: ReservationView['waitingFor'] = { what: 'its first step', at: null };
   setStayHandlers(

@@ -93,9 +93,10 @@ test('fake-seam-connect: an attempt the fake turns to error fails ACTION_ATTEMPT
     { deviceId: seed.august_device_1, watchWindow: 0 },
     { taskQueue },
   );
+  // The device's door sends and follows the command: its query shows the attempt it polls.
   const actionAttemptId = await eventually(async () => {
-    const progress = await lockstep.queryProgress(handle);
-    return progress.phase === 'polling' ? progress.actionAttemptId! : undefined;
+    const door = await lockstep.queryDoor(env.client, seed.august_device_1).catch(() => undefined);
+    return door?.current?.phase === 'polling' ? door.current.actionAttemptId! : undefined;
   });
   fake.database.updateActionAttempt({
     action_attempt_id: actionAttemptId,

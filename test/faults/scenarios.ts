@@ -5,7 +5,8 @@
  * judges them (judge.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { isLockActionInputError, queryProgress, startLockAction } from '../../src/client';
+import { isLockActionInputError, startLockAction } from '../../src/client';
+import { doorQueryName, doorWorkflowId, type DoorView } from '../../src/contract/door';
 import {
   checkLockActionInput,
   describeAction,
@@ -91,10 +92,19 @@ async function untilAccepted(stack: FaultStack, n: number, timeoutMs = 30_000): 
   while ((await stack.sim.commandLog()).filter((c) => c.accepted).length < n && Date.now() < until) await sleep(100);
 }
 
-/** Resolves once every action reports `phase` (its send try has reported back), or `timeoutMs` passes. */
+/**
+ * Resolves once every action's command is in `phase` (its send try has reported back), or
+ * `timeoutMs` passes. The device's door sends and follows the command: its query says.
+ */
 async function untilPhase(tracked: Tracked[], phase: string, timeoutMs = 30_000): Promise<void> {
   const until = Date.now() + timeoutMs;
-  const reached = async (t: Tracked) => (await queryProgress(t.handle!).catch(() => undefined))?.phase === phase;
+  const reached = async (t: Tracked) => {
+    const door = await t
+      .handle!.client.getHandle(doorWorkflowId(t.deviceId ?? ''))
+      .query<DoorView>(doorQueryName)
+      .catch(() => undefined);
+    return door?.current?.phase === phase;
+  };
   while (Date.now() < until && !(await Promise.all(tracked.map(reached))).every(Boolean)) await sleep(200);
 }
 

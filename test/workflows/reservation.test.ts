@@ -225,6 +225,20 @@ describe('ReservationWorkflow', () => {
     await expect(handle.result()).rejects.toMatchObject({ cause: { type: 'INVALID_INPUT' } });
   });
 
+  test('ReservationWorkflow: a start that hands it a stay state (a second argument) fails INVALID_INPUT and acts on nothing', async () => {
+    const door = fx.device();
+    const t0 = await now();
+    const key = `forged-${randomUUID().slice(0, 8)}`;
+    const reservation = { reservationKey: key, deviceIds: [door], checkIn: iso(t0 - day), checkOut: iso(t0 - hour) };
+    const handle = await fx.env.client.workflow.start('ReservationWorkflow', {
+      args: [reservation, { plan: {}, doors: [], cancelled: true }],
+      taskQueue: fx.taskQueue,
+      workflowId: reservationWorkflowId(key),
+    });
+    await expect(handle.result()).rejects.toMatchObject({ cause: { type: 'INVALID_INPUT' } });
+    expect(fx.sim.commandLog().filter((c) => c.deviceId === door)).toEqual([]);
+  });
+
   test('ReservationWorkflow: an upsert for another reservation key is rejected and changes nothing', async () => {
     const t0 = await now();
     const { key, handle } = await startStay({
