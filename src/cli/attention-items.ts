@@ -14,17 +14,7 @@ import {
   type ReservationView,
   type StayDoor,
 } from '../contract';
-
-/**
- * Failure codes of a lock action that leave the door in a state nobody knows: the command may
- * have reached the door (COMMAND_OUTCOME_UNKNOWN) or Seam may still act on it
- * (ACTION_ATTEMPT_TIMED_OUT). Every other code says plainly that nothing moved, which the
- * caller already learned from the failure itself.
- */
-export const failureCodesNeedingAPerson: readonly FailureCode[] = [
-  'COMMAND_OUTCOME_UNKNOWN',
-  'ACTION_ATTEMPT_TIMED_OUT',
-];
+import { needsPersonAfter } from '../decisions';
 
 interface ItemBase {
   /** The workflow to look at (the stay, or the lock action). */
@@ -114,13 +104,16 @@ function stayDoorTodo(kind: AlertKind, deviceId: string, stillTrying: boolean): 
   }
 }
 
-/** The item for a failed lock action, or undefined when its code leaves nothing for a person. */
+/**
+ * The item for a failed lock action, or undefined when it leaves nothing for a person: the same
+ * decision (`needsPersonAfter`) that set its `LockstepAttention`.
+ */
 export function failedLockActionItem(
   workflowId: string,
   failedAt: string | null,
   report: FailureReport,
 ): FailedLockActionItem | undefined {
-  if (!failureCodesNeedingAPerson.includes(report.code)) return undefined;
+  if (!needsPersonAfter(report.code, report.commandSent)) return undefined;
   const deviceId = report.deviceId ?? parseLockActionWorkflowId(workflowId)?.deviceId ?? workflowId;
   return {
     kind: 'lock_action_failed',

@@ -295,6 +295,11 @@ describe('attention items and lines', () => {
     expect(item?.todo).toMatch(todo);
   });
 
+  test('failedLockActionItem: a cancel whose command may have gone out unanswered (commandSent null) needs a person', () => {
+    const item = failedLockActionItem('unlock/side-door/x', null, { ...report, code: 'CANCELLED', commandSent: null });
+    expect(item).toMatchObject({ kind: 'lock_action_failed', code: 'CANCELLED', commandSent: null });
+  });
+
   test.each(['DEVICE_OFFLINE', 'DEADLINE_PASSED', 'ACTION_ATTEMPT_FAILED', 'CANCELLED', 'SUPERSEDED'] as const)(
     'failedLockActionItem: %s says plainly nothing moved: no person needed',
     (code) => {
