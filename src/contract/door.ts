@@ -47,6 +47,13 @@ export const doorCommandLimit = { commands: 15, windowMs: 60_000 } as const;
  */
 export const doorCommandsPerRun = 100;
 
+/**
+ * How many answered requesters a door remembers. A request can arrive twice — `openDoor` retried
+ * after its worker died with the signal already delivered — and must never run twice (an unlock
+ * sent twice opens a door again). A lock action sends one request per run, within seconds.
+ */
+export const doorAnsweredMemory = 500;
+
 /** The lock action that sent a request, addressed by run so that an answer reaches only it. */
 export interface Requester {
   workflowId: string;
@@ -117,6 +124,8 @@ export interface DoorCarry {
   recentCommands: number[];
   /** Commands run by the door's earlier runs. */
   commandsBefore: number;
+  /** The requesters the door has answered lately (absent from older runs). */
+  answered?: Requester[];
 }
 
 /** `DoorWorkflow`'s input: the device, and what an earlier run carried. */

@@ -14,6 +14,7 @@ import {
 import type { FailureReport } from '../contract';
 import { describeAction } from '../contract/core';
 import {
+  doorAnsweredMemory,
   doorVerdictSignalName,
   type CommandFacts,
   type DoorCarry,
@@ -67,6 +68,8 @@ export class DoorKeeper {
   readonly wakeups: AttemptWakeups = { endedAttempt: null };
   /** Verdict signals not yet delivered. */
   private readonly deliveries = new Set<Promise<void>>();
+  /** Requesters answered lately, oldest first (see {@link doorAnsweredMemory}). */
+  private readonly answered: Requester[];
 
   constructor(
     readonly deviceId: string,
@@ -76,6 +79,7 @@ export class DoorKeeper {
     this.knowledge = carried?.knowledge ?? unknownKnowledge;
     this.recentCommands = carried?.recentCommands ?? [];
     this.commandsRun = carried?.commandsBefore ?? 0;
+    this.answered = [...(carried?.answered ?? [])];
   }
 
   /** A request arrives: it joins what waits, or supersedes it (the newest intent wins). */
@@ -168,6 +172,8 @@ export class DoorKeeper {
   finishObserved(outcome: CommandOutcome & { lockedAfter?: boolean | null }): void {
     const current = this.end();
     const { state } = current;
+    // Told by the watch already: remembered as answered all the same.
+    if (outcome.verdictsSent) for (const member of current.command.members) this.remember(member.requester);
     for (const member of outcome.verdictsSent ? [] : current.command.members) {
       this.answer({
         requester: member.requester,
@@ -251,6 +257,7 @@ export class DoorKeeper {
       knowledge: this.knowledge,
       recentCommands: commandsInWindow(this.recentCommands, nowMs),
       commandsBefore: this.commandsRun,
+      answered: this.answered,
     };
   }
 
@@ -263,10 +270,11 @@ export class DoorKeeper {
     return current;
   }
 
+  /** A request the door holds, or has answered: a second delivery of it is ignored. */
   private isKnown(requester: Requester): boolean {
     const inWaiting = this.waiting?.members.some((m) => sameRequester(m.requester, requester)) ?? false;
     const inCurrent = this.current?.command.members.some((m) => sameRequester(m.requester, requester)) ?? false;
-    return inWaiting || inCurrent;
+    return inWaiting || inCurrent || this.answered.some((a) => sameRequester(a, requester));
   }
 
   private setWaiting(waiting: WaitingCommand | null): void {
@@ -316,7 +324,13 @@ export class DoorKeeper {
    * The signal is tracked until delivered: a run that continued as new with one in flight
    * would drop it (see {@link answersDelivered}).
    */
+  private remember(requester: Requester): void {
+    this.answered.push(requester);
+    if (this.answered.length > doorAnsweredMemory) this.answered.splice(0, this.answered.length - doorAnsweredMemory);
+  }
+
   private answer(verdict: DoorVerdict): void {
+    this.remember(verdict.requester);
     const { workflowId, runId } = verdict.requester;
     const delivery = getExternalWorkflowHandle(workflowId, runId)
       .signal(doorVerdictSignalName, verdict)

@@ -273,6 +273,35 @@ describe('LockDoorWorkflow', () => {
     expect(fx.sim.countsFor(deviceId).commandsReceived).toBe(1);
   });
 
+  test('DoorWorkflow: a request delivered again after it was answered (openDoor retried) is never run again', async () => {
+    const deviceId = fx.device({ locked: true });
+    const handle = await start('UNLOCK_DOOR', { deviceId });
+    expectSuccess(await lockActionOutcome(handle));
+    const { runId } = await handle.describe();
+    const plan = {
+      deviceId,
+      timeoutMs: 120_000,
+      watchWindowMs: 6_000,
+      pollInterval: { initialMs: 1_000, maxMs: 15_000, multiplier: 2 },
+      verifyLockedState: true,
+      metadata: {},
+    };
+    const again = {
+      requester: { workflowId: handle.workflowId, runId },
+      action: 'UNLOCK_DOOR',
+      plan,
+      sendBy: (await fx.env.currentTimeMs()) + 60_000,
+      capability: null,
+    };
+    await fx.env.client.workflow.getHandle(doorWorkflowId(deviceId)).signal(doorSignalNames.request, again);
+    const door = await eventually(async () => {
+      const view = await queryDoor(fx.env.client, deviceId);
+      return view.current === null && view.waiting === null ? view : undefined;
+    });
+    expect(door.commandsRun).toBe(1);
+    expect(fx.sim.commandLog().filter((c) => c.deviceId === deviceId)).toHaveLength(1);
+  });
+
   test('LockDoorWorkflow: the Seam API key appears in no workflow history', async () => {
     const deviceId = fx.device();
     const handle = await start('LOCK_DOOR', { deviceId });
