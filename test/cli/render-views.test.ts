@@ -16,7 +16,7 @@ import type { DoorView } from '../../src/contract/door';
 import { outcomeUnknownReport } from '../helpers/failure-report';
 
 const now = Date.parse('2026-12-01T12:00:00Z');
-const secret = 'seam_live_do_not_print_me';
+const secret = 'fake-secret-in-an-extra-field-do-not-print';
 
 const door = (deviceId: string, patch: Partial<StayDoor> = {}): StayDoor => ({ ...newStayDoor(deviceId), ...patch });
 

@@ -8,7 +8,7 @@ import {
   verifyAlertSignature,
 } from '../../../src/activities/alerts/signature';
 
-const secret = 'whsec_0123456789abcdef0123456789abcdef';
+const secret = 'test-alert-secret-current-0123456789abcdef';
 const body = '{"alertId":"door_not_locked/front-door/stay-12","state":"raised"}';
 const t = 1_764_115_200;
 const at = { nowSeconds: t };
@@ -78,11 +78,11 @@ describe('verifyAlertSignature', () => {
   });
 
   test('verifyAlertSignature: any of several v1 entries may match (secret rotation), other schemes are skipped', () => {
-    const oldSecret = 'whsec_old_0123456789abcdef0123456789ab';
+    const oldSecret = 'test-alert-secret-previous-0123456789abcd';
     const signedWithBoth = `${signAlert(body, oldSecret, t)},v1=${v1}`;
     expect(verifyAlertSignature(body, signedWithBoth, secret, at)).toBe(true);
     expect(verifyAlertSignature(body, signedWithBoth, oldSecret, at)).toBe(true);
-    expect(verifyAlertSignature(body, signedWithBoth, 'whsec_neither_0123456789abcdef012345', at)).toBe(false);
+    expect(verifyAlertSignature(body, signedWithBoth, 'test-alert-secret-neither-0123456789abcd', at)).toBe(false);
     expect(verifyAlertSignature(body, `v2=abc, ${header.replace(',', ' , ')}`, secret, at)).toBe(true);
   });
 });
