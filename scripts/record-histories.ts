@@ -418,8 +418,9 @@ async function recordAll(
       const outcome = await lockActionOutcome(handle);
       writeFileSync(path, historyToJSON(await handle.fetchHistory()) + '\n');
       console.log(`${scenario.name}: ${outcome.ok ? 'success' : outcome.code} -> ${path}`);
-      if (scenario.saveDoorHistory) {
-        const doorPath = path.replace(/door-([^/]+)\.json$/, 'door-workflow-$1.json');
+      const doorPath = path.replace(/door-([^/]+)\.json$/, 'door-workflow-$1.json');
+      // Never over an existing door history either: it is what earlier code recorded.
+      if (scenario.saveDoorHistory && !existsSync(doorPath)) {
         const door = env.client.workflow.getHandle(doorWorkflowId(deviceId));
         writeFileSync(doorPath, historyToJSON(await door.fetchHistory()) + '\n');
         console.log(`  its door -> ${doorPath}`);
