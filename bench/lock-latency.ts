@@ -91,6 +91,18 @@ function processCpuMs(pid: number): number {
   return (ticks * 1000) / 100;
 }
 
+/** Waits (up to 30 s) until this process and the server together use under 10% of a core. */
+async function untilQuiet(serverPid: number): Promise<void> {
+  const windowMs = 500;
+  for (const giveUpAt = Date.now() + 30_000; Date.now() < giveUpAt;) {
+    const [serverBefore, ownBefore] = [processCpuMs(serverPid), process.cpuUsage()];
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    const own = process.cpuUsage(ownBefore);
+    const busyMs = processCpuMs(serverPid) - serverBefore + (own.user + own.system) / 1000;
+    if (busyMs < 0.1 * windowMs) return;
+  }
+}
+
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -178,6 +190,8 @@ async function withLockstep<T>(sim: SeamSimulator, run: (stack: LockstepRun) => 
       run({
         client,
         async measure(work) {
+          // What came before (a door's opening) finishes first: its tail is not this part's cost.
+          await untilQuiet(server.pid);
           const cpuBefore = process.cpuUsage();
           const serverCpuBefore = processCpuMs(server.pid);
           const result = await work();
@@ -308,10 +322,11 @@ function seamRequestsOf(sim: SeamSimulator, deviceId: string): number {
  * History events and billable actions per lock action, from the histories of its requests and
  * its door: the lock action's start (1), activity attempts, timers, signals and search-attribute
  * upserts (counted in case Temporal Cloud bills them), plus the door's share — the activities
- * and timers of the commands it ran for these requests, its start and `openDoor` when the
- * request opened it — divided among the requests. Each signal is counted once, where it arrives
- * (the request at the door, the verdict at the lock action); a signal to a door not running
- * (then opened by `openDoor`) is counted too. Heartbeats: none are sent.
+ * and timers of the commands it ran for these requests, and its start when the request started
+ * it — divided among the requests. Each signal is counted once, where it arrives (the request at
+ * the door — sent by the check activity's signal-with-start —, the verdict at the lock action);
+ * for lock actions older than `check-at-door`, a signal that found no door and `openDoor` are
+ * counted too. Heartbeats: none are sent.
  */
 async function historyCosts(client: Client, deviceIds: string[], requestPrefix: string) {
   const events: number[] = [];

@@ -289,6 +289,62 @@ async function main(): Promise<void> {
       },
       input: {},
     },
+    // Since the `check-at-door` patch: the device check is a local activity that hands the
+    // request to the door; one marker, one search-attribute upsert at the end.
+    {
+      name: 'knock-lock-success-in-watch',
+      action: 'LOCK_DOOR',
+      device: { deviceId: 'kn-1', attempt: { pendingMs: 300 } },
+      input: {},
+    },
+    {
+      name: 'knock-unlock-success-after-durable-polls',
+      action: 'UNLOCK_DOOR',
+      device: { deviceId: 'kn-2', locked: true, attempt: { pendingReads: 3 } },
+      input: { watchWindow: 0 },
+    },
+    {
+      name: 'knock-lock-cancelled-while-polling',
+      action: 'LOCK_DOOR',
+      device: { deviceId: 'kn-3', attempt: { outcome: 'never' } },
+      input: { watchWindow: 0 },
+      drive: async (handle) => {
+        await untilDoorPhase('kn-3', 'polling');
+        await cancelLockAction(handle);
+      },
+    },
+    {
+      name: 'knock-lock-cancelled-while-checking',
+      action: 'LOCK_DOOR',
+      device: { deviceId: 'kn-7', devicesGetDelayMs: 1_500 },
+      input: {},
+      drive: async (handle) => {
+        while (sim.countsFor('kn-7').deviceReads === 0) await new Promise((r) => setTimeout(r, 20));
+        await cancelLockAction(handle);
+      },
+    },
+    {
+      name: 'knock-lock-capability-missing',
+      action: 'LOCK_DOOR',
+      device: { deviceId: 'kn-4', canRemotelyLock: null },
+      input: {},
+    },
+    {
+      name: 'knock-lock-invalid-input',
+      action: 'LOCK_DOOR',
+      device: { deviceId: 'kn-5' },
+      input: { timeout: 'forever' },
+    },
+    {
+      name: 'knock-unlock-outcome-unknown',
+      action: 'UNLOCK_DOOR',
+      device: {
+        deviceId: 'kn-6',
+        locked: true,
+        faults: [{ route: '/locks/unlock_door', kind: 'acted-then-reset', count: 1 }],
+      },
+      input: {},
+    },
   ];
   const day = 24 * 60 * 60_000;
   const at = async (offsetMs: number) => new Date((await env.currentTimeMs()) + offsetMs).toISOString();
@@ -340,6 +396,23 @@ async function main(): Promise<void> {
           while (sim.countsFor('st-3').deviceReads < 22) await new Promise((r) => setTimeout(r, 20));
           sim.setDevice({ deviceId: 'st-3' });
         })();
+        return handle;
+      },
+    },
+    // Since the `stay-cancel-locks` patch: Temporal's own cancel locks what the stay unlocked.
+    {
+      name: 'stay-temporal-cancel-locks',
+      devices: [{ deviceId: 'st-5', locked: true }],
+      start: async () => {
+        const handle = await stay('st-5', {
+          deviceIds: ['st-5'],
+          checkIn: await at(0),
+          checkOut: await at(2 * day),
+          unlockAtCheckIn: true,
+        });
+        while (sim.countsFor('st-5').commandsReceived === 0) await new Promise((r) => setTimeout(r, 20));
+        await new Promise((r) => setTimeout(r, 1_000));
+        await handle.cancel();
         return handle;
       },
     },

@@ -1,8 +1,9 @@
 /**
- * The one activity of door ordering: opening a door. A lock action signals its door directly
- * (a signal from workflow code, no activity); only when the door is not running — the device's
- * first action, or after an operator ended it — does this activity start it with the request,
- * atomically (signal-with-start: two lock actions racing to open it both land in one door).
+ * Handing a request to its door. Lock actions started since `check-at-door` hand it over from
+ * their device check (`checkDeviceAtDoor`, see activities/index.ts); older ones
+ * signal the door from workflow code and, when it is not running, open it with `openDoor`. Both
+ * are one signal-with-start: the door is started with the request if it is not running, and two
+ * lock actions racing to open it both land in one door.
  */
 import { Context } from '@temporalio/activity';
 import { deviceIdsKey } from '../contract/search-attributes';
@@ -14,23 +15,29 @@ export interface OpenDoorRequest {
   taskQueue: string;
 }
 
+/**
+ * Hands `request` to its device's door, starting the door if it is not running. Delivering one
+ * request twice is harmless: a door knows each requester once (see DoorKeeper.admit).
+ */
+export async function deliverToDoor({ request, taskQueue }: OpenDoorRequest): Promise<void> {
+  const deviceId = request.plan.deviceId;
+  const input: DoorInput = { deviceId };
+  await Context.current().client.workflow.signalWithStart(doorWorkflowType, {
+    workflowId: doorWorkflowId(deviceId),
+    taskQueue,
+    args: [input],
+    signal: doorSignalNames.request,
+    signalArgs: [request],
+    typedSearchAttributes: [{ key: deviceIdsKey, value: [deviceId] }],
+    staticSummary: `Door ${deviceId}: one lock action at a time`,
+    staticDetails: `Every lock and unlock of ${deviceId} passes here before it reaches Seam. Query \`door\` for what it knows, runs and holds.`,
+  });
+}
+
 export function createDoorActivities() {
   return {
     /** Starts the door of `request`'s device if it is not running, and hands it the request. */
-    async openDoor({ request, taskQueue }: OpenDoorRequest): Promise<void> {
-      const deviceId = request.plan.deviceId;
-      const input: DoorInput = { deviceId };
-      await Context.current().client.workflow.signalWithStart(doorWorkflowType, {
-        workflowId: doorWorkflowId(deviceId),
-        taskQueue,
-        args: [input],
-        signal: doorSignalNames.request,
-        signalArgs: [request],
-        typedSearchAttributes: [{ key: deviceIdsKey, value: [deviceId] }],
-        staticSummary: `Door ${deviceId}: one lock action at a time`,
-        staticDetails: `Every lock and unlock of ${deviceId} passes here before it reaches Seam. Query \`door\` for what it knows, runs and holds.`,
-      });
-    },
+    openDoor: deliverToDoor,
   };
 }
 

@@ -4,7 +4,15 @@
  * workflows see none of it.
  */
 import { Context, log } from '@temporalio/activity';
-import { doorVerdictSignalName, type CommandFacts, type DoorVerdict, type Requester } from '../contract/door';
+import {
+  doorVerdictSignalName,
+  doorWorkflowId,
+  type CommandFacts,
+  type DoorRequest,
+  type DoorVerdict,
+  type Requester,
+} from '../contract/door';
+import { deliverToDoor } from './door';
 import { ApplicationFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import {
@@ -17,6 +25,7 @@ import {
   type SentCommand,
 } from '../contract';
 import {
+  assessCapability,
   isFinalStatus,
   isPastNotAfter,
   mayRepeatCommand,
@@ -126,6 +135,17 @@ export interface CheckDeviceRequest {
 export interface DeviceCheck {
   plan: LockActionPlan;
   capability: CapabilitySnapshot;
+}
+
+/** A device check that hands the request to the door when the device can act. */
+export interface CheckAtDoorRequest extends CheckDeviceRequest {
+  workflowStartedAt: string;
+  door: { requester: Requester; taskQueue: string };
+}
+
+export interface DoorCheck extends DeviceCheck {
+  /** Whether the request is with the door (false: the device cannot act, nothing was handed over). */
+  knocked: boolean;
 }
 
 export function createActivities(seam: SeamClient) {
@@ -276,41 +296,70 @@ export function createActivities(seam: SeamClient) {
     return { actionAttempt, reads };
   }
 
-  return {
-    /**
-     * The lock action's first step: validates the caller's input with the contract's zod schema
-     * (here, not in workflow code: see contract/core.ts), refuses an action whose send-by
-     * deadline has passed, and only then reads the device. Invalid or late input never reaches
-     * Seam. The plan returned — input with defaults applied — is recorded in the history, so the
-     * workflow replays with the defaults it started with.
-     */
-    async checkDevice(request: CheckDeviceRequest): Promise<DeviceCheck> {
-      const checked = checkLockActionInput(request.input, { extraArguments: request.extraArguments });
-      if (!checked.ok) {
-        throw ApplicationFailure.nonRetryable(
-          `invalid ${request.action} input: ${checked.issues.join('; ')}`,
-          'INVALID_INPUT',
-          { issues: checked.issues } satisfies ActivityFailureDetails,
+  /**
+   * The lock action's first step: validates the caller's input with the contract's zod schema
+   * (here, not in workflow code: see contract/core.ts), refuses an action whose send-by
+   * deadline has passed, and only then reads the device. Invalid or late input never reaches
+   * Seam. The plan returned — input with defaults applied — is recorded in the history, so the
+   * workflow replays with the defaults it started with.
+   */
+  async function checkDevice(request: CheckDeviceRequest): Promise<DeviceCheck> {
+    const checked = checkLockActionInput(request.input, { extraArguments: request.extraArguments });
+    if (!checked.ok) {
+      throw ApplicationFailure.nonRetryable(
+        `invalid ${request.action} input: ${checked.issues.join('; ')}`,
+        'INVALID_INPUT',
+        { issues: checked.issues } satisfies ActivityFailureDetails,
+      );
+    }
+    const plan = checked.plan;
+    const deviceId = plan.deviceId;
+    if (request.workflowStartedAt !== undefined) {
+      const sendBy = sendByMs(Date.parse(request.workflowStartedAt), plan);
+      if (!maySend(Date.now(), sendBy)) {
+        throw deadlinePassed(
+          request.action,
+          deviceId,
+          `its send-by deadline ${new Date(sendBy).toISOString()} has passed or is too near`,
+          { sendBy: new Date(sendBy).toISOString() },
         );
       }
-      const plan = checked.plan;
-      const deviceId = plan.deviceId;
-      if (request.workflowStartedAt !== undefined) {
-        const sendBy = sendByMs(Date.parse(request.workflowStartedAt), plan);
-        if (!maySend(Date.now(), sendBy)) {
-          throw deadlinePassed(
-            request.action,
-            deviceId,
-            `its send-by deadline ${new Date(sendBy).toISOString()} has passed or is too near`,
-            { sendBy: new Date(sendBy).toISOString() },
-          );
-        }
-      } else if (isPastNotAfter(plan.notAfter, Date.now())) {
-        throw deadlinePassed(request.action, deviceId, `notAfter ${plan.notAfter} has passed`, {
-          notAfter: plan.notAfter,
-        });
+    } else if (isPastNotAfter(plan.notAfter, Date.now())) {
+      throw deadlinePassed(request.action, deviceId, `notAfter ${plan.notAfter} has passed`, {
+        notAfter: plan.notAfter,
+      });
+    }
+    return { plan, capability: await captureCapabilitySnapshot(deviceId) };
+  }
+
+  return {
+    checkDevice,
+
+    /**
+     * The device check of a lock action started since `check-at-door`: the same check, and —
+     * when the device can act — the request handed to its door (signal-with-start) in the same
+     * activity: one workflow task and one signal fewer than knocking from workflow code after the
+     * check, and no `openDoor`. A retry may deliver the request twice; the door takes it once.
+     */
+    async checkDeviceAtDoor(request: CheckAtDoorRequest): Promise<DoorCheck> {
+      const check = await checkDevice(request);
+      if (!assessCapability(check.capability, request.action).act) return { ...check, knocked: false };
+      const doorRequest: DoorRequest = {
+        requester: request.door.requester,
+        action: request.action,
+        plan: check.plan,
+        sendBy: sendByMs(Date.parse(request.workflowStartedAt), check.plan),
+        capability: check.capability,
+      };
+      try {
+        await deliverToDoor({ request: doorRequest, taskQueue: request.door.taskQueue });
+      } catch (err) {
+        throw ApplicationFailure.retryable(
+          `its door ${doorWorkflowId(check.plan.deviceId)} could not be reached (${err instanceof Error ? err.message : String(err)}); nothing was sent`,
+          'DOOR_UNREACHABLE',
+        );
       }
-      return { plan, capability: await captureCapabilitySnapshot(deviceId) };
+      return { ...check, knocked: true };
     },
 
     /** `devices.get`, reduced to what decides whether the device can act now. */

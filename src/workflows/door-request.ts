@@ -17,7 +17,14 @@ import {
   defineSignal,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { AttemptObservation, CommandOutcome } from '../activities';
+import type {
+  AttemptObservation,
+  CheckAtDoorRequest,
+  CommandOutcome,
+  DoorCheck,
+  LockstepActivities,
+} from '../activities';
+import { readActivityTimeoutMs } from '../contract/timing-budget';
 import type { DoorActivities } from '../activities/door';
 import type { ActionAttemptEndedSignal } from '../contract';
 import {
@@ -37,6 +44,57 @@ export const doorVerdictSignal = defineSignal<[unknown]>(doorVerdictSignalName);
 /** A cancelled lock action waits this long for its door to say what the cancel left behind. */
 export const withdrawAnswerTimeoutMs = 10_000;
 
+/**
+ * The device check of a lock action started since `check-at-door`: the check activity that also
+ * hands the request to the door when the device can act, retried like the other quick reads. A
+ * regular activity, abandoned on cancel (a local one would hold back a cancel until it ended).
+ */
+const doorChecks = proxyActivities<LockstepActivities>({
+  startToCloseTimeout: readActivityTimeoutMs,
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s', maximumAttempts: 5 },
+});
+
+/** A lock action at its door: who it is, and the door's verdict once it came. */
+export interface DoorTicket {
+  requester: Requester;
+  verdict: DoorVerdict | undefined;
+}
+
+/** This lock action's ticket; from now on it listens for the door's verdict. Once per workflow. */
+export function doorTicket(): DoorTicket {
+  const ticket: DoorTicket = {
+    requester: { workflowId: workflowInfo().workflowId, runId: workflowInfo().runId },
+    verdict: undefined,
+  };
+  setHandler(doorVerdictSignal, (payload) => {
+    ticket.verdict ??= doorVerdictOf(payload);
+  });
+  return ticket;
+}
+
+/**
+ * Checks the device and, when it can act, hands this action's request to its door in the same
+ * activity. A cancel meanwhile takes effect at once: the request may be with the door already
+ * (or arrive later), so it is withdrawn; a door that never had it says so, and refuses it if it
+ * comes after (a door takes each requester once; its send try asks whether the action still
+ * wants it).
+ */
+export async function checkAtTheDoor(
+  state: LockActionState,
+  ticket: DoorTicket,
+  request: Omit<CheckAtDoorRequest, 'door'>,
+): Promise<DoorCheck> {
+  const { requester } = ticket;
+  try {
+    return await doorChecks.checkDeviceAtDoor({ ...request, door: { requester, taskQueue: workflowInfo().taskQueue } });
+  } catch (err) {
+    if (!isCancellation(err) || state.deviceId === null) throw err;
+    return CancellationScope.nonCancellable(() =>
+      cancelAtTheDoor(state, ticket, state.deviceId!, { doorMayBeAbsent: true }),
+    );
+  }
+}
+
 /** Opening a door is one signal-with-start: quick, retried a few times over ~10 s. */
 const doorOpening = proxyActivities<DoorActivities>({
   startToCloseTimeout: '10s',
@@ -49,37 +107,57 @@ const doorOpening = proxyActivities<DoorActivities>({
  */
 export async function throughTheDoor(
   state: LockActionState,
+  mine: DoorTicket,
   plan: LockActionPlan,
   sendBy: number,
+  knocked: boolean,
 ): Promise<{ observation: AttemptObservation; sent: CommandOutcome }> {
-  const me: Requester = { workflowId: workflowInfo().workflowId, runId: workflowInfo().runId };
-  let verdict: DoorVerdict | undefined;
-  setHandler(doorVerdictSignal, (payload) => {
-    verdict ??= doorVerdictOf(payload);
-  });
-  const request: DoorRequest = { requester: me, action: state.action, plan, sendBy, capability: state.capability };
+  const request: DoorRequest = {
+    requester: mine.requester,
+    action: state.action,
+    plan,
+    sendBy,
+    capability: state.capability,
+  };
   state.progress.phase = 'door';
   setCurrentDetails(
     `${describeAction(state.action)} ${plan.deviceId}: with its door, ${doorWorkflowId(plan.deviceId)} (its \`door\` query shows the command)`,
   );
   try {
     // Handed over whole even if a cancel comes meanwhile: the withdrawal below must follow it.
-    await CancellationScope.nonCancellable(() => knock(state, request));
-    await condition(() => verdict !== undefined);
+    if (!knocked) await CancellationScope.nonCancellable(() => knock(state, request));
+    await condition(() => mine.verdict !== undefined);
   } catch (err) {
     if (!isCancellation(err)) throw err;
-    verdict = await CancellationScope.nonCancellable(() => withdraw(me, plan.deviceId, () => verdict));
-    if (!verdict) {
-      state.commandSent = null;
-      throw cancelledFailure(state);
-    }
-    // The attempt ended as the cancel came: the action is still cancelled, naming it.
-    if (verdict.kind === 'observed') {
-      adopt(state, verdict);
-      throw cancelledFailure(state);
-    }
+    return CancellationScope.nonCancellable(() =>
+      cancelAtTheDoor(state, mine, plan.deviceId, { doorMayBeAbsent: false }),
+    );
   }
-  return adopt(state, verdict!);
+  return adopt(state, mine.verdict!);
+}
+
+/**
+ * A cancelled lock action takes its request back and ends CANCELLED, saying what the door did:
+ * nothing sent, the attempt it left behind, or — no answer — that the command may have landed.
+ * `doorMayBeAbsent`: the request may never have reached the door (the check was cancelled), so
+ * a door that is not running had nothing of it to send.
+ */
+async function cancelAtTheDoor(
+  state: LockActionState,
+  mine: DoorTicket,
+  deviceId: string,
+  { doorMayBeAbsent }: { doorMayBeAbsent: boolean },
+): Promise<never> {
+  const reached = await withdraw(mine.requester, deviceId, () => mine.verdict);
+  const verdict = mine.verdict;
+  if (!verdict) {
+    if (reached || !doorMayBeAbsent) state.commandSent = null;
+    throw cancelledFailure(state);
+  }
+  // A failed verdict is the door's own CANCELLED (or the failure that came first); an observed
+  // one means the attempt ended as the cancel came: the action is still cancelled, naming it.
+  adopt(state, verdict);
+  throw cancelledFailure(state);
 }
 
 /** Forwards an "attempt ended" signal to the door following the attempt. */
@@ -114,19 +192,16 @@ async function knock(state: LockActionState, request: DoorRequest): Promise<void
   }
 }
 
-async function withdraw(
-  me: Requester,
-  deviceId: string,
-  answered: () => DoorVerdict | undefined,
-): Promise<DoorVerdict | undefined> {
+/** Signals the withdrawal and waits a while for the door's answer; false when the door could not be reached. */
+async function withdraw(me: Requester, deviceId: string, answered: () => DoorVerdict | undefined): Promise<boolean> {
   try {
     await getExternalWorkflowHandle(doorWorkflowId(deviceId)).signal(doorSignalNames.withdraw, { requester: me });
   } catch (err) {
     log.warn('could not reach the door to withdraw', { deviceId, error: String(err) });
-    return answered();
+    return false;
   }
   await condition(() => answered() !== undefined, withdrawAnswerTimeoutMs);
-  return answered();
+  return true;
 }
 
 /** The door's verdict as this lock action's own: its facts into the state, or its failure thrown. */

@@ -16,7 +16,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { AttemptObservation, CommandOutcome } from '../activities';
+import type { AttemptObservation, CommandOutcome, DeviceCheck } from '../activities';
 import type { ActionAttemptEndedSignal, LockActionResult, Progress } from '../contract';
 import {
   actionAttemptEndedSignalName,
@@ -37,7 +37,7 @@ import {
 } from '../decisions';
 import { attentionKey, deviceIdsKey, outcomeKey } from '../contract/search-attributes';
 import { followAttempt, legacySendCommand, seamReads, sendAndWatch, type AttemptWakeups } from './command';
-import { forwardAttemptEnded, throughTheDoor } from './door-request';
+import { checkAtTheDoor, doorTicket, forwardAttemptEnded, throughTheDoor, type DoorTicket } from './door-request';
 import { cancelledFailure, lockActionFailure, seamStep, type LockActionState } from './failures';
 import { endedAttemptOf } from './payloads';
 
@@ -54,15 +54,19 @@ export const actionAttemptEndedSignal = defineSignal<[ActionAttemptEndedSignal?]
  *   sends it, follows it and answers; implies `send-by-deadline` (its marker alone is recorded).
  * - `search-attributes`: at its end, the action writes LockstepDeviceIds, LockstepOutcome and
  *   LockstepAttention (see contract/search-attributes.ts).
+ * - `check-at-door`: the device check activity also hands the request to the door
+ *   (door-request.ts); implies `door-ordering` and `search-attributes` (its marker alone is
+ *   recorded: one search-attribute upsert fewer, as each marker upserts TemporalChangeVersion).
  */
 export const patchIds = {
   sendByDeadline: 'send-by-deadline',
   doorOrdering: 'door-ordering',
   searchAttributes: 'search-attributes',
+  checkAtDoor: 'check-at-door',
 } as const;
 
 /** How a lock action's command is sent, by the version of the code that started it. */
-type CommandRoute = 'door' | 'send-by-deadline' | 'legacy';
+type CommandRoute = 'check-at-door' | 'door' | 'send-by-deadline' | 'legacy';
 
 export async function runLockAction(
   action: LockAction,
@@ -70,11 +74,13 @@ export async function runLockAction(
   extraArguments = 0,
 ): Promise<LockActionResult> {
   const firstTaskAt = new Date();
-  const route: CommandRoute = patched(patchIds.doorOrdering)
-    ? 'door'
-    : patched(patchIds.sendByDeadline)
-      ? 'send-by-deadline'
-      : 'legacy';
+  const route: CommandRoute = patched(patchIds.checkAtDoor)
+    ? 'check-at-door'
+    : patched(patchIds.doorOrdering)
+      ? 'door'
+      : patched(patchIds.sendByDeadline)
+        ? 'send-by-deadline'
+        : 'legacy';
   const withSendBy = route !== 'legacy';
   // The action's clock starts when the workflow did, not when a worker first ran it.
   const startedAt = withSendBy ? workflowInfo().startTime : firstTaskAt;
@@ -88,6 +94,7 @@ export async function runLockAction(
     lockResent: false,
   };
   const wakeups: AttemptWakeups = { endedAttempt: null };
+  const ticket = route === 'door' || route === 'check-at-door' ? doorTicket() : undefined;
   setHandler(progressQuery, () => state.progress);
   setHandler(actionAttemptEndedSignal, (signal) => {
     // At its door, the door follows the attempt: the word goes there.
@@ -97,32 +104,35 @@ export async function runLockAction(
 
   try {
     log.info('checking device capability', { action, deviceId: state.deviceId });
-    const sendByFacts = withSendBy
-      ? { workflowStartedAt: startedAt.toISOString(), ...(extraArguments > 0 ? { extraArguments } : {}) }
-      : {};
-    const { plan, capability } = await seamStep(state, () =>
-      seamReads.checkDevice({ input: rawInput, action, ...sendByFacts }),
+    const { plan, capability, knocked } = await seamStep(state, () =>
+      checkDevice(route, state, ticket, {
+        input: rawInput,
+        action,
+        workflowStartedAt: startedAt.toISOString(),
+        extraArguments,
+      }),
     );
     state.capability = capability;
     const deadlineMs = withSendBy ? sendByMs(startedAt.getTime(), plan) : startedAt.getTime() + plan.timeoutMs;
+    // The same verdict the check at the door reached (one worker ran both): knocked only if it acts.
     const verdict = assessCapability(capability, action);
     if (!verdict.act) throw lockActionFailure(state, verdict.code, verdict.reason);
 
-    const { observation, sent } = await command(route, state, plan, deadlineMs, wakeups);
+    const { observation, sent } = await command(route, state, plan, deadlineMs, wakeups, ticket, knocked);
     const result = await conclude(state, plan, observation, {
       startedAt,
       commandSentAt: sent.commandSentAt,
       deadlineMs,
     });
     state.progress.phase = 'done';
-    publishOutcome(state, 'success');
+    publishOutcome(route, state, 'success');
     log.info('lock action succeeded', { action, deviceId: plan.deviceId, confirmation: result.confirmation });
     return result;
   } catch (err) {
     state.progress.phase = 'done';
     const failure = isCancellation(err) ? cancelledFailure(state) : err;
     if (failure instanceof ApplicationFailure) {
-      publishOutcome(state, failure.type as FailureCode);
+      publishOutcome(route, state, failure.type as FailureCode);
       log.warn('lock action failed', {
         code: failure.type,
         action,
@@ -135,12 +145,29 @@ export async function runLockAction(
 }
 
 /**
+ * The first step: the device check, which also hands the request to the door (check-at-door).
+ * Older routes check only; the legacy one without the start time.
+ */
+async function checkDevice(
+  route: CommandRoute,
+  state: LockActionState,
+  ticket: DoorTicket | undefined,
+  facts: { input: unknown; action: LockAction; workflowStartedAt: string; extraArguments: number },
+): Promise<DeviceCheck & { knocked: boolean }> {
+  const { input, action, workflowStartedAt } = facts;
+  const extra = facts.extraArguments > 0 ? { extraArguments: facts.extraArguments } : {};
+  if (route === 'check-at-door') return checkAtTheDoor(state, ticket!, { input, action, workflowStartedAt, ...extra });
+  const sendByFacts = route === 'legacy' ? {} : { workflowStartedAt, ...extra };
+  return { ...(await seamReads.checkDevice({ input, action, ...sendByFacts })), knocked: false };
+}
+
+/**
  * The action's end where an operator filters and reads (search attributes: one history event;
  * the Web UI's current details: none). Workflows started before it replay without it.
  */
-function publishOutcome(state: LockActionState, outcome: 'success' | FailureCode): void {
+function publishOutcome(route: CommandRoute, state: LockActionState, outcome: 'success' | FailureCode): void {
   setCurrentDetails(`${describeAction(state.action)} ${state.deviceId ?? '(no device)'}: ${outcome}`);
-  if (!patched(patchIds.searchAttributes)) return;
+  if (route !== 'check-at-door' && !patched(patchIds.searchAttributes)) return;
   // An invalid input's deviceId may be anything (huge, empty): only a valid one is indexed.
   const deviceId = outcome === 'INVALID_INPUT' ? null : state.deviceId;
   upsertSearchAttributes([
@@ -157,8 +184,10 @@ async function command(
   plan: LockActionPlan,
   deadlineMs: number,
   wakeups: AttemptWakeups,
+  ticket: DoorTicket | undefined,
+  knocked: boolean,
 ): Promise<{ observation: AttemptObservation; sent: CommandOutcome }> {
-  if (route === 'door') return throughTheDoor(state, plan, deadlineMs);
+  if (ticket) return throughTheDoor(state, ticket, plan, deadlineMs, knocked);
   state.progress.phase = 'commanding';
   if (route === 'legacy') refuseIfPastNotAfter(state, plan);
   const sent = route === 'legacy' ? await legacySendCommand(state, plan) : await sendAndWatch(state, plan, deadlineMs);

@@ -36,7 +36,7 @@ function patchIdsIn(name: string): string[] {
 }
 
 test('replay: the histories recorded before the send-by-deadline patch still lack its marker (they were not re-recorded)', () => {
-  const legacy = names.filter((name) => !/^(send-by|door|attrs|stay)-/.test(name));
+  const legacy = names.filter((name) => !/^(send-by|door|attrs|stay|knock)-/.test(name));
   expect(legacy.sort()).toEqual(
     [
       'lock-cancelled-while-polling',
@@ -61,13 +61,23 @@ test('replay: lock actions recorded since door ordering carry its marker alone; 
   for (const name of doors) expect(patchIdsIn(name)).toEqual([]);
 });
 
-test('replay: lock actions recorded since the search-attributes patch carry both markers; stays none', () => {
+test('replay: lock actions recorded since the search-attributes patch carry both markers; stays none but the one cancelled through Temporal', () => {
   const withAttributes = names.filter((name) => name.startsWith('attrs-'));
   const stays = names.filter((name) => name.startsWith('stay-'));
   expect(withAttributes.length).toBeGreaterThanOrEqual(2);
   expect(stays.length).toBeGreaterThanOrEqual(4);
   for (const name of withAttributes) expect(patchIdsIn(name)).toEqual(['door-ordering', 'search-attributes']);
-  for (const name of stays) expect(patchIdsIn(name)).toEqual([]);
+  for (const name of stays)
+    expect(patchIdsIn(name)).toEqual(name === 'stay-temporal-cancel-locks.json' ? ['stay-cancel-locks'] : []);
+});
+
+test('replay: lock actions recorded since check-at-door carry its marker alone, and check the device in a local activity', () => {
+  const knocking = names.filter((name) => name.startsWith('knock-'));
+  expect(knocking.length).toBeGreaterThanOrEqual(6);
+  for (const name of knocking) {
+    expect(patchIdsIn(name)).toEqual(['check-at-door']);
+    expect(readFileSync(join(historiesDir, name), 'utf8')).toContain('checkDeviceAtDoor');
+  }
 });
 
 /**
