@@ -8,11 +8,14 @@ import {
   ActivityFailure,
   allHandlersFinished,
   ApplicationFailure,
+  CancellationScope,
   condition,
   continueAsNew,
   defineQuery,
   defineUpdate,
+  isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -28,7 +31,7 @@ import {
   type StayCarry,
 } from '../contract/reservation-core';
 import type { StayStep } from '../decisions';
-import { Stay } from './stay';
+import { Stay, stayPatchIds } from './stay';
 
 export const upsertUpdate = defineUpdate<ReservationView, [ReservationInput]>(reservationUpdateNames.upsert);
 export const checkOutNowUpdate = defineUpdate<ReservationView, []>(reservationUpdateNames.checkOutNow);
@@ -69,17 +72,24 @@ export async function ReservationWorkflow(input: ReservationInput, carried?: Sta
   // Alerts a previous run could not deliver go out first, in order.
   stay.deliverAlerts();
 
-  for (;;) {
-    if (rollOverDue()) {
-      // Undelivered alerts are carried, not awaited: a receiver down for hours must not stop the locks.
-      await condition(allHandlersFinished);
-      return continueAsNew<typeof ReservationWorkflow>(input, stay.carry());
+  const running = stay;
+  try {
+    for (;;) {
+      if (rollOverDue()) {
+        // Undelivered alerts are carried, not awaited: a receiver down for hours must not stop the locks.
+        await condition(allHandlersFinished);
+        return continueAsNew<typeof ReservationWorkflow>(input, stay.carry());
+      }
+      const step = stay.nextStep(Date.now());
+      if (step.kind === 'end') break;
+      waitingFor = step.kind === 'wait' ? { what: step.what, at: atOf(step) } : { what: describeStep(step), at: null };
+      stay.publish(waitingFor);
+      await take(stay, step);
     }
-    const step = stay.nextStep(Date.now());
-    if (step.kind === 'end') break;
-    waitingFor = step.kind === 'wait' ? { what: step.what, at: atOf(step) } : { what: describeStep(step), at: null };
-    stay.publish(waitingFor);
-    await take(stay, step);
+  } catch (err) {
+    if (!isCancellation(err) || !patched(stayPatchIds.lockOnTemporalCancel)) throw err;
+    await CancellationScope.nonCancellable(() => lockOnTemporalCancel(running, (now) => (waitingFor = now)));
+    throw err;
   }
   stay.end();
   waitingFor = { what: 'nothing: the stay has ended', at: null };
@@ -88,6 +98,36 @@ export async function ReservationWorkflow(input: ReservationInput, carried?: Sta
   await stay.alertsDelivered();
   await condition(allHandlersFinished);
   return stay.view(waitingFor);
+}
+
+/** How long a stay cancelled through Temporal waits to hand its alerts over before it ends. */
+export const cancelAlertsGraceMs = 60_000;
+
+/**
+ * Temporal's own cancel (an operator's `temporal workflow cancel`, not the `cancel` update) is
+ * fail-secure as well: the stay is cancelled, locks at once — one round — every door it owes a
+ * lock (the doors it unlocked; all of them once check-out began), and a door that did not lock
+ * is raised for a person, since the stay will not try again. Then it ends, cancelled.
+ */
+async function lockOnTemporalCancel(
+  stay: Stay,
+  show: (waitingFor: ReservationView['waitingFor']) => void,
+): Promise<void> {
+  log.warn('stay cancelled through Temporal: locking what it owes once', { reservationKey: stay.plan.reservationKey });
+  stay.cancel();
+  const owed = stay.owedLocks();
+  if (owed.length > 0) {
+    const waitingFor = { what: `lock ${owed.join(', ')} (cancelled through Temporal)`, at: null };
+    show(waitingFor);
+    stay.publish(waitingFor);
+    await stay.lock(owed);
+  }
+  stay.giveUp(stay.owedLocks(), 'was not locked when the stay was cancelled through Temporal');
+  stay.end();
+  const ended = { what: 'nothing: the stay was cancelled through Temporal', at: null };
+  show(ended);
+  stay.publish(ended);
+  await stay.alertsAfterCancel(cancelAlertsGraceMs);
 }
 
 async function take(stay: Stay, step: StayStep): Promise<void> {

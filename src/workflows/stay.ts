@@ -9,6 +9,8 @@ import {
   ChildWorkflowFailure,
   condition,
   executeChild,
+  isCancellation,
+  patched,
   setCurrentDetails,
   upsertSearchAttributes,
   workflowInfo,
@@ -36,6 +38,14 @@ import {
 import { lockRetryDelayMs, nextStayStep, owesLock, unlockRetryDelayMs, type StayStep } from '../decisions';
 import { sendAlert } from './alerts';
 
+/**
+ * Changes to a stay's steps, each behind `patched()` so that stays started before replay
+ * unchanged (their histories are in test/histories/).
+ * - `stay-cancel-locks`: Temporal's own cancel (not the `cancel` update) is fail-secure too:
+ *   the stay locks what it owes once, and a door it could not lock is a person's to check.
+ */
+export const stayPatchIds = { lockOnTemporalCancel: 'stay-cancel-locks' } as const;
+
 /** A lock action's end as the stay records it. */
 type ActionOutcome = 'success' | FailureCode;
 
@@ -61,6 +71,9 @@ export class Stay {
   private readonly lastCommandSent = new Map<string, boolean | null>();
   /** The search attributes last written, so that only changes are written. */
   private published = '';
+  /** Whether alerts are being delivered (one at a time, in order), and that delivery. */
+  private delivering = false;
+  private delivery: Promise<void> = Promise.resolve();
 
   constructor(from: StayCarry) {
     this.plan = from.plan;
@@ -220,16 +233,18 @@ export class Stay {
     }
   }
 
-  giveUp(deviceIds: string[]): void {
+  giveUp(deviceIds: string[], why = 'could not be locked before the retry horizon'): void {
     for (const door of this.doorsOf(deviceIds)) {
       door.stopped = 'gave_up';
       if (!door.attention.includes('door_not_locked'))
-        this.raise(
-          door,
-          'door_not_locked',
-          `${door.deviceId} could not be locked before the retry horizon; lockstep stopped trying`,
-        );
+        this.raise(door, 'door_not_locked', `${door.deviceId} ${why}; lockstep stopped trying`);
     }
+  }
+
+  /** The doors the stay still owes a lock, whatever its retry timer says. */
+  owedLocks(): string[] {
+    const facts = this.facts();
+    return this.doors.filter((door) => owesLock(door, facts)).map((door) => door.deviceId);
   }
 
   /** The stay is over: a missed check-in unlock no longer needs a person. */
@@ -251,12 +266,32 @@ export class Stay {
    * carried undelivered ones.
    */
   deliverAlerts(): void {
-    void (async () => {
-      while (this.alertQueue.length > 0) {
-        await sendAlert(this.alertQueue[0]);
-        this.alertQueue.shift();
+    if (this.delivering) return;
+    this.delivering = true;
+    this.delivery = (async () => {
+      try {
+        while (this.alertQueue.length > 0) {
+          await sendAlert(this.alertQueue[0]);
+          this.alertQueue.shift();
+        }
+      } catch (err) {
+        // Cancelled with the workflow: the alert stays queued for the cancel's own delivery.
+        if (!isCancellation(err) || !patched(stayPatchIds.lockOnTemporalCancel)) throw err;
+      } finally {
+        // Cleared the moment the loop ends (an empty queue: before this call returns).
+        this.delivering = false;
       }
     })();
+  }
+
+  /**
+   * After Temporal's cancel: delivery starts again outside the cancelled scope (the try under way
+   * was cancelled with the workflow) and gets `graceMs` to hand the queued alerts over.
+   */
+  async alertsAfterCancel(graceMs: number): Promise<void> {
+    await this.delivery;
+    this.deliverAlerts();
+    await condition(() => this.alertQueue.length === 0, graceMs);
   }
 
   get stage(): StayStage {
@@ -307,12 +342,20 @@ export class Stay {
   /** A stay's outcome as the `LockstepOutcome` search attribute says it. */
   private outcome(): string {
     if (this.needsAttention()) return 'attention';
-    return this.cancelled ? 'cancelled' : 'locked';
+    if (this.cancelled) return 'cancelled';
+    // A door a newer request took over was not locked by this stay: it must not read `locked`.
+    return this.doors.some((door) => door.stopped === 'superseded') ? 'superseded' : 'locked';
   }
 
   private details(waitingFor: ReservationView['waitingFor']): string {
     const doorLines = this.doors.map((door) => {
-      const state = door.locked ? 'locked' : door.unlockedByStay ? 'unlocked by the stay' : 'not acted on';
+      const state = door.locked
+        ? 'locked'
+        : door.stopped === 'superseded'
+          ? 'taken over by a newer request at its door (not locked by this stay)'
+          : door.unlockedByStay
+            ? 'unlocked by the stay'
+            : 'not acted on';
       const attention = door.attention.length > 0 ? ` — **needs a person: ${door.attention.join(', ')}**` : '';
       const last = door.lastOutcome ? ` (last: ${door.lastAction} ${door.lastOutcome})` : '';
       return `- ${door.deviceId}${door.removed ? ' (removed)' : ''}: ${state}${last}${attention}`;

@@ -214,6 +214,50 @@ describe('ReservationWorkflow', () => {
     expect((await actionStartedAt('LOCK_DOOR', door, key, 2)) - t0).toBeLessThan(hour);
   });
 
+  test('ReservationWorkflow: cancelled through Temporal after check-in, it still locks at once the doors it unlocked, then ends cancelled', async () => {
+    const door = fx.device({ locked: true });
+    const t0 = await now();
+    const { key, handle } = await startStay({
+      deviceIds: [door],
+      checkIn: iso(t0),
+      checkOut: iso(t0 + 3 * day),
+      unlockAtCheckIn: true,
+    });
+    await eventually(async () => ((await viewOf(key))?.doors[0]!.unlockedByStay ? true : undefined));
+    await handle.cancel();
+    await expect(handle.result()).rejects.toMatchObject({ cause: { name: 'CancelledFailure' } });
+    expect((await handle.describe()).status.name).toBe('CANCELLED');
+    expect(commandsTo(door, 'LOCK_DOOR').filter((c) => c.accepted)).toHaveLength(1);
+    expect((await actionStartedAt('LOCK_DOOR', door, key, 2)) - t0).toBeLessThan(hour);
+    expect(receiver.accepted).toEqual([]);
+  });
+
+  test('ReservationWorkflow: cancelled through Temporal with a door it cannot lock, a person is told (attention, signed alert)', async () => {
+    const door = fx.device({ locked: true });
+    const t0 = await now();
+    const { key, handle } = await startStay({
+      deviceIds: [door],
+      checkIn: iso(t0),
+      checkOut: iso(t0 + 3 * day),
+      unlockAtCheckIn: true,
+    });
+    await eventually(async () => ((await viewOf(key))?.doors[0]!.unlockedByStay ? true : undefined));
+    fx.sim.setDevice({
+      deviceId: door,
+      locked: false,
+      online: false,
+      errors: [{ error_code: 'device_offline', message: 'offline' }],
+    });
+    await handle.cancel();
+    await expect(handle.result()).rejects.toMatchObject({ cause: { name: 'CancelledFailure' } });
+    expect(commandsTo(door, 'LOCK_DOOR')).toHaveLength(0);
+    const { searchAttributes } = await handle.describe();
+    expect(searchAttributes).toMatchObject({ LockstepAttention: [true], LockstepOutcome: ['attention'] });
+    const alerts = receiver.accepted.filter((a) => a.deviceId === door);
+    expect(alerts.map((a) => [a.kind, a.state])).toEqual([['door_not_locked', 'raised']]);
+    expect(alerts[0].message).toContain('cancelled through Temporal');
+  });
+
   test('ReservationWorkflow: an invalid reservation fails INVALID_INPUT and unknown fields are rejected', async () => {
     const t0 = await now();
     const { handle } = await startStay({
