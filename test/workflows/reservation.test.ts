@@ -5,11 +5,12 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
-import { queryReservation } from '../../src/client';
+import { queryDoor, queryReservation, startLockAction } from '../../src/client';
 import {
   lockActionWorkflowId,
   reservationUpdateNames,
   reservationWorkflowId,
+  type DoorView,
   type LockAction,
   type ReservationInput,
   type ReservationView,
@@ -256,6 +257,36 @@ describe('ReservationWorkflow', () => {
     const alerts = receiver.accepted.filter((a) => a.deviceId === door);
     expect(alerts.map((a) => [a.kind, a.state])).toEqual([['door_not_locked', 'raised']]);
     expect(alerts[0].message).toContain('cancelled through Temporal');
+  });
+
+  test('ReservationWorkflow: a check-out lock taken over by a newer unlock at its door ends superseded, never reported locked', async () => {
+    const door = fx.device({ locked: false, attempt: { outcome: 'never' } });
+    const unlock = (requestId: string) =>
+      startLockAction(
+        fx.env.client,
+        'UNLOCK_DOOR',
+        { deviceId: door, requestId, watchWindow: 0, timeout: '1 hour' },
+        { taskQueue: fx.taskQueue },
+      );
+    const first = await unlock('staff-first');
+    const doorNow = (reached: (view: DoorView) => boolean) =>
+      eventually(async () => {
+        const view = await queryDoor(fx.env.client, door).catch(() => undefined);
+        return view && reached(view) ? view : undefined;
+      });
+    const running = await doorNow((view) => view.current?.phase === 'polling');
+    const t0 = await now();
+    const { handle } = await startStay({ deviceIds: [door], checkIn: iso(t0 - day), checkOut: iso(t0) });
+    await doorNow((view) => view.waiting?.action === 'LOCK_DOOR');
+    const newer = await unlock('staff-newer');
+    await doorNow((view) => view.waiting?.action === 'UNLOCK_DOOR');
+    fx.sim.resolveActionAttempt(running.current!.actionAttemptId!, 'success');
+    const view = (await handle.result()) as ReservationView;
+    expect(view.doors[0]).toMatchObject({ stopped: 'superseded', locked: false, lastOutcome: 'SUPERSEDED' });
+    const { searchAttributes } = await handle.describe();
+    expect(searchAttributes).toMatchObject({ LockstepOutcome: ['superseded'] });
+    expect(commandsTo(door, 'LOCK_DOOR')).toHaveLength(0);
+    await Promise.all([first, newer].map((h) => h.terminate('test over')));
   });
 
   test('ReservationWorkflow: an invalid reservation fails INVALID_INPUT and unknown fields are rejected', async () => {
