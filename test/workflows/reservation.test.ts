@@ -63,6 +63,20 @@ function commandsTo(deviceId: string, action: LockAction) {
   return fx.sim.commandLog().filter((c) => c.deviceId === deviceId && c.action === action);
 }
 
+/** A stay that checked in now and unlocked its one door (locked before), checking out in 3 days. */
+async function checkedInStay() {
+  const door = fx.device({ locked: true });
+  const t0 = await now();
+  const { key, handle } = await startStay({
+    deviceIds: [door],
+    checkIn: iso(t0),
+    checkOut: iso(t0 + 3 * day),
+    unlockAtCheckIn: true,
+  });
+  await eventually(async () => ((await viewOf(key))?.doors[0]!.unlockedByStay ? true : undefined));
+  return { door, t0, key, handle };
+}
+
 describe('ReservationWorkflow', () => {
   test('ReservationWorkflow: a stay 3 days out unlocks at check-in and locks at check-out, at the simulated times', async () => {
     const door = fx.device({ locked: true });
@@ -199,15 +213,7 @@ describe('ReservationWorkflow', () => {
   });
 
   test('ReservationWorkflow: cancel after check-in locks at once the doors it unlocked', async () => {
-    const door = fx.device({ locked: true });
-    const t0 = await now();
-    const { key, handle } = await startStay({
-      deviceIds: [door],
-      checkIn: iso(t0),
-      checkOut: iso(t0 + 3 * day),
-      unlockAtCheckIn: true,
-    });
-    await eventually(async () => ((await viewOf(key))?.doors[0]!.unlockedByStay ? true : undefined));
+    const { door, t0, key, handle } = await checkedInStay();
     await handle.executeUpdate<ReservationView, []>(reservationUpdateNames.cancel);
     const view = (await handle.result()) as ReservationView;
     expect(view).toMatchObject({ stage: 'cancelled' });
@@ -216,15 +222,7 @@ describe('ReservationWorkflow', () => {
   });
 
   test('ReservationWorkflow: cancelled through Temporal after check-in, it still locks at once the doors it unlocked, then ends cancelled', async () => {
-    const door = fx.device({ locked: true });
-    const t0 = await now();
-    const { key, handle } = await startStay({
-      deviceIds: [door],
-      checkIn: iso(t0),
-      checkOut: iso(t0 + 3 * day),
-      unlockAtCheckIn: true,
-    });
-    await eventually(async () => ((await viewOf(key))?.doors[0]!.unlockedByStay ? true : undefined));
+    const { door, t0, key, handle } = await checkedInStay();
     await handle.cancel();
     await expect(handle.result()).rejects.toMatchObject({ cause: { name: 'CancelledFailure' } });
     expect((await handle.describe()).status.name).toBe('CANCELLED');
@@ -234,15 +232,7 @@ describe('ReservationWorkflow', () => {
   });
 
   test('ReservationWorkflow: cancelled through Temporal with a door it cannot lock, a person is told (attention, signed alert)', async () => {
-    const door = fx.device({ locked: true });
-    const t0 = await now();
-    const { key, handle } = await startStay({
-      deviceIds: [door],
-      checkIn: iso(t0),
-      checkOut: iso(t0 + 3 * day),
-      unlockAtCheckIn: true,
-    });
-    await eventually(async () => ((await viewOf(key))?.doors[0]!.unlockedByStay ? true : undefined));
+    const { door, handle } = await checkedInStay();
     fx.sim.setDevice({
       deviceId: door,
       locked: false,
