@@ -289,7 +289,7 @@ async function main(): Promise<void> {
       },
       input: {},
     },
-    // Since the `check-at-door` patch: the device check is a local activity that hands the
+    // Since the `check-at-door` patch: the device check activity hands the
     // request to the door; one marker, one search-attribute upsert at the end.
     {
       name: 'knock-lock-success-in-watch',

@@ -144,8 +144,10 @@ export interface CheckAtDoorRequest extends CheckDeviceRequest {
 }
 
 export interface DoorCheck extends DeviceCheck {
-  /** Whether the request is with the door (false: the device cannot act, nothing was handed over). */
+  /** Whether this try handed the request to the door (false: the device cannot act). */
   knocked: boolean;
+  /** Whether the door may hold the request: this try handed it over, or an earlier try may have. */
+  doorMayHoldRequest: boolean;
 }
 
 export function createActivities(seam: SeamClient) {
@@ -342,24 +344,17 @@ export function createActivities(seam: SeamClient) {
      * check, and no `openDoor`. A retry may deliver the request twice; the door takes it once.
      */
     async checkDeviceAtDoor(request: CheckAtDoorRequest): Promise<DoorCheck> {
-      const check = await checkDevice(request);
-      if (!assessCapability(check.capability, request.action).act) return { ...check, knocked: false };
-      const doorRequest: DoorRequest = {
-        requester: request.door.requester,
-        action: request.action,
-        plan: check.plan,
-        sendBy: sendByMs(Date.parse(request.workflowStartedAt), check.plan),
-        capability: check.capability,
-      };
+      // A retry follows a try that may have handed the request over (and then timed out or died).
+      const retry = Context.current().info.attempt > 1;
       try {
-        await deliverToDoor({ request: doorRequest, taskQueue: request.door.taskQueue });
+        const check = await checkDevice(request);
+        if (!assessCapability(check.capability, request.action).act)
+          return { ...check, knocked: false, doorMayHoldRequest: retry };
+        await knockAtDoor(request, check);
+        return { ...check, knocked: true, doorMayHoldRequest: true };
       } catch (err) {
-        throw ApplicationFailure.retryable(
-          `its door ${doorWorkflowId(check.plan.deviceId)} could not be reached (${err instanceof Error ? err.message : String(err)}); nothing was sent`,
-          'DOOR_UNREACHABLE',
-        );
+        throw retry ? markDoorMayHoldRequest(err) : err;
       }
-      return { ...check, knocked: true };
     },
 
     /** `devices.get`, reduced to what decides whether the device can act now. */
@@ -374,7 +369,17 @@ export function createActivities(seam: SeamClient) {
     async sendCommandTry(request: SendTryRequest): Promise<SendTryOutcome> {
       const operation = commandOperation(request.action);
       const sendBy = Date.parse(request.sendBy);
-      if (request.requesters && !(await anyStillWants(request.requesters))) {
+      const wanted = request.requesters ? await anyStillWants(request.requesters) : true;
+      if (wanted === 'unknown') {
+        return {
+          sent: false,
+          mayHaveReachedSeam: false,
+          failureType: 'REQUESTERS_UNCONFIRMED',
+          message: 'Temporal could not confirm that a lock action still wants this command; nothing was sent',
+          seamRequestId: null,
+        };
+      }
+      if (!wanted) {
         throw ApplicationFailure.nonRetryable(
           'every lock action this command was for was cancelled before it was sent; nothing was sent',
           'CANCELLED',
@@ -463,6 +468,38 @@ export function createActivities(seam: SeamClient) {
   };
 }
 
+/** Hands the checked request to its door; a door that cannot be reached may have it all the same. */
+async function knockAtDoor(request: CheckAtDoorRequest, check: DeviceCheck): Promise<void> {
+  const doorRequest: DoorRequest = {
+    requester: request.door.requester,
+    action: request.action,
+    plan: check.plan,
+    sendBy: sendByMs(Date.parse(request.workflowStartedAt), check.plan),
+    capability: check.capability,
+  };
+  try {
+    await deliverToDoor({ request: doorRequest, taskQueue: request.door.taskQueue });
+  } catch (err) {
+    throw ApplicationFailure.retryable(
+      `its door ${doorWorkflowId(check.plan.deviceId)} could not be reached (${err instanceof Error ? err.message : String(err)}); the request may or may not be with it`,
+      'DOOR_UNREACHABLE',
+      { doorMayHoldRequest: true } satisfies ActivityFailureDetails,
+    );
+  }
+}
+
+/** The same failure, saying that an earlier try may have handed the request to the door. */
+function markDoorMayHoldRequest(err: unknown): ApplicationFailure {
+  const failure = err instanceof ApplicationFailure ? err : undefined;
+  const details = (failure?.details?.[0] as ActivityFailureDetails | undefined) ?? {};
+  return ApplicationFailure.create({
+    type: failure?.type ?? (err instanceof Error ? err.name : 'Error'),
+    message: err instanceof Error ? err.message : String(err),
+    nonRetryable: failure?.nonRetryable ?? false,
+    details: [{ ...details, doorMayHoldRequest: true } satisfies ActivityFailureDetails],
+  });
+}
+
 function commandOperation(action: LockAction): string {
   return action === 'LOCK_DOOR' ? 'locks.lock_door' : 'locks.unlock_door';
 }
@@ -472,29 +509,41 @@ export type LockstepActivities = ReturnType<typeof createActivities>;
 /**
  * Whether any of these lock actions still wants its command: running, and no cancel requested.
  * A cancel reaches a door one signal later than its lock action; this closes that gap at the last
- * moment before a send. Temporal unreachable: the send goes on (each request was valid, and its
- * deadline still bounds it).
+ * moment before a send. It fails closed: a requester Temporal cannot describe (after a few quick
+ * tries) leaves the answer `unknown`, and the try sends nothing (the workflow tries again after
+ * its back-off, within the deadline). A requester Temporal does not know wants nothing.
  */
-async function anyStillWants(requesters: { workflowId: string; runId: string }[]): Promise<boolean> {
-  const { client, info } = Context.current();
-  const states = await Promise.all(
-    requesters.map(async (execution) => {
-      try {
-        const described = await client.workflowService.describeWorkflowExecution({
-          namespace: info.workflowNamespace,
-          execution,
-        });
-        const running =
-          described.workflowExecutionInfo?.status ===
-          temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING;
-        return running && !described.workflowExtendedInfo?.cancelRequested;
-      } catch {
-        return true;
-      }
-    }),
-  );
-  return states.some(Boolean);
+async function anyStillWants(requesters: { workflowId: string; runId: string }[]): Promise<boolean | 'unknown'> {
+  const states = await Promise.all(requesters.map(stillWants));
+  if (states.includes(true)) return true;
+  return states.includes('unknown') ? 'unknown' : false;
 }
+
+const describeTries = 2;
+const describeTimeoutMs = 2_000;
+
+async function stillWants(execution: { workflowId: string; runId: string }): Promise<boolean | 'unknown'> {
+  const { client, info } = Context.current();
+  for (let tryIndex = 0; tryIndex < describeTries; tryIndex++) {
+    try {
+      // Each try bounded: with the send after them (at most 15 s) they fit the send try's 20 s.
+      const described = await client.withDeadline(Date.now() + describeTimeoutMs, () =>
+        client.workflowService.describeWorkflowExecution({ namespace: info.workflowNamespace, execution }),
+      );
+      const running =
+        described.workflowExecutionInfo?.status ===
+        temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING;
+      return running && !described.workflowExtendedInfo?.cancelRequested;
+    } catch (err) {
+      if ((err as { code?: number }).code === grpcNotFound) return false;
+      if (tryIndex + 1 < describeTries) await new Promise((resolve) => setTimeout(resolve, 200 * (tryIndex + 1)));
+    }
+  }
+  return 'unknown';
+}
+
+/** gRPC's NOT_FOUND status code. */
+const grpcNotFound = 5;
 
 /**
  * Signals the door's verdict for an attempt that ended to each lock action it was for. A lock

@@ -167,6 +167,11 @@ export interface ActivityFailureDetails {
   issues?: string[];
   /** The deadline a DEADLINE_PASSED refusal was judged against (ISO-8601). */
   sendBy?: string;
+  /**
+   * A device check that hands the request to the door failed on a retry: an earlier try may have
+   * handed it over, so the lock action asks its door before it concludes.
+   */
+  doorMayHoldRequest?: boolean;
   notAfter?: string;
 }
 

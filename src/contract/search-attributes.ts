@@ -10,7 +10,7 @@ import { defineSearchAttributeKey } from '@temporalio/common';
 export const deviceIdsKey = defineSearchAttributeKey('LockstepDeviceIds', 'KEYWORD_LIST');
 /** A stay's reservation key (also on the lock actions it runs). */
 export const reservationKeyKey = defineSearchAttributeKey('LockstepReservationKey', 'KEYWORD');
-/** How it ended: `success` or a failure code (lock actions); `locked`, `cancelled`, `attention` (stays). */
+/** How it ended: `success` or a failure code (lock actions); `locked`, `cancelled`, `attention`, `superseded` (stays). */
 export const outcomeKey = defineSearchAttributeKey('LockstepOutcome', 'KEYWORD');
 /** A person is needed: a stay with a door not locked in time or an unlock not sent, a lock action whose outcome is unknown. */
 export const attentionKey = defineSearchAttributeKey('LockstepAttention', 'BOOL');

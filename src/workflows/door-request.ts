@@ -5,6 +5,7 @@
  * (see door-keeper.ts), so the wait needs no bound of its own.
  */
 import {
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   condition,
@@ -17,14 +18,7 @@ import {
   defineSignal,
   workflowInfo,
 } from '@temporalio/workflow';
-import type {
-  AttemptObservation,
-  CheckAtDoorRequest,
-  CommandOutcome,
-  DoorCheck,
-  LockstepActivities,
-} from '../activities';
-import { readActivityTimeoutMs } from '../contract/timing-budget';
+import type { AttemptObservation, CheckAtDoorRequest, CommandOutcome, DoorCheck } from '../activities';
 import type { DoorActivities } from '../activities/door';
 import type { ActionAttemptEndedSignal } from '../contract';
 import {
@@ -35,7 +29,14 @@ import {
   type DoorVerdict,
   type Requester,
 } from '../contract/door';
-import { describeAction, type LockActionPlan } from '../contract/core';
+import {
+  describeAction,
+  identifierMaxLength,
+  identifierPattern,
+  type ActivityFailureDetails,
+  type LockActionPlan,
+} from '../contract/core';
+import { seamReads } from './command';
 import { cancelledFailure, lockActionFailure, type LockActionState } from './failures';
 import { doorVerdictOf } from './payloads';
 
@@ -43,16 +44,6 @@ export const doorVerdictSignal = defineSignal<[unknown]>(doorVerdictSignalName);
 
 /** A cancelled lock action waits this long for its door to say what the cancel left behind. */
 export const withdrawAnswerTimeoutMs = 10_000;
-
-/**
- * The device check of a lock action started since `check-at-door`: the check activity that also
- * hands the request to the door when the device can act, retried like the other quick reads. A
- * regular activity, abandoned on cancel (a local one would hold back a cancel until it ended).
- */
-const doorChecks = proxyActivities<LockstepActivities>({
-  startToCloseTimeout: readActivityTimeoutMs,
-  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s', maximumAttempts: 5 },
-});
 
 /** A lock action at its door: who it is, and the door's verdict once it came. */
 export interface DoorTicket {
@@ -74,25 +65,69 @@ export function doorTicket(): DoorTicket {
 
 /**
  * Checks the device and, when it can act, hands this action's request to its door in the same
- * activity. A cancel meanwhile takes effect at once: the request may be with the door already
- * (or arrive later), so it is withdrawn; a door that never had it says so, and refuses it if it
- * comes after (a door takes each requester once; its send try asks whether the action still
- * wants it).
+ * activity (`checkDeviceAtDoor`, retried like the other quick reads). Where the request may be
+ * with the door although the check did not end with it handed over — a cancel meanwhile (the
+ * activity is abandoned and may still deliver it), a check that failed after an earlier try
+ * may have delivered it — the door is asked before the action concludes: the request is
+ * withdrawn, and what the door did with it, if anything, becomes the action's (see
+ * {@link askTheDoor}). A request that comes after its withdrawal is not run: a running door
+ * knows it as answered; a door it starts finds, before any send, that the action is over.
  */
 export async function checkAtTheDoor(
   state: LockActionState,
   ticket: DoorTicket,
   request: Omit<CheckAtDoorRequest, 'door'>,
 ): Promise<DoorCheck> {
-  const { requester } = ticket;
+  const door = { requester: ticket.requester, taskQueue: workflowInfo().taskQueue };
+  // Only a valid device id can have reached a door (an invalid input fails before the handover).
+  const deviceId = validDeviceId(state.deviceId);
   try {
-    return await doorChecks.checkDeviceAtDoor({ ...request, door: { requester, taskQueue: workflowInfo().taskQueue } });
+    return await seamReads.checkDeviceAtDoor({ ...request, door });
   } catch (err) {
-    if (!isCancellation(err) || state.deviceId === null) throw err;
-    return CancellationScope.nonCancellable(() =>
-      cancelAtTheDoor(state, ticket, state.deviceId!, { doorMayBeAbsent: true }),
-    );
+    if (deviceId === null) throw err;
+    if (isCancellation(err))
+      return CancellationScope.nonCancellable(() =>
+        cancelAtTheDoor(state, ticket, deviceId, { doorMayBeAbsent: true }),
+      );
+    if (doorMayHoldRequest(err)) await askTheDoor(state, ticket, deviceId);
+    throw err;
   }
+}
+
+/**
+ * A lock action that will not go through with a request its door may hold takes it back, and
+ * takes on what the door did with it: nothing (the usual answer), or a command sent — then the
+ * action's failure says so (`commandSent`, the attempt), and a stay counts the door as possibly
+ * opened. No answer from a door that was reached: the command may have gone out (`null`).
+ */
+export async function askTheDoor(state: LockActionState, ticket: DoorTicket, deviceId: string): Promise<void> {
+  const reached = await CancellationScope.nonCancellable(() =>
+    withdraw(ticket.requester, deviceId, () => ticket.verdict),
+  );
+  const verdict = ticket.verdict;
+  if (!verdict) {
+    if (reached) state.commandSent = null;
+    return;
+  }
+  const facts = verdict.kind === 'failed' ? verdict.report : verdict.facts;
+  state.commandSent = facts.commandSent;
+  state.progress.actionAttemptId = facts.actionAttemptId;
+  state.progress.lastStatus = facts.lastStatus;
+}
+
+/** Whether a failed check may have handed the request over before it failed. */
+function doorMayHoldRequest(err: unknown): boolean {
+  if (!(err instanceof ActivityFailure)) return false;
+  if (!(err.cause instanceof ApplicationFailure)) return true; // timed out: it may have got that far
+  const details = err.cause.details?.[0] as ActivityFailureDetails | undefined;
+  return details?.doorMayHoldRequest === true;
+}
+
+/** A device id a door can run under; null for anything else (no door can hold a request for it). */
+export function validDeviceId(deviceId: string | null): string | null {
+  return deviceId !== null && deviceId.length <= identifierMaxLength && identifierPattern.test(deviceId)
+    ? deviceId
+    : null;
 }
 
 /** Opening a door is one signal-with-start: quick, retried a few times over ~10 s. */

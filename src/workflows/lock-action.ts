@@ -16,7 +16,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { AttemptObservation, CommandOutcome, DeviceCheck } from '../activities';
+import type { AttemptObservation, CommandOutcome, DeviceCheck, DoorCheck } from '../activities';
 import type { ActionAttemptEndedSignal, LockActionResult, Progress } from '../contract';
 import {
   actionAttemptEndedSignalName,
@@ -37,7 +37,15 @@ import {
 } from '../decisions';
 import { attentionKey, deviceIdsKey, outcomeKey } from '../contract/search-attributes';
 import { followAttempt, legacySendCommand, seamReads, sendAndWatch, type AttemptWakeups } from './command';
-import { checkAtTheDoor, doorTicket, forwardAttemptEnded, throughTheDoor, type DoorTicket } from './door-request';
+import {
+  askTheDoor,
+  checkAtTheDoor,
+  doorTicket,
+  forwardAttemptEnded,
+  throughTheDoor,
+  validDeviceId,
+  type DoorTicket,
+} from './door-request';
 import { cancelledFailure, lockActionFailure, seamStep, type LockActionState } from './failures';
 import { endedAttemptOf } from './payloads';
 
@@ -97,15 +105,18 @@ export async function runLockAction(
   const ticket = route === 'door' || route === 'check-at-door' ? doorTicket() : undefined;
   setHandler(progressQuery, () => state.progress);
   setHandler(actionAttemptEndedSignal, (signal) => {
-    // At its door, the door follows the attempt: the word goes there.
-    if (state.progress.phase === 'door' && state.deviceId) forwardAttemptEnded(state.deviceId, signal);
+    // At its door, the door follows the attempt: the word goes there (since check-at-door, from
+    // the check on: the door may be sending while the check activity completes).
+    const atTheDoor = state.progress.phase === 'door' || (route === 'check-at-door' && state.progress.phase !== 'done');
+    const doorDevice = validDeviceId(state.deviceId);
+    if (atTheDoor && doorDevice) forwardAttemptEnded(doorDevice, signal);
     else wakeups.endedAttempt = endedAttemptOf(signal) ?? wakeups.endedAttempt;
   });
 
   try {
     log.info('checking device capability', { action, deviceId: state.deviceId });
-    const { plan, capability, knocked } = await seamStep(state, () =>
-      checkDevice(route, state, ticket, {
+    const { plan, capability, knocked, doorMayHoldRequest } = await seamStep(state, () =>
+      firstCheck(route, state, ticket, {
         input: rawInput,
         action,
         workflowStartedAt: startedAt.toISOString(),
@@ -114,9 +125,13 @@ export async function runLockAction(
     );
     state.capability = capability;
     const deadlineMs = withSendBy ? sendByMs(startedAt.getTime(), plan) : startedAt.getTime() + plan.timeoutMs;
-    // The same verdict the check at the door reached (one worker ran both): knocked only if it acts.
     const verdict = assessCapability(capability, action);
-    if (!verdict.act) throw lockActionFailure(state, verdict.code, verdict.reason);
+    if (!verdict.act) {
+      // The check at the door reached the same verdict, unless another build ran it; a retry's
+      // earlier try may have handed the request over. Either way the door is asked first.
+      if (doorMayHoldRequest && ticket) await askTheDoor(state, ticket, plan.deviceId);
+      throw lockActionFailure(state, verdict.code, verdict.reason);
+    }
 
     const { observation, sent } = await command(route, state, plan, deadlineMs, wakeups, ticket, knocked);
     const result = await conclude(state, plan, observation, {
@@ -148,17 +163,21 @@ export async function runLockAction(
  * The first step: the device check, which also hands the request to the door (check-at-door).
  * Older routes check only; the legacy one without the start time.
  */
-async function checkDevice(
+async function firstCheck(
   route: CommandRoute,
   state: LockActionState,
   ticket: DoorTicket | undefined,
   facts: { input: unknown; action: LockAction; workflowStartedAt: string; extraArguments: number },
-): Promise<DeviceCheck & { knocked: boolean }> {
+): Promise<DeviceCheck & Pick<DoorCheck, 'knocked' | 'doorMayHoldRequest'>> {
   const { input, action, workflowStartedAt } = facts;
   const extra = facts.extraArguments > 0 ? { extraArguments: facts.extraArguments } : {};
   if (route === 'check-at-door') return checkAtTheDoor(state, ticket!, { input, action, workflowStartedAt, ...extra });
   const sendByFacts = route === 'legacy' ? {} : { workflowStartedAt, ...extra };
-  return { ...(await seamReads.checkDevice({ input, action, ...sendByFacts })), knocked: false };
+  return {
+    ...(await seamReads.checkDevice({ input, action, ...sendByFacts })),
+    knocked: false,
+    doorMayHoldRequest: false,
+  };
 }
 
 /**

@@ -73,31 +73,46 @@ export async function ReservationWorkflow(input: ReservationInput, carried?: Sta
   stay.deliverAlerts();
 
   const running = stay;
+  const show = (now: ReservationView['waitingFor']) => {
+    waitingFor = now;
+    running.publish(now);
+  };
   try {
-    for (;;) {
-      if (rollOverDue()) {
-        // Undelivered alerts are carried, not awaited: a receiver down for hours must not stop the locks.
-        await condition(allHandlersFinished);
-        return continueAsNew<typeof ReservationWorkflow>(input, stay.carry());
-      }
-      const step = stay.nextStep(Date.now());
-      if (step.kind === 'end') break;
-      waitingFor = step.kind === 'wait' ? { what: step.what, at: atOf(step) } : { what: describeStep(step), at: null };
-      stay.publish(waitingFor);
-      await take(stay, step);
-    }
+    return await live(running, input, show);
   } catch (err) {
     if (!isCancellation(err) || !patched(stayPatchIds.lockOnTemporalCancel)) throw err;
-    await CancellationScope.nonCancellable(() => lockOnTemporalCancel(running, (now) => (waitingFor = now)));
+    await CancellationScope.nonCancellable(() => lockOnTemporalCancel(running, show));
     throw err;
   }
-  stay.end();
-  waitingFor = { what: 'nothing: the stay has ended', at: null };
-  stay.publish(waitingFor);
+}
+
+type Show = (waitingFor: ReservationView['waitingFor']) => void;
+
+/** The stay's steps until it ends (or continues as new), then its last alerts. */
+async function live(stay: Stay, input: ReservationInput, show: Show): Promise<ReservationView> {
+  for (;;) {
+    if (rollOverDue()) {
+      // Undelivered alerts are carried, not awaited: a receiver down for hours must not stop the locks.
+      await condition(allHandlersFinished);
+      return continueAsNew<typeof ReservationWorkflow>(input, stay.carry());
+    }
+    const step = stay.nextStep(Date.now());
+    if (step.kind === 'end') break;
+    show(step.kind === 'wait' ? { what: step.what, at: atOf(step) } : { what: describeStep(step), at: null });
+    await take(stay, step);
+  }
+  const ended = endStay(stay, show, 'nothing: the stay has ended');
   log.info('stay ended', { reservationKey: stay.plan.reservationKey, attention: stay.needsAttention() });
   await stay.alertsDelivered();
   await condition(allHandlersFinished);
-  return stay.view(waitingFor);
+  return stay.view(ended);
+}
+
+function endStay(stay: Stay, show: Show, what: string): ReservationView['waitingFor'] {
+  stay.end();
+  const ended = { what, at: null };
+  show(ended);
+  return ended;
 }
 
 /** How long a stay cancelled through Temporal waits to hand its alerts over before it ends. */
@@ -109,24 +124,19 @@ export const cancelAlertsGraceMs = 60_000;
  * lock (the doors it unlocked; all of them once check-out began), and a door that did not lock
  * is raised for a person, since the stay will not try again. Then it ends, cancelled.
  */
-async function lockOnTemporalCancel(
-  stay: Stay,
-  show: (waitingFor: ReservationView['waitingFor']) => void,
-): Promise<void> {
+async function lockOnTemporalCancel(stay: Stay, show: Show): Promise<void> {
   log.warn('stay cancelled through Temporal: locking what it owes once', { reservationKey: stay.plan.reservationKey });
-  stay.cancel();
-  const owed = stay.owedLocks();
-  if (owed.length > 0) {
-    const waitingFor = { what: `lock ${owed.join(', ')} (cancelled through Temporal)`, at: null };
-    show(waitingFor);
-    stay.publish(waitingFor);
-    await stay.lock(owed);
+  // A stay that had already ended (its last alerts under way) has nothing more to lock.
+  if (!stay.ended) {
+    stay.cancel();
+    const owed = stay.owedLocks();
+    if (owed.length > 0) {
+      show({ what: `lock ${owed.join(', ')} (cancelled through Temporal)`, at: null });
+      await stay.lock(owed);
+    }
+    stay.giveUp(stay.owedLocks(), 'was not locked when the stay was cancelled through Temporal');
+    endStay(stay, show, 'nothing: the stay was cancelled through Temporal');
   }
-  stay.giveUp(stay.owedLocks(), 'was not locked when the stay was cancelled through Temporal');
-  stay.end();
-  const ended = { what: 'nothing: the stay was cancelled through Temporal', at: null };
-  show(ended);
-  stay.publish(ended);
   await stay.alertsAfterCancel(cancelAlertsGraceMs);
 }
 

@@ -39,7 +39,7 @@ import { lockRetryDelayMs, nextStayStep, owesLock, unlockRetryDelayMs, type Stay
 import { sendAlert } from './alerts';
 
 /**
- * Changes to a stay's steps, each behind `patched()` so that stays started before replay
+ * Changes to a stay's steps, each behind `patched()` so that stays started before it replay
  * unchanged (their histories are in test/histories/).
  * - `stay-cancel-locks`: Temporal's own cancel (not the `cancel` update) is fail-secure too:
  *   the stay locks what it owes once, and a door it could not lock is a person's to check.
@@ -71,9 +71,8 @@ export class Stay {
   private readonly lastCommandSent = new Map<string, boolean | null>();
   /** The search attributes last written, so that only changes are written. */
   private published = '';
-  /** Whether alerts are being delivered (one at a time, in order), and that delivery. */
+  /** Whether alerts are being delivered (one at a time, in order). */
   private delivering = false;
-  private delivery: Promise<void> = Promise.resolve();
 
   constructor(from: StayCarry) {
     this.plan = from.plan;
@@ -268,7 +267,7 @@ export class Stay {
   deliverAlerts(): void {
     if (this.delivering) return;
     this.delivering = true;
-    this.delivery = (async () => {
+    void (async () => {
       try {
         while (this.alertQueue.length > 0) {
           await sendAlert(this.alertQueue[0]);
@@ -285,13 +284,15 @@ export class Stay {
   }
 
   /**
-   * After Temporal's cancel: delivery starts again outside the cancelled scope (the try under way
-   * was cancelled with the workflow) and gets `graceMs` to hand the queued alerts over.
+   * After Temporal's cancel (called outside the cancelled scope): the delivery the cancel cut
+   * short ends, delivery starts again if none is under way, and the queue gets what is left of
+   * `graceMs` — however long a receiver that is down would take, the stay ends by then.
    */
   async alertsAfterCancel(graceMs: number): Promise<void> {
-    await this.delivery;
-    this.deliverAlerts();
-    await condition(() => this.alertQueue.length === 0, graceMs);
+    const untilMs = Date.now() + graceMs;
+    await condition(() => !this.delivering || this.alertQueue.length === 0, graceMs);
+    if (!this.delivering) this.deliverAlerts();
+    await condition(() => this.alertQueue.length === 0, Math.max(1, untilMs - Date.now()));
   }
 
   get stage(): StayStage {

@@ -138,6 +138,30 @@ describe('captureCapabilitySnapshot', () => {
   });
 });
 
+describe('checkDeviceAtDoor', () => {
+  const atDoor = (deviceId: string, attempt: number) =>
+    new MockActivityEnvironment({ attempt }).run(activities.checkDeviceAtDoor, {
+      input: { deviceId },
+      action: 'LOCK_DOOR' as const,
+      workflowStartedAt: new Date().toISOString(),
+      door: { requester: { workflowId: 'lock/x/y', runId: 'r' }, taskQueue: 'q' },
+    });
+
+  test('checkDeviceAtDoor: a first try that fails or cannot act says the door holds nothing; a retry says it may', async () => {
+    const first = await failureOf(atDoor('nope', 1));
+    expect(first).toMatchObject({ type: 'DEVICE_NOT_FOUND', nonRetryable: true });
+    expect(first.details?.[0]).not.toHaveProperty('doorMayHoldRequest');
+    const retried = await failureOf(atDoor('nope', 2));
+    expect(retried).toMatchObject({ type: 'DEVICE_NOT_FOUND', nonRetryable: true });
+    expect(retried.details?.[0]).toMatchObject({ doorMayHoldRequest: true, seamErrorType: 'device_not_found' });
+
+    const offline = device({ online: false, errors: [{ error_code: 'device_offline', message: 'offline' }] });
+    expect(await atDoor(offline, 1)).toMatchObject({ knocked: false, doorMayHoldRequest: false });
+    expect(await atDoor(offline, 2)).toMatchObject({ knocked: false, doorMayHoldRequest: true });
+    expect(fx.sim.countsFor(offline).commandsReceived).toBe(0);
+  });
+});
+
 describe('sendCommand', () => {
   test('sendCommand: sends once, heartbeats the attempt id, watches it to success and reads the state back', async () => {
     const deviceId = device({ locked: false, attempt: { pendingMs: 500 } });

@@ -208,6 +208,24 @@ describe('LockDoorWorkflow', () => {
     expect(fx.sim.countsFor(deviceId).commandsReceived).toBe(0);
   });
 
+  test('LockDoorWorkflow: a device check retried after a failed try asks its door before it fails (the try may have handed the request over)', async () => {
+    const deviceId = fx.device({
+      online: false,
+      errors: [{ error_code: 'device_offline', message: 'offline' }],
+      faults: [{ route: '/devices/get', kind: '503', count: 1 }],
+    });
+    const handle = await start('LOCK_DOOR', { deviceId });
+    const report = expectFailure(await lockActionOutcome(handle), 'DEVICE_OFFLINE');
+    expect(report.commandSent).toBe(false);
+    const events = await historyOf(handle.workflowId);
+    expect(
+      events.some(
+        (e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName === doorSignalNames.withdraw,
+      ),
+    ).toBe(true);
+    expect(fx.sim.countsFor(deviceId).commandsReceived).toBe(0);
+  });
+
   test('LockDoorWorkflow: cancelled while polling stops and names the attempt left behind', async () => {
     const deviceId = fx.device({ attempt: { outcome: 'never' } });
     const handle = await start('LOCK_DOOR', { deviceId, watchWindow: 0 });

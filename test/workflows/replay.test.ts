@@ -71,7 +71,7 @@ test('replay: lock actions recorded since the search-attributes patch carry both
     expect(patchIdsIn(name)).toEqual(name === 'stay-temporal-cancel-locks.json' ? ['stay-cancel-locks'] : []);
 });
 
-test('replay: lock actions recorded since check-at-door carry its marker alone, and check the device in a local activity', () => {
+test('replay: lock actions recorded since check-at-door carry its marker alone, and hand the request over from the check activity', () => {
   const knocking = names.filter((name) => name.startsWith('knock-'));
   expect(knocking.length).toBeGreaterThanOrEqual(6);
   for (const name of knocking) {

@@ -6,6 +6,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { queryDoor, queryReservation, startLockAction } from '../../src/client';
+import { cancelAlertsGraceMs } from '../../src/workflows/reservation';
 import {
   lockActionWorkflowId,
   reservationUpdateNames,
@@ -231,7 +232,8 @@ describe('ReservationWorkflow', () => {
     expect(receiver.accepted).toEqual([]);
   });
 
-  test('ReservationWorkflow: cancelled through Temporal with a door it cannot lock, a person is told (attention, signed alert)', async () => {
+  /** The stay's door goes offline (unlocked), then the stay is cancelled through Temporal. */
+  async function cancelledWithDoorOffline() {
     const { door, handle } = await checkedInStay();
     fx.sim.setDevice({
       deviceId: door,
@@ -240,6 +242,11 @@ describe('ReservationWorkflow', () => {
       errors: [{ error_code: 'device_offline', message: 'offline' }],
     });
     await handle.cancel();
+    return { door, handle };
+  }
+
+  test('ReservationWorkflow: cancelled through Temporal with a door it cannot lock, a person is told (attention, signed alert)', async () => {
+    const { door, handle } = await cancelledWithDoorOffline();
     await expect(handle.result()).rejects.toMatchObject({ cause: { name: 'CancelledFailure' } });
     expect(commandsTo(door, 'LOCK_DOOR')).toHaveLength(0);
     const { searchAttributes } = await handle.describe();
@@ -277,6 +284,19 @@ describe('ReservationWorkflow', () => {
     expect(searchAttributes).toMatchObject({ LockstepOutcome: ['superseded'] });
     expect(commandsTo(door, 'LOCK_DOOR')).toHaveLength(0);
     await Promise.all([first, newer].map((h) => h.terminate('test over')));
+  });
+
+  test('ReservationWorkflow: cancelled through Temporal while the alert receiver is down, it still ends within its 60 s grace', async () => {
+    receiver.failNext(10_000);
+    const { handle } = await cancelledWithDoorOffline();
+    await expect(handle.result()).rejects.toMatchObject({ cause: { name: 'CancelledFailure' } });
+    const events = await handle.fetchHistory().then((h) => h.events ?? []);
+    const at = (e: (typeof events)[number]) => Number(e.eventTime?.seconds ?? 0) * 1000;
+    const cancelRequested = events.find((e) => e.workflowExecutionCancelRequestedEventAttributes)!;
+    const ended = events.find((e) => e.workflowExecutionCanceledEventAttributes)!;
+    expect(at(ended) - at(cancelRequested)).toBeLessThan(cancelAlertsGraceMs + 60_000);
+    expect(receiver.requests.length).toBeGreaterThan(0);
+    expect(receiver.accepted).toEqual([]);
   });
 
   test('ReservationWorkflow: an invalid reservation fails INVALID_INPUT and unknown fields are rejected', async () => {
