@@ -416,6 +416,24 @@ async function main(): Promise<void> {
         return handle;
       },
     },
+    // Since the `stay-serial-upserts` patch: upserts apply one after another, in accepted order.
+    {
+      name: 'stay-serial-upserts',
+      devices: [{ deviceId: 'st-6' }],
+      start: async () => {
+        const reservation = { deviceIds: ['st-6'], checkIn: await at(day), checkOut: await at(2 * day) };
+        const handle = await stay('st-6', reservation);
+        await Promise.all(
+          [3, 4, 5].map(async (days) =>
+            handle.executeUpdate('upsert', {
+              args: [{ ...reservation, reservationKey: 'st-6', checkOut: await at(days * day) }],
+            }),
+          ),
+        );
+        await handle.executeUpdate('checkOutNow');
+        return handle;
+      },
+    },
     {
       name: 'stay-check-out-now',
       devices: [{ deviceId: 'st-4' }],

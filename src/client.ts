@@ -5,6 +5,7 @@
  * and results that never need parsing from messages.
  */
 import { doorQueryName, doorWorkflowId, type DoorView } from './contract/door';
+import { deviceIdsKey } from './contract/search-attributes';
 import {
   Client as TemporalClient,
   Connection,
@@ -85,6 +86,8 @@ export async function startLockAction(
       workflowId,
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      // Findable by device while it runs (it writes its outcome at the end).
+      typedSearchAttributes: [{ key: deviceIdsKey, value: [checked.plan.deviceId] }],
       staticSummary: `${describeAction(action)} ${checked.plan.deviceId}${checked.plan.notAfter ? ` (not after ${checked.plan.notAfter})` : ''}`,
     });
   } catch (err) {

@@ -182,14 +182,23 @@ function setStayHandlers(
     return viewOf(stay);
   });
   const change = (name: 'upsert' | 'checkOutNow' | 'cancel') => () => refuse(current()?.refusal(name));
+  const upsert = async (raw: ReservationInput) => {
+    const plan = await checkedReservation(raw);
+    const stay = await ready();
+    refuse(stay.refusal('upsert'));
+    stay.upsert(plan);
+    return viewOf(stay);
+  };
+  // Changes apply in the order Temporal accepted them, each after the one before it (their checks
+  // would otherwise race, and an older change could land last).
+  let upsertsBefore: Promise<unknown> = Promise.resolve();
   setHandler(
     upsertUpdate,
-    async (raw) => {
-      const plan = await checkedReservation(raw);
-      const stay = await ready();
-      refuse(stay.refusal('upsert'));
-      stay.upsert(plan);
-      return viewOf(stay);
+    (raw) => {
+      if (!patched(stayPatchIds.serialUpserts)) return upsert(raw);
+      const turn = upsertsBefore.then(() => upsert(raw));
+      upsertsBefore = turn.catch(() => undefined);
+      return turn;
     },
     {
       validator: (raw) => {

@@ -43,8 +43,12 @@ import { sendAlert } from './alerts';
  * unchanged (their histories are in test/histories/).
  * - `stay-cancel-locks`: Temporal's own cancel (not the `cancel` update) is fail-secure too:
  *   the stay locks what it owes once, and a door it could not lock is a person's to check.
+ * - `stay-serial-upserts`: `upsert` updates apply one after another, in the order accepted.
  */
-export const stayPatchIds = { lockOnTemporalCancel: 'stay-cancel-locks' } as const;
+export const stayPatchIds = {
+  lockOnTemporalCancel: 'stay-cancel-locks',
+  serialUpserts: 'stay-serial-upserts',
+} as const;
 
 /** A lock action's end as the stay records it. */
 type ActionOutcome = 'success' | FailureCode;
@@ -136,6 +140,9 @@ export class Stay {
 
   /** Why a change cannot be taken now; undefined when it can. */
   refusal(change: 'upsert' | 'checkOutNow' | 'cancel'): string | undefined {
+    // Asked again (a caller retrying after a lost answer): what was asked holds, nothing changes.
+    if (change === 'checkOutNow' && !this.cancelled && (this.checkOutBeganMs !== null || this.ended)) return undefined;
+    if (change === 'cancel' && this.cancelled) return undefined;
     if (this.ended) return 'the stay has ended';
     if (this.cancelled) return 'the stay is cancelled';
     if (change !== 'cancel' && this.checkOutBeganMs !== null) return 'check-out has begun';
@@ -160,11 +167,13 @@ export class Stay {
   }
 
   checkOutNow(nowMs: number): void {
+    if (this.checkOutBeganMs !== null || this.ended) return; // asked again: nothing changes
     this.plan = { ...this.plan, checkOutMs: Math.min(this.plan.checkOutMs, nowMs) };
     this.changed();
   }
 
   cancel(): void {
+    if (this.cancelled) return; // asked again: nothing changes
     this.cancelled = true;
     this.changed();
   }

@@ -3,6 +3,7 @@
  * 40 history events (`limit.historyCount.suggestContinueAsNew`, an official server setting), so
  * that doors and stays roll over within a test while requests and changes keep arriving.
  */
+import { defaultPayloadConverter } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { randomUUID } from 'node:crypto';
 import { lockActionOutcome, queryDoor, queryReservation, startLockAction, upsertReservation } from '../../src/client';
@@ -27,6 +28,27 @@ const fx = useLockstepFixture(() =>
 const day = 24 * 60 * 60_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** The checkOut of every `upsert` each run of the stay accepted, oldest run first, in order. */
+async function acceptedCheckOuts(workflowId: string): Promise<string[]> {
+  const runs: { runId: string; startMs: number }[] = [];
+  for await (const info of fx.env.client.workflow.list({ query: `WorkflowId = '${workflowId}'` }))
+    runs.push({ runId: info.runId, startMs: info.startTime.getTime() });
+  runs.sort((a, b) => a.startMs - b.startMs);
+  const checkOuts: string[] = [];
+  for (const { runId } of runs) {
+    const { events } = await fx.env.client.workflow.getHandle(workflowId, runId).fetchHistory();
+    for (const event of events ?? []) {
+      const request = event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest;
+      if (request?.input?.name !== 'upsert') continue;
+      const [reservation] = (request.input.args?.payloads ?? []).map((p) =>
+        defaultPayloadConverter.fromPayload<{ checkOut: string }>(p),
+      );
+      checkOuts.push(reservation.checkOut);
+    }
+  }
+  return checkOuts;
+}
+
 async function runsOf(workflowId: string): Promise<number> {
   const runs = fx.env.client.workflow.list({ query: `WorkflowId = '${workflowId}'` });
   let count = 0;
@@ -48,11 +70,14 @@ test('ReservationWorkflow: changes pushed while it continues as new are all kept
         .slice(i, i + 3)
         .map((checkOut) => upsertReservation(fx.env.client, { ...reservation, checkOut }, { taskQueue: fx.taskQueue })),
     );
-    // The last of a batch must win: push it again on its own (idempotent if it already won).
-    await upsertReservation(fx.env.client, { ...reservation, checkOut: moves[i + 2] }, { taskQueue: fx.taskQueue });
   }
+  // Changes apply in the order Temporal accepted them: the stay ends with the last one accepted
+  // (within a batch of three concurrent calls, whichever the server took last).
   const view = await eventually(() => queryReservation(fx.env.client, key).catch(() => undefined));
-  expect(view.checkOut).toBe(moves[moves.length - 1]);
+  const accepted = await acceptedCheckOuts(reservationWorkflowId(key));
+  expect(accepted).toHaveLength(moves.length + 1);
+  expect(view.checkOut).toBe(accepted[accepted.length - 1]);
+  expect(moves.slice(-3)).toContain(view.checkOut);
   expect(view.revisions).toBeGreaterThanOrEqual(moves.length);
   expect(await runsOf(reservationWorkflowId(key))).toBeGreaterThan(1);
   await fx.env.client.workflow.getHandle(reservationWorkflowId(key)).executeUpdate('checkOutNow');

@@ -242,6 +242,16 @@ describe('DoorWorkflow', () => {
     await eventually(async () =>
       (await queryDoor(fx.env.client, deviceId)).waiting?.action === 'UNLOCK_DOOR' ? true : undefined,
     );
+    // An operator finds what runs at this door by its device: the door and both lock actions.
+    const running = await eventually(async () => {
+      const ids: string[] = [];
+      for await (const info of fx.env.client.workflow.list({
+        query: `LockstepDeviceIds = '${deviceId}' AND ExecutionStatus = 'Running'`,
+      }))
+        ids.push(info.workflowId);
+      return ids.length === 3 ? ids : undefined;
+    });
+    expect(running.sort()).toEqual([lock.handle.workflowId, unlock.handle.workflowId, doorWorkflowId(deviceId)].sort());
 
     const report = expectFailure(await lockActionOutcome(unlock.handle), 'DEADLINE_PASSED');
     const failedAtMs = Date.now();

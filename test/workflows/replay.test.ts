@@ -61,14 +61,17 @@ test('replay: lock actions recorded since door ordering carry its marker alone; 
   for (const name of doors) expect(patchIdsIn(name)).toEqual([]);
 });
 
-test('replay: lock actions recorded since the search-attributes patch carry both markers; stays none but the one cancelled through Temporal', () => {
+test('replay: lock actions recorded since the search-attributes patch carry both markers; stays none but those recorded for their own patches', () => {
   const withAttributes = names.filter((name) => name.startsWith('attrs-'));
   const stays = names.filter((name) => name.startsWith('stay-'));
   expect(withAttributes.length).toBeGreaterThanOrEqual(2);
   expect(stays.length).toBeGreaterThanOrEqual(4);
   for (const name of withAttributes) expect(patchIdsIn(name)).toEqual(['door-ordering', 'search-attributes']);
-  for (const name of stays)
-    expect(patchIdsIn(name)).toEqual(name === 'stay-temporal-cancel-locks.json' ? ['stay-cancel-locks'] : []);
+  const stayPatches: Record<string, string[]> = {
+    'stay-temporal-cancel-locks.json': ['stay-cancel-locks'],
+    'stay-serial-upserts.json': ['stay-serial-upserts'],
+  };
+  for (const name of stays) expect(patchIdsIn(name)).toEqual(stayPatches[name] ?? []);
 });
 
 test('replay: lock actions recorded since check-at-door carry its marker alone, and hand the request over from the check activity', () => {

@@ -150,8 +150,12 @@ describe('ReservationWorkflow', () => {
       checkOut: iso(t0 + 3 * day),
     });
     await handle.executeUpdate<ReservationView, []>(reservationUpdateNames.checkOutNow);
+    // A caller retrying after a lost answer: accepted, and nothing changes.
+    const again = await handle.executeUpdate<ReservationView, []>(reservationUpdateNames.checkOutNow);
+    expect(again.stage).toMatch(/^(checking_out|ended)$/);
     const view = (await handle.result()) as ReservationView;
     expect(view.doors[0].locked).toBe(true);
+    expect(view.doors[0].actions).toBe(1);
     expect((await actionStartedAt('LOCK_DOOR', door, key, 1)) - t0).toBeLessThan(minute);
   });
 
@@ -216,8 +220,11 @@ describe('ReservationWorkflow', () => {
   test('ReservationWorkflow: cancel after check-in locks at once the doors it unlocked', async () => {
     const { door, t0, key, handle } = await checkedInStay();
     await handle.executeUpdate<ReservationView, []>(reservationUpdateNames.cancel);
+    const again = await handle.executeUpdate<ReservationView, []>(reservationUpdateNames.cancel);
+    expect(again.stage).toBe('cancelled');
     const view = (await handle.result()) as ReservationView;
     expect(view).toMatchObject({ stage: 'cancelled' });
+    expect(view.revisions).toBe(again.revisions);
     expect(view.doors[0]).toMatchObject({ unlockedByStay: true, locked: true });
     expect((await actionStartedAt('LOCK_DOOR', door, key, 2)) - t0).toBeLessThan(hour);
   });
