@@ -36,7 +36,14 @@ import {
   sendAbortAtMs,
   type Backoff,
 } from '../decisions';
-import { minSendWindowMs, sendSlackMs, watchBackoff } from '../contract/timing-budget';
+import {
+  minSendWindowMs,
+  requesterDescribePauseMs,
+  requesterDescribeTimeoutMs,
+  requesterDescribeTries,
+  sendSlackMs,
+  watchBackoff,
+} from '../contract/timing-budget';
 import type { SeamClient } from './seam/client';
 import { callSeam, commandDelivery, toSeamFailure, type CommandDelivery } from './seam/errors';
 import { toActionAttemptView, toCapabilitySnapshot } from './seam/responses';
@@ -481,7 +488,7 @@ async function knockAtDoor(request: CheckAtDoorRequest, check: DeviceCheck): Pro
     await deliverToDoor({ request: doorRequest, taskQueue: request.door.taskQueue });
   } catch (err) {
     throw ApplicationFailure.retryable(
-      `its door ${doorWorkflowId(check.plan.deviceId)} could not be reached (${err instanceof Error ? err.message : String(err)}); the request may or may not be with it`,
+      `its door ${doorWorkflowId(check.plan.deviceId)} could not be reached (${err instanceof Error ? err.message : String(err)}); the lock action asks it before it concludes`,
       'DOOR_UNREACHABLE',
       { doorMayHoldRequest: true } satisfies ActivityFailureDetails,
     );
@@ -519,15 +526,12 @@ async function anyStillWants(requesters: { workflowId: string; runId: string }[]
   return states.includes('unknown') ? 'unknown' : false;
 }
 
-const describeTries = 2;
-const describeTimeoutMs = 2_000;
-
 async function stillWants(execution: { workflowId: string; runId: string }): Promise<boolean | 'unknown'> {
   const { client, info } = Context.current();
-  for (let tryIndex = 0; tryIndex < describeTries; tryIndex++) {
+  for (let tryIndex = 0; tryIndex < requesterDescribeTries; tryIndex++) {
     try {
-      // Each try bounded: with the send after them (at most 15 s) they fit the send try's 20 s.
-      const described = await client.withDeadline(Date.now() + describeTimeoutMs, () =>
+      // Each try bounded: with the send after them they fit the send try (see timing-budget.ts).
+      const described = await client.withDeadline(Date.now() + requesterDescribeTimeoutMs, () =>
         client.workflowService.describeWorkflowExecution({ namespace: info.workflowNamespace, execution }),
       );
       const running =
@@ -536,7 +540,8 @@ async function stillWants(execution: { workflowId: string; runId: string }): Pro
       return running && !described.workflowExtendedInfo?.cancelRequested;
     } catch (err) {
       if ((err as { code?: number }).code === grpcNotFound) return false;
-      if (tryIndex + 1 < describeTries) await new Promise((resolve) => setTimeout(resolve, 200 * (tryIndex + 1)));
+      if (tryIndex + 1 < requesterDescribeTries)
+        await new Promise((resolve) => setTimeout(resolve, requesterDescribePauseMs));
     }
   }
   return 'unknown';

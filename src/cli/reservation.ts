@@ -198,7 +198,8 @@ export async function reservationCommand(io: Io, argv: string[]): Promise<number
       );
       return exitCodes.ok;
     } catch (err) {
-      // A validator's refusal ("check-out has begun"): the stay took nothing.
+      // A refusal ("check-out has begun"): by a validator (the stay took nothing) or, for a change
+      // queued behind others, by its handler (nothing changed).
       if (err instanceof WorkflowUpdateFailedError) {
         io.err(`lockstep: stay ${key} refused ${change}: ${err.cause?.message ?? err.message}`);
         return exitCodes.actionFailed;

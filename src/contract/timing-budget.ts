@@ -46,7 +46,15 @@ export const cancelSendGraceMs = 1_000;
 /** A Seam read (an attempt or a device) and its read-back: two requests at the longest bound, plus slack. */
 export const readActivityTimeoutMs = 2 * maxRequestTimeoutMs + 5_000;
 
-/** One send try: one request at the longest bound, plus slack for the activity around it. */
+/**
+ * A door's send try first asks Temporal whether a lock action still wants the command: this many
+ * describes, each bounded by {@link requesterDescribeTimeoutMs}, a short pause between them.
+ */
+export const requesterDescribeTries = 2;
+export const requesterDescribeTimeoutMs = 1_500;
+export const requesterDescribePauseMs = 200;
+
+/** One send try: the requester check, one request at the longest bound, plus slack for the activity around it. */
 export const sendActivityTimeoutMs = maxRequestTimeoutMs + 5_000;
 
 /** The watch activity may read until its window ends; its last read (and read-back) may then take this long. */

@@ -253,9 +253,11 @@ function keyOf(reservation: unknown): unknown {
   return (reservation as { reservationKey?: unknown } | null)?.reservationKey;
 }
 
-/** An update validator's refusal: the update is rejected and nothing enters the history. */
+/** A change the stay refuses: rejected by a validator (nothing enters the history), or failed by its handler. */
 function refuse(reason: string | undefined): void {
-  if (reason) throw new Error(reason);
+  // In a validator it rejects the update; in a handler (a change queued behind others, refused by
+  // the time its turn came) it fails the update — never the workflow task, which would wedge the stay.
+  if (reason) throw ApplicationFailure.nonRetryable(reason, 'CHANGE_REFUSED');
 }
 
 /** The stay's workflow ID is `reservation/<reservationKey>`: one stay per key, whoever starts it. */

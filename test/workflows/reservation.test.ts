@@ -219,9 +219,10 @@ describe('ReservationWorkflow', () => {
 
   test('ReservationWorkflow: cancel after check-in locks at once the doors it unlocked', async () => {
     const { door, t0, key, handle } = await checkedInStay();
-    await handle.executeUpdate<ReservationView, []>(reservationUpdateNames.cancel);
+    const first = await handle.executeUpdate<ReservationView, []>(reservationUpdateNames.cancel);
     const again = await handle.executeUpdate<ReservationView, []>(reservationUpdateNames.cancel);
     expect(again.stage).toBe('cancelled');
+    expect(again.revisions).toBe(first.revisions);
     const view = (await handle.result()) as ReservationView;
     expect(view).toMatchObject({ stage: 'cancelled' });
     expect(view.revisions).toBe(again.revisions);
@@ -304,6 +305,37 @@ describe('ReservationWorkflow', () => {
     expect(at(ended) - at(cancelRequested)).toBeLessThan(cancelAlertsGraceMs + 60_000);
     expect(receiver.requests.length).toBeGreaterThan(0);
     expect(receiver.accepted).toEqual([]);
+  });
+
+  test('ReservationWorkflow: changes queued behind each other and overtaken by a cancel fail as updates; the stay goes on and ends cancelled', async () => {
+    const door = fx.device();
+    const t0 = await now();
+    const reservation = { deviceIds: [door], checkIn: iso(t0 + day), checkOut: iso(t0 + 2 * day) };
+    const { key, handle } = await startStay(reservation);
+    await eventually(() => viewOf(key));
+    const upsert = (days: number) =>
+      handle.executeUpdate<ReservationView, [ReservationInput]>(reservationUpdateNames.upsert, {
+        args: [{ ...reservation, reservationKey: key, checkOut: iso(t0 + days * day) }],
+      });
+    // Sent together: the upserts queue behind each other (each checks its reservation first), the
+    // cancel does not wait, so the queued ones find the stay cancelled when their turn comes.
+    const [cancelled, ...outcomes] = await Promise.allSettled([
+      handle.executeUpdate<ReservationView, []>(reservationUpdateNames.cancel),
+      upsert(3),
+      upsert(4),
+      upsert(5),
+    ]);
+    expect(cancelled).toMatchObject({ status: 'fulfilled', value: { stage: 'cancelled' } });
+    const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+    expect(refused.length).toBeGreaterThan(0);
+    // Refused as updates (the stay is cancelled, or already over), not as workflow tasks that would wedge it.
+    for (const { reason } of refused) {
+      const failure = reason as Error & { cause?: Error };
+      expect(failure.cause?.message ?? failure.message).toMatch(/the stay is cancelled|the stay has ended/);
+    }
+    const view = (await handle.result()) as ReservationView;
+    expect(view).toMatchObject({ stage: 'cancelled' });
+    expect(commandsTo(door, 'UNLOCK_DOOR')).toHaveLength(0);
   });
 
   test('ReservationWorkflow: an invalid reservation fails INVALID_INPUT and unknown fields are rejected', async () => {
