@@ -3,6 +3,7 @@
  * parsing, error translation (503 / 429 / reset / 4xx), the deadline guard and the command
  * count, and resuming from a heartbeat without sending again.
  */
+import { Client, Connection } from '@temporalio/client';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
@@ -18,6 +19,7 @@ import {
 import { createSeamClient } from '../../src/activities/seam/client';
 import { startStalledListener } from '../../src/dev/simulator/stalled-listener';
 import { sendSlackMs } from '../../src/contract/timing-budget';
+import { freePort } from '../../src/dev/free-port';
 import { useSimulator } from '../helpers/simulator-fixture';
 
 const fx = useSimulator();
@@ -308,6 +310,20 @@ describe('checkDevice', () => {
 });
 
 describe('sendCommandTry', () => {
+  test('sendCommandTry: for a door, when Temporal cannot say whether a lock action still wants the command, nothing is sent (fail closed)', async () => {
+    const deviceId = device({ locked: true });
+    // A Temporal frontend that is not there: every describe of the requester fails.
+    const client = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${await freePort()}` }) });
+    const outcome = await new MockActivityEnvironment(undefined, { client }).run(activities.sendCommandTry, {
+      deviceId,
+      action: 'UNLOCK_DOOR' as const,
+      sendBy: isoIn(3_600_000),
+      requesters: [{ workflowId: `unlock/${deviceId}/r1`, runId: 'run-1' }],
+    });
+    expect(outcome).toMatchObject({ sent: false, mayHaveReachedSeam: false, failureType: 'REQUESTERS_UNCONFIRMED' });
+    expect(fx.sim.countsFor(deviceId).commandsReceived).toBe(0);
+  });
+
   test('sendCommandTry: sends once and returns the pending attempt Seam accepted', async () => {
     const deviceId = device();
     const outcome = await sendTry({ deviceId });
