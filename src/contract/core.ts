@@ -46,6 +46,11 @@ export function lockActionOfWorkflowType(workflowType: string): LockAction | und
 export const identifierPattern = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 export const identifierMaxLength = 200;
 
+/** Whether `value` is a valid identifier (a device id, a request id): the pattern, at most the length. */
+export function isIdentifier(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= identifierMaxLength && identifierPattern.test(value);
+}
+
 /**
  * One workflow per device and request: a caller that retries with the same requestId addresses
  * the same execution, so the command reaches Seam once.

@@ -4,13 +4,7 @@
  * it starts. Workflow code imports this file, so it holds no zod (see core.ts for why); the
  * definition's schema and the Temporal Schedule built from it are in ./schedules.ts.
  */
-import {
-  identifierMaxLength,
-  identifierPattern,
-  lockActionWorkflowId,
-  type FailureCode,
-  type LockAction,
-} from './core';
+import { identifierMaxLength, isIdentifier, lockActionWorkflowId, type FailureCode, type LockAction } from './core';
 
 /** What a door schedule does at each of its times. */
 export const doorActions = ['lock', 'unlock'] as const;
@@ -193,9 +187,7 @@ function deviceIdIssues(deviceIds: unknown): string[] {
     return [`deviceIds: must be a list of 1 to ${maxDoors} device ids`];
   }
   const issues = deviceIds.flatMap((id: unknown, index) =>
-    typeof id === 'string' && id.length <= identifierMaxLength && identifierPattern.test(id)
-      ? []
-      : [`deviceIds.${index}: must be 1-${identifierMaxLength} letters, digits and . _ : -`],
+    isIdentifier(id) ? [] : [`deviceIds.${index}: must be 1-${identifierMaxLength} letters, digits and . _ : -`],
   );
   if (new Set(deviceIds).size !== deviceIds.length) issues.push('deviceIds: must not name a device twice');
   return issues;

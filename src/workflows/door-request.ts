@@ -29,13 +29,7 @@ import {
   type DoorVerdict,
   type Requester,
 } from '../contract/door';
-import {
-  describeAction,
-  identifierMaxLength,
-  identifierPattern,
-  type ActivityFailureDetails,
-  type LockActionPlan,
-} from '../contract/core';
+import { describeAction, isIdentifier, type ActivityFailureDetails, type LockActionPlan } from '../contract/core';
 import { seamReads } from './command';
 import { cancelledFailure, lockActionFailure, type LockActionState } from './failures';
 import { doorVerdictOf } from './payloads';
@@ -125,9 +119,7 @@ function doorMayHoldRequest(err: unknown): boolean {
 
 /** A device id a door can run under; null for anything else (no door can hold a request for it). */
 export function validDeviceId(deviceId: string | null): string | null {
-  return deviceId !== null && deviceId.length <= identifierMaxLength && identifierPattern.test(deviceId)
-    ? deviceId
-    : null;
+  return isIdentifier(deviceId) ? deviceId : null;
 }
 
 /** Opening a door is one signal-with-start: quick, retried a few times over ~10 s. */
