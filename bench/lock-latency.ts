@@ -103,6 +103,30 @@ async function untilQuiet(serverPid: number): Promise<void> {
   }
 }
 
+/**
+ * Activity heartbeats the dev server's frontend has received (`service_requests`, from
+ * `/metrics`), read until two reads a reporting interval apart agree (counters are published
+ * periodically). Fails when the endpoint shows no request counter at all: a renamed metric must
+ * not read as "no heartbeats".
+ */
+async function heartbeatsReceived(metricsPort: number): Promise<number> {
+  const read = async () => {
+    const lines = (await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()).split('\n');
+    const requests = lines.filter((line) => line.startsWith('service_requests{'));
+    if (requests.length === 0) throw new Error(`no service_requests counter on the dev server's /metrics`);
+    return requests
+      .filter((line) => line.includes('operation="RecordActivityTaskHeartbeat"'))
+      .filter((line) => line.includes('service_name="frontend"'))
+      .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+  };
+  for (let last = await read(); ;) {
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const now = await read();
+    if (now === last) return now;
+    last = now;
+  }
+}
+
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -161,21 +185,29 @@ async function benchSdk(sim: SeamSimulator) {
 
 interface LockstepRun {
   client: Client;
-  /** Runs `work` with a worker on the `bench` task queue; returns its result and the CPU it took. */
-  measure: <T>(work: () => Promise<T>) => Promise<{ result: T; cpu: Record<string, number> }>;
+  /**
+   * Runs `work` with a worker on the `bench` task queue; returns its result, the CPU it took and
+   * the activity heartbeats the server received meanwhile (billable; in no history).
+   */
+  measure: <T>(work: () => Promise<T>) => Promise<{ result: T; cpu: Record<string, number>; heartbeats: number }>;
+  /** Activity heartbeats the server has received so far (its Prometheus counter). */
+  heartbeats: () => Promise<number>;
 }
 
 /** A dev server (in memory) and a worker in this process, for one mode. */
 async function withLockstep<T>(sim: SeamSimulator, run: (stack: LockstepRun) => Promise<T>): Promise<T> {
   const port = await freePort();
+  const metricsPort = await freePort();
   const server = await startTemporalDevServer({
     port,
     uiPort: null,
     dbFile: null,
     namespace: 'default',
     eagerActivities: settings.BENCH_EAGER === '1',
+    metricsPort,
     log: (line) => console.error(line),
   });
+  const heartbeats = () => heartbeatsReceived(metricsPort);
   const { address, connection } = server;
   const workerConnection = await NativeConnection.connect({ address });
   try {
@@ -189,18 +221,22 @@ async function withLockstep<T>(sim: SeamSimulator, run: (stack: LockstepRun) => 
     return await worker.runUntil(() =>
       run({
         client,
+        heartbeats,
         async measure(work) {
           // What came before (a door's opening) finishes first: its tail is not this part's cost.
           await untilQuiet(server.pid);
+          const heartbeatsBefore = await heartbeats();
           const cpuBefore = process.cpuUsage();
           const serverCpuBefore = processCpuMs(server.pid);
           const result = await work();
           const cpu = process.cpuUsage(cpuBefore);
+          const serverCpuMs = processCpuMs(server.pid) - serverCpuBefore;
           return {
             result,
+            heartbeats: (await heartbeats()) - heartbeatsBefore,
             cpu: {
               cpu_s_bench_process: Number(((cpu.user + cpu.system) / 1e6).toFixed(1)),
-              cpu_s_temporal_server: Number(((processCpuMs(server.pid) - serverCpuBefore) / 1000).toFixed(1)),
+              cpu_s_temporal_server: Number((serverCpuMs / 1000).toFixed(1)),
             },
           };
         },
@@ -220,18 +256,24 @@ async function requestAction(client: Client, action: LockAction, deviceId: strin
 }
 
 async function benchLockstep(sim: SeamSimulator) {
-  return withLockstep(sim, async ({ client, measure }) => {
+  return withLockstep(sim, async ({ client, measure, heartbeats }) => {
     const devices = addDevices(sim, 'lockstep');
     // Open every device's door (not measured): the measured locks meet a running door.
+    const heartbeatsBeforeOpening = await heartbeats();
     await inParallel(devices, settings.BENCH_CONCURRENCY, (deviceId) =>
       requestAction(client, 'UNLOCK_DOOR', deviceId, 'open-door'),
     );
-    const firstUse = await historyCosts(client, devices.slice(0, 20), 'open-door');
+    const openingHeartbeats = (await heartbeats()) - heartbeatsBeforeOpening;
+    const firstUse = await historyCosts(client, devices.slice(0, 20), 'open-door', openingHeartbeats / devices.length);
     const countsBefore = new Map(devices.map((d) => [d, seamRequestsOf(sim, d)]));
     const readsBefore = new Map(devices.map((d) => [d, sim.countsFor(d).actionAttemptReads]));
     const startDelays: number[] = [];
     const commandDelays: number[] = [];
-    const { result, cpu } = await measure(async () => {
+    const {
+      result,
+      cpu,
+      heartbeats: measuredHeartbeats,
+    } = await measure(async () => {
       const started = Date.now();
       const samples = await inParallel(devices, settings.BENCH_CONCURRENCY, async (deviceId) => {
         const { outcome, requestedAtMs, outcomeAtMs } = await requestAction(client, 'LOCK_DOOR', deviceId, 'measured');
@@ -243,7 +285,14 @@ async function benchLockstep(sim: SeamSimulator) {
       });
       return { samples, wallMs: Date.now() - started };
     });
-    const costs = await historyCosts(client, devices.slice(0, Math.min(50, devices.length)), 'measured');
+    // Every lock's send try heartbeats its attempt: none counted means the count is broken.
+    if (measuredHeartbeats === 0) throw new Error('the dev server counted no activity heartbeats');
+    const costs = await historyCosts(
+      client,
+      devices.slice(0, Math.min(50, devices.length)),
+      'measured',
+      measuredHeartbeats / devices.length,
+    );
     return summarize(
       'lockstep',
       sim,
@@ -282,7 +331,7 @@ async function benchContended(sim: SeamSimulator) {
     const readsBefore = new Map(devices.map((d) => [d, sim.countsFor(d).actionAttemptReads]));
     const requests = Array.from({ length: settings.BENCH_LOCKS }, (_, i) => String(i));
     const endings: Record<string, number> = {};
-    const { result, cpu } = await measure(async () => {
+    const { result, cpu, heartbeats } = await measure(async () => {
       const started = Date.now();
       const samples = await inParallel(requests, settings.BENCH_CONCURRENCY, async (i) => {
         const deviceId = devices[Number(i) % devices.length];
@@ -294,7 +343,7 @@ async function benchContended(sim: SeamSimulator) {
       });
       return { samples: samples.filter((x): x is LockSample => x !== undefined), wallMs: Date.now() - started };
     });
-    const costs = await historyCosts(client, devices, 'contended-');
+    const costs = await historyCosts(client, devices, 'contended-', heartbeats / requests.length);
     return {
       ...summarize(
         'contended',
@@ -326,9 +375,10 @@ function seamRequestsOf(sim: SeamSimulator, deviceId: string): number {
  * it — divided among the requests. Each signal is counted once, where it arrives (the request at
  * the door — sent by the check activity's signal-with-start —, the verdict at the lock action);
  * for lock actions older than `check-at-door`, a signal that found no door and `openDoor` are
- * counted too. Heartbeats: none are sent.
+ * counted too. Heartbeats (a door's send try heartbeats its attempt once) are in no history: the
+ * server's count over the part measured, shared evenly (`heartbeatsPerRequest`).
  */
-async function historyCosts(client: Client, deviceIds: string[], requestPrefix: string) {
+async function historyCosts(client: Client, deviceIds: string[], requestPrefix: string, heartbeatsPerRequest: number) {
   const events: number[] = [];
   const billable: number[] = [];
   const ordering: number[] = [];
@@ -365,7 +415,14 @@ async function historyCosts(client: Client, deviceIds: string[], requestPrefix: 
         (doorShare.activities + doorShare.timers + doorShare.signalsIn + doorShare.upserts + doorStarted) /
         requests.length;
       billable.push(
-        1 + own.activities + own.timers + own.signalsIn + own.failedSignalsOut + own.upserts + perRequestDoor,
+        1 +
+          own.activities +
+          own.timers +
+          own.signalsIn +
+          own.failedSignalsOut +
+          own.upserts +
+          perRequestDoor +
+          heartbeatsPerRequest,
       );
       // What ordering adds: the signals in and out of the door, its start and its opening.
       ordering.push(
@@ -380,6 +437,7 @@ async function historyCosts(client: Client, deviceIds: string[], requestPrefix: 
     billable_actions_per_lock_p50: round(percentile(billable, 50)),
     billable_actions_per_lock_max: round(Math.max(...billable)),
     ordering_billable_actions_per_lock_p50: round(percentile(ordering, 50)),
+    heartbeats_per_lock: round(heartbeatsPerRequest),
     history_sample: events.length,
   };
 }

@@ -44,6 +44,8 @@ interface Scenario {
   before?: () => Promise<void>;
   /** Also saves the device's door history (DoorWorkflow), as `door-workflow-<rest of the name>`. */
   saveDoorHistory?: boolean;
+  /** Also saves the device's door history, under this name. */
+  doorHistoryName?: string;
 }
 
 const untilPhase = async (handle: Awaited<ReturnType<typeof startLockAction>>, phase: string) => {
@@ -264,7 +266,8 @@ async function main(): Promise<void> {
       // The unlock waits behind a running lock and is overtaken by a newer lock.
       before: async () => {
         await lockDr7('dr-7-first');
-        await untilDoorPhase('dr-7', 'watching');
+        // Watching: since the door's send-and-watch, in its send try (the door says `commanding`).
+        while (sim.countsFor('dr-7').actionAttemptReads < 2) await new Promise((r) => setTimeout(r, 20));
       },
       drive: async () => {
         await untilDoor('dr-7', (door) => door.waiting?.action === 'UNLOCK_DOOR');
@@ -344,6 +347,34 @@ async function main(): Promise<void> {
         faults: [{ route: '/locks/unlock_door', kind: 'acted-then-reset', count: 1 }],
       },
       input: {},
+    },
+    // Since the door's `send-and-watch` patch: the accepted send try watches in the same
+    // activity. Saved: the doors' histories (their lock actions are check-at-door ones).
+    {
+      name: 'knock-sw-lock-success-in-watch',
+      action: 'LOCK_DOOR',
+      device: { deviceId: 'sw-1', attempt: { pendingMs: 300 } },
+      input: {},
+      doorHistoryName: 'door-workflow-sw-lock-success-in-watch',
+    },
+    {
+      name: 'knock-sw-unlock-success-after-watch-and-polls',
+      action: 'UNLOCK_DOOR',
+      device: { deviceId: 'sw-2', locked: true, attempt: { pendingReads: 8 } },
+      input: { watchWindow: '1s' },
+      doorHistoryName: 'door-workflow-sw-unlock-success-after-watch-and-polls',
+    },
+    {
+      name: 'knock-sw-lock-cancelled-while-watching',
+      action: 'LOCK_DOOR',
+      device: { deviceId: 'sw-3', attempt: { outcome: 'never' } },
+      input: { watchWindow: '20s' },
+      // Cancelled once the try watches: the door reads the attempt from the try's heartbeat.
+      drive: async (handle) => {
+        while (sim.countsFor('sw-3').actionAttemptReads === 0) await new Promise((r) => setTimeout(r, 20));
+        await cancelLockAction(handle);
+      },
+      doorHistoryName: 'door-workflow-sw-lock-cancelled-while-watching',
     },
   ];
   const day = 24 * 60 * 60_000;
@@ -509,9 +540,11 @@ async function recordAll(
       const outcome = await lockActionOutcome(handle);
       writeFileSync(path, historyToJSON(await handle.fetchHistory()) + '\n');
       console.log(`${scenario.name}: ${outcome.ok ? 'success' : outcome.code} -> ${path}`);
-      const doorPath = path.replace(/door-([^/]+)\.json$/, 'door-workflow-$1.json');
+      const doorPath = scenario.doorHistoryName
+        ? resolve(__dirname, '..', 'test', 'histories', `${scenario.doorHistoryName}.json`)
+        : path.replace(/door-([^/]+)\.json$/, 'door-workflow-$1.json');
       // Never over an existing door history either: it is what earlier code recorded.
-      if (scenario.saveDoorHistory && !existsSync(doorPath)) {
+      if ((scenario.saveDoorHistory || scenario.doorHistoryName) && !existsSync(doorPath)) {
         const door = env.client.workflow.getHandle(doorWorkflowId(deviceId));
         writeFileSync(doorPath, historyToJSON(await door.fetchHistory()) + '\n');
         console.log(`  its door -> ${doorPath}`);

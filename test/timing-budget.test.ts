@@ -5,6 +5,7 @@
 import { inputDefaults } from '../src/contract';
 import {
   cancelSendGraceMs,
+  pendingTryReadTimeoutMs,
   commandSendBackoff,
   commandSendTries,
   defaultRequestTimeoutMs,
@@ -55,6 +56,10 @@ describe('timing budget', () => {
 
   test('timing budget: a cancel during an in-flight send keeps the 2 s promise', () => {
     expect(cancelSendGraceMs + twoWorkflowTasksMs).toBeLessThanOrEqual(2_000);
+  });
+
+  test("timing budget: a cancel during a door's send-and-watch try keeps the 2 s promise with both reads of its heartbeat", () => {
+    expect(cancelSendGraceMs + 2 * pendingTryReadTimeoutMs + twoWorkflowTasksMs).toBeLessThanOrEqual(2_000);
   });
 
   test('timing budget: every send try and its back-off fit well inside the default timeout', () => {

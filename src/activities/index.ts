@@ -4,6 +4,7 @@
  * workflows see none of it.
  */
 import { Context, log } from '@temporalio/activity';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import {
   doorVerdictSignalName,
   doorWorkflowId,
@@ -14,6 +15,7 @@ import {
 } from '../contract/door';
 import { deliverToDoor } from './door';
 import { ApplicationFailure } from '@temporalio/common';
+import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import { temporal } from '@temporalio/proto';
 import {
   checkLockActionInput,
@@ -22,6 +24,8 @@ import {
   type CapabilitySnapshot,
   type LockAction,
   type LockActionPlan,
+  pendingAttempt,
+  sentCommandOf,
   type SentCommand,
 } from '../contract';
 import {
@@ -100,6 +104,18 @@ export interface SendTryRequest {
    * any of them still wants it: one cancelled a moment ago may not have told its door yet.
    */
   requesters?: { workflowId: string; runId: string }[];
+  /**
+   * A door's try watches the attempt it sent, in the same activity: one activity and one door
+   * workflow task fewer per command. Right after the send it heartbeats the attempt
+   * ({@link SentCommand}), once: a worker that dies while watching leaves it in the timeout's
+   * details, and a cancel reads it from the pending activity ({@link LockstepActivities.attemptSentByPendingTry}).
+   */
+  thenWatch?: {
+    windowMs: number;
+    readBackLockedState: boolean;
+    /** As in {@link WatchRequest}; the facts as they stand once this try is sent. */
+    verdictTo?: Omit<NonNullable<WatchRequest['verdictTo']>, 'commandSentAt'>;
+  };
 }
 
 /**
@@ -108,8 +124,16 @@ export interface SendTryRequest {
  * for a lock: an unlock that may have landed fails COMMAND_OUTCOME_UNKNOWN instead).
  */
 export type SendTryOutcome =
-  | { sent: true; actionAttempt: ActionAttemptView; commandSentAt: string }
+  | {
+      sent: true;
+      actionAttempt: ActionAttemptView;
+      commandSentAt: string;
+      /** What the try's own watch saw ({@link SendTryRequest.thenWatch}). */
+      watched?: AttemptObservation;
+    }
   | { sent: false; mayHaveReachedSeam: boolean; failureType: string; message: string; seamRequestId: string | null };
+
+type Sent = Extract<SendTryOutcome, { sent: true }>;
 
 export interface WatchRequest {
   actionAttemptId: string;
@@ -305,6 +329,22 @@ export function createActivities(seam: SeamClient) {
     return { actionAttempt, reads };
   }
 
+  /** The watch activity's work (also a door's send-and-watch try's, after its send). */
+  async function watchAttempt(request: WatchRequest): Promise<AttemptObservation> {
+    const watched = await watch(request.actionAttemptId, pendingAttempt(request.actionAttemptId), request.windowMs);
+    const observation = await observe(
+      watched.actionAttempt,
+      request.deviceId,
+      request.readBackLockedState,
+      watched.reads,
+    );
+    if (!request.verdictTo || observation.actionAttempt.status === 'pending') return observation;
+    // Only when every lock action was told (or is gone) does the door leave them be.
+    return (await signalVerdicts(request.verdictTo, observation))
+      ? { ...observation, verdictsSent: true }
+      : observation;
+  }
+
   /**
    * The lock action's first step: validates the caller's input with the contract's zod schema
    * (here, not in workflow code: see contract/core.ts), refuses an action whose send-by
@@ -401,11 +441,12 @@ export function createActivities(seam: SeamClient) {
           { sendBy: request.sendBy },
         );
       }
+      let sent: Sent;
       try {
         const { actionAttempt, commandSentAt } = await seam.boundedUntil(sendAbortAtMs(sendBy), () =>
           sendOnce(request.deviceId, request.action),
         );
-        return { sent: true, actionAttempt, commandSentAt };
+        sent = { sent: true, actionAttempt, commandSentAt };
       } catch (err) {
         const failure = toSeamFailure(err, operation);
         const delivery = deliveryOf(err);
@@ -422,6 +463,49 @@ export function createActivities(seam: SeamClient) {
           seamRequestId: details?.seamRequestId ?? null,
         };
       }
+      const { thenWatch } = request;
+      if (!thenWatch || sent.actionAttempt.status !== 'pending') return sent;
+      const { actionAttemptId } = sent.actionAttempt;
+      // Its one heartbeat (the first is never throttled): the attempt, durable from here on.
+      Context.current().heartbeat({ actionAttemptId, commandSentAt: sent.commandSentAt } satisfies SentCommand);
+      try {
+        const watched = await watchAttempt({
+          actionAttemptId,
+          deviceId: request.deviceId,
+          windowMs: thenWatch.windowMs,
+          readBackLockedState: thenWatch.readBackLockedState,
+          ...(thenWatch.verdictTo ? { verdictTo: { ...thenWatch.verdictTo, commandSentAt: sent.commandSentAt } } : {}),
+        });
+        return { ...sent, watched };
+      } catch {
+        // Sent all the same: never let a watch's fault read as "not sent".
+        return { ...sent, watched: { actionAttempt: sent.actionAttempt, reads: 0 } };
+      }
+    },
+
+    /**
+     * The attempt that the calling workflow's pending send try `activityId` heartbeated
+     * ({@link SendTryRequest.thenWatch}), read from Temporal; null while it has heartbeated
+     * nothing (its send may still be in flight) or is no longer pending. A door asks (as a local
+     * activity) when a cancel stops waiting for the try: the try learns of a cancel only from a
+     * heartbeat's answer, so it usually goes on watching.
+     */
+    async attemptSentByPendingTry(request: { activityId: string }): Promise<SentCommand | null> {
+      const { client, info } = Context.current();
+      if (!info.workflowExecution) return null;
+      const { workflowId, runId } = info.workflowExecution;
+      const described = await client.workflowService.describeWorkflowExecution({
+        namespace: info.workflowNamespace,
+        execution: { workflowId, runId },
+      });
+      const pending = described.pendingActivities?.find((a) => a.activityId === request.activityId);
+      if (!pending?.heartbeatDetails?.payloads?.length) return null;
+      const details = await decodeFromPayloadsAtIndex<unknown>(
+        client.options.loadedDataConverter,
+        0,
+        pending.heartbeatDetails.payloads,
+      );
+      return sentCommandOf(details);
     },
 
     /**
@@ -430,24 +514,7 @@ export function createActivities(seam: SeamClient) {
      * the watch and the workflow's durable polling goes on. It does not heartbeat: the workflow
      * abandons it on cancel (it only reads), and a dead worker shows as its start-to-close timeout.
      */
-    async watchActionAttempt(request: WatchRequest): Promise<AttemptObservation> {
-      const pending: ActionAttemptView = {
-        actionAttemptId: request.actionAttemptId,
-        status: 'pending',
-        wasConfirmedByDevice: null,
-        error: null,
-      };
-      const watched = await watch(request.actionAttemptId, pending, request.windowMs);
-      const observation = await observe(
-        watched.actionAttempt,
-        request.deviceId,
-        request.readBackLockedState,
-        watched.reads,
-      );
-      if (!request.verdictTo || observation.actionAttempt.status === 'pending') return observation;
-      await signalVerdicts(request.verdictTo, observation);
-      return { ...observation, verdictsSent: true };
-    },
+    watchActionAttempt: watchAttempt,
 
     /**
      * The command activity of workflows started before the send-by deadline existed (kept until
@@ -551,13 +618,15 @@ async function stillWants(execution: { workflowId: string; runId: string }): Pro
 const grpcNotFound = 5;
 
 /**
- * Signals the door's verdict for an attempt that ended to each lock action it was for. A lock
- * action that is gone cannot be told (logged); each gets one signal, as from the door.
+ * Signals the door's verdict for an attempt that ended to each lock action it was for; each gets
+ * one signal, as from the door. Whether each was told or is gone (a lock action no longer running
+ * needs no answer): false when a signal failed otherwise (this worker shutting down, Temporal
+ * unreachable), and the door answers them itself.
  */
 async function signalVerdicts(
   to: NonNullable<WatchRequest['verdictTo']>,
   observation: AttemptObservation,
-): Promise<void> {
+): Promise<boolean> {
   const { client } = Context.current();
   const facts: CommandFacts = {
     ...to.facts,
@@ -565,7 +634,7 @@ async function signalVerdicts(
     actionAttemptId: observation.actionAttempt.actionAttemptId,
     lastStatus: observation.actionAttempt.status,
   };
-  await Promise.all(
+  const told = await Promise.all(
     to.requesters.map(async (requester) => {
       const verdict: DoorVerdict = {
         requester,
@@ -577,12 +646,21 @@ async function signalVerdicts(
       };
       try {
         await client.workflow.getHandle(requester.workflowId, requester.runId).signal(doorVerdictSignalName, verdict);
+        return true;
       } catch (err) {
-        log.warn('could not signal a verdict (the lock action is no longer running)', {
-          requester: requester.workflowId,
-          error: err instanceof Error ? err.message : String(err),
-        });
+        const gone = err instanceof WorkflowNotFoundError;
+        log.warn(
+          gone
+            ? 'could not signal a verdict (the lock action is no longer running)'
+            : 'could not signal a verdict; the door answers',
+          {
+            requester: requester.workflowId,
+            error: err instanceof Error ? err.message : String(err),
+          },
+        );
+        return gone;
       }
     }),
   );
+  return told.every(Boolean);
 }

@@ -189,3 +189,15 @@ export interface SentCommand {
   actionAttemptId: string;
   commandSentAt: string;
 }
+
+/** The command a send said it sent, from heartbeat details; null when they name none. */
+export function sentCommandOf(heartbeatDetails: unknown): SentCommand | null {
+  const details = heartbeatDetails as Partial<Record<keyof SentCommand, unknown>> | null | undefined;
+  if (typeof details?.actionAttemptId !== 'string' || typeof details?.commandSentAt !== 'string') return null;
+  return { actionAttemptId: details.actionAttemptId, commandSentAt: details.commandSentAt };
+}
+
+/** A sent attempt as known before any read of it: pending. */
+export function pendingAttempt(actionAttemptId: string) {
+  return { actionAttemptId, status: 'pending' as const, wasConfirmedByDevice: null, error: null };
+}

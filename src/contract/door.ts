@@ -142,6 +142,10 @@ export interface DoorView {
   current: {
     action: LockAction;
     requesters: string[];
+    /**
+     * `commanding` while a send try runs — since the door's `send-and-watch`, that includes the
+     * try's watch of the attempt it sent (before it: `watching`) —, then `polling`.
+     */
     phase: string;
     actionAttemptId: string | null;
     sendBy: string;

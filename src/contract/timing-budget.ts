@@ -43,6 +43,13 @@ export const commandSendBackoff = { initialMs: 500, maxMs: 4_000, multiplier: 2 
  */
 export const cancelSendGraceMs = 1_000;
 
+/**
+ * One read of what a door's cancelled send-and-watch try heartbeated (a local activity: one
+ * `DescribeWorkflowExecution`). A cancel may make two, around the grace, so both come out of the
+ * 2 s cancel promise too; a read that takes longer counts as "named nothing".
+ */
+export const pendingTryReadTimeoutMs = 200;
+
 /** A Seam read (an attempt or a device) and its read-back: two requests at the longest bound, plus slack. */
 export const readActivityTimeoutMs = 2 * maxRequestTimeoutMs + 5_000;
 

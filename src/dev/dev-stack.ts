@@ -131,6 +131,8 @@ export interface TemporalDevServerOptions {
   namespace: string;
   /** Eager activity dispatch; off only to measure what it buys. @default true */
   eagerActivities?: boolean;
+  /** Port of the server's Prometheus `/metrics`, on 127.0.0.1 (the bench reads it); a random one when absent. */
+  metricsPort?: number;
   /** Where the server's exit (with its last stderr) is reported. */
   log: (line: string) => void;
 }
@@ -168,6 +170,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     args.push('--db-filename', options.dbFile);
   }
   args.push(...(options.uiPort === null ? ['--headless'] : ['--ui-port', String(options.uiPort)]));
+  if (options.metricsPort !== undefined) args.push('--metrics-port', String(options.metricsPort));
   // Eager activity dispatch: the command activity starts in the same round trip that completes
   // the workflow task, one server hop fewer per lock (an official server setting, off by default).
   args.push('--dynamic-config-value', `system.enableActivityEagerExecution=${options.eagerActivities ?? true}`);

@@ -8,9 +8,16 @@
  *   after it — an activity sleeping in process would learn of the cancel only through a
  *   heartbeat, up to the heartbeat throttle (80% of its timeout) later;
  * - a cancel during the watch abandons an activity that only reads: the action ends at once,
- *   naming the attempt, and no heartbeat is billed (this design heartbeats nothing);
+ *   naming the attempt, and no heartbeat is billed (for a door's try that watches too, see below);
  * - a cancel while a send is in flight waits at most {@link cancelSendGraceMs} for the send to
  *   say whether it reached Seam, then says "unknown — check the door".
+ *
+ * A door's try (`watchInSendTry`) watches in the same activity once its send is accepted: one
+ * activity and one door workflow task fewer per command, on the path of every lock. What the
+ * separate watch gave, it keeps through its heartbeat, which names the attempt right after the
+ * send (usually its only one): a worker that dies while watching leaves the attempt in the
+ * timeout's details, and a cancel reads it from the pending activity instead of waiting for the
+ * try (which learns of a cancel only from a heartbeat's answer).
  */
 import {
   ActivityCancellationType,
@@ -21,15 +28,20 @@ import {
   isCancellation,
   log,
   proxyActivities,
+  proxyLocalActivities,
   sleep,
   TimeoutFailure,
+  uuid4,
 } from '@temporalio/workflow';
 import type { AttemptObservation, CommandOutcome, LockstepActivities, SendTryOutcome } from '../activities';
-import { describeAction, type LockActionPlan } from '../contract/core';
+import type { ActionAttemptView } from '../contract';
+import type { CommandFacts } from '../contract/door';
+import { describeAction, pendingAttempt, sentCommandOf, type LockActionPlan, type SentCommand } from '../contract/core';
 import { maySend, mayRepeatCommand, nextWaitMs, pollDelayMs } from '../decisions';
 import {
   cancelSendGraceMs,
   commandSendBackoff,
+  pendingTryReadTimeoutMs,
   commandSendTries,
   maxDurableReads,
   readActivityTimeoutMs,
@@ -37,7 +49,6 @@ import {
   watchActivityTimeoutMs,
 } from '../contract/timing-budget';
 import { activityFailureAsLockFailure, lockActionFailure, seamStep, type LockActionState } from './failures';
-import { sentCommandOf } from './payloads';
 
 /**
  * Quick Seam reads (devices.get, action_attempts.get): at most two HTTP calls each (a read and
@@ -58,6 +69,28 @@ const sendTries = proxyActivities<LockstepActivities>({
   retry: { maximumAttempts: 1 },
 });
 
+/**
+ * A door's send try that watches too, under an ID of its own (a cancel asks for its heartbeat
+ * by it), bounded by the send try's and the watch's timeouts together. Its one heartbeat, right
+ * after the send, names the attempt. No heartbeat timeout: that would take a heartbeat with
+ * every read (throttled, but a cost on every lock's path); a worker that dies shows as this
+ * start-to-close timeout instead.
+ */
+function sendTryThatWatches(watchWindowMs: number, activityId: string) {
+  return proxyActivities<LockstepActivities>({
+    activityId,
+    startToCloseTimeout: sendActivityTimeoutMs + watchActivityTimeoutMs(watchWindowMs),
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: { maximumAttempts: 1 },
+  });
+}
+
+/** A door asks what its cancelled send try heartbeated: one read of Temporal, in the worker (no queue). */
+const pendingTryReads = proxyLocalActivities<LockstepActivities>({
+  startToCloseTimeout: pendingTryReadTimeoutMs,
+  retry: { maximumAttempts: 1 },
+});
+
 type Sent = Extract<SendTryOutcome, { sent: true }>;
 
 /** Sends the command (trying again only where that is safe), then watches the attempt. */
@@ -67,6 +100,7 @@ export async function sendAndWatch(
   sendBy: number,
 ): Promise<CommandOutcome> {
   const sent = await sendWithinDeadline(state, plan, sendBy);
+  if (sent.watched) return { ...sent.watched, commandSentAt: sent.commandSentAt };
   if (sent.actionAttempt.status !== 'pending' || plan.watchWindowMs === 0) {
     return { actionAttempt: sent.actionAttempt, reads: 0, commandSentAt: sent.commandSentAt };
   }
@@ -176,21 +210,48 @@ async function sendWithinDeadline(state: LockActionState, plan: LockActionPlan, 
  * activity timed out (its worker died) may or may not have reached Seam.
  */
 async function sendTry(state: LockActionState, plan: LockActionPlan, sendBy: number): Promise<SendTryOutcome> {
-  const sending = sendTries
+  const watchesToo = state.requesters !== undefined && state.watchInSendTry === true && plan.watchWindowMs > 0;
+  const tryId = watchesToo ? `send-try-${uuid4()}` : undefined;
+  const sending = (tryId ? sendTryThatWatches(plan.watchWindowMs, tryId) : sendTries)
     .sendCommandTry({
       deviceId: plan.deviceId,
       action: state.action,
       sendBy: new Date(sendBy).toISOString(),
       ...(state.requesters ? { requesters: state.requesters } : {}),
+      ...(watchesToo
+        ? {
+            thenWatch: {
+              windowMs: plan.watchWindowMs,
+              readBackLockedState: plan.verifyLockedState,
+              verdictTo: { requesters: state.requesters!, facts: factsOnceSent(state) },
+            },
+          }
+        : {}),
     })
-    .catch((err: unknown) => lostTry(state, err, sendBy));
+    .catch((err: unknown) => {
+      const lost = lostTry(state, err, sendBy);
+      if (lost.sent) log.warn('send try died after the send; polling the attempt it named', { ...lost.actionAttempt });
+      return lost;
+    });
   const scope = CancellationScope.current();
   try {
     return await Promise.race([sending, scope.cancelRequested]);
   } catch (err) {
-    if (isCancellation(err)) await learnWhatTheCancelledTryDid(state, sending);
+    if (isCancellation(err)) await learnWhatTheCancelledTryDid(state, sending, tryId);
     throw err;
   }
+}
+
+/** What a door's lock actions are told of the command once an accepted try is recorded. */
+function factsOnceSent(state: LockActionState, attempt?: ActionAttemptView): CommandFacts {
+  return {
+    commandSent: true,
+    // recordTry's rule: a try that went out after one that may have landed makes a lock re-sent.
+    lockResent: state.lockResent || state.ambiguousTry,
+    polls: state.progress.polls,
+    actionAttemptId: attempt?.actionAttemptId ?? null,
+    lastStatus: attempt?.status ?? null,
+  };
 }
 
 /**
@@ -203,6 +264,9 @@ export function lostTry(state: LockActionState, err: unknown, sendBy: number): S
   if (err.cause instanceof ApplicationFailure && err.cause.type === 'DEADLINE_PASSED')
     throw deadlineFailure(state, sendBy);
   if (!(err.cause instanceof TimeoutFailure)) throw activityFailureAsLockFailure(state, err);
+  // A send-and-watch try that died while watching named its attempt first: durable polling follows it.
+  const sent = sentCommandOf(err.cause.lastHeartbeatDetails);
+  if (sent) return sentUnwatched(sent);
   if (!mayRepeatCommand(state.action)) {
     state.commandSent = null;
     throw lockActionFailure(
@@ -212,6 +276,12 @@ export function lostTry(state: LockActionState, err: unknown, sendBy: number): S
     );
   }
   return mayHaveLanded('SEND_TRY_TIMED_OUT', 'the send try did not finish in time');
+}
+
+/** An accepted try known from its heartbeat: its attempt as sent, its watch over. */
+function sentUnwatched(sent: SentCommand): SendTryOutcome {
+  const actionAttempt = pendingAttempt(sent.actionAttemptId);
+  return { sent: true, actionAttempt, commandSentAt: sent.commandSentAt, watched: { actionAttempt, reads: 0 } };
 }
 
 /** A try with no answer that may have reached Seam all the same. */
@@ -236,20 +306,37 @@ function recordTry(state: LockActionState, outcome: SendTryOutcome): void {
   }
 }
 
-/** On cancel: give the in-flight try {@link cancelSendGraceMs} to report; after that its fate is unknown. */
-async function learnWhatTheCancelledTryDid(state: LockActionState, sending: Promise<SendTryOutcome>): Promise<void> {
-  const settled = await CancellationScope.nonCancellable(() =>
-    Promise.race([
-      sending.then(
-        (outcome) => ({ outcome }),
-        () => ({ outcome: undefined }),
-      ),
-      sleep(cancelSendGraceMs).then(() => undefined),
-    ]),
-  );
+/**
+ * On cancel: give the in-flight try {@link cancelSendGraceMs} to report; after that its fate is
+ * unknown. A try that watches too (`tryId`) reports only when its watch ends: its heartbeat says
+ * sooner — asked at once, and once more when the grace is over (its send may have been in
+ * flight at first). The race is not cancelled by the cancel that started it; its grace timer
+ * outlives it when the try answers first (a workflow task later, it fires unheeded), as before.
+ */
+async function learnWhatTheCancelledTryDid(
+  state: LockActionState,
+  sending: Promise<SendTryOutcome>,
+  tryId: string | undefined,
+): Promise<void> {
+  const settled = await CancellationScope.nonCancellable(async () => {
+    const reported = sending.then(
+      (outcome) => ({ outcome }),
+      () => ({ outcome: undefined }),
+    );
+    const early = tryId ? await Promise.race([reported, heartbeatOf(tryId)]) : undefined;
+    if (early) return early;
+    const late = await Promise.race([reported, sleep(cancelSendGraceMs).then(() => undefined)]);
+    return late ?? (tryId ? heartbeatOf(tryId) : undefined);
+  });
   // No word within the grace: it may have gone out.
   if (settled === undefined) recordTry(state, mayHaveLanded('CANCELLED', 'cancelled in flight'));
   else if (settled.outcome) recordTry(state, settled.outcome);
+}
+
+/** What the pending try `activityId` heartbeated, as its outcome; undefined when it named no attempt. */
+async function heartbeatOf(activityId: string): Promise<{ outcome: SendTryOutcome } | undefined> {
+  const sent = await pendingTryReads.attemptSentByPendingTry({ activityId }).catch(() => null);
+  return sent ? { outcome: sentUnwatched(sent) } : undefined;
 }
 
 function deadlineFailure(state: LockActionState, sendBy: number) {
@@ -281,13 +368,7 @@ async function watch(state: LockActionState, plan: LockActionPlan, sent: Sent): 
   const verdictTo = state.requesters && {
     requesters: state.requesters,
     commandSentAt: sent.commandSentAt,
-    facts: {
-      commandSent: state.commandSent,
-      lockResent: state.lockResent,
-      polls: state.progress.polls,
-      actionAttemptId: sent.actionAttempt.actionAttemptId,
-      lastStatus: sent.actionAttempt.status,
-    },
+    facts: factsOnceSent(state, sent.actionAttempt),
   };
   try {
     return await watcher.watchActionAttempt({
@@ -353,13 +434,11 @@ export async function legacySendCommand(state: LockActionState, plan: LockAction
           actionAttemptId: lost.sent.actionAttemptId,
         });
         state.commandSent = true;
-        const actionAttempt = {
-          actionAttemptId: lost.sent.actionAttemptId,
-          status: 'pending' as const,
-          wasConfirmedByDevice: null,
-          error: null,
+        return {
+          actionAttempt: pendingAttempt(lost.sent.actionAttemptId),
+          reads: 0,
+          commandSentAt: lost.sent.commandSentAt,
         };
-        return { actionAttempt, reads: 0, commandSentAt: lost.sent.commandSentAt };
       }
       state.commandSent = null;
       if (!mayRepeatCommand(state.action) || commandActivities >= legacyMaxCommandActivities) {

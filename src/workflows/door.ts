@@ -15,6 +15,7 @@ import {
   defineQuery,
   defineSignal,
   log,
+  patched,
   setHandler,
   sleep,
   workflowInfo,
@@ -38,6 +39,15 @@ export const doorRequestSignal = defineSignal<[unknown]>(doorSignalNames.request
 export const doorWithdrawSignal = defineSignal<[unknown]>(doorSignalNames.withdraw);
 export const doorAttemptEndedSignal = defineSignal<[ActionAttemptEndedSignal?]>(doorSignalNames.attemptEnded);
 export const doorQuery = defineQuery<DoorView>(doorQueryName);
+
+/**
+ * Changes to a door's steps, each behind `patched()` so that doors running before it replay:
+ * - `send-and-watch`: the send try that Seam accepts goes on to watch the attempt, in the same
+ *   activity (command.ts); before it, a watch activity of its own followed each accepted try.
+ */
+export const doorPatchIds = {
+  sendAndWatch: 'send-and-watch',
+} as const;
 
 export async function DoorWorkflow(input: DoorInput): Promise<void> {
   refuseForeignDoor(input);
@@ -99,7 +109,11 @@ function setDoorHandlers(door: DoorKeeper): void {
 async function runCommand(door: DoorKeeper, command: WaitingCommand): Promise<void> {
   const first = command.members[0];
   // Each try asks whether one of the members still wants it (see sendCommandTry).
-  const state = { ...requestState(first), requesters: command.members.map((m) => m.requester) };
+  const state = {
+    ...requestState(first),
+    requesters: command.members.map((m) => m.requester),
+    ...(patched(doorPatchIds.sendAndWatch) ? { watchInSendTry: true } : {}),
+  };
   const scope = new CancellationScope();
   const current = door.begin(command, state, scope, Date.now());
   log.info('door runs a command', {

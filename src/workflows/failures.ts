@@ -28,6 +28,8 @@ export interface LockActionState {
   lockResent: boolean;
   /** The lock actions a door runs this command for (each try checks one still wants it); none outside a door. */
   requesters?: { workflowId: string; runId: string }[];
+  /** A door's command whose send try also watches (`send-and-watch`, see command.ts). */
+  watchInSendTry?: boolean;
 }
 
 export function lockActionFailure(

@@ -1,11 +1,11 @@
 /**
  * Checks for the payloads lock actions and doors receive inside the workflow sandbox: the
- * "attempt ended" signal, the command activity's last heartbeat, and the signals between a lock
- * action and its door. Hand-written (no zod):
+ * "attempt ended" signal and the signals between a lock action and its door (the command
+ * activity's last heartbeat: `sentCommandOf` in contract/core.ts). Hand-written (no zod):
  * see contract/core.ts for why workflow code stays zod-free. The shapes: actionAttemptEndedSignalSchema
  * (contract/index.ts) and SentCommand (contract/core.ts).
  */
-import { actionAttemptStatuses, lockActions, type SentCommand } from '../contract/core';
+import { actionAttemptStatuses, lockActions } from '../contract/core';
 import type { DoorRequest, DoorVerdict, Requester } from '../contract/door';
 
 /** The attempt an "ended" signal names ('*' when it names none); null when it is malformed or says pending. */
@@ -18,13 +18,6 @@ export function endedAttemptOf(signal: unknown): string | null {
   if (status !== undefined && !(actionAttemptStatuses as readonly unknown[]).includes(status)) return null;
   if (status === 'pending') return null;
   return actionAttemptId ?? '*';
-}
-
-/** The command the activity said it sent, from its last heartbeat details; null when absent. */
-export function sentCommandOf(heartbeatDetails: unknown): SentCommand | null {
-  const details = heartbeatDetails as Partial<Record<keyof SentCommand, unknown>> | null | undefined;
-  if (typeof details?.actionAttemptId !== 'string' || typeof details?.commandSentAt !== 'string') return null;
-  return { actionAttemptId: details.actionAttemptId, commandSentAt: details.commandSentAt };
 }
 
 type Loose<T> = Partial<Record<keyof T, unknown>> | null | undefined;

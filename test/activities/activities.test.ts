@@ -56,6 +56,24 @@ function sendTry(request: Partial<SendTryRequest> & { deviceId: string }): Promi
   return runActivity(activities.sendCommandTry, full);
 }
 
+/** A door's lock try that watches too (3 s), with the heartbeats it sent. */
+async function sendTryThatWatches(deviceId: string): Promise<{ outcome: SendTryOutcome; heartbeats: unknown[] }> {
+  const env = new MockActivityEnvironment();
+  const heartbeats: unknown[] = [];
+  env.on('heartbeat', (d: unknown) => heartbeats.push(d));
+  const request: SendTryRequest = {
+    deviceId,
+    action: 'LOCK_DOOR',
+    sendBy: isoIn(3_600_000),
+    thenWatch: { windowMs: 3_000, readBackLockedState: true },
+  };
+  const outcome = await env.run<[SendTryRequest], SendTryOutcome, typeof activities.sendCommandTry>(
+    activities.sendCommandTry,
+    request,
+  );
+  return { outcome, heartbeats };
+}
+
 /** A non-retryable DEADLINE_PASSED, and no command reached the simulator for the device. */
 function expectRefusedUnsent(failure: ApplicationFailure, deviceId: string): void {
   expect(failure).toMatchObject({ type: 'DEADLINE_PASSED', nonRetryable: true });
@@ -330,6 +348,30 @@ describe('sendCommandTry', () => {
     if (!outcome.sent) throw new Error(outcome.message);
     expect(outcome.actionAttempt).toMatchObject({ status: 'pending', actionAttemptId: expect.any(String) });
     expect(fx.sim.countsFor(deviceId).commandsAccepted).toBe(1);
+  });
+
+  test("sendCommandTry: a door's try that watches too heartbeats the attempt once, right after the send, then returns what its watch saw", async () => {
+    const deviceId = device({ locked: false, attempt: { pendingMs: 500 } });
+    const { outcome, heartbeats } = await sendTryThatWatches(deviceId);
+    if (!outcome.sent) throw new Error(outcome.message);
+    expect(heartbeats).toEqual([
+      { actionAttemptId: outcome.actionAttempt.actionAttemptId, commandSentAt: outcome.commandSentAt },
+    ]);
+    expect(outcome.actionAttempt.status).toBe('pending');
+    expect(outcome.watched).toMatchObject({
+      actionAttempt: { actionAttemptId: outcome.actionAttempt.actionAttemptId, status: 'success' },
+      lockedAfter: true,
+    });
+    expect(outcome.watched!.reads).toBeGreaterThanOrEqual(1);
+    expect(fx.sim.countsFor(deviceId)).toMatchObject({ commandsReceived: 1, commandsAccepted: 1 });
+  });
+
+  test('sendCommandTry: a try that watches too, refused by Seam, heartbeats nothing and watches nothing', async () => {
+    const deviceId = device({ faults: [{ route: '/locks/lock_door', kind: '503', count: 1 }] });
+    const { outcome, heartbeats } = await sendTryThatWatches(deviceId);
+    expect(outcome).toMatchObject({ sent: false, mayHaveReachedSeam: false });
+    expect(heartbeats).toEqual([]);
+    expect(fx.sim.countsFor(deviceId).actionAttemptReads).toBe(0);
   });
 
   test('sendCommandTry: refuses DEADLINE_PASSED when less than the send window remains, and sends nothing', async () => {

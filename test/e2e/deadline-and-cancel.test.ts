@@ -119,12 +119,34 @@ describe('cancellation', () => {
   test('LockDoorWorkflow: a cancel while watching takes effect within 2 s and names the attempt left behind', async () => {
     const deviceId = fx.device({ attempt: { outcome: 'never' } });
     const handle = await start('LOCK_DOOR', { deviceId, watchWindow: '20s' });
-    await phaseReached(deviceId, 'watching');
+    // The door's send try watches the attempt it sent, in the same activity: once Seam has
+    // accepted the command (and a moment for the try's heartbeat), the action is watching.
+    await eventually(() => (fx.sim.countsFor(deviceId).actionAttemptReads >= 1 ? true : undefined), 20_000);
     const { report, tookMs } = await cancelAndTime(handle);
     expect(tookMs).toBeLessThan(2_000);
     expect(report).toMatchObject({ commandSent: true, actionAttemptId: expect.any(String), lastStatus: 'pending' });
     expect(report.message).toContain(report.actionAttemptId!);
   });
+
+  test("UnlockDoorWorkflow: cancelled while its send is in flight behind a cancelled lock whose try still watches, it never takes that lock's attempt for its own", async () => {
+    const deviceId = fx.device({
+      locked: true,
+      attempt: { outcome: 'never' },
+      faults: [{ route: '/locks/unlock_door', kind: 'stall-response', count: 1, stallMs: 20_000, trickleMs: 200 }],
+    });
+    const lock = await start('LOCK_DOOR', { deviceId, watchWindow: '20s' });
+    await eventually(() => (fx.sim.countsFor(deviceId).actionAttemptReads >= 2 ? true : undefined), 20_000);
+    const locked = await cancelAndTime(lock);
+    expect(locked.report).toMatchObject({ commandSent: true, actionAttemptId: expect.any(String) });
+    // The lock's try goes on watching (for 20 s): it is still pending, with its heartbeat, when
+    // the door sends the unlock.
+    const unlock = await start('UNLOCK_DOOR', { deviceId });
+    await eventually(() => (fx.sim.countsFor(deviceId).commandsReceived >= 2 ? true : undefined), 20_000);
+    const { report, tookMs } = await cancelAndTime(unlock);
+    expect(tookMs).toBeLessThan(2_000);
+    expect(report.commandSent).toBeNull();
+    expect(report.actionAttemptId).not.toBe(locked.report.actionAttemptId);
+  }, 60_000);
 
   test('LockDoorWorkflow: a cancel while polling takes effect within 2 s and names the attempt left behind', async () => {
     const deviceId = fx.device({ attempt: { outcome: 'never' } });

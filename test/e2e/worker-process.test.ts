@@ -5,7 +5,7 @@
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { randomUUID } from 'node:crypto';
-import { executeLockAction, lockActionOutcome, queryDoor, startLockAction } from '../../src/client';
+import { executeLockAction, lockActionOutcome, startLockAction } from '../../src/client';
 import type { LockAction } from '../../src/contract';
 import { assertBuilt, cleanEnv, runLockstep, startLockstep } from '../helpers/processes';
 import { simulatorFixture } from '../helpers/simulator-fixture';
@@ -146,12 +146,10 @@ describe('worker process against the Temporal dev server', () => {
     const taskQueue = `crash-${randomUUID()}`;
     const doomed = await startedWorker(taskQueue);
     const handle = await startWatching20s('UNLOCK_DOOR', 'crash-door', taskQueue);
-    // Watching: the send try has reported its attempt to Temporal (killed mid-send, the unlock
-    // would rightly end COMMAND_OUTCOME_UNKNOWN instead).
-    await eventually(async () => {
-      const door = await queryDoor(env.client, 'crash-door').catch(() => undefined);
-      return door?.current?.phase === 'watching' ? true : undefined;
-    }, 30_000);
+    // Watching: the door's send try has heartbeated its attempt to Temporal, right after the
+    // send and before its first read (killed mid-send, the unlock would rightly end
+    // COMMAND_OUTCOME_UNKNOWN instead). Two reads leave the heartbeat time to arrive.
+    await eventually(() => (sim().countsFor('crash-door').actionAttemptReads >= 2 ? true : undefined), 30_000);
     doomed.child.kill('SIGKILL');
     await doomed.exited;
     const [attempt] = sim()
@@ -159,8 +157,8 @@ describe('worker process against the Temporal dev server', () => {
       .filter((a) => a.deviceId === 'crash-door');
     sim().resolveActionAttempt(attempt.actionAttemptId, 'success');
 
-    // The watch activity's start-to-close timeout (window + 35 s) passes; the workflow, which
-    // already knows the attempt, polls it with the replacement worker.
+    // The try's start-to-close timeout (send try 20 s + window 20 s + 35 s) passes; its
+    // heartbeat names the attempt, which the door polls with the replacement worker.
     const replacement = startLockstep(['worker'], workerEnv(taskQueue));
     try {
       const outcome = await lockActionOutcome(handle);

@@ -94,6 +94,21 @@ describe('lostTry', () => {
     expect(expectTyped(thrown, 'COMMAND_OUTCOME_UNKNOWN').commandSent).toBeNull();
   });
 
+  test('lostTry: a try that timed out after heartbeating its attempt (it died while watching) is sent: that attempt, polled from here', () => {
+    const sent = { actionAttemptId: 'attempt-1', commandSentAt: '2026-11-26T11:59:00.000Z' };
+    const died = new TimeoutFailure('activity StartToClose timeout', sent, TimeoutType.START_TO_CLOSE);
+    const s = state();
+    expect(lostTry(s, activityFailure('sendCommandTry', died), sendBy)).toEqual({
+      sent: true,
+      actionAttempt: { actionAttemptId: 'attempt-1', status: 'pending', wasConfirmedByDevice: null, error: null },
+      commandSentAt: sent.commandSentAt,
+      watched: {
+        actionAttempt: { actionAttemptId: 'attempt-1', status: 'pending', wasConfirmedByDevice: null, error: null },
+        reads: 0,
+      },
+    });
+  });
+
   test('lostTry: a lock try whose activity timed out may be tried again, as one that may have landed', () => {
     expect(
       lostTry(state({ action: 'LOCK_DOOR' }), activityFailure('sendCommandTry', timedOut()), sendBy),

@@ -1,4 +1,5 @@
-import { endedAttemptOf, sentCommandOf } from '../../src/workflows/payloads';
+import { sentCommandOf } from '../../src/contract/core';
+import { endedAttemptOf } from '../../src/workflows/payloads';
 
 describe('endedAttemptOf', () => {
   test.each([

@@ -52,13 +52,26 @@ test('replay: the histories recorded before the send-by-deadline patch still lac
     expect(patchIdsIn(name).join()).toContain('send-by-deadline');
 });
 
-test('replay: lock actions recorded since door ordering carry its marker alone; door histories carry none', () => {
+test('replay: lock actions recorded since door ordering carry its marker alone; door histories carry none before send-and-watch', () => {
   const viaDoor = names.filter((name) => name.startsWith('door-') && !name.startsWith('door-workflow-'));
-  const doors = names.filter((name) => name.startsWith('door-workflow-'));
+  const doors = names.filter((name) => name.startsWith('door-workflow-') && !name.startsWith('door-workflow-sw-'));
   expect(viaDoor.length).toBeGreaterThanOrEqual(7);
   expect(doors.length).toBeGreaterThanOrEqual(6);
   for (const name of viaDoor) expect(patchIdsIn(name)).toEqual(['door-ordering']);
   for (const name of doors) expect(patchIdsIn(name)).toEqual([]);
+});
+
+test('replay: doors recorded since send-and-watch carry its marker, and watch in the send try (no watch activity)', () => {
+  const doors = names.filter((name) => name.startsWith('door-workflow-sw-'));
+  expect(doors.length).toBeGreaterThanOrEqual(3);
+  for (const name of doors) {
+    expect(patchIdsIn(name)).toEqual(['send-and-watch']);
+    expect(readFileSync(join(historiesDir, name), 'utf8')).not.toContain('watchActionAttempt');
+  }
+  // A cancel while the try watches reads the attempt from the try's heartbeat (a local activity).
+  expect(readFileSync(join(historiesDir, 'door-workflow-sw-lock-cancelled-while-watching.json'), 'utf8')).toContain(
+    'core_local_activity',
+  );
 });
 
 test('replay: lock actions recorded since the search-attributes patch carry both markers; stays none but those recorded for their own patches', () => {
