@@ -69,12 +69,26 @@ export interface Running {
   exited: Promise<number | null>;
 }
 
+/**
+ * Processes `startLockstep` started that are still running. A test that fails before it stops
+ * its own would leave them holding the test run open: each test file's afterAll kills what is left.
+ */
+const liveProcesses = new Set<ChildProcess>();
+// Under jest only (the fault suite, run by tsx, imports this too and stops its own processes).
+if (typeof afterAll === 'function') {
+  afterAll(() => {
+    for (const child of liveProcesses) child.kill('SIGKILL');
+  });
+}
+
 export function startLockstep(args: string[], env: Record<string, string>): Running {
   const child = spawn(process.execPath, [lockstepBin, ...args], {
     env,
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  liveProcesses.add(child);
+  child.once('close', () => liveProcesses.delete(child));
   let output = '';
   const listeners = new Set<() => void>();
   const onData = (c: Buffer) => {
