@@ -60,14 +60,16 @@ export const seamReads = proxyActivities<LockstepActivities>({
 });
 
 /**
- * One send try. Never retried by Temporal (a retry could not know whether the first send
- * reached Seam); WAIT_CANCELLATION_COMPLETED so that a cancel learns what the try did.
+ * What every send try shares: never retried by Temporal (a retry could not know whether the
+ * first send reached Seam); WAIT_CANCELLATION_COMPLETED so that a cancel learns what the try did.
  */
-const sendTries = proxyActivities<LockstepActivities>({
-  startToCloseTimeout: sendActivityTimeoutMs,
+const oneSendTry = {
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { maximumAttempts: 1 },
-});
+} as const;
+
+/** One send try. */
+const sendTries = proxyActivities<LockstepActivities>({ ...oneSendTry, startToCloseTimeout: sendActivityTimeoutMs });
 
 /**
  * A door's send try that watches too, under an ID of its own (a cancel asks for its heartbeat
@@ -78,10 +80,9 @@ const sendTries = proxyActivities<LockstepActivities>({
  */
 function sendTryThatWatches(watchWindowMs: number, activityId: string) {
   return proxyActivities<LockstepActivities>({
+    ...oneSendTry,
     activityId,
     startToCloseTimeout: sendActivityTimeoutMs + watchActivityTimeoutMs(watchWindowMs),
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: { maximumAttempts: 1 },
   });
 }
 
@@ -395,10 +396,9 @@ async function watch(state: LockActionState, plan: LockActionPlan, sent: Sent): 
 
 /** Legacy: send and watch in one heartbeating activity; see the block comment above. */
 const legacyCommands = proxyActivities<LockstepActivities>({
+  ...oneSendTry,
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: '30s',
-  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  retry: { maximumAttempts: 1 },
 });
 
 /** Legacy: command activities a LOCK_DOOR may run when one dies before naming its attempt. */
