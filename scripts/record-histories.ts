@@ -479,8 +479,50 @@ async function main(): Promise<void> {
       },
     },
   ];
+  // Door schedule runs (ScheduledDoorActionWorkflow), started directly as a schedule would. The
+  // scheduled-v1-* histories were recorded by the code before the `scheduled-fail-secure` patch
+  // (5f1afe2), from these same scenarios under that prefix; since the patch: scheduled-fs-*.
+  const run = (name: string, input: Record<string, unknown>) =>
+    env.client.workflow.start('ScheduledDoorActionWorkflow', {
+      args: [input],
+      taskQueue: 'record-histories',
+      workflowId: `door-schedule/${name}`,
+    });
+  /** Brings the device back once it has been read `reads` times (while the caller awaits the result). */
+  const backAfterReads = (deviceId: string, reads: number) =>
+    void (async () => {
+      while (sim.countsFor(deviceId).deviceReads < reads) await new Promise((r) => setTimeout(r, 20));
+      sim.setDevice({ deviceId });
+    })();
+  const offline = { online: false, errors: [{ error_code: 'device_offline', message: 'offline' }] };
+  const schedules: StayScenario[] = [
+    {
+      name: 'scheduled-fs-lock-one-door-offline',
+      devices: [{ deviceId: 'scheduled-fs-1' }, { deviceId: 'scheduled-fs-2', ...offline }],
+      start: async () => {
+        const handle = await run('scheduled-fs-1', {
+          scheduleId: 'scheduled-fs-1',
+          action: 'lock',
+          deviceIds: ['scheduled-fs-1', 'scheduled-fs-2'],
+        });
+        backAfterReads('scheduled-fs-2', 22);
+        return handle;
+      },
+    },
+    {
+      name: 'scheduled-fs-unlock-offline',
+      devices: [{ deviceId: 'scheduled-fs-3', locked: true, ...offline }],
+      start: () =>
+        run('scheduled-fs-2', {
+          scheduleId: 'scheduled-fs-2',
+          action: 'unlock',
+          deviceIds: ['scheduled-fs-3'],
+          unlockWindowMs: 120_000,
+        }),
+    },
+  ];
   try {
-    await recordAll(env, sim, scenarios, apiKey, stays);
+    await recordAll(env, sim, scenarios, apiKey, [...stays, ...schedules]);
   } finally {
     await sim.close();
     await env.teardown();

@@ -1,7 +1,7 @@
 /**
  * What `lockstep attention` reports, as typed items (its `--json` is an array of them), and how
- * each is built from what lockstep already says: a stay's view, or a failed lock action's
- * report. Pure, so that the rules — what needs a person, and what to tell them — are tested
+ * each is built from what lockstep already says: a stay's view, a schedule run's view, or a
+ * failed lock action's report. Pure, so that the rules — what needs a person, and what to tell them — are tested
  * without a server.
  */
 import {
@@ -14,6 +14,7 @@ import {
   type ReservationView,
   type StayDoor,
 } from '../contract';
+import type { ScheduledRunDoor, ScheduledRunView } from '../contract/scheduled-action';
 import { needsPersonAfter } from '../decisions';
 
 interface ItemBase {
@@ -39,6 +40,17 @@ export interface StayDoorItem extends ItemBase {
   lastOutcomeAt: string | null;
 }
 
+/** A door a schedule's run raised an alert for, not resolved (a lock not done, an unlock not sent in its window). */
+export interface ScheduleRunDoorItem extends ItemBase {
+  kind: AlertKind;
+  deviceId: string;
+  scheduleId: string;
+  /** The run is still trying the door (a lock before its retry horizon). */
+  stillTrying: boolean;
+  lastOutcome: ScheduledRunDoor['lastOutcome'];
+  lastOutcomeAt: string | null;
+}
+
 /** A lock action that failed with a code that leaves the door's state unknown. */
 export interface FailedLockActionItem extends ItemBase {
   kind: 'lock_action_failed';
@@ -57,7 +69,7 @@ export interface UnreadableItem extends ItemBase {
   reason: string;
 }
 
-export type AttentionItem = StayDoorItem | FailedLockActionItem | UnreadableItem;
+export type AttentionItem = StayDoorItem | ScheduleRunDoorItem | FailedLockActionItem | UnreadableItem;
 
 /** The doors of a stay that need a person: one item per door and reason (a door may have two). */
 export function stayAttentionItems(workflowId: string, view: ReservationView): StayDoorItem[] {
@@ -74,7 +86,7 @@ export function stayAttentionItems(workflowId: string, view: ReservationView): S
         lastAction: door.lastAction,
         lastOutcome: door.lastOutcome,
         lastOutcomeAt: door.lastOutcomeAt,
-        todo: stayDoorTodo(kind, door.deviceId, stillTrying),
+        todo: doorTodo(kind, door.deviceId, stillTrying, 'the guest'),
       };
     }),
   );
@@ -91,14 +103,35 @@ function stayDueAt(view: ReservationView, door: StayDoor, kind: AlertKind): stri
   return null;
 }
 
-function stayDoorTodo(kind: AlertKind, deviceId: string, stillTrying: boolean): string {
+/** The doors of a schedule's run that need a person, since the time the run acted for. */
+export function scheduleRunAttentionItems(workflowId: string, view: ScheduledRunView): ScheduleRunDoorItem[] {
+  return view.doors.flatMap(({ deviceId, attention, stillTrying, lastOutcome, lastOutcomeAt }) =>
+    attention === null
+      ? []
+      : [
+          {
+            kind: attention,
+            workflowId,
+            deviceId,
+            scheduleId: view.scheduleId,
+            since: view.scheduledAt,
+            stillTrying,
+            lastOutcome,
+            lastOutcomeAt,
+            todo: doorTodo(attention, deviceId, stillTrying, 'people'),
+          },
+        ],
+  );
+}
+
+function doorTodo(kind: AlertKind, deviceId: string, stillTrying: boolean, expected: string): string {
   switch (kind) {
     case 'door_not_locked':
       return stillTrying
         ? `lock ${deviceId} by hand or bring it back online; lockstep keeps trying until its retry horizon`
         : `lock ${deviceId} by hand: lockstep has stopped trying`;
     case 'unlock_not_sent':
-      return `the guest may be at a locked door: let them in (lockstep unlock ${deviceId}) and check the lock`;
+      return `${expected} may be at a locked door: let them in (lockstep unlock ${deviceId}) and check the lock`;
     default:
       return `look at ${deviceId} (lockstep reservation show, and the stay's alerts)`;
   }

@@ -3,9 +3,9 @@
  * array of typed items, ./attention-items.ts). Exits 1 when anything does, so that a cron job
  * can alert on the exit code alone.
  *
- * What needs a person: a running stay's door whose attention is set (not locked in time, a
- * check-in unlock not sent), and a lock action of the last day that failed leaving its door's
- * state unknown. A workflow lockstep cannot read is listed too: unknown is not fine.
+ * What needs a person: a stay's or a schedule run's door whose alert is raised and not resolved
+ * (not locked in time, an unlock not sent in its window), and a lock action of the last day that
+ * failed leaving its door's state unknown. A workflow lockstep cannot read is listed too: unknown is not fine.
  */
 import { attentionKey } from '../contract/search-attributes';
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
@@ -18,13 +18,20 @@ import {
   type ReservationView,
 } from '../contract';
 import { exitCodes, parse, UsageError, withClient, type Io } from './args';
-import { failedLockActionItem, sortAttentionItems, stayAttentionItems, type AttentionItem } from './attention-items';
+import {
+  failedLockActionItem,
+  scheduleRunAttentionItems,
+  sortAttentionItems,
+  stayAttentionItems,
+  type AttentionItem,
+} from './attention-items';
+import { scheduleRunWorkflowId, scheduledRunQueryName, type ScheduledRunView } from '../contract/scheduled-action';
 import { renderAttention } from './render-views';
 
 /** How far back failed lock actions count: a day, as long as a stay keeps trying to lock by default. */
 export const failedActionLookbackMs = 24 * 60 * 60_000;
 
-/** A stay must answer its query within this; one no worker answers for is listed as unreadable. */
+/** A stay or a schedule's run must answer its query within this; one no worker answers for is listed as unreadable. */
 export const stayQueryTimeoutMs = 10_000;
 
 /** Reads in flight at once: quick over many stays without flooding a small Temporal. */
@@ -35,10 +42,16 @@ const readsInParallel = 8;
  * `LockstepAttention` search attribute is set, running or closed within the lookback. Only those
  * stays are then read (by query) for their doors.
  */
-export function attentionListQueries(failedSince: Date): { stays: string; failedLockActions: string } {
+export function attentionListQueries(failedSince: Date): {
+  stays: string;
+  scheduleRuns: string;
+  failedLockActions: string;
+} {
   const lockActionTypes = [workflowTypes.LOCK_DOOR, workflowTypes.UNLOCK_DOOR].map((t) => `'${t}'`).join(',');
+  const runningOrRecent = `(ExecutionStatus = 'Running' OR CloseTime > '${failedSince.toISOString()}')`;
   return {
-    stays: `WorkflowType = '${workflowTypes.RESERVATION}' AND ${attentionKey.name} = true AND (ExecutionStatus = 'Running' OR CloseTime > '${failedSince.toISOString()}')`,
+    stays: `WorkflowType = '${workflowTypes.RESERVATION}' AND ${attentionKey.name} = true AND ${runningOrRecent}`,
+    scheduleRuns: `WorkflowType = '${workflowTypes.SCHEDULED_DOOR_ACTION}' AND ${attentionKey.name} = true AND ${runningOrRecent}`,
     failedLockActions: `WorkflowType IN (${lockActionTypes}) AND ${attentionKey.name} = true AND CloseTime > '${failedSince.toISOString()}'`,
   };
 }
@@ -46,12 +59,17 @@ export function attentionListQueries(failedSince: Date): { stays: string; failed
 /** Everything that needs a person now, oldest first. */
 export async function listAttention(client: Client, nowMs: number): Promise<AttentionItem[]> {
   const queries = attentionListQueries(new Date(nowMs - failedActionLookbackMs));
-  const [stays, failed] = await Promise.all([listed(client, queries.stays), listed(client, queries.failedLockActions)]);
-  const [stayItems, actionItems] = await Promise.all([
-    inParallel(stays, (info) => stayItemsOf(client, info)),
-    inParallel(failed.filter(notStayChild), (info) => failedActionItemsOf(client, info)),
+  const [stays, runs, failed] = await Promise.all([
+    listed(client, queries.stays),
+    listed(client, queries.scheduleRuns),
+    listed(client, queries.failedLockActions),
   ]);
-  return sortAttentionItems([...stayItems.flat(), ...actionItems.flat()]);
+  const [stayItems, runItems, actionItems] = await Promise.all([
+    inParallel(stays, (info) => stayItemsOf(client, info)),
+    inParallel(runs, (info) => scheduleRunItemsOf(client, info)),
+    inParallel(failed.filter(notRetriedByItsParent), (info) => failedActionItemsOf(client, info)),
+  ]);
+  return sortAttentionItems([...stayItems.flat(), ...runItems.flat(), ...actionItems.flat()]);
 }
 
 export async function attentionCommand(io: Io, argv: string[]): Promise<number> {
@@ -73,29 +91,55 @@ async function listed(client: Client, query: string): Promise<WorkflowExecutionI
 }
 
 /**
- * A stay's own lock actions are left to the stay: it retries them and raises attention itself
- * when a door stays unlocked, so a failed try it later made good is no one's job.
+ * Lock actions their parent answers for are left to it: a stay retries its doors and raises
+ * attention itself when one stays unlocked, and so does a schedule's run for its locks, so a
+ * failed try it later made good is no one's job. A schedule's unlocks are listed: a run raises
+ * nothing for an unlock of unknown outcome.
  */
-function notStayChild(info: WorkflowExecutionInfo): boolean {
-  return !info.parentExecution?.workflowId?.startsWith(reservationWorkflowId(''));
+function notRetriedByItsParent(info: WorkflowExecutionInfo): boolean {
+  const parent = info.parentExecution?.workflowId ?? '';
+  if (parent.startsWith(reservationWorkflowId(''))) return false;
+  return !(parent.startsWith(scheduleRunWorkflowId('')) && info.type === workflowTypes.LOCK_DOOR);
 }
 
-async function stayItemsOf(client: Client, info: WorkflowExecutionInfo): Promise<AttentionItem[]> {
+function stayItemsOf(client: Client, info: WorkflowExecutionInfo): Promise<AttentionItem[]> {
+  const key = info.workflowId.slice(reservationWorkflowId('').length);
+  return itemsFromQuery<ReservationView>(client, info, reservationQueryName, {
+    items: (view) => (view.attention ? stayAttentionItems(info.workflowId, view) : []),
+    who: 'the stay',
+    show: `lockstep reservation show ${key}`,
+  });
+}
+
+function scheduleRunItemsOf(client: Client, info: WorkflowExecutionInfo): Promise<AttentionItem[]> {
+  return itemsFromQuery<ScheduledRunView>(client, info, scheduledRunQueryName, {
+    items: (view) => scheduleRunAttentionItems(info.workflowId, view),
+    who: "the schedule's run",
+    show: `temporal workflow query --workflow-id ${info.workflowId} --type ${scheduledRunQueryName}`,
+  });
+}
+
+/** The items a workflow's query gives; an unreadable item when it does not answer in time. */
+async function itemsFromQuery<View>(
+  client: Client,
+  info: WorkflowExecutionInfo,
+  queryName: string,
+  read: { items: (view: View) => AttentionItem[]; who: string; show: string },
+): Promise<AttentionItem[]> {
   try {
     const view = await client.connection.withDeadline(Date.now() + stayQueryTimeoutMs, () =>
-      client.workflow.getHandle(info.workflowId).query<ReservationView>(reservationQueryName),
+      client.workflow.getHandle(info.workflowId).query<View>(queryName),
     );
-    return view.attention ? stayAttentionItems(info.workflowId, view) : [];
+    return read.items(view);
   } catch (err) {
-    const key = info.workflowId.slice(reservationWorkflowId('').length);
     return [
       {
         kind: 'unreadable',
         workflowId: info.workflowId,
         deviceId: null,
         since: null,
-        reason: `the stay did not answer: ${messageOf(err)}`,
-        todo: `check that a lockstep worker polls task queue ${info.taskQueue}, then lockstep reservation show ${key}`,
+        reason: `${read.who} did not answer: ${messageOf(err)}`,
+        todo: `check that a lockstep worker polls task queue ${info.taskQueue}, then ${read.show}`,
       },
     ];
   }

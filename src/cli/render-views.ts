@@ -180,6 +180,10 @@ function itemContext(item: AttentionItem): string {
     case 'unreadable':
       return `${item.workflowId}: ${item.reason}`;
     default: {
+      if ('scheduleId' in item) {
+        const last = item.lastOutcome === null ? 'no lock action yet' : `last ${item.lastOutcome}`;
+        return `schedule ${item.scheduleId} (${item.workflowId}), ${last}${item.stillTrying ? ', still trying' : ''}`;
+      }
       const last =
         item.lastOutcome === null ? 'no lock action yet' : `last ${actionText(item.lastAction)} ${item.lastOutcome}`;
       return `stay ${item.reservationKey}, ${last}${item.stillTrying ? ', still trying' : ''}`;

@@ -47,3 +47,21 @@ export const alertRequestTimeoutMs = 10_000;
 
 /** One delivery try: one request at its bound, plus slack for validation and signing around it. */
 export const alertDeliveryActivityTimeoutMs = alertRequestTimeoutMs + 5_000;
+
+/** The longest `alertId` (it travels in the `idempotency-key` header; the schema holds it to this). */
+export const maxAlertIdLength = 300;
+
+/**
+ * `alertId` within {@link maxAlertIdLength}: as it is when it fits, else its head and a 64-bit
+ * FNV-1a hash of the whole — still one stable id per incident, and two incidents that share a
+ * long head stay apart. Plain arithmetic, so workflow code can call it.
+ */
+export function boundedAlertId(alertId: string): string {
+  if (alertId.length <= maxAlertIdLength) return alertId;
+  let hash = 0xcbf29ce484222325n;
+  // Over UTF-16 code units: the ids lockstep builds are ASCII, and any string hashes the same every time.
+  for (let i = 0; i < alertId.length; i++)
+    hash = ((hash ^ BigInt(alertId.charCodeAt(i))) * 0x100000001b3n) & 0xffffffffffffffffn;
+  const suffix = `~${hash.toString(16).padStart(16, '0')}`;
+  return alertId.slice(0, maxAlertIdLength - suffix.length) + suffix;
+}

@@ -7,7 +7,7 @@
  * sends only what this schema allows (it is strict), so a typo in a caller fails at once.
  */
 import { z } from 'zod';
-import { alertIdempotencyKey, alertKinds, alertStates } from './alerts-core';
+import { alertIdempotencyKey, alertKinds, alertStates, maxAlertIdLength } from './alerts-core';
 
 export * from './alerts-core';
 
@@ -26,7 +26,7 @@ export const alertStateSchema = z.enum(alertStates);
 const alertIdSchema = z
   .string()
   .min(1, 'alertId must not be empty')
-  .max(300, 'alertId must be at most 300 characters')
+  .max(maxAlertIdLength, `alertId must be at most ${maxAlertIdLength} characters`)
   .regex(/^[\x21-\x7e]+$/, 'alertId may hold only visible ASCII characters (no spaces)');
 
 const nameOf = (what: string) => z.string().min(1, `${what} must not be empty`).max(1_000);

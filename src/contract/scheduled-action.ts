@@ -4,6 +4,7 @@
  * it starts. Workflow code imports this file, so it holds no zod (see core.ts for why); the
  * definition's schema and the Temporal Schedule built from it are in ./schedules.ts.
  */
+import type { AlertKind } from './alerts-core';
 import { identifierMaxLength, isIdentifier, lockActionWorkflowId, type FailureCode, type LockAction } from './core';
 
 /** What a door schedule does at each of its times. */
@@ -28,6 +29,14 @@ export function lockActionOfDoorAction(action: DoorAction): LockAction {
  *   its own history; 50 keeps a run's own history small and its burst of Seam calls bounded.
  * - 24 times a day, 50 skips: far above any real door routine, low enough that a typo (a
  *   generated list) is an error rather than a schedule with thousands of calendars.
+ * - a door whose action failed is tried again for up to 1 hour after its scheduled time (every
+ *   30 s for 10 minutes, then backing off: about 40 rounds). Not a stay's 24 hours: runs of a
+ *   lock schedule never overlap (BUFFER_ONE), so a run still trying holds the schedule's next
+ *   time; and a lock tried again after a later unlock of the door (another schedule, staff)
+ *   would undo it. An hour bounds both, and the run's history (doors due together are tried
+ *   together: 40 rounds of 50 doors measured ~10,000 events, a fifth of Temporal's 51,200-event
+ *   limit). A door not done by then keeps its alert raised.
+ * - a door not locked 10 minutes after its scheduled time needs a person (a stay's default).
  */
 export const scheduleDefaults = {
   unlockWindowMs: 15 * 60_000,
@@ -37,6 +46,8 @@ export const scheduleDefaults = {
   maxDoors: 50,
   maxTimesPerDay: 24,
   maxSkips: 50,
+  retryHorizonMs: 60 * 60_000,
+  attentionAfterMs: 10 * 60_000,
 } as const;
 
 /**
@@ -92,26 +103,32 @@ export interface ScheduledDoorActionPlan extends ScheduledDoorActionInput {
  */
 export type DoorFailureCode = FailureCode | 'ALREADY_STARTED' | 'ENDED_WITHOUT_REPORT';
 
-/** How one door's action ended in a run. */
+/** What every door's outcome says, however it ended. */
+interface DoorOutcomeBase {
+  deviceId: string;
+  /** The last lock action's workflow ID: `lockstep status <workflowId>` shows it in full. */
+  workflowId: string;
+  /** How many lock actions the run started for the door (more than 1: it was tried again). */
+  tries: number;
+  /** The alert still raised for the door when the run ended (null: none, or it was resolved). */
+  attention: AlertKind | null;
+}
+
+/** How one door's action ended in a run: its last lock action's result or failure. */
 export type DoorOutcome =
-  | {
-      deviceId: string;
-      /** The lock action's workflow ID: `lockstep status <workflowId>` shows it in full. */
-      workflowId: string;
+  | (DoorOutcomeBase & {
       ok: true;
       actionAttemptId: string;
       wasConfirmedByDevice: boolean | null;
       warnings: string[];
-    }
-  | {
-      deviceId: string;
-      workflowId: string;
+    })
+  | (DoorOutcomeBase & {
       ok: false;
       code: DoorFailureCode;
       message: string;
       /** As in the failure report: null means the command may have reached Seam. */
       commandSent: boolean | null;
-    };
+    });
 
 /**
  * What a run returns. A door that failed does not fail the run: the run completes and says
@@ -202,17 +219,62 @@ export function scheduledRequestId(scheduleId: string, scheduledAt: Date): strin
   return `schedule.${scheduleId}.${scheduledAt.toISOString()}`;
 }
 
-/** The workflow ID of one door's lock action in the run of `scheduleId` scheduled for `scheduledAt`. */
+/**
+ * The workflow ID of one door's lock action in the run of `scheduleId` scheduled for `scheduledAt`:
+ * its first try under the run's request id; a try again (`tryNumber` 2, 3, ...) under
+ * `<requestId>.try<N>`, a new lock action (the door's ordering point sees a new request).
+ */
 export function scheduledLockActionWorkflowId(
   action: DoorAction,
   scheduleId: string,
   deviceId: string,
   scheduledAt: Date,
+  tryNumber = 1,
 ): string {
-  return lockActionWorkflowId(lockActionOfDoorAction(action), deviceId, scheduledRequestId(scheduleId, scheduledAt));
+  return lockActionWorkflowId(
+    lockActionOfDoorAction(action),
+    deviceId,
+    scheduledTryRequestId(scheduleId, scheduledAt, tryNumber),
+  );
+}
+
+/** The requestId of a door's `tryNumber`th lock action in a run (see {@link scheduledLockActionWorkflowId}). */
+export function scheduledTryRequestId(scheduleId: string, scheduledAt: Date, tryNumber: number): string {
+  const requestId = scheduledRequestId(scheduleId, scheduledAt);
+  return tryNumber <= 1 ? requestId : `${requestId}.try${tryNumber}`;
 }
 
 /** The workflow ID a schedule gives its runs; Temporal appends `-<scheduled time>` to each. */
 export function scheduleRunWorkflowId(scheduleId: string): string {
   return `door-schedule/${scheduleId}`;
+}
+
+/** The alert a run raises for a door its action did not reach: a lock not done, an unlock not sent in its window. */
+export function scheduledAlertKind(action: DoorAction): AlertKind {
+  return action === 'lock' ? 'door_not_locked' : 'unlock_not_sent';
+}
+
+/** The query a run answers with its {@link ScheduledRunView}: `lockstep attention` reads it. */
+export const scheduledRunQueryName = 'scheduledRun';
+
+/** One door of a run, as the `scheduledRun` query shows it. */
+export interface ScheduledRunDoor {
+  deviceId: string;
+  /** Lock actions started for the door so far. */
+  tries: number;
+  /** How the last one ended; null while the first runs. */
+  lastOutcome: 'success' | DoorFailureCode | null;
+  lastOutcomeAt: string | null;
+  /** The alert raised for the door and not resolved (null: none). */
+  attention: AlertKind | null;
+  /** The run is still trying the door (a lock before its retry horizon, an unlock inside its window). */
+  stillTrying: boolean;
+}
+
+/** What a run is doing, door by door. */
+export interface ScheduledRunView {
+  scheduleId: string;
+  action: DoorAction;
+  scheduledAt: string;
+  doors: ScheduledRunDoor[];
 }

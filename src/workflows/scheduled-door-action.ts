@@ -3,36 +3,84 @@
  * once, each through its own lock action (a child LockDoorWorkflow / UnlockDoorWorkflow), and
  * say how each door ended. The lock actions do the Seam work and keep their guarantees (one
  * unlock per request, no command after the send-by deadline); this script adds the schedule's
- * two rules: an unlock carries `notAfter` = scheduled time + unlock window, a lock carries none.
+ * rules: an unlock carries `notAfter` = scheduled time + unlock window, a lock carries none and
+ * is fail-secure — a door that did not lock is tried again, and a person is told when it stays
+ * unlocked (decisions: `nextScheduledDoorStep`; alerts: ./run-alerts.ts).
  */
 import {
   defineSearchAttributeKey,
   SearchAttributeType,
   WorkflowExecutionAlreadyStartedError,
 } from '@temporalio/common';
-import { ApplicationFailure, ChildWorkflowFailure, executeChild, log, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  ChildWorkflowFailure,
+  defineQuery,
+  executeChild,
+  isCancellation,
+  log,
+  patched,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { LockActionInput, LockActionResult } from '../contract';
 import { failureCodes, workflowTypes, type FailureCode } from '../contract/core';
 import {
   checkScheduledDoorActionInput,
   lockActionOfDoorAction,
+  scheduleDefaults,
+  scheduledAlertKind,
   scheduledLockActionWorkflowId,
-  scheduledRequestId,
+  scheduledRunQueryName,
   scheduledStartTimeAttribute,
+  scheduledTryRequestId,
   type DoorAction,
   type DoorFailureCode,
   type DoorOutcome,
+  type ScheduledDoorActionPlan,
   type ScheduledDoorActionResult,
+  type ScheduledRunDoor,
+  type ScheduledRunView,
 } from '../contract/scheduled-action';
-import { scheduledNotAfter, scheduledTimeOf } from '../decisions';
+import { nextScheduledDoorStep, scheduledNotAfter, scheduledTimeOf, type ScheduledDoorStep } from '../decisions';
+import { RunAlerts } from './run-alerts';
 
 const scheduledStartTimeKey = defineSearchAttributeKey(scheduledStartTimeAttribute, SearchAttributeType.DATETIME);
 
+/**
+ * Changes to a run's steps, behind `patched()` so that runs started before them replay unchanged.
+ * - `scheduled-fail-secure`: a door whose action did not succeed is tried again (a lock until
+ *   its retry horizon, an unlock not sent while its window allows), and a person is alerted.
+ */
+export const scheduledRunPatchIds = { failSecure: 'scheduled-fail-secure' } as const;
+
 /** What every door's action in one run shares. */
 interface ScheduledRun {
-  scheduleId: string;
+  plan: ScheduledDoorActionPlan;
   scheduledAt: Date;
+  /** Unlock: nothing is sent from this time on; lock: none. */
+  notAfter: Date | undefined;
+  alerts: RunAlerts;
+  /** Each door as the `scheduledRun` query shows it, and how its last try ended. */
+  doors: RunDoor[];
 }
+
+/** A door of the run: what the query shows, and what the next-step decision reads. */
+interface RunDoor {
+  view: ScheduledRunDoor;
+  outcome: TryOutcome | null;
+  /** When the round of its last try ended. */
+  roundEndedMs: number;
+}
+
+/** A door's try as this script sees it: its outcome so far, without the run's counts. */
+type TryOutcome = WithoutRunCounts<DoorOutcome>;
+type WithoutRunCounts<T> = T extends unknown ? Omit<T, 'tries' | 'attention'> : never;
+
+/** How long a cancelled run still gives its alerts (a stay's grace after Temporal's cancel). */
+export const cancelledRunAlertsGraceMs = 60_000;
 
 export async function runScheduledDoorAction(
   rawInput: unknown,
@@ -50,67 +98,171 @@ export async function runScheduledDoorAction(
   }
   const { plan } = checked;
   const info = workflowInfo();
+  const scheduledAt = scheduledTimeOf(info.typedSearchAttributes.get(scheduledStartTimeKey), info.startTime);
   const run: ScheduledRun = {
-    scheduleId: plan.scheduleId,
-    scheduledAt: scheduledTimeOf(info.typedSearchAttributes.get(scheduledStartTimeKey), info.startTime),
+    plan,
+    scheduledAt,
+    notAfter: scheduledNotAfter(plan.action, scheduledAt, plan.unlockWindowMs),
+    alerts: new RunAlerts({ workflowId: info.workflowId, scheduleId: plan.scheduleId }),
+    doors: plan.deviceIds.map((deviceId) => ({ view: newRunDoorView(deviceId), outcome: null, roundEndedMs: 0 })),
   };
-  const notAfter = scheduledNotAfter(plan.action, run.scheduledAt, plan.unlockWindowMs);
-  log.info('scheduled door action', {
-    scheduleId: run.scheduleId,
+  setHandler(defineQuery<ScheduledRunView>(scheduledRunQueryName), () => ({
+    scheduleId: plan.scheduleId,
     action: plan.action,
-    scheduledAt: run.scheduledAt.toISOString(),
+    scheduledAt: scheduledAt.toISOString(),
+    doors: run.doors.map((door) => door.view),
+  }));
+  log.info('scheduled door action', {
+    scheduleId: plan.scheduleId,
+    action: plan.action,
+    scheduledAt: scheduledAt.toISOString(),
     doors: plan.deviceIds.length,
   });
 
-  const doors = await Promise.all(
-    plan.deviceIds.map((deviceId) =>
-      notAfter === undefined ? lockDoor(run, deviceId) : unlockDoor(run, deviceId, notAfter),
-    ),
-  );
+  await actOnDoors(run);
   return {
-    scheduleId: run.scheduleId,
+    scheduleId: plan.scheduleId,
     action: plan.action,
-    scheduledAt: run.scheduledAt.toISOString(),
-    notAfter: notAfter?.toISOString() ?? null,
-    doors,
+    scheduledAt: scheduledAt.toISOString(),
+    notAfter: run.notAfter?.toISOString() ?? null,
+    doors: run.doors.map(outcomeOf),
   };
 }
 
 /**
- * One door's scheduled lock: a lock action with no `notAfter` — a lock that starts late still
- * locks (fail-secure), within the lock action's own timeout. One function on purpose: fail-secure
- * retries and alerts replace it without touching the script.
+ * Every door at once, then — for doors that did not succeed — what {@link nextScheduledDoorStep}
+ * says, in rounds: the doors due are tried again together (one timer a round, whatever the
+ * number of doors), a door past due raises its alert, one done resolves it, one past the
+ * horizon gives up. A run whose doors all succeed at once costs nothing more (no patch marker,
+ * no timer). Cancelled from outside, the run stops trying, says so for every door it had not
+ * finished, and gives its alerts a short grace before it returns the doors' outcomes.
  */
-function lockDoor(run: ScheduledRun, deviceId: string): Promise<DoorOutcome> {
-  return doorAction(run, 'lock', deviceId, {});
+async function actOnDoors(run: ScheduledRun): Promise<void> {
+  const firstTryAtMs = Date.now();
+  await tryRound(run, run.doors);
+  if (run.doors.every((door) => stepOf(run, door, firstTryAtMs).kind === 'done')) return finishAll(run);
+  if (!patched(scheduledRunPatchIds.failSecure)) return finishAll(run);
+  try {
+    for (;;) {
+      const steps = run.doors
+        .filter((door) => door.view.stillTrying)
+        .map((door) => [door, stepOf(run, door, firstTryAtMs)] as const);
+      if (steps.length === 0) break;
+      for (const [door, step] of steps) settle(run, door, step);
+      const due = steps.filter(([, step]) => step.kind === 'retry').map(([door]) => door);
+      const waits = steps.flatMap(([, step]) => (step.kind === 'wait' ? [step.untilMs] : []));
+      if (due.length > 0) await tryRound(run, due);
+      else if (waits.length > 0) await sleep(Math.max(1, Math.min(...waits) - Date.now()));
+    }
+  } catch (err) {
+    if (!isCancellation(err)) throw err;
+    for (const door of run.doors.filter((d) => d.view.stillTrying))
+      settle(run, door, { kind: 'give-up' }, 'the run was cancelled');
+    await CancellationScope.nonCancellable(() => run.alerts.delivered(cancelledRunAlertsGraceMs));
+    return finishAll(run);
+  }
+  await run.alerts.delivered();
+  finishAll(run);
 }
 
-/** One door's scheduled unlock: never sent after `notAfter` (the lock action fails DEADLINE_PASSED instead). */
-function unlockDoor(run: ScheduledRun, deviceId: string, notAfter: Date): Promise<DoorOutcome> {
-  return doorAction(run, 'unlock', deviceId, { notAfter: notAfter.toISOString() });
+/** Acts on a step that needs no waiting: a door done, past due (alert), or given up. */
+function settle(run: ScheduledRun, door: RunDoor, step: ScheduledDoorStep, why = 'lockstep stopped trying'): void {
+  const { deviceId } = door.view;
+  const outcome = door.outcome as TryOutcome;
+  switch (step.kind) {
+    case 'done':
+      door.view.stillTrying = false;
+      // Cancelled by someone: the alert stands; ALREADY_STARTED: another run acts on it.
+      if (outcome.ok) run.alerts.resolve(door.view, `${deviceId} is ${pastTense(run.plan.action)}`);
+      else if (outcome.code === 'SUPERSEDED') run.alerts.resolve(door.view, `a newer request took over ${deviceId}`);
+      return;
+    case 'raise':
+      run.alerts.raise(
+        door.view,
+        scheduledAlertKind(run.plan.action),
+        notDoneMessage(run, door.view, 'lockstep keeps trying'),
+      );
+      return;
+    case 'give-up':
+      door.view.stillTrying = false;
+      run.alerts.raise(door.view, scheduledAlertKind(run.plan.action), notDoneMessage(run, door.view, why));
+      return;
+    default:
+  }
+}
+
+function stepOf(run: ScheduledRun, door: RunDoor, firstTryAtMs: number): ScheduledDoorStep {
+  const outcome = door.outcome as TryOutcome;
+  return nextScheduledDoorStep(
+    {
+      action: run.plan.action,
+      scheduledAtMs: run.scheduledAt.getTime(),
+      firstTryAtMs,
+      lastTryEndedMs: door.roundEndedMs,
+      notAfterMs: run.notAfter?.getTime() ?? null,
+      tries: door.view.tries,
+      lastOutcome: outcome.ok ? 'success' : outcome.code,
+      commandSent: outcome.ok ? true : outcome.commandSent,
+      raised: door.view.attention !== null,
+    },
+    Date.now(),
+    scheduleDefaults,
+  );
+}
+
+/** One lock action for each of `doors`, in parallel; their retry cadence counts from the round's end. */
+async function tryRound(run: ScheduledRun, doors: RunDoor[]): Promise<void> {
+  await Promise.all(
+    doors.map(async (door) => {
+      door.view.tries++;
+      door.outcome = await doorAction(run, door.view.deviceId, door.view.tries);
+      door.view.lastOutcome = door.outcome.ok ? 'success' : door.outcome.code;
+      door.view.lastOutcomeAt = new Date().toISOString();
+    }),
+  );
+  const endedMs = Date.now();
+  for (const door of doors) door.roundEndedMs = endedMs;
+}
+
+function finishAll(run: ScheduledRun): void {
+  for (const door of run.doors) door.view.stillTrying = false;
+}
+
+function outcomeOf(door: RunDoor): DoorOutcome {
+  return { ...(door.outcome as TryOutcome), tries: door.view.tries, attention: door.view.attention };
+}
+
+function newRunDoorView(deviceId: string): ScheduledRunDoor {
+  return { deviceId, tries: 0, lastOutcome: null, lastOutcomeAt: null, attention: null, stillTrying: true };
+}
+
+function notDoneMessage(run: ScheduledRun, door: ScheduledRunDoor, what: string): string {
+  const at = run.scheduledAt.toISOString();
+  return run.plan.action === 'lock'
+    ? `${door.deviceId} is not locked since its scheduled lock at ${at} (schedule ${run.plan.scheduleId}, last: ${door.lastOutcome}); ${what}`
+    : `the scheduled unlock of ${door.deviceId} at ${at} (schedule ${run.plan.scheduleId}) could not be sent within its window (last: ${door.lastOutcome}); it will not be sent`;
+}
+
+function pastTense(action: DoorAction): string {
+  return action === 'lock' ? 'locked' : 'unlocked';
 }
 
 /**
- * The door's lock action as a child workflow under the lock action's own ID scheme, so
- * `lockstep status` and the Web UI show it like any other. REJECT_DUPLICATE: a second run for
- * the same scheduled time (a reset, a repeated backfill) never sends the command again.
+ * The door's `tryNumber`th lock action, as a child workflow under the lock action's own ID
+ * scheme, so `lockstep status` and the Web UI show it like any other. REJECT_DUPLICATE: a second
+ * run for the same scheduled time (a reset, a repeated backfill) never sends the command again.
  * REQUEST_CANCEL: a run ended from outside cancels its doors' actions, which then report
  * CANCELLED (and what they left behind) instead of being cut off mid-send.
  */
-async function doorAction(
-  run: ScheduledRun,
-  action: DoorAction,
-  deviceId: string,
-  deadline: Pick<LockActionInput, 'notAfter'>,
-): Promise<DoorOutcome> {
-  const requestId = scheduledRequestId(run.scheduleId, run.scheduledAt);
+async function doorAction(run: ScheduledRun, deviceId: string, tryNumber: number): Promise<TryOutcome> {
+  const { scheduleId, action } = run.plan;
   const input: LockActionInput = {
     deviceId,
-    requestId,
-    ...deadline,
-    metadata: { scheduleId: run.scheduleId, scheduledAt: run.scheduledAt.toISOString() },
+    requestId: scheduledTryRequestId(scheduleId, run.scheduledAt, tryNumber),
+    ...(run.notAfter ? { notAfter: run.notAfter.toISOString() } : {}),
+    metadata: { scheduleId, scheduledAt: run.scheduledAt.toISOString() },
   };
-  const workflowId = scheduledLockActionWorkflowId(action, run.scheduleId, deviceId, run.scheduledAt);
+  const workflowId = scheduledLockActionWorkflowId(action, scheduleId, deviceId, run.scheduledAt, tryNumber);
   const workflowType = workflowTypes[lockActionOfDoorAction(action)];
   try {
     const result = await executeChild<(input: LockActionInput) => Promise<LockActionResult>>(workflowType, {

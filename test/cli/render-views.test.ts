@@ -5,14 +5,16 @@
  */
 import {
   failedLockActionItem,
+  scheduleRunAttentionItems,
   sortAttentionItems,
   stayAttentionItems,
   type AttentionItem,
 } from '../../src/cli/attention-items';
 import { attentionListQueries } from '../../src/cli/attention';
-import { renderAttention, renderDoor, renderReservation, whenText } from '../../src/cli/render-views';
+import { attentionLine, renderAttention, renderDoor, renderReservation, whenText } from '../../src/cli/render-views';
 import { newStayDoor, type ReservationView, type StayDoor } from '../../src/contract';
 import type { DoorView } from '../../src/contract/door';
+import type { ScheduledRunView } from '../../src/contract/schedules';
 import { outcomeUnknownReport } from '../helpers/failure-report';
 
 const now = Date.parse('2026-12-01T12:00:00Z');
@@ -285,6 +287,57 @@ describe('attention items and lines', () => {
     });
   });
 
+  test("scheduleRunAttentionItems: one item per door of a schedule's run with a raised alert, since the time the run acted for", () => {
+    const view: ScheduledRunView = {
+      scheduleId: 'office-night',
+      action: 'lock',
+      scheduledAt: '2026-12-01T22:00:00.000Z',
+      doors: [
+        {
+          deviceId: 'front',
+          tries: 30,
+          lastOutcome: 'DEVICE_OFFLINE',
+          lastOutcomeAt: null,
+          attention: 'door_not_locked',
+          stillTrying: true,
+        },
+        {
+          deviceId: 'back',
+          tries: 1,
+          lastOutcome: 'success',
+          lastOutcomeAt: null,
+          attention: null,
+          stillTrying: false,
+        },
+      ],
+    };
+    const items = scheduleRunAttentionItems('door-schedule/office-night-2026-12-01T22:00:00Z', view);
+    expect(items).toEqual([
+      {
+        kind: 'door_not_locked',
+        workflowId: 'door-schedule/office-night-2026-12-01T22:00:00Z',
+        deviceId: 'front',
+        scheduleId: 'office-night',
+        since: '2026-12-01T22:00:00.000Z',
+        stillTrying: true,
+        lastOutcome: 'DEVICE_OFFLINE',
+        lastOutcomeAt: null,
+        todo: 'lock front by hand or bring it back online; lockstep keeps trying until its retry horizon',
+      },
+    ]);
+    expect(attentionLine(items[0], Date.parse('2026-12-01T22:30:00.000Z'))).toBe(
+      'NOT LOCKED · front · since 2026-12-01T22:00:00.000Z (30 min ago) · schedule office-night (door-schedule/office-night-2026-12-01T22:00:00Z), last DEVICE_OFFLINE, still trying · → lock front by hand or bring it back online; lockstep keeps trying until its retry horizon',
+    );
+    const unlock = {
+      ...view,
+      action: 'unlock' as const,
+      doors: [{ ...view.doors[0], attention: 'unlock_not_sent' as const, stillTrying: false }],
+    };
+    expect(scheduleRunAttentionItems('r', unlock)[0].todo).toBe(
+      'people may be at a locked door: let them in (lockstep unlock front) and check the lock',
+    );
+  });
+
   test.each([
     ['COMMAND_OUTCOME_UNKNOWN', 'UNLOCK_DOOR', /the unlock may have opened it; lock it \(lockstep lock side-door\)/],
     ['COMMAND_OUTCOME_UNKNOWN', 'LOCK_DOOR', /the lock may not have gone through; lock it again/],
@@ -336,10 +389,12 @@ describe('attention items and lines', () => {
     expect(renderAttention([], now)).toBe('nothing needs a person');
   });
 
-  test('attentionListQueries: stays and lock actions whose LockstepAttention is set, running or closed since the given time', () => {
+  test('attentionListQueries: stays, schedule runs and lock actions whose LockstepAttention is set, running or closed since the given time', () => {
     expect(attentionListQueries(new Date('2026-11-30T12:00:00Z'))).toEqual({
       stays:
         "WorkflowType = 'ReservationWorkflow' AND LockstepAttention = true AND (ExecutionStatus = 'Running' OR CloseTime > '2026-11-30T12:00:00.000Z')",
+      scheduleRuns:
+        "WorkflowType = 'ScheduledDoorActionWorkflow' AND LockstepAttention = true AND (ExecutionStatus = 'Running' OR CloseTime > '2026-11-30T12:00:00.000Z')",
       failedLockActions:
         "WorkflowType IN ('LockDoorWorkflow','UnlockDoorWorkflow') AND LockstepAttention = true AND CloseTime > '2026-11-30T12:00:00.000Z'",
     });

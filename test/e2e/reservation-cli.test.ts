@@ -6,7 +6,8 @@
  * the attention list empty, then naming a stay's door that cannot lock and an unlock whose
  * outcome is unknown — but not a failure that says plainly nothing moved.
  */
-import { reservationWorkflowId } from '../../src/contract';
+import { reservationWorkflowId, workflowTypes } from '../../src/contract';
+import { scheduleRunWorkflowId } from '../../src/contract/schedules';
 import { randomUUID } from 'node:crypto';
 import type { AttentionItem } from '../../src/cli/attention-items';
 import { queryDoor, queryReservation } from '../../src/client';
@@ -121,7 +122,7 @@ test('lockstep reservation show / door: a key with no stay and a door no action 
   expect(door.stderr).toContain('door no-such-door: no lock action has reached this door yet');
 }, 60_000);
 
-test('lockstep attention: exit 0 and [] when nothing needs a person; then a stay door not locked and an unknown unlock, exit 1', async () => {
+test('lockstep attention: exit 0 and [] when nothing needs a person; then a stay door not locked, a scheduled unlock not sent and an unknown unlock, exit 1', async () => {
   const none = await lockstep('attention', '--json');
   expect(none.code).toBe(0);
   expect(JSON.parse(none.stdout)).toEqual([]);
@@ -139,14 +140,22 @@ test('lockstep attention: exit 0 and [] when nothing needs a person; then a stay
   expect(unlock.stdout).toContain('COMMAND_OUTCOME_UNKNOWN');
   const plainFailure = fx.device({ online: false, errors: [{ error_code: 'device_offline', message: 'offline' }] });
   expect((await lockstep('lock', plainFailure)).code).toBe(1);
+  // A schedule's unlock that cannot be sent inside its (smallest) window: its run tells a person.
+  const closedAtOpening = fx.device({ online: false, locked: true });
+  const scheduleId = `cli-attention-${randomUUID().slice(0, 8)}`;
+  await fx.env.client.workflow.start(workflowTypes.SCHEDULED_DOOR_ACTION, {
+    args: [{ scheduleId, action: 'unlock', deviceIds: [closedAtOpening], unlockWindowMs: 10_000 }],
+    taskQueue: fx.taskQueue,
+    workflowId: `${scheduleRunWorkflowId(scheduleId)}-direct`,
+  });
 
   const items = await eventually(async () => {
     const run = await lockstep('attention', '--json');
     const listed = jsonOf<AttentionItem[]>(run);
-    return listed.length >= 2 ? { run, listed } : undefined;
+    return listed.length >= 3 ? { run, listed } : undefined;
   }, 30_000);
   expect(items.run.code).toBe(1);
-  expect(items.listed).toHaveLength(2);
+  expect(items.listed).toHaveLength(3);
   expect(items.listed).toEqual(
     expect.arrayContaining([
       expect.objectContaining({
@@ -163,13 +172,27 @@ test('lockstep attention: exit 0 and [] when nothing needs a person; then a stay
         code: 'COMMAND_OUTCOME_UNKNOWN',
         commandSent: null,
       }),
+      expect.objectContaining({
+        kind: 'unlock_not_sent',
+        deviceId: closedAtOpening,
+        scheduleId,
+        workflowId: `${scheduleRunWorkflowId(scheduleId)}-direct`,
+        stillTrying: false,
+        lastOutcome: 'DEVICE_OFFLINE',
+      }),
     ]),
   );
   expect(items.listed.some((item) => item.deviceId === plainFailure)).toBe(false);
 
   const readable = await lockstep('attention');
   expect(readable.code).toBe(1);
-  expect(readable.stdout).toMatch(/^2 things need a person:$/m);
+  expect(readable.stdout).toMatch(/^3 things need a person:$/m);
+  expect(readable.stdout).toMatch(
+    new RegExp(
+      `^UNLOCK NOT SENT · ${closedAtOpening} · since .* · schedule ${scheduleId} .* · → people may be at a locked door`,
+      'm',
+    ),
+  );
   expect(readable.stdout).toMatch(
     new RegExp(`^NOT LOCKED · ${offline} · since .* · stay ${key}, .* · → lock ${offline} by hand`, 'm'),
   );

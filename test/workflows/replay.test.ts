@@ -36,7 +36,7 @@ function patchIdsIn(name: string): string[] {
 }
 
 test('replay: the histories recorded before the send-by-deadline patch still lack its marker (they were not re-recorded)', () => {
-  const legacy = names.filter((name) => !/^(send-by|door|attrs|stay|knock)-/.test(name));
+  const legacy = names.filter((name) => !/^(send-by|door|attrs|stay|knock|scheduled)-/.test(name));
   expect(legacy.sort()).toEqual(
     [
       'lock-cancelled-while-polling',
@@ -93,6 +93,19 @@ test('replay: lock actions recorded since check-at-door carry its marker alone, 
   for (const name of knocking) {
     expect(patchIdsIn(name)).toEqual(['check-at-door']);
     expect(readFileSync(join(historiesDir, name), 'utf8')).toContain('checkDeviceAtDoor');
+  }
+});
+
+test('replay: schedule runs recorded before scheduled-fail-secure lack its marker (they were not re-recorded); those since carry it and tried again', () => {
+  const before = names.filter((name) => name.startsWith('scheduled-v1-'));
+  const since = names.filter((name) => name.startsWith('scheduled-fs-'));
+  expect(before.length).toBeGreaterThanOrEqual(2);
+  expect(since.map((name) => name.replace('-fs-', '-v1-'))).toEqual(before);
+  for (const name of before) expect(patchIdsIn(name)).toEqual([]);
+  for (const name of since) {
+    expect(patchIdsIn(name)).toEqual(['scheduled-fail-secure']);
+    // A second lock action for a door: the run's retry (its request id ends in .try2).
+    expect(readFileSync(join(historiesDir, name), 'utf8')).toContain('.try2');
   }
 });
 

@@ -9,11 +9,28 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
 import { workflowTypes } from '../../src/contract';
-import { scheduledLockActionWorkflowId, type ScheduledDoorActionResult } from '../../src/contract/schedules';
+import {
+  scheduledLockActionWorkflowId,
+  scheduledRunQueryName,
+  type ScheduledDoorActionResult,
+  type ScheduledRunView,
+} from '../../src/contract/schedules';
+import { useAlertReceiver } from '../helpers/alert-receiver';
 import { useLockstepFixture } from '../helpers/lockstep-fixture';
-import { startDevServerEnv } from '../helpers/temporal';
+import { eventually, startDevServerEnv } from '../helpers/temporal';
 
-const fx = useLockstepFixture(startDevServerEnv);
+const receiver = useAlertReceiver();
+const fx = useLockstepFixture(startDevServerEnv, {
+  alerts: () => ({ url: receiver.url, secret: receiver.secret }),
+});
+
+function startDirectly(input: unknown) {
+  return fx.env.client.workflow.start(workflowTypes.SCHEDULED_DOOR_ACTION, {
+    args: [input],
+    taskQueue: fx.taskQueue,
+    workflowId: `direct-${randomUUID()}`,
+  });
+}
 
 async function runDirectly(input: unknown, ...extra: unknown[]): Promise<ScheduledDoorActionResult> {
   return fx.env.client.workflow.execute<(...args: unknown[]) => Promise<ScheduledDoorActionResult>>(
@@ -43,6 +60,8 @@ describe('ScheduledDoorActionWorkflow', () => {
       doors: doors.map((deviceId) => ({
         deviceId,
         workflowId: scheduledLockActionWorkflowId('lock', 'direct-lock', deviceId, scheduledAt),
+        tries: 1,
+        attention: null,
         ok: true,
         actionAttemptId: expect.any(String),
         wasConfirmedByDevice: true,
@@ -54,21 +73,58 @@ describe('ScheduledDoorActionWorkflow', () => {
 
   test('ScheduledDoorActionWorkflow: an unlock carries notAfter = scheduled time + unlock window; a door that fails does not fail the run', async () => {
     const [offline, ready] = [fx.device({ online: false, locked: true }), fx.device({ locked: true })];
+    // The smallest window: the offline door's unlock is not tried again (its next try would be
+    // after the window), so the run ends in seconds. Retries inside a window: scheduled-fail-secure.test.ts.
     const result = await runDirectly({
       scheduleId: 'direct-unlock',
       action: 'unlock',
       deviceIds: [offline, ready],
-      unlockWindowMs: 60_000,
+      unlockWindowMs: 10_000,
     });
-    expect(Date.parse(result.notAfter as string) - Date.parse(result.scheduledAt)).toBe(60_000);
+    expect(Date.parse(result.notAfter as string) - Date.parse(result.scheduledAt)).toBe(10_000);
     expect(result.doors).toEqual([
-      expect.objectContaining({ deviceId: offline, ok: false, code: 'DEVICE_OFFLINE', commandSent: false }),
+      expect.objectContaining({
+        deviceId: offline,
+        ok: false,
+        code: 'DEVICE_OFFLINE',
+        commandSent: false,
+        tries: 1,
+        attention: 'unlock_not_sent',
+      }),
       expect.objectContaining({ deviceId: ready, ok: true }),
     ]);
     const child = await fx.env.client.workflow.getHandle(result.doors[1].workflowId).describe();
     expect(child.type).toBe(workflowTypes.UNLOCK_DOOR);
     expect(commandsFor(offline)).toEqual([]);
     expect(commandsFor(ready).map((c) => c.action)).toEqual(['UNLOCK_DOOR']);
+  });
+
+  test('ScheduledDoorActionWorkflow: cancelled while it waits to try a door again, it stops trying, alerts that it stopped, and still returns every door', async () => {
+    const door = fx.device({ online: false, errors: [{ error_code: 'device_offline', message: 'offline' }] });
+    const other = fx.device({ locked: false });
+    const handle = await startDirectly({ scheduleId: 'direct-cancel', action: 'lock', deviceIds: [door, other] });
+    // The first round is over (the next is 30 s away, attention 10 minutes): cancel now.
+    await eventually(async () => {
+      const view = await handle.query<ScheduledRunView>(scheduledRunQueryName).catch(() => undefined);
+      return view?.doors.every((d) => d.lastOutcome !== null) ? view : undefined;
+    }, 10_000);
+    await handle.cancel();
+    const { doors } = (await handle.result()) as ScheduledDoorActionResult;
+    expect(doors[0]).toMatchObject({
+      deviceId: door,
+      ok: false,
+      code: 'DEVICE_OFFLINE',
+      tries: 1,
+      attention: 'door_not_locked',
+    });
+    expect(doors[1]).toMatchObject({ deviceId: other, ok: true, tries: 1, attention: null });
+    const alerts = receiver.accepted.filter((a) => a.deviceId === door);
+    expect(alerts.map((a) => [a.kind, a.state])).toEqual([['door_not_locked', 'raised']]);
+    expect(alerts[0].message).toContain('the run was cancelled');
+    expect(commandsFor(door)).toEqual([]);
+    expect(await fx.env.client.workflow.getHandle(handle.workflowId).describe()).toMatchObject({
+      status: { name: 'COMPLETED' },
+    });
   });
 
   test.each([
