@@ -118,3 +118,15 @@ function unlockStep(
   // Woken when the window no longer leaves room for a send, to say so at once.
   return { kind: 'wait', untilMs: Math.min(retryAtMs, lastSendStartMs(windowEndMs) + 1) };
 }
+
+/**
+ * A door's step when its run is cancelled from outside: the run tries it no more, and a person
+ * is told of every door it had not finished — including one whose try the cancel itself ended
+ * (CANCELLED) — except an unlock that may have gone out: that one is no "unlock not sent"
+ * (its lock action reports it: `lockstep attention`).
+ */
+export function scheduledDoorStepOnCancel(facts: ScheduledDoorFacts): ScheduledDoorStep {
+  if (facts.lastOutcome === 'success' || facts.lastOutcome === 'SUPERSEDED') return { kind: 'done' };
+  if (facts.action === 'unlock' && facts.commandSent !== false) return { kind: 'done' };
+  return { kind: 'give-up' };
+}

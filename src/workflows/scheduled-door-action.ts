@@ -15,6 +15,7 @@ import {
 import {
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   ChildWorkflowFailure,
   defineQuery,
   executeChild,
@@ -44,7 +45,14 @@ import {
   type ScheduledRunDoor,
   type ScheduledRunView,
 } from '../contract/scheduled-action';
-import { nextScheduledDoorStep, scheduledNotAfter, scheduledTimeOf, type ScheduledDoorStep } from '../decisions';
+import {
+  nextScheduledDoorStep,
+  scheduledDoorStepOnCancel,
+  scheduledNotAfter,
+  scheduledTimeOf,
+  type ScheduledDoorFacts,
+  type ScheduledDoorStep,
+} from '../decisions';
 import { RunAlerts } from './run-alerts';
 
 const scheduledStartTimeKey = defineSearchAttributeKey(scheduledStartTimeAttribute, SearchAttributeType.DATETIME);
@@ -140,33 +148,40 @@ export async function runScheduledDoorAction(
 async function actOnDoors(run: ScheduledRun): Promise<void> {
   const firstTryAtMs = Date.now();
   await tryRound(run, run.doors);
-  if (run.doors.every((door) => stepOf(run, door, firstTryAtMs).kind === 'done')) return finishAll(run);
-  if (!patched(scheduledRunPatchIds.failSecure)) return finishAll(run);
+  const allDone = run.doors.every((door) => nextStepOf(run, door, firstTryAtMs).kind === 'done');
+  if ((allDone && !runCancelled()) || !patched(scheduledRunPatchIds.failSecure)) return finishAll(run);
   try {
     for (;;) {
-      const steps = run.doors
-        .filter((door) => door.view.stillTrying)
-        .map((door) => [door, stepOf(run, door, firstTryAtMs)] as const);
-      if (steps.length === 0) break;
-      for (const [door, step] of steps) settle(run, door, step);
+      if (runCancelled()) throw new CancelledFailure('the run was cancelled');
+      const open = run.doors.filter((door) => door.view.stillTrying);
+      if (open.length === 0) break;
+      const steps = open.map((door) => [door, nextStepOf(run, door, firstTryAtMs)] as const);
+      for (const [door, step] of steps) settle(run, door, step, 'stopped');
       const due = steps.filter(([, step]) => step.kind === 'retry').map(([door]) => door);
       const waits = steps.flatMap(([, step]) => (step.kind === 'wait' ? [step.untilMs] : []));
       if (due.length > 0) await tryRound(run, due);
       else if (waits.length > 0) await sleep(Math.max(1, Math.min(...waits) - Date.now()));
     }
+    await run.alerts.delivered();
   } catch (err) {
     if (!isCancellation(err)) throw err;
     for (const door of run.doors.filter((d) => d.view.stillTrying))
-      settle(run, door, { kind: 'give-up' }, 'the run was cancelled');
+      settle(run, door, scheduledDoorStepOnCancel(factsOf(run, door, firstTryAtMs)), 'cancelled');
     await CancellationScope.nonCancellable(() => run.alerts.delivered(cancelledRunAlertsGraceMs));
-    return finishAll(run);
   }
-  await run.alerts.delivered();
   finishAll(run);
 }
 
+/** Whether the run itself was cancelled from outside (its doors' tries then end CANCELLED). */
+function runCancelled(): boolean {
+  return CancellationScope.current().consideredCancelled;
+}
+
+/** Why a run says a door is not done: it goes on, it stopped at its horizon or window, or it was cancelled. */
+type NotDone = 'trying' | 'stopped' | 'cancelled';
+
 /** Acts on a step that needs no waiting: a door done, past due (alert), or given up. */
-function settle(run: ScheduledRun, door: RunDoor, step: ScheduledDoorStep, why = 'lockstep stopped trying'): void {
+function settle(run: ScheduledRun, door: RunDoor, step: ScheduledDoorStep, why: NotDone): void {
   const { deviceId } = door.view;
   const outcome = door.outcome as TryOutcome;
   switch (step.kind) {
@@ -177,11 +192,7 @@ function settle(run: ScheduledRun, door: RunDoor, step: ScheduledDoorStep, why =
       else if (outcome.code === 'SUPERSEDED') run.alerts.resolve(door.view, `a newer request took over ${deviceId}`);
       return;
     case 'raise':
-      run.alerts.raise(
-        door.view,
-        scheduledAlertKind(run.plan.action),
-        notDoneMessage(run, door.view, 'lockstep keeps trying'),
-      );
+      run.alerts.raise(door.view, scheduledAlertKind(run.plan.action), notDoneMessage(run, door.view, 'trying'));
       return;
     case 'give-up':
       door.view.stillTrying = false;
@@ -191,23 +202,23 @@ function settle(run: ScheduledRun, door: RunDoor, step: ScheduledDoorStep, why =
   }
 }
 
-function stepOf(run: ScheduledRun, door: RunDoor, firstTryAtMs: number): ScheduledDoorStep {
+function nextStepOf(run: ScheduledRun, door: RunDoor, firstTryAtMs: number): ScheduledDoorStep {
+  return nextScheduledDoorStep(factsOf(run, door, firstTryAtMs), Date.now(), scheduleDefaults);
+}
+
+function factsOf(run: ScheduledRun, door: RunDoor, firstTryAtMs: number): ScheduledDoorFacts {
   const outcome = door.outcome as TryOutcome;
-  return nextScheduledDoorStep(
-    {
-      action: run.plan.action,
-      scheduledAtMs: run.scheduledAt.getTime(),
-      firstTryAtMs,
-      lastTryEndedMs: door.roundEndedMs,
-      notAfterMs: run.notAfter?.getTime() ?? null,
-      tries: door.view.tries,
-      lastOutcome: outcome.ok ? 'success' : outcome.code,
-      commandSent: outcome.ok ? true : outcome.commandSent,
-      raised: door.view.attention !== null,
-    },
-    Date.now(),
-    scheduleDefaults,
-  );
+  return {
+    action: run.plan.action,
+    scheduledAtMs: run.scheduledAt.getTime(),
+    firstTryAtMs,
+    lastTryEndedMs: door.roundEndedMs,
+    notAfterMs: run.notAfter?.getTime() ?? null,
+    tries: door.view.tries,
+    lastOutcome: outcome.ok ? 'success' : outcome.code,
+    commandSent: outcome.ok ? true : outcome.commandSent,
+    raised: door.view.attention !== null,
+  };
 }
 
 /** One lock action for each of `doors`, in parallel; their retry cadence counts from the round's end. */
@@ -236,11 +247,19 @@ function newRunDoorView(deviceId: string): ScheduledRunDoor {
   return { deviceId, tries: 0, lastOutcome: null, lastOutcomeAt: null, attention: null, stillTrying: true };
 }
 
-function notDoneMessage(run: ScheduledRun, door: ScheduledRunDoor, what: string): string {
+function notDoneMessage(run: ScheduledRun, door: ScheduledRunDoor, why: NotDone): string {
   const at = run.scheduledAt.toISOString();
-  return run.plan.action === 'lock'
-    ? `${door.deviceId} is not locked since its scheduled lock at ${at} (schedule ${run.plan.scheduleId}, last: ${door.lastOutcome}); ${what}`
-    : `the scheduled unlock of ${door.deviceId} at ${at} (schedule ${run.plan.scheduleId}) could not be sent within its window (last: ${door.lastOutcome}); it will not be sent`;
+  const context = `schedule ${run.plan.scheduleId}, last: ${door.lastOutcome}`;
+  if (run.plan.action === 'unlock') {
+    const reason = why === 'cancelled' ? 'was not sent: the run was cancelled' : 'could not be sent within its window';
+    return `the scheduled unlock of ${door.deviceId} at ${at} (${context}) ${reason}; it will not be sent`;
+  }
+  const next = {
+    trying: 'lockstep keeps trying',
+    stopped: 'lockstep stopped trying',
+    cancelled: 'the run was cancelled; lockstep stopped trying',
+  }[why];
+  return `${door.deviceId} is not locked since its scheduled lock at ${at} (${context}); ${next}`;
 }
 
 function pastTense(action: DoorAction): string {
@@ -274,6 +293,11 @@ async function doorAction(run: ScheduledRun, deviceId: string, tryNumber: number
     const { actionAttemptId, wasConfirmedByDevice, warnings } = result;
     return { deviceId, workflowId, ok: true, actionAttemptId, wasConfirmedByDevice, warnings };
   } catch (err) {
+    // A later try the run's cancel stopped before its child started: nothing was sent.
+    if (tryNumber > 1 && isCancellation(err) && !(err instanceof ChildWorkflowFailure)) {
+      const message = 'the run was cancelled before this try started';
+      return { deviceId, workflowId, ok: false, code: 'CANCELLED', message, commandSent: false };
+    }
     return { deviceId, workflowId, ok: false, ...doorFailureOf(err) };
   }
 }

@@ -3,6 +3,7 @@ import { boundedAlertId, maxAlertIdLength } from '../../src/contract/alerts-core
 import {
   lastSendStartMs,
   nextScheduledDoorStep,
+  scheduledDoorStepOnCancel,
   scheduledNotAfter,
   scheduledTimeOf,
   type ScheduledDoorFacts,
@@ -181,5 +182,31 @@ describe('boundedAlertId', () => {
     expect(boundedAlertId(long)).toBe(bounded);
     expect(boundedAlertId(`${long.slice(0, -1)}e`)).not.toBe(bounded);
     expect(alertSchema.shape.alertId.safeParse(bounded).success).toBe(true);
+  });
+});
+
+describe('scheduledDoorStepOnCancel', () => {
+  const base: ScheduledDoorFacts = {
+    action: 'lock',
+    scheduledAtMs: 0,
+    firstTryAtMs: 0,
+    lastTryEndedMs: 0,
+    notAfterMs: null,
+    tries: 2,
+    lastOutcome: 'CANCELLED',
+    commandSent: false,
+    raised: false,
+  };
+
+  test('scheduledDoorStepOnCancel: a door the cancel caught unfinished (its try CANCELLED, or between tries) is given up, so a person is told', () => {
+    expect(scheduledDoorStepOnCancel(base)).toEqual({ kind: 'give-up' });
+    expect(scheduledDoorStepOnCancel({ ...base, lastOutcome: 'DEVICE_OFFLINE' })).toEqual({ kind: 'give-up' });
+    expect(scheduledDoorStepOnCancel({ ...base, action: 'unlock' })).toEqual({ kind: 'give-up' });
+  });
+
+  test('scheduledDoorStepOnCancel: a door done, taken over, or an unlock that may have gone out needs no alert from the run', () => {
+    expect(scheduledDoorStepOnCancel({ ...base, lastOutcome: 'success', commandSent: true })).toEqual({ kind: 'done' });
+    expect(scheduledDoorStepOnCancel({ ...base, lastOutcome: 'SUPERSEDED' })).toEqual({ kind: 'done' });
+    expect(scheduledDoorStepOnCancel({ ...base, action: 'unlock', commandSent: null })).toEqual({ kind: 'done' });
   });
 });

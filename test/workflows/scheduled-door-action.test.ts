@@ -127,6 +127,19 @@ describe('ScheduledDoorActionWorkflow', () => {
     });
   });
 
+  test("ScheduledDoorActionWorkflow: cancelled while a door's lock is still pending at Seam, the lock action is cancelled and a person is told the door may not be locked", async () => {
+    const door = fx.device({ locked: false, attempt: { outcome: 'never' } });
+    const handle = await startDirectly({ scheduleId: 'direct-cancel-pending', action: 'lock', deviceIds: [door] });
+    await eventually(() => (commandsFor(door).length > 0 ? true : undefined), 10_000);
+    await handle.cancel();
+    const { doors } = (await handle.result()) as ScheduledDoorActionResult;
+    expect(doors[0]).toMatchObject({ ok: false, code: 'CANCELLED', tries: 1, attention: 'door_not_locked' });
+    const alerts = receiver.accepted.filter((a) => a.deviceId === door);
+    expect(alerts.map((a) => [a.kind, a.state])).toEqual([['door_not_locked', 'raised']]);
+    expect(alerts[0].message).toContain('the run was cancelled');
+    expect(commandsFor(door)).toHaveLength(1);
+  });
+
   test.each([
     [
       'a bad device id among good ones',
