@@ -6,7 +6,7 @@ SHELL := /bin/bash
 NPM_STAMP := node_modules/.package-lock.stamp
 SOURCES := $(shell find src -name '*.ts') tsconfig.json tsconfig.build.json scripts/bundle-workflows.js
 
-.PHONY: help deps toolchain build typecheck lint format test test-faults demo dev worker bench clean
+.PHONY: help deps toolchain cluster-toolchain build typecheck lint format test test-faults demo dev cluster worker bench clean
 
 help:
 	@echo "make demo       bring up the embedded stack, run the demo lock actions, tear down"
@@ -14,10 +14,12 @@ help:
 	@echo "make lint       prettier --check and eslint (type-aware; workflow code kept sandbox-safe)"
 	@echo "make format     prettier --write over the tree"
 	@echo "make dev        the embedded stack until Ctrl-C (Temporal + Web UI :8233, Seam simulator :8787, worker)"
+	@echo "make cluster    a real Temporal cluster (PostgreSQL, services as processes) + simulator + 2 workers until Ctrl-C"
 	@echo "make worker     a worker against TEMPORAL_* / SEAM_* from the environment"
 	@echo "make test-faults  the fault suite: real processes, 50 lock actions per fault; prints a table, writes .data/fault-suite.json"
 	@echo "make bench      lockstep vs the Seam SDK's own wait; prints JSON figures"
 	@echo "make toolchain  install the Temporal dev server and the time-skipping test server (cached)"
+	@echo "make cluster-toolchain  install the Temporal server + SQL tool (Go module proxy) and PostgreSQL (Debian) (cached)"
 
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -27,6 +29,9 @@ deps: $(NPM_STAMP)
 
 toolchain:
 	bash scripts/install-toolchain.sh
+
+cluster-toolchain:
+	bash scripts/install-cluster.sh
 
 dist/.stamp: $(NPM_STAMP) $(SOURCES)
 	rm -rf dist
@@ -48,7 +53,7 @@ format: deps
 
 # Jest's own summary, then the fault suite's table, then one plain closing line for CI that
 # counts both: jest's tests and the fault suite's scenarios ("tests: N passed, N failed, N skipped").
-test: deps toolchain typecheck lint build
+test: deps toolchain cluster-toolchain typecheck lint build
 	@status=0; rm -f .jest-results.json .data/fault-suite.json; \
 	npx jest --ci --json --outputFile=.jest-results.json || status=$$?; \
 	FAULTS_ONLY= FAULTS_PER_SCENARIO=50 FAULTS_REPORT=.data/fault-suite.json npx tsx test/faults/fault-suite.ts || status=$$?; \
@@ -64,6 +69,10 @@ demo: deps toolchain build
 
 dev: deps toolchain build
 	node bin/lockstep dev
+
+# CLUSTER_ARGS, e.g. --workers 4 --port 7300
+cluster: deps cluster-toolchain build
+	node bin/lockstep cluster $(CLUSTER_ARGS)
 
 worker: deps build
 	node bin/lockstep worker

@@ -13,6 +13,7 @@ import { run as runWorkerProcess } from '../worker';
 import { exitCodes, UsageError, type Io } from './args';
 import { attentionCommand } from './attention';
 import { runDemo } from './demo';
+import { clusterCommand } from './cluster';
 import { devCommand } from './dev';
 import { doorCommand } from './door';
 import { lockCommand } from './lock';
@@ -49,6 +50,8 @@ Usage:
   lockstep worker            run a worker (SEAM_API_KEY, SEAM_ENDPOINT, TEMPORAL_* from the environment)
   lockstep dev               [--port 7233] [--ui-port 8233 | --headless] [--simulator-port 8787] [--db-file PATH | --in-memory]
   lockstep demo              bring up the dev stack on free ports, run the demo lock actions, tear down
+  lockstep cluster           [--port 7233] [--workers 2] [--simulator-port 8787] [--data-dir .data/cluster]
+                             a real Temporal cluster (PostgreSQL, services as processes), the simulator, N workers
   lockstep simulator         [--port 8787] [--demo-devices]   the Seam simulator alone (SEAM_API_KEY: the key it accepts)
 
 Durations: milliseconds, ISO-8601 (PT2M) or words (90s, 2 minutes).
@@ -81,6 +84,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await devCommand(io, rest);
       case 'simulator':
         return await simulatorCommand(io, rest);
+      case 'cluster':
+        return await clusterCommand(io, rest);
       case 'demo':
         if (rest.length > 0) throw new UsageError('demo takes no arguments');
         return await runDemo(io);

@@ -15,6 +15,7 @@ import { defaultSeamRequestTimeoutMs } from '../ops/config';
 import { defaultTaskQueue } from '../contract';
 import { demoDeviceScenarios } from './simulator/demo-devices';
 import { startSeamSimulator, type SeamSimulator } from './simulator/seam-simulator';
+import { stopProcess } from './processes';
 import { temporalCliPath } from './toolchain';
 import type { AlertConfig } from '../activities/alerts';
 import { createLockstepWorker } from '../worker';
@@ -233,14 +234,4 @@ async function runWorker(worker: Worker, log: (line: string) => void): Promise<v
   } catch (err) {
     log(`worker stopped: ${String(err)}`);
   }
-}
-
-/** SIGTERM, then SIGKILL if the process has not exited within 5 s. */
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
 }

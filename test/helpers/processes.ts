@@ -3,10 +3,12 @@
  * the `temporal` CLI the toolchain installs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { startProcess, type Running } from '../../src/dev/processes';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 export { freePort } from '../../src/dev/free-port';
+export type { Running } from '../../src/dev/processes';
 
 export const repoRoot = resolve(__dirname, '..', '..');
 const lockstepBin = resolve(repoRoot, 'bin', 'lockstep');
@@ -61,14 +63,6 @@ export function runLockstep(args: string[], env: Record<string, string>, timeout
   return runProcess(process.execPath, [lockstepBin, ...args], env, timeoutMs);
 }
 
-export interface Running {
-  child: ChildProcess;
-  output(): string;
-  /** Resolves once the combined output matches `pattern`. */
-  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
-  exited: Promise<number | null>;
-}
-
 /**
  * Processes `startLockstep` started that are still running. A test that fails before it stops
  * its own would leave them holding the test run open: each test file's afterAll kills what is left.
@@ -82,50 +76,10 @@ if (typeof afterAll === 'function') {
 }
 
 export function startLockstep(args: string[], env: Record<string, string>): Running {
-  const child = spawn(process.execPath, [lockstepBin, ...args], {
-    env,
-    cwd: repoRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  liveProcesses.add(child);
-  child.once('close', () => liveProcesses.delete(child));
-  let output = '';
-  const listeners = new Set<() => void>();
-  const onData = (c: Buffer) => {
-    output += c.toString();
-    for (const l of listeners) l();
-  };
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
-  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
-  return {
-    child,
-    output: () => output,
-    exited,
-    waitFor(pattern, timeoutMs = 60_000) {
-      return new Promise((resolvePromise, reject) => {
-        const check = () => {
-          if (pattern.test(output)) {
-            listeners.delete(check);
-            clearTimeout(timer);
-            resolvePromise();
-          }
-        };
-        const timer = setTimeout(() => {
-          listeners.delete(check);
-          reject(new Error(`no ${pattern} in output within ${timeoutMs} ms:\n${output}`));
-        }, timeoutMs);
-        listeners.add(check);
-        void exited.then(() => {
-          if (!pattern.test(output)) {
-            clearTimeout(timer);
-            reject(new Error(`process exited before ${pattern}:\n${output}`));
-          }
-        });
-        check();
-      });
-    },
-  };
+  const running = startProcess(process.execPath, [lockstepBin, ...args], { env, cwd: repoRoot });
+  liveProcesses.add(running.child);
+  running.child.once('close', () => liveProcesses.delete(running.child));
+  return running;
 }
 
 /** True while `pid` runs; a zombie (exited, not yet reaped by init) counts as gone. */
