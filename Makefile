@@ -51,18 +51,21 @@ lint: deps
 format: deps
 	npx prettier --write .
 
-# Jest's own summary, then the fault suite's table, then one plain closing line for CI that
-# counts both: jest's tests and the fault suite's scenarios ("tests: N passed, N failed, N skipped").
+# Jest's own summary, then the fault suites' tables (dev server, then cluster), then one plain
+# closing line for CI that counts jest's tests and both suites' scenarios
+# ("tests: N passed, N failed, N skipped").
 test: deps toolchain cluster-toolchain typecheck lint build
-	@status=0; rm -f .jest-results.json .data/fault-suite.json; \
+	@status=0; rm -f .jest-results.json .data/fault-suite.json .data/fault-suite-cluster.json; \
 	npx jest --ci --json --outputFile=.jest-results.json || status=$$?; \
-	FAULTS_ONLY= FAULTS_PER_SCENARIO=50 FAULTS_REPORT=.data/fault-suite.json npx tsx test/faults/fault-suite.ts || status=$$?; \
-	node scripts/test-summary.js .jest-results.json .data/fault-suite.json || status=$$?; \
+	FAULTS_ONLY= FAULTS_CLUSTER= FAULTS_PER_SCENARIO=50 FAULTS_REPORT=.data/fault-suite.json npx tsx test/faults/fault-suite.ts || status=$$?; \
+	FAULTS_ONLY= FAULTS_CLUSTER=1 FAULTS_PER_SCENARIO=50 FAULTS_REPORT=.data/fault-suite-cluster.json npx tsx test/faults/fault-suite.ts || status=$$?; \
+	node scripts/test-summary.js .jest-results.json .data/fault-suite.json .data/fault-suite-cluster.json || status=$$?; \
 	exit $$status
 
-# FAULTS_PER_SCENARIO (default 50), FAULTS_ONLY (a part of a scenario name), FAULTS_REPORT (JSON path).
-test-faults: deps toolchain build
-	npx tsx test/faults/fault-suite.ts
+# FAULTS_PER_SCENARIO (default 50), FAULTS_ONLY (a part of a scenario name), FAULTS_REPORT (JSON path);
+# CLUSTER=1: on a real cluster (PostgreSQL, the server's services as processes) instead of the dev server.
+test-faults: deps toolchain cluster-toolchain build
+	FAULTS_CLUSTER=$(CLUSTER) npx tsx test/faults/fault-suite.ts
 
 demo: deps toolchain build
 	node bin/lockstep demo

@@ -10,6 +10,8 @@
  *   first action at a device also starts its door; `door_first_use` says what that costs).
  * - `contended`: the same N requests, alternating lock and unlock, aimed at N/10 devices at
  *   concurrency C: the door joins and supersedes; figures per request.
+ * - `cluster`: the same N locks on a real cluster (PostgreSQL, the server's services as
+ *   processes) with 1, 2 and 4 `lockstep worker` processes: throughput, p50 and CPU per part.
  * Detection delay is when the caller holds the outcome minus when the simulator ended the
  * attempt. Prints one JSON object per mode, then one with the targets, on stdout.
  *
@@ -17,14 +19,19 @@
  */
 import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { SeamHttp } from 'seam';
 import { z } from 'zod';
 import type { temporal } from '@temporalio/proto';
 import { executeLockAction } from '../src/client';
 import { doorWorkflowId, type LockAction } from '../src/contract';
 import { startTemporalDevServer } from '../src/dev/dev-stack';
+import { clusterServices, freeClusterPort, TemporalCluster } from '../src/dev/cluster';
 import { freePort } from '../src/dev/free-port';
+import { spawnLogged, stopProcess } from '../src/dev/processes';
+import { clusterPostgresMajor, clusterServerVersion } from '../src/dev/toolchain';
 import { startSeamSimulator, type SeamSimulator } from '../src/dev/simulator/seam-simulator';
 import { createLockstepWorker } from '../src/worker';
 
@@ -32,7 +39,7 @@ const settings = z
   .object({
     BENCH_LOCKS: z.coerce.number().int().min(1).max(5_000).default(300),
     BENCH_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(100),
-    BENCH_MODES: z.string().default('sdk,lockstep,contended'),
+    BENCH_MODES: z.string().default('sdk,lockstep,contended,cluster'),
     BENCH_SEED: z.coerce.number().int().default(42),
     /** 0 runs the dev server without eager activity dispatch, to measure what it buys. */
     BENCH_EAGER: z.enum(['0', '1']).default('1'),
@@ -40,6 +47,8 @@ const settings = z
   .parse(process.env);
 
 const apiKey = 'seam_bench_simulator_key';
+const benchTaskQueue = 'bench';
+const lockstepBin = resolve(__dirname, '..', 'bin', 'lockstep');
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
@@ -251,7 +260,7 @@ async function withLockstep<T>(sim: SeamSimulator, run: (stack: LockstepRun) => 
 /** One lock action through the client; its outcome, when the caller held it. */
 async function requestAction(client: Client, action: LockAction, deviceId: string, requestId: string) {
   const requestedAtMs = Date.now();
-  const outcome = await executeLockAction(client, action, { deviceId, requestId }, { taskQueue: 'bench' });
+  const outcome = await executeLockAction(client, action, { deviceId, requestId }, { taskQueue: benchTaskQueue });
   return { outcome, requestedAtMs, outcomeAtMs: Date.now() };
 }
 
@@ -362,6 +371,136 @@ async function benchContended(sim: SeamSimulator) {
   });
 }
 
+/** Worker counts the cluster mode measures, one after another. */
+const clusterWorkerCounts = [1, 2, 4];
+
+/**
+ * Scale-out on a real cluster (src/dev/cluster.ts: PostgreSQL and the server's four services as
+ * processes): the same N locks at concurrency C with 1, 2 and 4 `lockstep worker` processes,
+ * each on fresh devices whose doors were opened first (not measured). CPU-seconds per lock of
+ * every part — the bench process (client and simulator), the workers, each service and
+ * PostgreSQL — say what saturates first on this box.
+ */
+async function benchCluster(sim: SeamSimulator) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'lockstep-bench-cluster-'));
+  chmodSync(dataDir, 0o755);
+  const cluster = await TemporalCluster.start({
+    dataDir,
+    frontendPort: await freeClusterPort(),
+    log: (line) => console.error(line),
+  });
+  const client = new Client({ connection: cluster.connection });
+  const byWorkers: Record<string, unknown>[] = [];
+  try {
+    for (const workers of clusterWorkerCounts) {
+      const env = {
+        ...(process.env as Record<string, string>),
+        SEAM_API_KEY: apiKey,
+        SEAM_ENDPOINT: sim.url,
+        TEMPORAL_ADDRESS: cluster.address,
+        LOCKSTEP_TASK_QUEUE: benchTaskQueue,
+      };
+      const logs = Array.from({ length: workers }, (_, i) => join(dataDir, 'logs', `bench-${workers}-worker-${i}.log`));
+      const processes = logs.map((logPath) => spawnLogged(process.execPath, [lockstepBin, 'worker'], { logPath, env }));
+      try {
+        await untilLogged(logs, /lockstep worker started/);
+        const devices = addDevices(sim, `cluster${workers}`);
+        await inParallel(devices, settings.BENCH_CONCURRENCY, (deviceId) =>
+          requestAction(client, 'UNLOCK_DOOR', deviceId, 'open-door'),
+        );
+        const pids = () => ({
+          workers: processes.map((p) => p.pid!),
+          services: clusterServices.map((s) => cluster.pidOf(s)!),
+          postgres: cluster.pidOf('postgres')!,
+        });
+        await untilQuietPids([...pids().workers, ...pids().services, pids().postgres]);
+        const before = cpuOfParts(pids());
+        const started = Date.now();
+        const samples = await inParallel(devices, settings.BENCH_CONCURRENCY, async (deviceId) => {
+          const { outcome, outcomeAtMs } = await requestAction(client, 'LOCK_DOOR', deviceId, 'measured');
+          if (!outcome.ok) throw new Error(`${deviceId}: ${outcome.code} ${outcome.report.message}`);
+          return { deviceId, actionAttemptId: outcome.result.actionAttemptId, outcomeAtMs };
+        });
+        const wallMs = Date.now() - started;
+        const after = cpuOfParts(pids());
+        const perLock = Object.fromEntries(
+          Object.keys(after).map((part) => [
+            part,
+            Number(((after[part] - before[part]) / 1000 / samples.length).toFixed(4)),
+          ]),
+        );
+        const busiest = Object.entries(perLock).sort((a, b) => b[1] - a[1])[0][0];
+        const totalCpuS = Object.keys(after).reduce((sum, part) => sum + (after[part] - before[part]) / 1000, 0);
+        byWorkers.push({
+          ...summarize(`cluster, ${workers} worker${workers > 1 ? 's' : ''}`, sim, devices, samples, wallMs),
+          workers,
+          cpu_s_per_lock: perLock,
+          busiest_part: busiest,
+          cores_busy: Number((totalCpuS / (wallMs / 1000)).toFixed(2)),
+        });
+      } finally {
+        await Promise.all(processes.map((p) => stopProcess(p, 15_000)));
+      }
+    }
+  } finally {
+    await cluster.stop();
+  }
+  return {
+    mode: 'cluster',
+    server: `Temporal ${clusterServerVersion}, PostgreSQL ${clusterPostgresMajor}`,
+    runs: byWorkers,
+  };
+}
+
+/** Resolves once every log file holds a line matching `pattern` (up to 60 s). */
+async function untilLogged(paths: string[], pattern: RegExp): Promise<void> {
+  const giveUpAt = Date.now() + 60_000;
+  const has = (path: string) => existsSync(path) && pattern.test(readFileSync(path, 'utf8'));
+  while (!paths.every(has)) {
+    if (Date.now() > giveUpAt) throw new Error(`no ${pattern} in ${paths.filter((p) => !has(p)).join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** CPU milliseconds so far of each part: this process, the workers, each service, PostgreSQL (with its backends). */
+function cpuOfParts(pids: { workers: number[]; services: number[]; postgres: number }): Record<string, number> {
+  const own = process.cpuUsage();
+  return {
+    bench_process: (own.user + own.system) / 1000,
+    workers: pids.workers.reduce((sum, pid) => sum + processCpuMs(pid), 0),
+    ...Object.fromEntries(clusterServices.map((s, i) => [s, processCpuMs(pids.services[i])])),
+    postgres: processTreeCpuMs(pids.postgres),
+  };
+}
+
+/** A process's CPU with its reaped children's, plus its live children's (PostgreSQL's backends). */
+function processTreeCpuMs(pid: number): number {
+  const ticks = (stat: string) => stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const own = ticks(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  let total = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
+  for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    try {
+      const fields = ticks(readFileSync(`/proc/${entry}/stat`, 'utf8'));
+      if (Number(fields[1]) === pid) total += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // gone between the listing and the read
+    }
+  }
+  return (total * 1000) / 100;
+}
+
+/** Waits (up to 30 s) until the given processes and this one together use under 10% of a core. */
+async function untilQuietPids(pids: number[]): Promise<void> {
+  const windowMs = 500;
+  const busy = () => pids.reduce((sum, pid) => sum + processCpuMs(pid), 0);
+  for (const giveUpAt = Date.now() + 30_000; Date.now() < giveUpAt;) {
+    const [before, ownBefore] = [busy(), process.cpuUsage()];
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    const own = process.cpuUsage(ownBefore);
+    if (busy() - before + (own.user + own.system) / 1000 < 0.1 * windowMs) return;
+  }
+}
+
 function seamRequestsOf(sim: SeamSimulator, deviceId: string): number {
   const c = sim.countsFor(deviceId);
   return c.deviceReads + c.actionAttemptReads + c.commandsReceived;
@@ -459,7 +598,9 @@ async function main(): Promise<void> {
           ? await benchSdk(sim)
           : mode === 'contended'
             ? await benchContended(sim)
-            : await benchLockstep(sim);
+            : mode === 'cluster'
+              ? ((await benchCluster(sim)) as unknown as ReturnType<typeof summarize>)
+              : await benchLockstep(sim);
     } finally {
       await sim.close();
     }

@@ -1,7 +1,8 @@
-// The one closing line `make test` prints for CI: jest's tests plus the fault suite's scenarios,
-// "tests: N passed, N failed, N skipped". Anything missing, malformed or incomplete is a failure:
-// no results file, jest's own verdict not a success, a fault suite that ran fewer scenarios than
-// it has or a scenario with no workflows.
+// The one closing line `make test` prints for CI: jest's tests plus the fault suites' scenarios
+// (the dev server's, then the cluster's: one report each), "tests: N passed, N failed, N
+// skipped". Anything missing, malformed or incomplete is a failure: no results file, jest's own
+// verdict not a success, a fault suite that ran fewer scenarios than it has or a scenario with
+// no workflows.
 const { readFileSync } = require('node:fs');
 
 function read(path) {
@@ -13,9 +14,8 @@ function read(path) {
 }
 
 const count = (value) => Number(value) || 0;
-const [jestPath, faultsPath] = process.argv.slice(2);
+const [jestPath, ...faultsPaths] = process.argv.slice(2);
 const jest = read(jestPath);
-const faults = read(faultsPath);
 let passed = 0;
 let failed = 0;
 let skipped = 0;
@@ -27,12 +27,15 @@ if (jest) {
   if (jest.success !== true && failed === 0) failed += 1;
 } else failed += 1;
 
-const rows = Array.isArray(faults?.rows) ? faults.rows : null;
-if (rows && rows.length > 0 && rows.length === faults.expectedScenarios) {
-  const good = rows.filter((row) => row.asDesigned === true && count(row.workflows) > 0).length;
-  passed += good;
-  failed += rows.length - good + (count(faults.wholeLogSecretHits) > 0 ? 1 : 0);
-} else failed += 1;
+for (const faultsPath of faultsPaths) {
+  const faults = read(faultsPath);
+  const rows = Array.isArray(faults?.rows) ? faults.rows : null;
+  if (rows && rows.length > 0 && rows.length === faults.expectedScenarios) {
+    const good = rows.filter((row) => row.asDesigned === true && count(row.workflows) > 0).length;
+    passed += good;
+    failed += rows.length - good + (count(faults.wholeLogSecretHits) > 0 ? 1 : 0);
+  } else failed += 1;
+}
 
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed > 0 ? 1 : 0);

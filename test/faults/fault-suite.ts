@@ -1,7 +1,8 @@
 /**
  * `make test-faults`: lockstep's promises under real faults, with real processes — the Temporal
- * dev server on a SQLite file, two `lockstep worker` processes, the Seam simulator as its own
- * process — at FAULTS_PER_SCENARIO (default 50) lock actions per scenario. Counts come from the
+ * dev server on a SQLite file (or, with FAULTS_CLUSTER=1, a real cluster: PostgreSQL and the
+ * server's services as separate processes), two `lockstep worker` processes, the Seam simulator
+ * as its own process — at FAULTS_PER_SCENARIO (default 50) lock actions per scenario. Counts come from the
  * simulator's command log and from Temporal. Prints one table, writes it as JSON
  * (FAULTS_REPORT, default .data/fault-suite.json), and exits 1 if any row is not as designed.
  *
@@ -14,6 +15,8 @@ import { dirname, resolve } from 'node:path';
 import { assertBuilt, repoRoot } from '../helpers/processes';
 import { sendActivityTimeoutMs } from '../../src/contract/timing-budget';
 import { formatTable, historyText, judge, outcomeOf, secretHits, sleep, type Row } from './judge';
+import { ClusterFaultStack } from './cluster-stack';
+import { clusterScenarios } from './cluster-scenarios';
 import { scenarios } from './scenarios';
 import { FaultStack } from './stack';
 
@@ -28,9 +31,12 @@ async function main(): Promise<number> {
     seamApiKey: `seam_faults_${randomUUID().replace(/-/g, '')}`,
     temporalApiKey: `tmprl_faults_${randomUUID().replace(/-/g, '')}`,
   };
-  const stack = new FaultStack(secrets);
+  // FAULTS_CLUSTER=1 (make test-faults CLUSTER=1): the same promises on a real cluster.
+  const onCluster = process.env.FAULTS_CLUSTER === '1';
+  const stack = onCluster ? new ClusterFaultStack(secrets) : new FaultStack(secrets);
   const rows: Row[] = [];
-  const selected = scenarios.filter((s) => !only || s.name.includes(only));
+  const list = onCluster ? clusterScenarios : scenarios;
+  const selected = list.filter((s) => !only || s.name.includes(only));
   await stack.start(2);
   try {
     for (const scenario of selected) {
@@ -60,6 +66,7 @@ async function main(): Promise<number> {
       ];
       const row = judge(
         scenario,
+        stack.serverKind,
         tracked,
         commands,
         secretHits(texts, [secrets.seamApiKey, secrets.temporalApiKey]),
@@ -77,6 +84,7 @@ async function main(): Promise<number> {
   }
   const wholeLogHits = secretHits(stack.workerLog, [secrets.seamApiKey, secrets.temporalApiKey]);
   const report = {
+    server: stack.serverKind,
     perScenario,
     expectedScenarios: selected.length,
     rows,

@@ -39,6 +39,10 @@ export interface Tracked {
   sendByMs: number | null;
   /** When the scenario asked for a cancel (epoch ms). */
   cancelledAtMs?: number;
+  /** How many times its caller had to try the start again. */
+  startRetries?: number;
+  /** How long its start took the caller, retries included (ms). */
+  startTookMs?: number;
   outcome?: Outcome;
   /** Its history, once the outcome is in. */
   history?: History;
@@ -48,6 +52,11 @@ export interface Row {
   scenario: string;
   server: string;
   workflows: number;
+  /**
+   * Starts that met an outage: the caller tried again, or the client's own retries held it 1 s
+   * or more (the frontend was down). A try that got through unanswered is found, not repeated.
+   */
+  startsDelayed: number;
   completed: number;
   failedAsDesigned: number;
   unexpected: number;
@@ -127,8 +136,14 @@ export function sendScheduledAfterCancel(history: History): boolean {
   );
 }
 
+/** A start that met an outage (see {@link Row.startsDelayed}). */
+export function startDelayed(t: Tracked): boolean {
+  return (t.startRetries ?? 0) > 0 || (t.startTookMs ?? 0) >= 1_000;
+}
+
 export function judge(
   scenario: { name: string; allowsDuplicates?: boolean },
+  server: string,
   tracked: readonly Tracked[],
   commands: readonly CommandLogEntry[],
   hits: number,
@@ -183,8 +198,9 @@ export function judge(
     (scenario.allowsDuplicates === true || duplicates === 0);
   return {
     scenario: scenario.name,
-    server: 'dev server (SQLite)',
+    server,
     workflows: tracked.length,
+    startsDelayed: tracked.filter(startDelayed).length,
     completed,
     failedAsDesigned,
     unexpected,
@@ -204,6 +220,7 @@ export function formatTable(rows: readonly Row[]): string {
     'scenario',
     'server',
     'workflows',
+    'starts delayed',
     'completed',
     'failed as designed',
     'unexpected',
@@ -218,6 +235,7 @@ export function formatTable(rows: readonly Row[]): string {
     r.scenario,
     r.server,
     String(r.workflows),
+    String(r.startsDelayed),
     String(r.completed),
     String(r.failedAsDesigned),
     String(r.unexpected),

@@ -4,6 +4,7 @@
  * says which outcomes it designed for. The harness (fault-suite.ts) collects the outcomes and
  * judges them (judge.ts).
  */
+import type { WorkflowHandle } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { isLockActionInputError, startLockAction } from '../../src/client';
 import { doorQueryName, doorWorkflowId, type DoorView } from '../../src/contract/door';
@@ -21,23 +22,40 @@ import { cleanEnv, runLockstep, runProcess } from '../helpers/processes';
 import { sleep, type Expected, type Tracked } from './judge';
 import type { FaultStack } from './stack';
 
-export interface Scenario {
+export interface Scenario<Stack extends FaultStack = FaultStack> {
   name: string;
   /** Locks re-sent after an ambiguous send are expected here (and must be explained). */
   allowsDuplicates?: boolean;
   /** How long its actions may take before they count as hung. */
   timeLimitMs: number;
-  run(stack: FaultStack, count: number): Promise<Tracked[]>;
+  run(stack: Stack, count: number): Promise<Tracked[]>;
   /** Violations the command log and outcomes cannot show (e.g. Seam reads that should not exist). */
-  check?(stack: FaultStack, tracked: Tracked[]): Promise<string[]>;
+  check?(stack: Stack, tracked: Tracked[]): Promise<string[]>;
   /** Undoes the fault once every outcome is in. */
-  after?(stack: FaultStack): Promise<void>;
+  after?(stack: Stack): Promise<void>;
 }
 
 type DeviceScenario = Omit<DeviceScenarioInput, 'deviceId'>;
 
+/** How a scenario's caller starts a workflow: once (the default), or trying again through an outage. */
+export type Starter = (
+  stack: FaultStack,
+  action: LockAction,
+  input: LockActionInput,
+  workflowId: string,
+) => Promise<{ handle: WorkflowHandle; retries: number }>;
+
+const startOnce: Starter = async (stack, action, input, workflowId) => ({
+  handle: await stack.client.workflow.start(workflowTypes[action], {
+    args: [input],
+    taskQueue: stack.taskQueue,
+    workflowId,
+  }),
+  retries: 0,
+});
+
 /** Starts one lock action by type name with plain JSON, on a fresh device, and tracks it. */
-async function startOne(
+export async function startOne(
   stack: FaultStack,
   scenario: string,
   index: number,
@@ -45,24 +63,32 @@ async function startOne(
   device: DeviceScenario,
   input: Omit<LockActionInput, 'deviceId'>,
   expected: readonly Expected[],
+  starter: Starter = startOnce,
 ): Promise<Tracked> {
   const deviceId = `${scenario}-${index}-${randomUUID().slice(0, 8)}`;
   await stack.sim.setDevice({ locked: action === 'UNLOCK_DOOR', ...device, deviceId });
   const full = { ...input, deviceId };
   const workflowId = `${describeAction(action)}/${deviceId}/fault-suite`;
-  const handle = await stack.client.workflow.start(workflowTypes[action], {
-    args: [full],
-    taskQueue: stack.taskQueue,
-    workflowId,
-  });
+  const startedAtMs = Date.now();
+  const { handle, retries } = await starter(stack, action, full, workflowId);
+  const startTookMs = Date.now() - startedAtMs;
   const checked = checkLockActionInput(full);
   const { startTime } = await handle.describe();
   const sendBy = checked.ok ? sendByMs(startTime.getTime(), checked.plan) : null;
-  return { label: workflowId, deviceId, action, expected, handle, sendByMs: sendBy };
+  return {
+    label: workflowId,
+    deviceId,
+    action,
+    expected,
+    handle,
+    sendByMs: sendBy,
+    startRetries: retries,
+    startTookMs,
+  };
 }
 
 /** `count` actions, alternating lock and unlock, with attempts ending over a spread of times. */
-function startMany(
+export function startMany(
   stack: FaultStack,
   scenario: string,
   count: number,
@@ -79,15 +105,15 @@ function startMany(
 }
 
 /** Each action's device: attempts that end `from`–`to` ms after the command. */
-const spreading = (from?: number, to?: number) => (i: number) => ({ device: spread(i, from, to) });
+export const spreading = (from?: number, to?: number) => (i: number) => ({ device: spread(i, from, to) });
 
 /** Attempts that end 1.5–4.5 s after the command (as the bench's). */
-const spread = (i: number, from = 1_500, to = 4_500): DeviceScenario => ({
+export const spread = (i: number, from = 1_500, to = 4_500): DeviceScenario => ({
   attempt: { pendingMs: from + ((i * 613) % (to - from)) },
 });
 
 /** Resolves once the simulator has accepted `n` commands in total (or `timeoutMs` passes). */
-async function untilAccepted(stack: FaultStack, n: number, timeoutMs = 30_000): Promise<void> {
+export async function untilAccepted(stack: FaultStack, n: number, timeoutMs = 30_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while ((await stack.sim.commandLog()).filter((c) => c.accepted).length < n && Date.now() < until) await sleep(100);
 }
@@ -108,13 +134,13 @@ async function untilPhase(tracked: Tracked[], phase: string, timeoutMs = 30_000)
   while (Date.now() < until && !(await Promise.all(tracked.map(reached))).every(Boolean)) await sleep(200);
 }
 
-const successOnly = () => ['success'] as const;
+export const successOnly = () => ['success'] as const;
 
 /**
  * Actions that poll (no watch) on attempts that end `pendingFromMs`–+3 s after the command; once
  * every one is polling (its send try has reported back), `kill` breaks something and brings it back.
  */
-async function killMidPoll(
+export async function killMidPoll(
   stack: FaultStack,
   scenario: string,
   count: number,
@@ -128,7 +154,7 @@ async function killMidPoll(
   return tracked;
 }
 /** A worker killed mid-send leaves an unlock's fate unknown (truthfully); a lock is re-sent. */
-const successOrUnknown = (action: LockAction): readonly Expected[] =>
+export const successOrUnknown = (action: LockAction): readonly Expected[] =>
   action === 'UNLOCK_DOOR' ? ['success', 'COMMAND_OUTCOME_UNKNOWN'] : ['success'];
 
 export const scenarios: Scenario[] = [

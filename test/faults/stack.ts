@@ -20,12 +20,14 @@ export interface StackSecrets {
 export class FaultStack {
   readonly dbFile = join(mkdtempSync(join(tmpdir(), 'lockstep-faults-')), 'temporal.db');
   readonly taskQueue = 'lock-actions-faults';
+  /** What the table's `server` column says. */
+  readonly serverKind: string = 'dev server (SQLite)';
   private server: TemporalDevServer | null = null;
   private simulatorProcess: Running | null = null;
   private readonly workers: Running[] = [];
   /** Every line any worker printed, in order, across restarts. */
   readonly workerLog: string[] = [];
-  private temporalPort = 0;
+  protected temporalPort = 0;
   private simulatorPort = 0;
   client!: Client;
   sim!: SimulatorControl;
@@ -41,11 +43,15 @@ export class FaultStack {
   }
 
   async start(workers: number): Promise<void> {
-    [this.temporalPort, this.simulatorPort] = [await freePort(), await freePort()];
+    [this.temporalPort, this.simulatorPort] = [await this.pickTemporalPort(), await freePort()];
     await Promise.all([this.startServer(), this.startSimulator()]);
     this.client = new Client({ connection: await Connection.connect({ address: this.temporalAddress }) });
     this.sim = new SimulatorControl(this.simulatorUrl);
     await Promise.all(Array.from({ length: workers }, () => this.startWorker()));
+  }
+
+  protected pickTemporalPort(): Promise<number> {
+    return freePort();
   }
 
   async startServer(): Promise<void> {
@@ -135,6 +141,10 @@ export class FaultStack {
     }
     await this.killSimulator();
     await this.client?.connection.close();
+    await this.stopServer();
+  }
+
+  protected async stopServer(): Promise<void> {
     if (this.server) await this.server.stop();
     this.server = null;
   }
