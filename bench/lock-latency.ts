@@ -19,7 +19,7 @@
  */
 import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SeamHttp } from 'seam';
@@ -30,7 +30,7 @@ import { doorWorkflowId, type LockAction } from '../src/contract';
 import { startTemporalDevServer } from '../src/dev/dev-stack';
 import { clusterServices, freeClusterPort, TemporalCluster } from '../src/dev/cluster';
 import { freePort } from '../src/dev/free-port';
-import { spawnLogged, stopProcess } from '../src/dev/processes';
+import { exitOnSignals, spawnLogged, stopProcess } from '../src/dev/processes';
 import { clusterPostgresMajor, clusterServerVersion } from '../src/dev/toolchain';
 import { startSeamSimulator, type SeamSimulator } from '../src/dev/simulator/seam-simulator';
 import { createLockstepWorker } from '../src/worker';
@@ -444,6 +444,7 @@ async function benchCluster(sim: SeamSimulator) {
     }
   } finally {
     await cluster.stop();
+    rmSync(dataDir, { recursive: true, force: true });
   }
   return {
     mode: 'cluster',
@@ -588,6 +589,7 @@ function eventMs(event: HistoryEvent): number {
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
+  exitOnSignals(); // Ctrl-C: the cluster's parts (their own process groups) are killed with this process
   const modes = settings.BENCH_MODES.split(',');
   const results: Record<string, ReturnType<typeof summarize>> = {};
   for (const mode of modes) {

@@ -4,13 +4,14 @@
  * devices, and N `lockstep worker` processes against it — until Ctrl-C, which stops the
  * workers (they drain), the simulator, then the cluster. Data stays in --data-dir.
  */
+import type { ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { maxClusterPort, TemporalCluster } from '../dev/cluster';
 import { newDevSeamApiKey } from '../dev/dev-stack';
 import { spawnLogged, stopProcess } from '../dev/processes';
 import { demoDeviceScenarios } from '../dev/simulator/demo-devices';
-import { startSeamSimulator } from '../dev/simulator/seam-simulator';
+import { startSeamSimulator, type SeamSimulator } from '../dev/simulator/seam-simulator';
 import { taskQueueFromEnv } from '../ops/config';
 import { onShutdownSignals } from '../ops/shutdown-signals';
 import { exitCodes, parse, portOption, UsageError, type Io } from './args';
@@ -37,54 +38,67 @@ export async function clusterCommand(io: Io, argv: string[]): Promise<number> {
     throw new UsageError(`--port must be at most ${maxClusterPort}: the server keeps its ports in a smallint column`);
   const taskQueue = taskQueueFromEnv(io.env);
 
-  const cluster = await TemporalCluster.start({ dataDir, frontendPort: port, log: io.err });
-  const seamApiKey = newDevSeamApiKey();
-  const simulatorPort = portOption(values['simulator-port'], 'simulator-port', clusterDefaults.simulatorPort);
-  const simulator = await startSeamSimulator({ apiKey: seamApiKey, devices: demoDeviceScenarios, port: simulatorPort });
-  const env = {
-    ...inheritedEnv(io.env),
-    SEAM_API_KEY: seamApiKey,
-    SEAM_ENDPOINT: simulator.url,
-    TEMPORAL_ADDRESS: cluster.address,
-    TEMPORAL_NAMESPACE: cluster.namespace,
-    LOCKSTEP_TASK_QUEUE: taskQueue,
-  };
-  const workerLogs = Array.from({ length: workers.data }, (_, i) =>
-    resolve(dataDir, 'logs', `lockstep-worker-${i + 1}.log`),
-  );
-  const workerProcesses = workerLogs.map((logPath) =>
-    spawnLogged(process.execPath, [lockstepBin, 'worker'], { logPath, env }),
-  );
-  io.out(
-    [
-      'lockstep cluster is up',
-      `  Temporal        ${cluster.address} (namespace ${cluster.namespace}; services history, matching, frontend, worker as separate processes)`,
-      `  PostgreSQL      data in ${resolve(dataDir, 'postgres')}`,
-      `  Seam simulator  ${simulator.url} (devices: ${[...simulator.deviceIds()].join(', ')})`,
-      `  workers         ${workers.data} lockstep worker processes on task queue ${taskQueue}`,
-      `  logs            ${resolve(dataDir, 'logs')}`,
-      `Try: TEMPORAL_ADDRESS=${cluster.address} lockstep lock demo-instant-lock    (Ctrl-C stops everything)`,
-      'ready',
-    ].join('\n'),
-  );
-  await new Promise<void>((resolvePromise) =>
-    onShutdownSignals({
-      first: () => {
-        io.err('stopping the cluster (signal again to exit now)');
-        resolvePromise();
-      },
-      again: () => {
-        io.err('stopping now');
-        for (const worker of workerProcesses) worker.kill('SIGKILL');
-        process.exit(exitCodes.runtime);
-      },
-    }),
-  );
-  await Promise.all(workerProcesses.map((worker) => stopProcess(worker, 15_000)));
-  await simulator.close();
-  await cluster.stop();
-  io.err('cluster stopped');
-  return exitCodes.ok;
+  // Signals are taken from the start: a Ctrl-C while the cluster comes up stops it once up,
+  // instead of leaving PostgreSQL and the services (their own process groups) behind.
+  let wake = () => {};
+  const stopRequested = new Promise<void>((resolvePromise) => (wake = resolvePromise));
+  let stopping = false;
+  const stopListening = onShutdownSignals({
+    first: () => {
+      io.err('stopping the cluster (signal again to exit now)');
+      stopping = true;
+      wake();
+    },
+    // The second signal exits at once; each part then gets its parent-exit signal (SIGQUIT for PostgreSQL).
+    again: () => io.err('stopping now'),
+  });
+  let cluster: TemporalCluster | undefined;
+  let simulator: SeamSimulator | undefined;
+  const workerProcesses: ChildProcess[] = [];
+  try {
+    cluster = await TemporalCluster.start({ dataDir, frontendPort: port, log: io.err });
+    if (stopping) return exitCodes.ok;
+    const seamApiKey = newDevSeamApiKey();
+    const simulatorPort = portOption(values['simulator-port'], 'simulator-port', clusterDefaults.simulatorPort);
+    simulator = await startSeamSimulator({ apiKey: seamApiKey, devices: demoDeviceScenarios, port: simulatorPort });
+    const env = {
+      ...inheritedEnv(io.env),
+      SEAM_API_KEY: seamApiKey,
+      SEAM_ENDPOINT: simulator.url,
+      TEMPORAL_ADDRESS: cluster.address,
+      TEMPORAL_NAMESPACE: cluster.namespace,
+      LOCKSTEP_TASK_QUEUE: taskQueue,
+    };
+    for (let i = 1; i <= workers.data; i++) {
+      const logPath = resolve(dataDir, 'logs', `lockstep-worker-${i}.log`);
+      const worker = spawnLogged(process.execPath, [lockstepBin, 'worker'], { logPath, env });
+      worker.once('exit', (code, signal) => {
+        if (!stopping) io.err(`lockstep worker ${i} exited on its own (${signal ?? `code ${code}`}); see ${logPath}`);
+      });
+      workerProcesses.push(worker);
+    }
+    io.out(
+      [
+        'lockstep cluster is up',
+        `  Temporal        ${cluster.address} (namespace ${cluster.namespace}; services history, matching, frontend, worker as separate processes)`,
+        `  PostgreSQL      data in ${resolve(dataDir, 'postgres')}`,
+        `  Seam simulator  ${simulator.url} (devices: ${[...simulator.deviceIds()].join(', ')})`,
+        `  workers         ${workers.data} lockstep worker processes on task queue ${taskQueue}`,
+        `  logs            ${resolve(dataDir, 'logs')}`,
+        `Try: TEMPORAL_ADDRESS=${cluster.address} lockstep lock demo-instant-lock    (Ctrl-C stops everything)`,
+        'ready',
+      ].join('\n'),
+    );
+    await stopRequested;
+    return exitCodes.ok;
+  } finally {
+    stopping = true;
+    await Promise.all(workerProcesses.map((worker) => stopProcess(worker, 15_000)));
+    await simulator?.close();
+    await cluster?.stop();
+    stopListening();
+    io.err('cluster stopped');
+  }
 }
 
 /** The shell's environment without lockstep's, Seam's and Temporal's own variables (the cluster sets those). */

@@ -2,7 +2,7 @@
  * A real Temporal cluster on this machine: PostgreSQL holding both databases (created and
  * migrated by the server's own SQL tool), and the server's four services — history, matching,
  * frontend, the internal worker — each its own process on loopback, as a self-hosted
- * deployment runs them. `make cluster` runs it with the Seam simulator and lockstep workers
+ * deployment runs them; the namespace and lockstep's search attributes registered. `make cluster` runs it with the Seam simulator and lockstep workers
  * (src/cli/cluster.ts); the cluster fault suite kills and restarts its parts.
  *
  * Data lives in `dataDir` (PostgreSQL's files, the generated configs, one log per part); a
@@ -12,9 +12,10 @@ import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { connect, createServer } from 'node:net';
+import { ensureSearchAttributes } from '../ops/search-attributes';
 import { spawnLogged, stopProcess } from './processes';
 import { clusterToolPaths, type ClusterTools } from './toolchain';
 
@@ -34,7 +35,7 @@ export interface ClusterOptions {
   log: (line: string) => void;
 }
 
-/** Bounds of the start: a cold cluster (initdb, schema, four services, namespace) takes ~15 s on 2 cores. */
+/** Bounds of the start: a cold cluster (initdb, schema, four services, namespace) takes ~3 s on 2 cores, 1 s warm. */
 const readyTimeoutMs = 90_000;
 
 /** The database user and its password (loopback only, `trust` authentication: a development cluster). */
@@ -57,6 +58,8 @@ export class TemporalCluster {
   private readonly running = new Map<ClusterPart, ChildProcess>();
   private ports!: Ports;
   private stopping = false;
+  /** Parts that exited without being crashed or stopped: `<part> (<signal or code>)`. */
+  readonly unplannedExits: string[] = [];
 
   private constructor(private readonly options: ClusterOptions) {
     this.tools = clusterToolPaths();
@@ -142,6 +145,8 @@ export class TemporalCluster {
     for (const service of clusterServices) await this.restart(service);
     this.connection = await this.waitForFrontend();
     await this.ensureNamespace();
+    // lockstep's search attributes, as the dev server registers them (a worker would add them too).
+    await ensureSearchAttributes(this.connection.operatorService, this.namespace);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -158,12 +163,16 @@ export class TemporalCluster {
       mkdirSync(path, { recursive: true, mode: 0o700 });
       if (owner) chownSync(path, owner.uid, owner.gid);
     }
-    if (!existsSync(join(this.pgData, 'PG_VERSION'))) {
-      await this.run(
-        `${this.tools.postgresBin}/initdb`,
-        ['-D', this.pgData, '-U', dbUser, '-A', 'trust', '-E', 'UTF8'],
-        owner,
-      );
+    // A marker, not PG_VERSION: an initdb cut short leaves PG_VERSION in a folder that holds no data yet.
+    const initialized = join(this.pgData, 'lockstep-initdb-done');
+    if (!existsSync(initialized)) {
+      if (owner) assertReachable(this.pgData, owner);
+      rmSync(this.pgData, { recursive: true, force: true });
+      mkdirSync(this.pgData, { mode: 0o700 });
+      if (owner) chownSync(this.pgData, owner.uid, owner.gid);
+      const initdb = ['-D', this.pgData, '-U', dbUser, '-A', 'trust', '-E', 'UTF8'];
+      await this.run(`${this.tools.postgresBin}/initdb`, initdb, owner);
+      writeFileSync(initialized, '');
     }
     const args = ['-D', this.pgData, '-p', String(this.ports.postgres), '-k', socketDir];
     args.push('-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300');
@@ -186,7 +195,8 @@ export class TemporalCluster {
 
   /** Creates both databases and brings their schemas to the server's version (idempotent). */
   private async migrate(): Promise<void> {
-    const marker = join(resolve(this.options.dataDir), 'schema-created');
+    // Inside PostgreSQL's folder: a new database (that folder removed) is set up again.
+    const marker = join(this.pgData, 'lockstep-schema-created');
     const sql = (db: string, ...args: string[]) =>
       this.run(this.tools.sqlTool, [
         '--plugin',
@@ -206,7 +216,11 @@ export class TemporalCluster {
       ['temporal_visibility', 'visibility'],
     ] as const) {
       if (!existsSync(`${marker}.${db}`)) {
-        await sql(db, 'create-database');
+        // A run cut short between the two steps left the database: it is created once, set up once.
+        if (!existsSync(`${marker}.${db}.created`)) {
+          await sql(db, 'create-database');
+          writeFileSync(`${marker}.${db}.created`, '');
+        }
         await sql(db, 'setup-schema', '-v', '0.0');
         writeFileSync(`${marker}.${db}`, '');
       }
@@ -362,6 +376,23 @@ function postgresOwner(): Owner | undefined {
  * Ports for every part. Below 32768: the server stores membership ports in a PostgreSQL
  * `smallint` column, so an ephemeral port (32768 and up) fails its start.
  */
+/**
+ * PostgreSQL's user must reach its folder: every folder above it must let others pass (x).
+ * A 0700 folder on the way (a home directory, a private temp folder) would fail initdb with
+ * "permission denied"; this names the folder instead.
+ */
+function assertReachable(path: string, owner: Owner): void {
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    const { mode, uid, gid } = statSync(dir);
+    const passes = uid === owner.uid ? mode & 0o100 : gid === owner.gid ? mode & 0o010 : mode & 0o001;
+    if (!passes)
+      throw new Error(
+        `PostgreSQL runs as the postgres user, which cannot reach ${path}: ${dir} is closed to it (chmod o+x ${dir}, or choose another --data-dir)`,
+      );
+    if (dir === dirname(dir)) return;
+  }
+}
+
 async function pickPorts(frontendPort: number): Promise<Ports> {
   const taken = new Set<number>([frontendPort]);
   const port = async () => {
@@ -420,7 +451,8 @@ async function waitForPort(port: number, what: string, isRunning: () => boolean,
       });
       socket.once('error', () => resolvePromise(false));
     });
-    if (open) return;
+    // Open, and ours: a service that failed to bind (another program holds the port) exits.
+    if (open && isRunning()) return;
     if (!isRunning()) throw new Error(`${what} exited at start: see ${logPath}`);
     if (Date.now() > deadline)
       throw new Error(`${what} did not listen on ${port} within ${readyTimeoutMs} ms: see ${logPath}`);

@@ -94,6 +94,11 @@ export interface LoggedOptions {
   /** Run as this user (PostgreSQL refuses root). */
   uid?: number;
   gid?: number;
+  /**
+   * What it gets if the parent exits before stopping it. @default 'SIGKILL' (PostgreSQL wants
+   * SIGQUIT: a SIGKILL'd postmaster leaves its backends holding the data folder)
+   */
+  killOnParentExit?: NodeJS.Signals;
 }
 
 /**
@@ -111,8 +116,16 @@ export function spawnLogged(command: string, args: string[], options: LoggedOpti
     ...(uid !== undefined && gid !== undefined ? { uid, gid } : {}),
   });
   closeSync(fd);
-  const killOnExit = () => child.kill('SIGKILL');
+  const killOnExit = () => child.kill(options.killOnParentExit ?? 'SIGKILL');
   process.once('exit', killOnExit);
   child.once('exit', () => process.off('exit', killOnExit));
   return child;
+}
+
+/**
+ * For a script that runs logged parts and has no shutdown of its own (the fault suite, the
+ * bench): SIGINT or SIGTERM exits at once, and the parts get their `killOnParentExit` signal.
+ */
+export function exitOnSignals(): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 }

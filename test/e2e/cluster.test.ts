@@ -4,7 +4,7 @@
  * runs on it through the CLI; the cluster stops on SIGINT leaving no process behind; started
  * again on the same data, it still knows that lock action (PostgreSQL kept it).
  */
-import { chmodSync, mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freeClusterPort } from '../../src/dev/cluster';
@@ -30,6 +30,8 @@ beforeAll(async () => {
   assertBuilt();
   [port, simulatorPort] = [await freeClusterPort(), await freePort()];
 });
+
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 async function startCluster(): Promise<Running> {
   const cluster = startLockstep(

@@ -3,7 +3,7 @@
  * server's four services as separate processes, each of which a scenario can crash and bring
  * back; the simulator and the workers as in the dev-server stack.
  */
-import { chmodSync, mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freeClusterPort, TemporalCluster, type ClusterPart } from '../../src/dev/cluster';
@@ -41,9 +41,14 @@ export class ClusterFaultStack extends FaultStack {
     return this.running().restart(part);
   }
 
+  override unplannedExitsSince(from: number): string[] {
+    return this.cluster?.unplannedExits.slice(from) ?? [];
+  }
+
   protected override async stopServer(): Promise<void> {
     await this.cluster?.stop();
     this.cluster = null;
+    rmSync(this.dataDir, { recursive: true, force: true });
   }
 
   private running(): TemporalCluster {

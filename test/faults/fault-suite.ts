@@ -12,16 +12,18 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { exitOnSignals } from '../../src/dev/processes';
 import { assertBuilt, repoRoot } from '../helpers/processes';
 import { sendActivityTimeoutMs } from '../../src/contract/timing-budget';
 import { formatTable, historyText, judge, outcomeOf, secretHits, sleep, type Row } from './judge';
 import { ClusterFaultStack } from './cluster-stack';
 import { clusterScenarios } from './cluster-scenarios';
-import { scenarios } from './scenarios';
+import { preconditionFailures, scenarios } from './scenarios';
 import { FaultStack } from './stack';
 
 async function main(): Promise<number> {
   assertBuilt();
+  exitOnSignals(); // Ctrl-C: the cluster's parts (their own process groups) are killed with this process
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const perScenario = Number(process.env.FAULTS_PER_SCENARIO || 50);
   if (!Number.isInteger(perScenario) || perScenario < 1)
@@ -43,6 +45,7 @@ async function main(): Promise<number> {
       process.stderr.write(`fault suite: ${scenario.name} ...\n`);
       const startedMs = Date.now();
       const logFrom = stack.workerLog.length;
+      const exitsFrom = stack.unplannedExitsSince(0).length;
       const tracked = await scenario.run(stack, perScenario);
       const untilMs = Date.now() + scenario.timeLimitMs;
       await Promise.all(
@@ -57,7 +60,11 @@ async function main(): Promise<number> {
       if (hung.length > 0) await sleep(sendActivityTimeoutMs);
       await Promise.all(tracked.filter((t) => t.handle).map(async (t) => (t.history = await t.handle!.fetchHistory())));
       await scenario.after?.(stack);
-      const violations = (await scenario.check?.(stack, tracked)) ?? [];
+      const violations = [
+        ...(preconditionFailures.get(tracked) ?? []),
+        ...((await scenario.check?.(stack, tracked)) ?? []),
+        ...stack.unplannedExitsSince(exitsFrom).map((exit) => `a part exited on its own: ${exit}`),
+      ];
       const commands = await stack.sim.commandLog();
       const texts = [
         ...tracked.filter((t) => t.history).map((t) => historyText(t.history!)),
@@ -92,7 +99,10 @@ async function main(): Promise<number> {
     wholeLogSecretHits: wholeLogHits,
     at: new Date().toISOString(),
   };
-  const path = resolve(repoRoot, process.env.FAULTS_REPORT ?? '.data/fault-suite.json');
+  const path = resolve(
+    repoRoot,
+    process.env.FAULTS_REPORT || (onCluster ? '.data/fault-suite-cluster.json' : '.data/fault-suite.json'),
+  );
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, JSON.stringify(report, null, 2) + '\n');
   console.log(formatTable(rows));

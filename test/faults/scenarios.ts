@@ -83,6 +83,7 @@ export async function startOne(
     handle,
     sendByMs: sendBy,
     startRetries: retries,
+    startBegunAtMs: startedAtMs,
     startTookMs,
   };
 }
@@ -119,10 +120,10 @@ export async function untilAccepted(stack: FaultStack, n: number, timeoutMs = 30
 }
 
 /**
- * Resolves once every action's command is in `phase` (its send try has reported back), or
- * `timeoutMs` passes. The device's door sends and follows the command: its query says.
+ * Resolves once every action's command is in `phase` (its send try has reported back): true, or
+ * false when `timeoutMs` passes first. The device's door sends and follows the command: its query says.
  */
-async function untilPhase(tracked: Tracked[], phase: string, timeoutMs = 30_000): Promise<void> {
+async function untilPhase(tracked: Tracked[], phase: string, timeoutMs = 30_000): Promise<boolean> {
   const until = Date.now() + timeoutMs;
   const reached = async (t: Tracked) => {
     const door = await t
@@ -131,8 +132,18 @@ async function untilPhase(tracked: Tracked[], phase: string, timeoutMs = 30_000)
       .catch(() => undefined);
     return door?.current?.phase === phase;
   };
-  while (Date.now() < until && !(await Promise.all(tracked.map(reached))).every(Boolean)) await sleep(200);
+  for (;;) {
+    if ((await Promise.all(tracked.map(reached))).every(Boolean)) return true;
+    if (Date.now() > until) return false;
+    await sleep(200);
+  }
 }
+
+/**
+ * What a scenario's own run found wrong before its fault (a precondition that did not hold):
+ * the harness adds it to the row's violations, so a fault that hit nothing cannot pass.
+ */
+export const preconditionFailures = new WeakMap<Tracked[], string[]>();
 
 export const successOnly = () => ['success'] as const;
 
@@ -149,7 +160,8 @@ export async function killMidPoll(
 ): Promise<Tracked[]> {
   const shape = (i: number) => ({ device: spread(i, pendingFromMs, pendingFromMs + 3_000), input: { watchWindow: 0 } });
   const tracked = await startMany(stack, scenario, count, shape, successOnly);
-  await untilPhase(tracked, 'polling');
+  if (!(await untilPhase(tracked, 'polling')))
+    preconditionFailures.set(tracked, ['not every action was polling when the fault came: it proved nothing']);
   await kill();
   return tracked;
 }

