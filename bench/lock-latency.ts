@@ -388,6 +388,9 @@ async function benchCluster(sim: SeamSimulator) {
     dataDir,
     frontendPort: await freeClusterPort(),
     log: (line) => console.error(line),
+  }).catch((err: unknown) => {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
   });
   const client = new Client({ connection: cluster.connection });
   const byWorkers: Record<string, unknown>[] = [];

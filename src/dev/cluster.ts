@@ -163,16 +163,16 @@ export class TemporalCluster {
       mkdirSync(path, { recursive: true, mode: 0o700 });
       if (owner) chownSync(path, owner.uid, owner.gid);
     }
-    // A marker, not PG_VERSION: an initdb cut short leaves PG_VERSION in a folder that holds no data yet.
-    const initialized = join(this.pgData, 'lockstep-initdb-done');
-    if (!existsSync(initialized)) {
+    // No PG_VERSION: no database here yet (an initdb cut short before writing it leaves only
+    // files it would write again): the folder is emptied and initialized. A folder with one is
+    // never removed; if initdb was cut short after writing it, PostgreSQL says so in its log.
+    if (!existsSync(join(this.pgData, 'PG_VERSION'))) {
       if (owner) assertReachable(this.pgData, owner);
       rmSync(this.pgData, { recursive: true, force: true });
       mkdirSync(this.pgData, { mode: 0o700 });
       if (owner) chownSync(this.pgData, owner.uid, owner.gid);
       const initdb = ['-D', this.pgData, '-U', dbUser, '-A', 'trust', '-E', 'UTF8'];
       await this.run(`${this.tools.postgresBin}/initdb`, initdb, owner);
-      writeFileSync(initialized, '');
     }
     const args = ['-D', this.pgData, '-p', String(this.ports.postgres), '-k', socketDir];
     args.push('-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300');
@@ -324,12 +324,16 @@ export class TemporalCluster {
 
   /** A part in its own process group (Ctrl-C reaches lockstep, which stops it in order), output to its log. */
   private spawnPart(part: ClusterPart, command: string, args: string[], owner?: Owner): void {
-    const child = spawnLogged(command, args, { logPath: this.logPath(part), ...owner });
+    // A SIGKILL'd postmaster would leave its backends holding the data folder: SIGQUIT is its crash stop.
+    const killOnParentExit = part === 'postgres' ? 'SIGQUIT' : 'SIGKILL';
+    const child = spawnLogged(command, args, { logPath: this.logPath(part), killOnParentExit, ...owner });
     child.once('exit', (code, signal) => {
       if (this.running.get(part) !== child) return;
       this.running.delete(part);
-      if (!this.stopping)
-        this.options.log(`cluster: ${part} exited (${signal ?? `code ${code}`}); see ${this.logPath(part)}`);
+      if (this.stopping) return;
+      const how = signal ?? `code ${code}`;
+      this.unplannedExits.push(`${part} (${how})`);
+      this.options.log(`cluster: ${part} exited on its own (${how}); see ${this.logPath(part)}`);
     });
     this.running.set(part, child);
   }
@@ -451,8 +455,12 @@ async function waitForPort(port: number, what: string, isRunning: () => boolean,
       });
       socket.once('error', () => resolvePromise(false));
     });
-    // Open, and ours: a service that failed to bind (another program holds the port) exits.
-    if (open && isRunning()) return;
+    // Open, and ours: a service that could not bind (another program took the port since it was
+    // picked) exits within moments of its start, so it must still run a little after the port answers.
+    if (open) {
+      await sleep(500);
+      if (isRunning()) return;
+    }
     if (!isRunning()) throw new Error(`${what} exited at start: see ${logPath}`);
     if (Date.now() > deadline)
       throw new Error(`${what} did not listen on ${port} within ${readyTimeoutMs} ms: see ${logPath}`);

@@ -126,7 +126,9 @@ export const clusterScenarios: Scenario<ClusterFaultStack>[] = [
       const kills = (async () => {
         for (let killed = 0; killed < 2; killed++) {
           await sleep(1_000 + random() * 3_500);
-          const accepted = (await stack.sim.commandLog()).filter((c) => c.accepted).length;
+          // This scenario's devices only: the simulator's log holds the whole suite's commands.
+          const log = await stack.sim.commandLog();
+          const accepted = log.filter((c) => c.accepted && c.deviceId.startsWith('scale-kill-')).length;
           waiting.push(total - accepted);
           await stack.killWorker(Math.floor(random() * stack.runningWorkers));
         }

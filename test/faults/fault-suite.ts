@@ -39,8 +39,8 @@ async function main(): Promise<number> {
   const rows: Row[] = [];
   const list = onCluster ? clusterScenarios : scenarios;
   const selected = list.filter((s) => !only || s.name.includes(only));
-  await stack.start(2);
   try {
+    await stack.start(2);
     for (const scenario of selected) {
       process.stderr.write(`fault suite: ${scenario.name} ...\n`);
       const startedMs = Date.now();
