@@ -7,6 +7,8 @@
  * Exit codes: 0 success · 1 the lock action failed (its code is printed) · 2 usage error ·
  * 3 could not reach Temporal or another runtime error · 78 configuration error.
  */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { isLockActionInputError } from '../client';
 import { isConfigError } from '../ops/config';
 import { run as runWorkerProcess } from '../worker';
@@ -28,6 +30,8 @@ export { lockInputFromArgs } from './lock';
 const usage = `lockstep — durable lock and unlock actions on Seam, run by Temporal
 
 Usage:
+  lockstep --version         (or: lockstep version)
+  lockstep <command> --help  the usage of one command
   lockstep lock <deviceId>   [--request-id ID] [--timeout DURATION] [--json]
   lockstep unlock <deviceId> [--not-after ISO-8601] [--request-id ID] [--timeout DURATION] [--json]
   lockstep status <workflowId> [--json]
@@ -58,9 +62,45 @@ Durations: milliseconds, ISO-8601 (PT2M) or words (90s, 2 minutes).
 Exit codes: 0 success, 1 lock action failed, change refused, no such stay or door, or attention needed,
             2 usage error (nothing sent), 3 runtime error, 78 configuration error.`;
 
+/** The version in package.json (one place for it), as `lockstep --version` prints it. */
+export function lockstepVersion(): string {
+  const pkg = JSON.parse(readFileSync(resolve(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/**
+ * The usage lines of one command (`lockstep <command> --help`): its lines of the usage text,
+ * with their continuation lines, and the closing notes; undefined for a command it does not name.
+ */
+export function commandUsage(command: string): string | undefined {
+  const lines = usage.split('\n');
+  const mine: string[] = [];
+  let inCommand = false;
+  for (const line of lines) {
+    if (line.startsWith('  lockstep '))
+      inCommand = line.startsWith(`  lockstep ${command} `) || line === `  lockstep ${command}`;
+    else if (!line.startsWith('    ')) inCommand = false;
+    if (inCommand) mine.push(line);
+  }
+  if (mine.length === 0) return undefined;
+  return ['Usage:', ...mine, '', ...lines.slice(lines.findIndex((l) => l.startsWith('Durations:')))].join('\n');
+}
+
+const helpFlags = ['--help', '-h'];
+
 export async function main(argv: string[], io: Io): Promise<number> {
   const [command, ...rest] = argv;
   try {
+    if (command === '--version' || command === '-v' || command === 'version') {
+      io.out(`lockstep ${lockstepVersion()}`);
+      return exitCodes.ok;
+    }
+    const help =
+      command !== undefined && rest.some((arg) => helpFlags.includes(arg)) ? commandUsage(command) : undefined;
+    if (help !== undefined) {
+      io.out(help);
+      return exitCodes.ok;
+    }
     switch (command) {
       case 'lock':
         return await lockCommand(io, 'LOCK_DOOR', rest);
