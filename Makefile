@@ -6,13 +6,14 @@ SHELL := /bin/bash
 NPM_STAMP := node_modules/.package-lock.stamp
 SOURCES := $(shell find src -name '*.ts') tsconfig.json tsconfig.build.json scripts/bundle-workflows.js
 
-.PHONY: help deps toolchain cluster-toolchain build typecheck lint format test test-faults demo dev cluster worker bench clean
+.PHONY: help deps toolchain cluster-toolchain build typecheck lint format schemas test test-faults demo dev cluster worker bench clean
 
 help:
 	@echo "make demo       bring up the embedded stack, run the demo lock actions, tear down"
 	@echo "make test       install what is missing, typecheck, lint, build, run all tests"
 	@echo "make lint       prettier --check and eslint (type-aware; workflow code kept sandbox-safe)"
 	@echo "make format     prettier --write over the tree"
+	@echo "make schemas    regenerate the contract's JSON Schema files (schemas/) from the zod schemas"
 	@echo "make dev        the embedded stack until Ctrl-C (Temporal + Web UI :8233, Seam simulator :8787, worker)"
 	@echo "make cluster    a real Temporal cluster (PostgreSQL, services as processes) + simulator + 2 workers until Ctrl-C"
 	@echo "make worker     a worker against TEMPORAL_* / SEAM_* from the environment"
@@ -50,6 +51,10 @@ lint: deps
 
 format: deps
 	npx prettier --write .
+
+# The contract's JSON Schema files (schemas/), generated from the zod schemas; a test checks them.
+schemas: deps
+	npx tsx scripts/generate-schemas.ts
 
 # Jest's own summary, then the fault suites' tables (dev server, then cluster), then one plain
 # closing line for CI that counts jest's tests and both suites' scenarios

@@ -1,0 +1,100 @@
+/**
+ * The contract as JSON Schema (draft 2020-12), for callers that do not read TypeScript: each
+ * file under `schemas/` is generated from the zod schema lockstep itself checks with (zod 4's
+ * own `toJSONSchema`), so the two cannot drift — `test/contract/json-schemas.test.ts` fails when
+ * a checked-in file is not what this produces (`make schemas` rewrites them). Inputs are
+ * described as callers send them (defaults optional), outputs as lockstep returns them.
+ */
+import { z } from 'zod';
+import {
+  actionAttemptEndedSignalName,
+  actionAttemptEndedSignalSchema,
+  failureReportSchema,
+  lockActionInputSchema,
+  lockActionResultSchema,
+  progressQueryName,
+  progressSchema,
+  reservationInputSchema,
+  reservationUpdateNames,
+  workflowTypes,
+} from './index';
+import { alertSchema } from './alerts';
+import { doorScheduleSchema } from './schedules';
+
+interface ContractSchema {
+  /** The file: `schemas/<name>.schema.json`. */
+  name: string;
+  /** What carries it, in Temporal's words (a workflow's input, a query's answer, ...). */
+  description: string;
+  schema: z.ZodType;
+  io: 'input' | 'output';
+}
+
+const lockActions = `${workflowTypes.LOCK_DOOR} / ${workflowTypes.UNLOCK_DOOR}`;
+
+export const contractSchemas: readonly ContractSchema[] = [
+  {
+    name: 'lock-action-input',
+    description: `The input (the one workflow argument) of ${lockActions}.`,
+    schema: lockActionInputSchema,
+    io: 'input',
+  },
+  {
+    name: 'lock-action-result',
+    description: `The result of ${lockActions} when the door did what was asked.`,
+    schema: lockActionResultSchema,
+    io: 'output',
+  },
+  {
+    name: 'failure-report',
+    description: `The report a failed ${lockActions} carries: its ApplicationFailure's type is \`code\`, its details[0] is this.`,
+    schema: failureReportSchema,
+    io: 'output',
+  },
+  {
+    name: 'lock-action-progress',
+    description: `The answer of the query \`${progressQueryName}\` of ${lockActions}.`,
+    schema: progressSchema,
+    io: 'output',
+  },
+  {
+    name: 'action-attempt-ended-signal',
+    description: `The payload of the signal \`${actionAttemptEndedSignalName}\` to ${lockActions} (e.g. from a Seam webhook).`,
+    schema: actionAttemptEndedSignalSchema,
+    io: 'input',
+  },
+  {
+    name: 'reservation-input',
+    description: `The input of ${workflowTypes.RESERVATION}, and the argument of its update \`${reservationUpdateNames.upsert}\`.`,
+    schema: reservationInputSchema,
+    io: 'input',
+  },
+  {
+    name: 'door-schedule',
+    description: 'A door schedule definition (`lockstep schedule create --file`, `createDoorSchedule`).',
+    schema: doorScheduleSchema,
+    io: 'input',
+  },
+  {
+    name: 'alert',
+    description: 'The body of an alert lockstep POSTs to LOCKSTEP_ALERT_URL (see lockstep-signature).',
+    schema: alertSchema,
+    io: 'output',
+  },
+];
+
+/** The JSON Schema of one contract schema, as its file holds it. */
+export function jsonSchemaOf(entry: ContractSchema): Record<string, unknown> {
+  const generated = z.toJSONSchema(entry.schema, { io: entry.io });
+  return {
+    $id: `https://lockstep.invalid/schemas/${entry.name}.schema.json`,
+    title: entry.name,
+    description: entry.description,
+    ...generated,
+  };
+}
+
+/** The text of a schema file: stable key order from the generator, two-space indent, a final newline. */
+export function jsonSchemaText(entry: ContractSchema): string {
+  return `${JSON.stringify(jsonSchemaOf(entry), null, 2)}\n`;
+}
