@@ -6,7 +6,7 @@ SHELL := /bin/bash
 NPM_STAMP := node_modules/.package-lock.stamp
 SOURCES := $(shell find src -name '*.ts') tsconfig.json tsconfig.build.json scripts/bundle-workflows.js
 
-.PHONY: help deps toolchain cluster-toolchain build typecheck lint format schemas test test-faults demo dev cluster worker bench clean
+.PHONY: help deps toolchain cluster-toolchain python-check build typecheck lint format schemas test test-faults demo dev cluster worker bench clean
 
 help:
 	@echo "make demo       bring up the embedded stack, run the demo lock actions, tear down"
@@ -34,6 +34,10 @@ toolchain:
 cluster-toolchain:
 	bash scripts/install-cluster.sh
 
+# The Python contract check's virtual environment (temporalio + jsonschema from PyPI, pinned).
+python-check:
+	bash scripts/install-python-check.sh
+
 dist/.stamp: $(NPM_STAMP) $(SOURCES)
 	rm -rf dist
 	npx tsc -p tsconfig.build.json
@@ -59,7 +63,7 @@ schemas: deps
 # Jest's own summary, then the fault suites' tables (dev server, then cluster), then one plain
 # closing line for CI that counts jest's tests and both suites' scenarios
 # ("tests: N passed, N failed, N skipped").
-test: deps toolchain cluster-toolchain typecheck lint build
+test: deps toolchain cluster-toolchain python-check typecheck lint build
 	@status=0; rm -f .jest-results.json .data/fault-suite.json .data/fault-suite-cluster.json; \
 	npx jest --ci --json --outputFile=.jest-results.json || status=$$?; \
 	FAULTS_ONLY= FAULTS_CLUSTER= FAULTS_PER_SCENARIO=50 FAULTS_REPORT=.data/fault-suite.json npx tsx test/faults/fault-suite.ts || status=$$?; \
