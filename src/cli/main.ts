@@ -95,8 +95,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
       io.out(`lockstep ${lockstepVersion()}`);
       return exitCodes.ok;
     }
-    const help =
-      command !== undefined && rest.some((arg) => helpFlags.includes(arg)) ? commandUsage(command) : undefined;
+    // Help is asked as `lockstep <command> --help` or `lockstep <command> <sub> --help`; a
+    // `--help` further on may be another flag's value (`--note -h`), not a question.
+    const asksHelp = helpFlags.includes(rest[0] ?? '') || (rest.length === 2 && helpFlags.includes(rest[1]));
+    const help = command !== undefined && asksHelp ? commandUsage(command) : undefined;
     if (help !== undefined) {
       io.out(help);
       return exitCodes.ok;

@@ -3,7 +3,10 @@
  * file under `schemas/` is generated from the zod schema lockstep itself checks with (zod 4's
  * own `toJSONSchema`), so the two cannot drift — `test/contract/json-schemas.test.ts` fails when
  * a checked-in file is not what this produces (`make schemas` rewrites them). Inputs are
- * described as callers send them (defaults optional), outputs as lockstep returns them.
+ * described as callers send them (defaults optional, unknown fields refused where lockstep
+ * refuses them); outputs as a reader should accept them (see jsonSchemaOf). The files hold the
+ * shapes, not every rule: zod's refinements (no repeated device, check-out after check-in, a
+ * duration's bounds) are lockstep's to check.
  */
 import { z } from 'zod';
 import {
@@ -27,6 +30,7 @@ interface ContractSchema {
   /** What carries it, in Temporal's words (a workflow's input, a query's answer, ...). */
   description: string;
   schema: z.ZodType;
+  /** Who writes it: a caller (input) or lockstep (output). */
   io: 'input' | 'output';
 }
 
@@ -85,7 +89,10 @@ export const contractSchemas: readonly ContractSchema[] = [
 
 /** The JSON Schema of one contract schema, as its file holds it. */
 export function jsonSchemaOf(entry: ContractSchema): Record<string, unknown> {
-  const generated = z.toJSONSchema(entry.schema, { io: entry.io });
+  // Both directions as zod's input view: an output is described as a reader should accept it
+  // (fields with defaults may be absent in reports of older versions; unknown fields a later
+  // version adds are allowed) — not as strictly as lockstep writes it today.
+  const generated = z.toJSONSchema(entry.schema, { io: 'input' });
   return {
     $id: `https://lockstep.invalid/schemas/${entry.name}.schema.json`,
     title: entry.name,

@@ -63,10 +63,13 @@ test.each(commands)(
   },
 );
 
-test('lockstep schedule create --id x --help: help wins over the other arguments, nothing is created', async () => {
+test('lockstep schedule create --help asks for help; a -h after other arguments is theirs (a usage error), not a question', async () => {
   const io = recordingIo();
-  expect(await main(['schedule', 'create', '--id', 'x', '--help'], io)).toBe(exitCodes.ok);
+  expect(await main(['schedule', 'create', '--help'], io)).toBe(exitCodes.ok);
   expect(io.out_.join('\n')).toContain('lockstep schedule create');
+  const asValue = recordingIo();
+  expect(await main(['schedule', 'pause', 'office-night', '--note', '-h'], asValue)).toBe(exitCodes.usage);
+  expect(asValue.out_).toEqual([]);
 });
 
 test("npx lockstep version: the checkout's own bin runs through npx (package.json bin), a real process", async () => {

@@ -4,8 +4,8 @@
  * failing one and a stay by type name with plain JSON against the dev server, the production
  * worker and the Seam simulator, and validates what comes back against schemas/ (a real process).
  */
-import { existsSync, readdirSync } from 'node:fs';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { useLockstepFixture } from '../helpers/lockstep-fixture';
 import { cleanEnv, repoRoot, runProcess } from '../helpers/processes';
@@ -13,14 +13,19 @@ import { startDevServerEnv } from '../helpers/temporal';
 
 const fx = useLockstepFixture(startDevServerEnv);
 
-/** The venv's python: a missing one is an error naming its install step, never a skip. */
+/**
+ * The venv's python, named as scripts/install-python-check.sh names it (after the hash of
+ * test/python/requirements.txt): a missing one is an error naming its install step, never a skip.
+ */
 function contractPython(): string {
-  const tools = resolve(repoRoot, '.tools');
-  const venv = existsSync(tools) ? readdirSync(tools).find((name) => name.startsWith('python-contract-')) : undefined;
-  const python = venv && resolve(tools, venv, 'bin', 'python');
-  if (!python || !existsSync(resolve(tools, venv, '.complete')))
-    throw new Error('the Python contract check is not installed: run `make python-check` (make test does)');
-  return python;
+  const requirements = readFileSync(resolve(repoRoot, 'test', 'python', 'requirements.txt'));
+  const hash = createHash('sha256').update(requirements).digest('hex').slice(0, 12);
+  const venv = resolve(repoRoot, '.tools', `python-contract-${hash}`);
+  if (!existsSync(resolve(venv, '.complete')))
+    throw new Error(
+      `the Python contract check is not installed at ${venv}: run \`make python-check\` (make test does)`,
+    );
+  return resolve(venv, 'bin', 'python');
 }
 
 test('Python (temporalio SDK): a lock, a failing lock and a stay started by type name with plain JSON; results, failure report and input valid by schemas/', async () => {

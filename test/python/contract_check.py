@@ -17,7 +17,8 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import jsonschema
-from temporalio.client import Client, WorkflowFailureError
+from temporalio.client import Client, WorkflowFailureError, WorkflowQueryFailedError
+from temporalio.service import RPCError
 from temporalio.exceptions import ApplicationError
 
 SCHEMAS = pathlib.Path(__file__).resolve().parents[2] / "schemas"
@@ -94,12 +95,17 @@ async def main() -> None:
         "ReservationWorkflow", stay, id=f"reservation/{stay['reservationKey']}", task_queue=queue
     )
     view = None
+    last_error: Exception | None = None
     for _ in range(50):
         try:
-            view = await handle.query("reservation")
+            view = await handle.query("reservation", rpc_timeout=timedelta(seconds=5))
             break
-        except Exception:  # the stay answers once it has checked its input
+        except (WorkflowQueryFailedError, RPCError) as err:  # the stay answers once it has checked its input
+            last_error = err
             await asyncio.sleep(0.2)
+    if view is None:
+        print(f"FAIL the stay never answered its query: {last_error!r}", file=sys.stderr)
+        sys.exit(1)
     if not view or view.get("reservationKey") != stay["reservationKey"] or view.get("stage") != "booked":
         print(f"FAIL the stay's query answered {view!r}", file=sys.stderr)
         sys.exit(1)
