@@ -21,6 +21,8 @@ help:
 	@echo "make bench      lockstep vs the Seam SDK's own wait; prints JSON figures"
 	@echo "make toolchain  install the Temporal dev server and the time-skipping test server (cached)"
 	@echo "make cluster-toolchain  install the Temporal server + SQL tool (Go module proxy) and PostgreSQL (Debian) (cached)"
+	@echo "make node24     install Node 24 (npm registry) for make test's second jest run (cached)"
+	@echo "make python-check  install the Python contract check's packages (PyPI, exact versions) (cached)"
 
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
