@@ -26,6 +26,7 @@ const workflowSandboxFiles = [
   'src/contract/timing-budget.ts',
   'src/contract/alerts-core.ts',
   'src/contract/scheduled-action.ts',
+  'src/contract/metrics.ts',
   'src/decisions/',
 ];
 

@@ -6,7 +6,7 @@
  *
  * Configuration is read from the environment and checked before anything connects:
  * SEAM_API_KEY, SEAM_ENDPOINT, SEAM_REQUEST_TIMEOUT_MS, LOCKSTEP_TASK_QUEUE, LOCKSTEP_LOG_LEVEL,
- * LOCKSTEP_LOG_FORMAT, LOCKSTEP_ALERT_URL, LOCKSTEP_ALERT_SECRET,
+ * LOCKSTEP_LOG_FORMAT, LOCKSTEP_ALERT_URL, LOCKSTEP_ALERT_SECRET, LOCKSTEP_METRICS_ADDR,
  * and Temporal's own TEMPORAL_* variables (see ops/temporal-config.ts).
  */
 import { NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
@@ -17,17 +17,21 @@ import { createAlertActivities, type AlertConfig } from './activities/alerts';
 import { createDoorActivities } from './activities/door';
 import { createReservationActivities } from './activities/reservation';
 import { createSeamClient, type SeamConfig } from './activities/seam/client';
+import { metricBuckets } from './contract/metrics';
 import {
   alertConfigFromEnv,
   isConfigError,
   logFormatFromEnv,
   logLevelFromEnv,
+  metricsAddressFromEnv,
   seamConfigFromEnv,
   taskQueueFromEnv,
   type Env,
   type LogFormat,
 } from './ops/config';
 import { createOperatorLogger } from './ops/logging';
+import { lockstepMetrics } from './activities/metrics';
+import { watchAttention } from './ops/metrics';
 import { ensureSearchAttributes } from './ops/search-attributes';
 import { onShutdownSignals } from './ops/shutdown-signals';
 import { temporalConnectConfig, type TemporalConnectConfig } from './ops/temporal-config';
@@ -56,6 +60,8 @@ export interface WorkerConfig {
   logFormat: LogFormat;
   /** LOCKSTEP_ALERT_URL, LOCKSTEP_ALERT_SECRET; undefined when LOCKSTEP_ALERT_URL is unset. */
   alerts: AlertConfig | undefined;
+  /** LOCKSTEP_METRICS_ADDR: Prometheus `/metrics` on host:port; undefined (off) when unset. */
+  metricsAddress: string | undefined;
 }
 
 /** @throws {ConfigError} naming the first bad variable. */
@@ -67,6 +73,7 @@ export function workerConfigFromEnv(env: Env = process.env): WorkerConfig {
     logLevel: logLevelFromEnv(env),
     logFormat: logFormatFromEnv(env),
     alerts: alertConfigFromEnv(env),
+    metricsAddress: metricsAddressFromEnv(env),
   };
 }
 
@@ -79,10 +86,31 @@ export function secretsOf(config: WorkerConfig): string[] {
 
 let runtimeInstalled = false;
 
-/** Routes all Temporal and workflow logs through the redacting one-line logger (once per process). */
-export function installOperatorLogging(level: LogLevel, secrets: readonly string[], format: LogFormat = 'text'): void {
+/**
+ * Installs the process's Temporal runtime (once): all Temporal and workflow logs through the
+ * redacting one-line logger and, with `metricsAddress`, Prometheus `/metrics` there — the
+ * runtime's metrics (`temporal_*`) and lockstep's own (`lockstep_*`, contract/metrics.ts).
+ */
+export function installOperatorRuntime(options: {
+  level: LogLevel;
+  secrets: readonly string[];
+  format?: LogFormat;
+  metricsAddress?: string;
+}): void {
   if (runtimeInstalled) return;
-  Runtime.install({ logger: createOperatorLogger(level, secrets, format), shutdownSignals: [] });
+  Runtime.install({
+    logger: createOperatorLogger(options.level, options.secrets, options.format ?? 'text'),
+    shutdownSignals: [],
+    ...(options.metricsAddress
+      ? {
+          telemetryOptions: {
+            metrics: {
+              prometheus: { bindAddress: options.metricsAddress, histogramBucketOverrides: metricBuckets },
+            },
+          },
+        }
+      : {}),
+  });
   runtimeInstalled = true;
 }
 
@@ -124,16 +152,18 @@ export interface LockstepWorkerOptions {
  * ({@link maxConcurrentActivities}) and shutdown grace ({@link shutdownGraceTime}) are fixed.
  */
 export async function createLockstepWorker(options: LockstepWorkerOptions): Promise<Worker> {
+  // The runtime's meter: a no-op unless the runtime exports metrics (LOCKSTEP_METRICS_ADDR).
+  const metrics = lockstepMetrics(Runtime.instance().metricMeter);
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : workflowCode()),
     activities: {
-      ...createActivities(createSeamClient(options.seam)),
+      ...createActivities(createSeamClient(options.seam, metrics.seamRequest), metrics),
       ...createDoorActivities(),
       ...createReservationActivities(),
-      ...createAlertActivities(options.alerts),
+      ...createAlertActivities(options.alerts, { metrics }),
     },
     shutdownGraceTime,
     maxConcurrentActivityTaskExecutions: maxConcurrentActivities,
@@ -162,10 +192,32 @@ export async function runUntilSignal(worker: Worker, log: (line: string) => void
   }
 }
 
+/** The `lockstep_attention_workflows` gauge, counted on `namespace` through `connection`; returns stop. */
+export function startAttentionGauge(connection: NativeConnection, namespace: string): () => void {
+  return watchAttention(
+    Runtime.instance().metricMeter,
+    async (query) => {
+      const { count } = await connection.workflowService.countWorkflowExecutions({ namespace, query });
+      return Number(count?.toString() ?? 0);
+    },
+    (message) => {
+      Runtime.instance().logger.warn(message);
+    },
+  );
+}
+
 export async function run(env: Env = process.env): Promise<void> {
   const config = workerConfigFromEnv(env);
-  installOperatorLogging(config.logLevel, secretsOf(config), config.logFormat);
+  installOperatorRuntime({
+    level: config.logLevel,
+    secrets: secretsOf(config),
+    format: config.logFormat,
+    metricsAddress: config.metricsAddress,
+  });
   const connection = await NativeConnection.connect(config.temporal.connectionOptions);
+  const stopAttentionGauge = config.metricsAddress
+    ? startAttentionGauge(connection, config.temporal.namespace)
+    : () => undefined;
   try {
     const added = await ensureSearchAttributes(connection.operatorService, config.temporal.namespace);
     if (added.length > 0) Runtime.instance().logger.info('registered lockstep search attributes', { added });
@@ -183,11 +235,15 @@ export async function run(env: Env = process.env): Promise<void> {
       seamEndpoint: config.seam.endpoint,
       // The host only: the URL's path or query may carry a token.
       alertReceiver: config.alerts ? new URL(config.alerts.url).host : 'none (LOCKSTEP_ALERT_URL is not set)',
+      metrics: config.metricsAddress
+        ? `http://${config.metricsAddress}/metrics`
+        : 'off (LOCKSTEP_METRICS_ADDR is not set)',
     });
     await runUntilSignal(worker, (line) => {
       Runtime.instance().logger.info(line);
     });
   } finally {
+    stopAttentionGauge();
     await connection.close();
   }
 }

@@ -48,6 +48,7 @@ import {
   sendSlackMs,
   watchBackoff,
 } from '../contract/timing-budget';
+import { noMetrics, type LockstepMetrics } from './metrics';
 import type { SeamClient } from './seam/client';
 import { callSeam, commandDelivery, toSeamFailure, type CommandDelivery } from './seam/errors';
 import { toActionAttemptView, toCapabilitySnapshot } from './seam/responses';
@@ -181,7 +182,7 @@ export interface DoorCheck extends DeviceCheck {
   doorMayHoldRequest: boolean;
 }
 
-export function createActivities(seam: SeamClient) {
+export function createActivities(seam: SeamClient, metrics: LockstepMetrics = noMetrics) {
   const { http, requestTimeoutMs } = seam;
 
   async function readAttempt(actionAttemptId: string): Promise<ActionAttemptView> {
@@ -238,6 +239,7 @@ export function createActivities(seam: SeamClient) {
       ? http.locks.lockDoor(params, options)
       : http.locks.unlockDoor(params, options));
     const actionAttempt = toActionAttemptView(response);
+    metrics.commandSent(action);
     return { actionAttemptId: actionAttempt.actionAttemptId, commandSentAt: new Date().toISOString(), actionAttempt };
   }
 
@@ -313,6 +315,7 @@ export function createActivities(seam: SeamClient) {
     const deadlineMs = Date.now() + windowMs;
     let actionAttempt = first;
     let reads = 0;
+    let pendingSeenAt = Date.now();
     for (let readIndex = 0; !isFinalStatus(actionAttempt.status); readIndex++) {
       const waitMs = nextWaitMs(watchBackoff, readIndex, Date.now(), deadlineMs);
       if (waitMs === null) break;
@@ -320,6 +323,8 @@ export function createActivities(seam: SeamClient) {
         await ctx.sleep(waitMs);
         actionAttempt = await readAttempt(actionAttemptId);
         reads++;
+        if (isFinalStatus(actionAttempt.status)) metrics.attemptEnded(Date.now() - pendingSeenAt);
+        else pendingSeenAt = Date.now();
       } catch {
         // Cancelled, shutting down, or Seam hiccuped: the workflow's durable polling takes over.
         break;

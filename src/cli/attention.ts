@@ -7,7 +7,6 @@
  * (not locked in time, an unlock not sent in its window), and a lock action of the last day that
  * failed leaving its door's state unknown. A workflow lockstep cannot read is listed too: unknown is not fine.
  */
-import { attentionKey } from '../contract/search-attributes';
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { lockActionOutcome } from '../client';
 import {
@@ -17,6 +16,7 @@ import {
   workflowTypes,
   type ReservationView,
 } from '../contract';
+import { attentionListQueries, failedActionLookbackMs } from '../ops/attention-queries';
 import { exitCodes, parse, UsageError, withClient, type Io } from './args';
 import {
   failedLockActionItem,
@@ -28,33 +28,11 @@ import {
 import { scheduleRunWorkflowId, scheduledRunQueryName, type ScheduledRunView } from '../contract/scheduled-action';
 import { renderAttention } from './render-views';
 
-/** How far back failed lock actions count: a day, as long as a stay keeps trying to lock by default. */
-export const failedActionLookbackMs = 24 * 60 * 60_000;
-
 /** A stay or a schedule's run must answer its query within this; one no worker answers for is listed as unreadable. */
 export const stayQueryTimeoutMs = 10_000;
 
 /** Reads in flight at once: quick over many stays without flooding a small Temporal. */
 const readsInParallel = 8;
-
-/**
- * The visibility queries behind the list, in one place: stays and lock actions whose
- * `LockstepAttention` search attribute is set, running or closed within the lookback. Only those
- * stays are then read (by query) for their doors.
- */
-export function attentionListQueries(failedSince: Date): {
-  stays: string;
-  scheduleRuns: string;
-  failedLockActions: string;
-} {
-  const lockActionTypes = [workflowTypes.LOCK_DOOR, workflowTypes.UNLOCK_DOOR].map((t) => `'${t}'`).join(',');
-  const runningOrRecent = `(ExecutionStatus = 'Running' OR CloseTime > '${failedSince.toISOString()}')`;
-  return {
-    stays: `WorkflowType = '${workflowTypes.RESERVATION}' AND ${attentionKey.name} = true AND ${runningOrRecent}`,
-    scheduleRuns: `WorkflowType = '${workflowTypes.SCHEDULED_DOOR_ACTION}' AND ${attentionKey.name} = true AND ${runningOrRecent}`,
-    failedLockActions: `WorkflowType IN (${lockActionTypes}) AND ${attentionKey.name} = true AND CloseTime > '${failedSince.toISOString()}'`,
-  };
-}
 
 /** Everything that needs a person now, oldest first. */
 export async function listAttention(client: Client, nowMs: number): Promise<AttentionItem[]> {

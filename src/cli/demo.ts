@@ -8,7 +8,7 @@ import { startLockAction, type LockActionOutcome } from '../client';
 import type { Alert, FailureCode, LockAction } from '../contract';
 import { newDevSeamApiKey, startDevStack } from '../dev/dev-stack';
 import { freePort } from '../dev/free-port';
-import { installOperatorLogging } from '../worker';
+import { installOperatorRuntime } from '../worker';
 import { demoDevices } from '../dev/simulator/demo-devices';
 import { alertReceiver } from '../dev/alert-receiver';
 import { runStayDemo } from './demo-stay';
@@ -63,7 +63,7 @@ export async function runDemo(io: { out: (text: string) => void; err: (text: str
   io.out('Starting the embedded stack: Temporal dev server, Seam simulator, lockstep worker ...');
   const seamApiKey = newDevSeamApiKey();
   // The demo prints each step itself; the worker speaks up only for errors.
-  installOperatorLogging('ERROR', [seamApiKey]);
+  installOperatorRuntime({ level: 'ERROR', secrets: [seamApiKey] });
   const alerts: Alert[] = [];
   const receiver = alertReceiver(undefined, (alert) => alerts.push(alert));
   await receiver.start();

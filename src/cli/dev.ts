@@ -3,9 +3,9 @@
  * a second Ctrl-C stops it at once.
  */
 import { devStackDefaults, newDevSeamApiKey, startDevStack } from '../dev/dev-stack';
-import { logFormatFromEnv, logLevelFromEnv, taskQueueFromEnv } from '../ops/config';
+import { logFormatFromEnv, logLevelFromEnv, metricsAddressFromEnv, taskQueueFromEnv } from '../ops/config';
 import { onShutdownSignals } from '../ops/shutdown-signals';
-import { installOperatorLogging } from '../worker';
+import { installOperatorRuntime } from '../worker';
 import { exitCodes, parse, portOption, type Io } from './args';
 
 export async function devCommand(io: Io, argv: string[]): Promise<number> {
@@ -20,7 +20,14 @@ export async function devCommand(io: Io, argv: string[]): Promise<number> {
   const port = (name: string, fallback: number) => portOption(values[name], name, fallback);
   const temporalPort = port('port', devStackDefaults.temporalPort);
   const seamApiKey = newDevSeamApiKey();
-  installOperatorLogging(logLevelFromEnv(io.env), [seamApiKey], logFormatFromEnv(io.env));
+  // Metrics are on in the dev stack: LOCKSTEP_METRICS_ADDR, or 127.0.0.1:9464.
+  const metricsAddress = metricsAddressFromEnv(io.env) ?? devStackDefaults.metricsAddress;
+  installOperatorRuntime({
+    level: logLevelFromEnv(io.env),
+    secrets: [seamApiKey],
+    format: logFormatFromEnv(io.env),
+    metricsAddress,
+  });
   const options = {
     seamApiKey,
     temporalPort,
@@ -29,6 +36,7 @@ export async function devCommand(io: Io, argv: string[]): Promise<number> {
     simulatorPort: port('simulator-port', devStackDefaults.simulatorPort),
     dbFile: values['in-memory'] ? null : ((values['db-file'] as string | undefined) ?? devStackDefaults.dbFile),
     taskQueue: taskQueueFromEnv(io.env),
+    attentionGauge: true,
     log: io.err,
   };
   const stack = await startDevStack(options);
@@ -39,6 +47,7 @@ export async function devCommand(io: Io, argv: string[]): Promise<number> {
       `  Web UI          ${stack.uiUrl ?? 'off (--headless)'}`,
       `  Seam simulator  ${stack.simulator.url} (devices: ${[...stack.simulator.deviceIds()].join(', ')})`,
       `  task queue      ${stack.taskQueue}`,
+      `  metrics         http://${metricsAddress}/metrics`,
       `  state           ${options.dbFile ?? 'in memory'}`,
       'Try: lockstep lock demo-instant-lock    (Ctrl-C stops everything)',
       'ready',

@@ -18,12 +18,14 @@ import { startSeamSimulator, type SeamSimulator } from './simulator/seam-simulat
 import { stopProcess } from './processes';
 import { temporalCliPath } from './toolchain';
 import type { AlertConfig } from '../activities/alerts';
-import { createLockstepWorker } from '../worker';
+import { createLockstepWorker, startAttentionGauge } from '../worker';
 
 export const devStackDefaults = {
   temporalPort: 7233,
   simulatorPort: 8787,
   dbFile: '.data/temporal.db',
+  /** Where `lockstep dev` serves Prometheus `/metrics` when LOCKSTEP_METRICS_ADDR is unset. */
+  metricsAddress: '127.0.0.1:9464',
 } as const;
 
 export interface DevStackOptions {
@@ -43,6 +45,8 @@ export interface DevStackOptions {
   log: (line: string) => void;
   /** Where the worker delivers alerts (`make demo`: its own receiver); none: alerts are logged. */
   alerts?: AlertConfig;
+  /** Counts what needs a person into the `lockstep_attention_workflows` gauge (`lockstep dev`, which serves metrics). */
+  attentionGauge?: boolean;
 }
 
 /** A fresh key per start: the simulator accepts only it, and it never leaves the process. */
@@ -99,6 +103,10 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       seam: { apiKey, endpoint: simulator.url, requestTimeoutMs: defaultSeamRequestTimeoutMs },
       ...(options.alerts ? { alerts: options.alerts } : {}),
     });
+    if (options.attentionGauge) {
+      const stopGauge = startAttentionGauge(workerConnection, namespace);
+      cleanups.push(() => Promise.resolve(stopGauge()));
+    }
     const running = runWorker(worker, options.log);
     cleanups.push(async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();

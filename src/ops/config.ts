@@ -143,3 +143,23 @@ export function alertConfigFromEnv(env: Env = process.env): AlertConfig | undefi
   }
   return { url, secret };
 }
+
+/**
+ * LOCKSTEP_METRICS_ADDR: where the worker serves Prometheus `/metrics` (`host:port`, e.g.
+ * `0.0.0.0:9464`); undefined (metrics off) when unset.
+ * @throws {ConfigError} when it is not host:port with a port in 1-65535
+ */
+export function metricsAddressFromEnv(env: Env = process.env): string | undefined {
+  return readVariable(
+    env,
+    'LOCKSTEP_METRICS_ADDR',
+    z
+      .string()
+      .regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port (e.g. 0.0.0.0:9464)')
+      .refine((value) => {
+        const port = Number(value.slice(value.lastIndexOf(':') + 1));
+        return port >= 1 && port <= 65_535;
+      }, 'must have a port from 1 to 65535')
+      .optional(),
+  );
+}

@@ -47,6 +47,7 @@ import {
   type DoorTicket,
 } from './door-request';
 import { cancelledFailure, lockActionFailure, seamStep, type LockActionState } from './failures';
+import { countLockActionEnd } from './metrics';
 import { endedAttemptOf } from './payloads';
 
 export const progressQuery = defineQuery<Progress>(progressQueryName);
@@ -140,14 +141,14 @@ export async function runLockAction(
       deadlineMs,
     });
     state.progress.phase = 'done';
-    publishOutcome(route, state, 'success');
+    publishOutcome(route, state, 'success', startedAt);
     log.info('lock action succeeded', { action, deviceId: plan.deviceId, confirmation: result.confirmation });
     return result;
   } catch (err) {
     state.progress.phase = 'done';
     const failure = isCancellation(err) ? cancelledFailure(state) : err;
     if (failure instanceof ApplicationFailure) {
-      publishOutcome(route, state, failure.type as FailureCode);
+      publishOutcome(route, state, failure.type as FailureCode, startedAt);
       log.warn('lock action failed', {
         code: failure.type,
         action,
@@ -182,9 +183,16 @@ async function firstCheck(
 
 /**
  * The action's end where an operator filters and reads (search attributes: one history event;
- * the Web UI's current details: none). Workflows started before it replay without it.
+ * the Web UI's current details and the metrics: none). Workflows started before it replay
+ * without the search attributes.
  */
-function publishOutcome(route: CommandRoute, state: LockActionState, outcome: 'success' | FailureCode): void {
+function publishOutcome(
+  route: CommandRoute,
+  state: LockActionState,
+  outcome: 'success' | FailureCode,
+  startedAt: Date,
+): void {
+  countLockActionEnd(state.action, outcome, startedAt);
   setCurrentDetails(`${describeAction(state.action)} ${state.deviceId ?? '(no device)'}: ${outcome}`);
   if (route !== 'check-at-door' && !patched(patchIds.searchAttributes)) return;
   // An invalid input's deviceId may be anything (huge, empty): only a valid one is indexed.

@@ -10,7 +10,7 @@ import {
   stayAttentionItems,
   type AttentionItem,
 } from '../../src/cli/attention-items';
-import { attentionListQueries } from '../../src/cli/attention';
+import { attentionListQueries } from '../../src/ops/attention-queries';
 import { attentionLine, renderAttention, renderDoor, renderReservation, whenText } from '../../src/cli/render-views';
 import { newStayDoor, type ReservationView, type StayDoor } from '../../src/contract';
 import type { DoorView } from '../../src/contract/door';

@@ -8,6 +8,7 @@ import { executeLockAction } from '../../src/client';
 import { failureReportSchema, lockActionResultSchema } from '../../src/contract';
 import { demoDevices } from '../../src/dev/simulator/demo-devices';
 import { temporalCliPath } from '../../src/dev/toolchain';
+import { eventually } from '../helpers/temporal';
 import {
   assertBuilt,
   childPids,
@@ -24,17 +25,19 @@ let dev: Running;
 let env: Record<string, string>;
 let address: string;
 let simulatorUrl: string;
+let metricsUrl: string;
 let client: Client;
 
 beforeAll(async () => {
   assertBuilt();
-  const [port, simulatorPort] = [await freePort(), await freePort()];
+  const [port, simulatorPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
   address = `127.0.0.1:${port}`;
   simulatorUrl = `http://127.0.0.1:${simulatorPort}`;
+  metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
   env = cleanEnv({ TEMPORAL_ADDRESS: address, LOCKSTEP_TASK_QUEUE: 'lock-actions' });
   dev = startLockstep(
     ['dev', '--port', String(port), '--headless', '--simulator-port', String(simulatorPort), '--in-memory'],
-    env,
+    { ...env, LOCKSTEP_METRICS_ADDR: `127.0.0.1:${metricsPort}` },
   );
   await dev.waitFor(/^ready$/m, 60_000);
   client = new Client({ connection: await Connection.connect({ address }) });
@@ -149,6 +152,43 @@ test('dev stack: the `temporal` CLI starts LockDoorWorkflow by name with plain J
   expect(JSON.parse(viaLockstep.stdout)).toEqual(typed);
 });
 
+/** The value of the first sample of `name` whose labels include `labels`; undefined when none. */
+function sample(metrics: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  for (const line of metrics.split('\n')) {
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const found = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    if (Object.entries(labels).every(([k, v]) => found[k] === v)) return Number(match[3]);
+  }
+  return undefined;
+}
+
+test("dev stack: /metrics shows lockstep's own metrics after those locks, beside the Temporal runtime's", async () => {
+  // The locks above: successes, DEVICE_OFFLINE, CAPABILITY_MISSING; the gauge is counted at start.
+  const metrics = await eventually(async () => {
+    const text = await (await fetch(metricsUrl)).text();
+    return sample(text, 'lockstep_attention_workflows', { kind: 'failedLockActions' }) !== undefined ? text : undefined;
+  }, 40_000);
+  const lockActions = (outcome: string, action = 'LOCK_DOOR') =>
+    sample(metrics, 'lockstep_lock_actions_total', { action, outcome, workflowType: 'LockDoorWorkflow' });
+  expect(lockActions('success')).toBeGreaterThanOrEqual(3);
+  expect(lockActions('DEVICE_OFFLINE')).toBe(1);
+  expect(sample(metrics, 'lockstep_lock_actions_total', { action: 'UNLOCK_DOOR', outcome: 'CAPABILITY_MISSING' })).toBe(
+    1,
+  );
+  expect(sample(metrics, 'lockstep_lock_action_duration_ms_count', { outcome: 'success' })).toBeGreaterThanOrEqual(3);
+  expect(sample(metrics, 'lockstep_seam_requests_total', { route: '/devices/get', status: '200' })).toBeGreaterThan(0);
+  expect(sample(metrics, 'lockstep_seam_requests_total', { route: '/locks/lock_door', status: '200' })).toBeGreaterThan(
+    0,
+  );
+  expect(sample(metrics, 'lockstep_commands_sent_total', { action: 'LOCK_DOOR' })).toBeGreaterThanOrEqual(3);
+  // The unconfirmed lock's attempt ends while its send try watches it.
+  expect(sample(metrics, 'lockstep_detection_delay_ms_count')).toBeGreaterThan(0);
+  for (const kind of ['stays', 'scheduleRuns', 'failedLockActions'])
+    expect(sample(metrics, 'lockstep_attention_workflows', { kind })).toBeGreaterThanOrEqual(0);
+  expect(sample(metrics, 'temporal_workflow_completed', { workflow_type: 'LockDoorWorkflow' }) ?? 0).toBeGreaterThan(0);
+}, 60_000);
+
 test('dev stack: `lockstep status` on a workflow that is not a lock action is a usage error', async () => {
   const other = await client.workflow.start('SomethingElseWorkflow', {
     taskQueue: 'nobody-polls-this',
@@ -174,10 +214,10 @@ test('dev stack: Ctrl-C stops the worker, the simulator and the Temporal server,
 }, 30_000);
 
 test('dev stack: a second Ctrl-C exits at once and still leaves no process', async () => {
-  const [port, simulatorPort] = [await freePort(), await freePort()];
+  const [port, simulatorPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
   const second = startLockstep(
     ['dev', '--port', String(port), '--headless', '--simulator-port', String(simulatorPort), '--in-memory'],
-    env,
+    { ...env, LOCKSTEP_METRICS_ADDR: `127.0.0.1:${metricsPort}` },
   );
   await second.waitFor(/^ready$/m, 60_000);
   const children = await childPids(second.child.pid!);

@@ -7,7 +7,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { randomUUID } from 'node:crypto';
 import { executeLockAction, lockActionOutcome, startLockAction } from '../../src/client';
 import type { LockAction } from '../../src/contract';
-import { assertBuilt, cleanEnv, runLockstep, startLockstep } from '../helpers/processes';
+import { assertBuilt, cleanEnv, freePort, runLockstep, startLockstep } from '../helpers/processes';
 import { simulatorFixture } from '../helpers/simulator-fixture';
 import { eventually, startDevServerEnv } from '../helpers/temporal';
 
@@ -39,6 +39,11 @@ describe('worker configuration', () => {
       'an unknown LOCKSTEP_LOG_FORMAT',
       withKey('LOCKSTEP_LOG_FORMAT', 'xml'),
       'LOCKSTEP_LOG_FORMAT: must be text or json',
+    ],
+    [
+      'a URL as LOCKSTEP_METRICS_ADDR',
+      withKey('LOCKSTEP_METRICS_ADDR', 'http://0.0.0.0:9464/metrics'),
+      'LOCKSTEP_METRICS_ADDR: must be host:port',
     ],
   ])('lockstep worker: %s fails at start with exit code 78, naming the variable', async (_case, vars, message) => {
     const run = await runLockstep(['worker'], cleanEnv(vars), 30_000);
@@ -85,15 +90,26 @@ describe('worker process against the Temporal dev server', () => {
   const startWatching20s = (action: LockAction, deviceId: string, taskQueue: string) =>
     startLockAction(env.client, action, { deviceId, watchWindow: '20s' }, { taskQueue });
 
-  test('lockstep worker: runs lock actions, logs each phase on one line, never logs the API key, drains on SIGTERM', async () => {
+  test('lockstep worker: runs lock actions, logs each phase on one line, never logs the API key, serves its metrics, drains on SIGTERM', async () => {
     const taskQueue = `worker-process-${randomUUID()}`;
-    const worker = startLockstep(['worker'], workerEnv(taskQueue, { LOCKSTEP_LOG_LEVEL: 'DEBUG' }));
+    const metricsAddress = `127.0.0.1:${await freePort()}`;
+    const worker = startLockstep(
+      ['worker'],
+      workerEnv(taskQueue, { LOCKSTEP_LOG_LEVEL: 'DEBUG', LOCKSTEP_METRICS_ADDR: metricsAddress }),
+    );
     try {
       await worker.waitFor(/lockstep worker started/);
       const ok = await executeLockAction(env.client, 'LOCK_DOOR', { deviceId: 'front-door' }, { taskQueue });
       expect(ok.ok).toBe(true);
       const notFound = await executeLockAction(env.client, 'UNLOCK_DOOR', { deviceId: 'back-door' }, { taskQueue });
       expect(notFound).toMatchObject({ ok: false, code: 'DEVICE_NOT_FOUND' });
+      const metrics = await (await fetch(`http://${metricsAddress}/metrics`)).text();
+      expect(metrics).toMatch(/^lockstep_lock_actions_total\{action="LOCK_DOOR",.*outcome="success".*\} 1$/m);
+      expect(metrics).toMatch(
+        /^lockstep_lock_actions_total\{action="UNLOCK_DOOR",.*outcome="DEVICE_NOT_FOUND".*\} 1$/m,
+      );
+      expect(metrics).toMatch(/^lockstep_seam_requests_total\{route="\/devices\/get",status="404"\} 1$/m);
+      expect(metrics).not.toContain(apiKey);
     } finally {
       worker.child.kill('SIGTERM');
     }

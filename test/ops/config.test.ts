@@ -1,6 +1,7 @@
 import {
   alertConfigFromEnv,
   isConfigError,
+  metricsAddressFromEnv,
   minAlertSecretLength,
   type ConfigError,
   type Env,
@@ -76,4 +77,21 @@ describe('alertConfigFromEnv', () => {
     expect(err.message).not.toContain(env.LOCKSTEP_ALERT_SECRET.slice(0, 31));
     expect(err.message).not.toContain(env.LOCKSTEP_ALERT_URL);
   });
+});
+
+describe('metricsAddressFromEnv', () => {
+  test('metricsAddressFromEnv: unset (or empty) means no metrics; host:port and [ipv6]:port are taken as they are', () => {
+    expect(metricsAddressFromEnv({})).toBeUndefined();
+    expect(metricsAddressFromEnv({ LOCKSTEP_METRICS_ADDR: '' })).toBeUndefined();
+    expect(metricsAddressFromEnv({ LOCKSTEP_METRICS_ADDR: '0.0.0.0:9464' })).toBe('0.0.0.0:9464');
+    expect(metricsAddressFromEnv({ LOCKSTEP_METRICS_ADDR: 'worker-1.internal:9464' })).toBe('worker-1.internal:9464');
+    expect(metricsAddressFromEnv({ LOCKSTEP_METRICS_ADDR: '[::1]:9464' })).toBe('[::1]:9464');
+  });
+
+  test.each(['http://0.0.0.0:9464', '0.0.0.0', ':9464', '0.0.0.0:0', '0.0.0.0:70000', '0.0.0.0:9464/metrics'])(
+    'metricsAddressFromEnv: %s is a ConfigError naming LOCKSTEP_METRICS_ADDR',
+    (value) => {
+      expect(() => metricsAddressFromEnv({ LOCKSTEP_METRICS_ADDR: value })).toThrow(/^LOCKSTEP_METRICS_ADDR: must/);
+    },
+  );
 });

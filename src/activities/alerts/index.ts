@@ -7,6 +7,7 @@
  * later (no answer, 408, 429, 5xx); the idempotency key lets the receiver drop a repeat of an
  * alert it already took (a try whose answer was lost is sent again).
  */
+import type { LockstepMetrics } from '../metrics';
 import { log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import {
@@ -36,6 +37,8 @@ export interface AlertActivityDeps {
   fetch?: typeof fetch;
   /** The clock the signature's timestamp is read from, in epoch ms. @default Date.now */
   now?: () => number;
+  /** Counts alerts by kind and state once delivered (or logged, with no receiver). @default none */
+  metrics?: Pick<LockstepMetrics, 'alert'>;
 }
 
 /** How a delivery ended without failing: taken by the receiver (2xx), or not sent because no receiver is configured. */
@@ -143,6 +146,7 @@ export function createAlertActivities(config: AlertConfig | undefined, deps: Ale
           ...about,
           source: checked.source,
         });
+        deps.metrics?.alert(checked.kind, checked.state);
         return { delivered: false, reason: alertReceiverUnsetReason };
       }
       const status = await postSigned(config, JSON.stringify(checked), checked.idempotencyKey);
@@ -150,6 +154,7 @@ export function createAlertActivities(config: AlertConfig | undefined, deps: Ale
       switch (classifyAlertAnswer(status)) {
         case 'delivered':
           log.info('alert delivered', { ...about, status });
+          deps.metrics?.alert(checked.kind, checked.state);
           return { delivered: true, status };
         case 'retry':
           throw ApplicationFailure.retryable(

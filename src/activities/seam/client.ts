@@ -9,6 +9,7 @@
  *   (an AbortSignal) at the request timeout, or earlier at a send's deadline.
  * Temporal retries instead, with the deadline checked before every send.
  */
+import axios, { type AxiosAdapter } from 'axios';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Agent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
@@ -37,14 +38,38 @@ export interface SeamClient {
   boundedUntil<T>(abortAtMs: number, call: () => Promise<T>): Promise<T>;
 }
 
-export function createSeamClient(config: SeamConfig): SeamClient {
+/** Reports each request's route and status (`lockstep_seam_requests_total`). */
+export type SeamRequestObserver = (route: string, status: string) => void;
+
+/**
+ * Axios's Node HTTP adapter, reporting each request's route and status. Counted here, under the
+ * SDK's interceptors (which turn errors into Seam's own, without the request): every request,
+ * answered or not. The route alone: a query or body may name a device, and labels stay few.
+ */
+function counted(observe: SeamRequestObserver): AxiosAdapter {
+  const send = axios.getAdapter('http');
+  const route = (url: string | undefined) => (url ?? '').split('?')[0];
+  return async (config) => {
+    try {
+      const response = await send(config);
+      observe(route(config.url), String(response.status));
+      return response;
+    } catch (err) {
+      const status = axios.isAxiosError(err) ? err.response?.status : undefined;
+      observe(route(config.url), status ? String(status) : 'error');
+      throw err;
+    }
+  };
+}
+
+export function createSeamClient(config: SeamConfig, observe: SeamRequestObserver = () => undefined): SeamClient {
   const http = SeamHttp.fromApiKey(config.apiKey, {
     endpoint: config.endpoint,
     waitForActionAttempt: false,
     axiosRetryOptions: { retries: 0 },
     axiosOptions: {
       timeout: config.requestTimeoutMs,
-      adapter: 'http',
+      adapter: counted(observe),
       httpAgent: new Agent({ keepAlive: true }),
       httpsAgent: new HttpsAgent({ keepAlive: true }),
     },
