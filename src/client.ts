@@ -13,6 +13,7 @@ import {
   WorkflowFailedError,
   type Client,
   type ConnectionOptions,
+  type WorkflowClientInterceptor,
   type WorkflowHandle,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -151,14 +152,17 @@ export function cancelLockAction(handle: WorkflowHandle): Promise<unknown> {
  *
  * @throws {ConfigError} when the Temporal configuration is malformed.
  */
-export async function connectClient(env: Env = process.env): Promise<Client> {
+export async function connectClient(
+  env: Env = process.env,
+  interceptors: WorkflowClientInterceptor[] = [],
+): Promise<Client> {
   const { connectionOptions, namespace } = temporalConnectConfig(env);
   const connection = await Connection.connect(connectionOptions as ConnectionOptions).catch((err: unknown) => {
     throw new Error(
       `could not reach Temporal at ${connectionOptions.address} (TEMPORAL_ADDRESS): ${err instanceof Error ? err.message : String(err)}`,
     );
   });
-  return new TemporalClient({ connection, namespace });
+  return new TemporalClient({ connection, namespace, interceptors: { workflow: interceptors } });
 }
 
 /** The handle of the lock action for this device and requestId (started or not). */

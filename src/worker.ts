@@ -7,7 +7,8 @@
  * Configuration is read from the environment and checked before anything connects:
  * SEAM_API_KEY, SEAM_ENDPOINT, SEAM_REQUEST_TIMEOUT_MS, LOCKSTEP_TASK_QUEUE, LOCKSTEP_LOG_LEVEL,
  * LOCKSTEP_LOG_FORMAT, LOCKSTEP_ALERT_URL, LOCKSTEP_ALERT_SECRET, LOCKSTEP_METRICS_ADDR,
- * and Temporal's own TEMPORAL_* variables (see ops/temporal-config.ts).
+ * Temporal's own TEMPORAL_* variables (see ops/temporal-config.ts), and OpenTelemetry's
+ * OTEL_* (traces, when an OTLP endpoint is set: see ops/tracing.ts).
  */
 import { NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
@@ -32,6 +33,13 @@ import {
 import { createOperatorLogger } from './ops/logging';
 import { lockstepMetrics } from './activities/metrics';
 import { watchAttention } from './ops/metrics';
+import type { Tracing } from './ops/tracing';
+import {
+  startTracingIfConfigured,
+  tracingFromEnv,
+  workflowTracingModule,
+  type TracingConfig,
+} from './ops/tracing-config';
 import { ensureSearchAttributes } from './ops/search-attributes';
 import { onShutdownSignals } from './ops/shutdown-signals';
 import { temporalConnectConfig, type TemporalConnectConfig } from './ops/temporal-config';
@@ -62,6 +70,8 @@ export interface WorkerConfig {
   alerts: AlertConfig | undefined;
   /** LOCKSTEP_METRICS_ADDR: Prometheus `/metrics` on host:port; undefined (off) when unset. */
   metricsAddress: string | undefined;
+  /** OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT and the rest: undefined (off) when no endpoint is set. */
+  tracing: TracingConfig | undefined;
 }
 
 /** @throws {ConfigError} naming the first bad variable. */
@@ -74,14 +84,18 @@ export function workerConfigFromEnv(env: Env = process.env): WorkerConfig {
     logFormat: logFormatFromEnv(env),
     alerts: alertConfigFromEnv(env),
     metricsAddress: metricsAddressFromEnv(env),
+    tracing: tracingFromEnv(env),
   };
 }
 
 /** Secrets the logs must never show. */
 export function secretsOf(config: WorkerConfig): string[] {
-  return [config.seam.apiKey, config.temporal.connectionOptions.apiKey, config.alerts?.secret].filter(
-    (s): s is string => typeof s === 'string',
-  );
+  return [
+    config.seam.apiKey,
+    config.temporal.connectionOptions.apiKey,
+    config.alerts?.secret,
+    ...(config.tracing?.headerValues ?? []),
+  ].filter((s): s is string => typeof s === 'string');
 }
 
 let runtimeInstalled = false;
@@ -116,13 +130,18 @@ export function installOperatorRuntime(options: {
 
 /**
  * The workflow code: the bundle `make build` writes next to the compiled worker (webpack costs
- * seconds at every start otherwise), or the workflow sources bundled now when there is none.
+ * seconds at every start otherwise) — with the OpenTelemetry workflow interceptors when traced —
+ * or the workflow sources bundled now when there is none.
  */
-function workflowCode(): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
-  const prebuilt = join(__dirname, 'workflow-bundle.js');
-  return existsSync(prebuilt)
-    ? { workflowBundle: { codePath: prebuilt } }
-    : { workflowsPath: require.resolve('./workflows') };
+export function workflowCode(
+  traced: boolean,
+): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'interceptors'> {
+  const prebuilt = join(__dirname, traced ? 'workflow-bundle-traced.js' : 'workflow-bundle.js');
+  if (existsSync(prebuilt)) return { workflowBundle: { codePath: prebuilt } };
+  return {
+    workflowsPath: require.resolve('./workflows'),
+    ...(traced ? { interceptors: { workflowModules: [require.resolve(workflowTracingModule)] } } : {}),
+  };
 }
 
 export interface LockstepWorkerOptions {
@@ -141,10 +160,13 @@ export interface LockstepWorkerOptions {
    */
   alerts?: AlertConfig;
   /**
-   * Workflow code built elsewhere (tests bundle once per run).
+   * Workflow code built elsewhere (tests bundle once per run); with `tracing`, it must hold the
+   * OpenTelemetry workflow interceptors.
    * @default the bundle `make build` writes beside the compiled worker, else the sources bundled at start
    */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Traces (ops/tracing.ts): the activity interceptors and the workflow span sink. @default none */
+  tracing?: Tracing;
 }
 
 /**
@@ -154,11 +176,20 @@ export interface LockstepWorkerOptions {
 export async function createLockstepWorker(options: LockstepWorkerOptions): Promise<Worker> {
   // The runtime's meter: a no-op unless the runtime exports metrics (LOCKSTEP_METRICS_ADDR).
   const metrics = lockstepMetrics(Runtime.instance().metricMeter);
+  const code: ReturnType<typeof workflowCode> = options.workflowBundle
+    ? { workflowBundle: options.workflowBundle }
+    : workflowCode(options.tracing !== undefined);
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : workflowCode()),
+    ...code,
+    ...(options.tracing
+      ? {
+          interceptors: { ...code.interceptors, ...options.tracing.worker.interceptors },
+          sinks: options.tracing.worker.sinks,
+        }
+      : {}),
     activities: {
       ...createActivities(createSeamClient(options.seam, metrics.seamRequest), metrics),
       ...createDoorActivities(),
@@ -218,6 +249,7 @@ export async function run(env: Env = process.env): Promise<void> {
   const stopAttentionGauge = config.metricsAddress
     ? startAttentionGauge(connection, config.temporal.namespace)
     : () => undefined;
+  const tracing = await startTracingIfConfigured(config.tracing);
   try {
     const added = await ensureSearchAttributes(connection.operatorService, config.temporal.namespace);
     if (added.length > 0) Runtime.instance().logger.info('registered lockstep search attributes', { added });
@@ -227,6 +259,7 @@ export async function run(env: Env = process.env): Promise<void> {
       taskQueue: config.taskQueue,
       seam: config.seam,
       alerts: config.alerts,
+      ...(tracing ? { tracing } : {}),
     });
     Runtime.instance().logger.info('lockstep worker started', {
       address: config.temporal.connectionOptions.address,
@@ -238,12 +271,17 @@ export async function run(env: Env = process.env): Promise<void> {
       metrics: config.metricsAddress
         ? `http://${config.metricsAddress}/metrics`
         : 'off (LOCKSTEP_METRICS_ADDR is not set)',
+      traces: config.tracing
+        ? `OTLP to ${new URL(config.tracing.endpoint).host}`
+        : 'off (no OTEL_EXPORTER_OTLP_ENDPOINT)',
     });
     await runUntilSignal(worker, (line) => {
       Runtime.instance().logger.info(line);
     });
   } finally {
     stopAttentionGauge();
+    // Spans still buffered go out before the process ends (the exporter's own timeout bounds it).
+    await tracing?.shutdown();
     await connection.close();
   }
 }

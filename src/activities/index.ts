@@ -3,6 +3,7 @@
  * `createActivities(seam)` so the client (and its API key) lives in the worker process only;
  * workflows see none of it.
  */
+import { trace } from '@opentelemetry/api';
 import { Context, log } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import {
@@ -420,6 +421,12 @@ export function createActivities(seam: SeamClient, metrics: LockstepMetrics = no
      */
     async sendCommandTry(request: SendTryRequest): Promise<SendTryOutcome> {
       const operation = commandOperation(request.action);
+      // A door's command serves lock actions in their own traces: the try's span names them.
+      if (request.requesters)
+        trace.getActiveSpan()?.setAttribute(
+          'lockstep.requesters',
+          request.requesters.map((r) => r.workflowId),
+        );
       const sendBy = Date.parse(request.sendBy);
       const wanted = request.requesters ? await anyStillWants(request.requesters) : true;
       if (wanted === 'unknown') {

@@ -6,6 +6,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { connectClient } from '../client';
+import { startTracingIfConfigured, tracingFromEnv } from '../ops/tracing-config';
 import type { Env } from '../ops/config';
 
 export const exitCodes = { ok: 0, actionFailed: 1, usage: 2, runtime: 3, config: 78 } as const;
@@ -70,11 +71,17 @@ export async function unlessNotFound<T>(work: Promise<T>): Promise<T | undefined
 }
 
 /** Runs `use` with a client connected the Temporal way (TEMPORAL_* from `io.env`), then closes it. */
+/** A client for one command; traced (its starts, signals, updates) when OTEL_EXPORTER_OTLP_* say where to. */
 export async function withClient<T>(io: Io, use: (client: Client) => Promise<T>): Promise<T> {
-  const client = await connectClient(io.env);
+  const tracing = await startTracingIfConfigured(tracingFromEnv(io.env));
   try {
-    return await use(client);
+    const client = await connectClient(io.env, tracing ? [tracing.clientInterceptor] : []);
+    try {
+      return await use(client);
+    } finally {
+      await client.connection.close();
+    }
   } finally {
-    await client.connection.close();
+    await tracing?.shutdown();
   }
 }

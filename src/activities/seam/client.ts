@@ -9,6 +9,7 @@
  *   (an AbortSignal) at the request timeout, or earlier at a send's deadline.
  * Temporal retries instead, with the deadline checked before every send.
  */
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import axios, { type AxiosAdapter } from 'axios';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Agent } from 'node:http';
@@ -42,23 +43,36 @@ export interface SeamClient {
 export type SeamRequestObserver = (route: string, status: string) => void;
 
 /**
- * Axios's Node HTTP adapter, reporting each request's route and status. Counted here, under the
- * SDK's interceptors (which turn errors into Seam's own, without the request): every request,
- * answered or not. The route alone: a query or body may name a device, and labels stay few.
+ * Axios's Node HTTP adapter, reporting each request's route and status, and tracing it (a
+ * client span, a child of the activity's when tracing is on; a no-op otherwise). Here, under
+ * the SDK's interceptors (which turn errors into Seam's own, without the request): every
+ * request, answered or not. The route alone: a query or body may name a device, and metric
+ * labels stay few.
  */
-function counted(observe: SeamRequestObserver): AxiosAdapter {
+function observed(observe: SeamRequestObserver, endpoint: string): AxiosAdapter {
   const send = axios.getAdapter('http');
-  const route = (url: string | undefined) => (url ?? '').split('?')[0];
-  return async (config) => {
-    try {
-      const response = await send(config);
-      observe(route(config.url), String(response.status));
-      return response;
-    } catch (err) {
-      const status = axios.isAxiosError(err) ? err.response?.status : undefined;
-      observe(route(config.url), status ? String(status) : 'error');
-      throw err;
-    }
+  const tracer = trace.getTracer('lockstep');
+  const host = new URL(endpoint).host;
+  return (config) => {
+    const route = (config.url ?? '').split('?')[0];
+    const method = (config.method ?? 'post').toUpperCase();
+    const attributes = { 'http.request.method': method, 'url.path': route, 'server.address': host };
+    return tracer.startActiveSpan(`${method} ${route}`, { kind: SpanKind.CLIENT, attributes }, async (span) => {
+      try {
+        const response = await send(config);
+        observe(route, String(response.status));
+        span.setAttribute('http.response.status_code', response.status);
+        return response;
+      } catch (err) {
+        const status = axios.isAxiosError(err) ? err.response?.status : undefined;
+        observe(route, status ? String(status) : 'error');
+        if (status) span.setAttribute('http.response.status_code', status);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: status ? `HTTP ${status}` : 'no answer' });
+        throw err;
+      } finally {
+        span.end();
+      }
+    });
   };
 }
 
@@ -69,7 +83,7 @@ export function createSeamClient(config: SeamConfig, observe: SeamRequestObserve
     axiosRetryOptions: { retries: 0 },
     axiosOptions: {
       timeout: config.requestTimeoutMs,
-      adapter: counted(observe),
+      adapter: observed(observe, config.endpoint),
       httpAgent: new Agent({ keepAlive: true }),
       httpsAgent: new HttpsAgent({ keepAlive: true }),
     },
