@@ -17,7 +17,8 @@ import { createActivities } from './activities';
 import { createAlertActivities, type AlertConfig } from './activities/alerts';
 import { createDoorActivities } from './activities/door';
 import { createReservationActivities } from './activities/reservation';
-import { createSeamClient, type SeamConfig } from './activities/seam/client';
+import type { SeamConfig } from './activities/seam/client';
+import { seamWorkspaces, singleWorkspace, type SeamWorkspacesConfig } from './activities/seam/workspaces';
 import { metricBuckets } from './contract/metrics';
 import {
   alertConfigFromEnv,
@@ -25,8 +26,9 @@ import {
   logFormatFromEnv,
   logLevelFromEnv,
   metricsAddressFromEnv,
-  seamConfigFromEnv,
+  seamWorkspacesFromEnv,
   taskQueueFromEnv,
+  workspaceSecrets,
   type Env,
   type LogFormat,
 } from './ops/config';
@@ -56,8 +58,8 @@ export const maxConcurrentActivities = 1000;
 
 /** Everything `lockstep worker` reads from its environment, checked before anything connects. */
 export interface WorkerConfig {
-  /** SEAM_API_KEY, SEAM_ENDPOINT, SEAM_REQUEST_TIMEOUT_MS. */
-  seam: SeamConfig;
+  /** LOCKSTEP_SEAM_WORKSPACES, or SEAM_API_KEY alone; SEAM_ENDPOINT, SEAM_REQUEST_TIMEOUT_MS. */
+  seam: SeamWorkspacesConfig;
   /** TEMPORAL_* and the Temporal config profile. */
   temporal: TemporalConnectConfig;
   /** LOCKSTEP_TASK_QUEUE. @default 'lock-actions' */
@@ -77,7 +79,7 @@ export interface WorkerConfig {
 /** @throws {ConfigError} naming the first bad variable. */
 export function workerConfigFromEnv(env: Env = process.env): WorkerConfig {
   return {
-    seam: seamConfigFromEnv(env),
+    seam: seamWorkspacesFromEnv(env),
     temporal: temporalConnectConfig(env),
     taskQueue: taskQueueFromEnv(env),
     logLevel: logLevelFromEnv(env),
@@ -91,7 +93,7 @@ export function workerConfigFromEnv(env: Env = process.env): WorkerConfig {
 /** Secrets the logs must never show. */
 export function secretsOf(config: WorkerConfig): string[] {
   return [
-    config.seam.apiKey,
+    ...workspaceSecrets(config.seam),
     config.temporal.connectionOptions.apiKey,
     config.alerts?.secret,
     ...(config.tracing?.headerValues ?? []),
@@ -151,8 +153,8 @@ export interface LockstepWorkerOptions {
   namespace: string;
   /** The task queue to poll; `lockstep worker` reads LOCKSTEP_TASK_QUEUE (`lock-actions` when unset). */
   taskQueue: string;
-  /** How the activities reach Seam; the key stays in this process. */
-  seam: SeamConfig;
+  /** How the activities reach Seam: one workspace (the default), or several by alias; keys stay in this process. */
+  seam: SeamConfig | SeamWorkspacesConfig;
   /**
    * Where the alert activity POSTs alerts, signed with the secret (which stays in this process);
    * `lockstep worker` reads LOCKSTEP_ALERT_URL and LOCKSTEP_ALERT_SECRET.
@@ -167,6 +169,10 @@ export interface LockstepWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Traces (ops/tracing.ts): the activity interceptors and the workflow span sink. @default none */
   tracing?: Tracing;
+}
+
+function workspacesOf(seam: SeamConfig | SeamWorkspacesConfig): SeamWorkspacesConfig {
+  return 'workspaces' in seam ? seam : singleWorkspace(seam);
 }
 
 /**
@@ -191,7 +197,7 @@ export async function createLockstepWorker(options: LockstepWorkerOptions): Prom
         }
       : {}),
     activities: {
-      ...createActivities(createSeamClient(options.seam, metrics.seamRequest), metrics),
+      ...createActivities(seamWorkspaces(workspacesOf(options.seam), metrics.seamRequest), metrics),
       ...createDoorActivities(),
       ...createReservationActivities(),
       ...createAlertActivities(options.alerts, { metrics }),
@@ -265,7 +271,13 @@ export async function run(env: Env = process.env): Promise<void> {
       address: config.temporal.connectionOptions.address,
       namespace: config.temporal.namespace,
       taskQueue: config.taskQueue,
-      seamEndpoint: config.seam.endpoint,
+      // Aliases and hosts only: never a key.
+      seamWorkspaces: Object.entries(config.seam.workspaces)
+        .map(
+          ([alias, w]) =>
+            `${alias}${alias === config.seam.defaultAlias ? ' (default)' : ''} at ${new URL(w.endpoint).host}`,
+        )
+        .join(', '),
       // The host only: the URL's path or query may carry a token.
       alertReceiver: config.alerts ? new URL(config.alerts.url).host : 'none (LOCKSTEP_ALERT_URL is not set)',
       metrics: config.metricsAddress

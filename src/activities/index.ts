@@ -51,6 +51,7 @@ import {
 } from '../contract/timing-budget';
 import { noMetrics, type LockstepMetrics } from './metrics';
 import type { SeamClient } from './seam/client';
+import type { SeamWorkspaces } from './seam/workspaces';
 import { callSeam, commandDelivery, toSeamFailure, type CommandDelivery } from './seam/errors';
 import { toActionAttemptView, toCapabilitySnapshot } from './seam/responses';
 
@@ -84,6 +85,8 @@ export interface ReadActionAttemptRequest {
   actionAttemptId: string;
   deviceId: string;
   readBackLockedState: boolean;
+  /** The plan's Seam workspace alias; the default workspace when absent. */
+  workspace?: string;
 }
 
 /**
@@ -99,6 +102,8 @@ export const legacyCommandSendBudgetMs = 20_000;
 export interface SendTryRequest {
   deviceId: string;
   action: LockAction;
+  /** The plan's Seam workspace alias; the default workspace when absent. */
+  workspace?: string;
   /** ISO-8601: the action's send-by deadline, `min(notAfter, workflow start + timeout)`. */
   sendBy: string;
   /**
@@ -140,6 +145,8 @@ type Sent = Extract<SendTryOutcome, { sent: true }>;
 export interface WatchRequest {
   actionAttemptId: string;
   deviceId: string;
+  /** The plan's Seam workspace alias; the default workspace when absent. */
+  workspace?: string;
   /** How long to read the attempt in process; the activity returns what it last saw. */
   windowMs: number;
   /** Read `properties.locked` back when the attempt succeeds within the window. */
@@ -183,7 +190,8 @@ export interface DoorCheck extends DeviceCheck {
   doorMayHoldRequest: boolean;
 }
 
-export function createActivities(seam: SeamClient, metrics: LockstepMetrics = noMetrics) {
+/** The activities' work against one Seam workspace (see {@link createActivities}, which picks one per call). */
+function workspaceActivities(seam: SeamClient, metrics: LockstepMetrics) {
   const { http, requestTimeoutMs } = seam;
 
   async function readAttempt(actionAttemptId: string): Promise<ActionAttemptView> {
@@ -588,6 +596,40 @@ function markDoorMayHoldRequest(err: unknown): ApplicationFailure {
 
 function commandOperation(action: LockAction): string {
   return action === 'LOCK_DOOR' ? 'locks.lock_door' : 'locks.unlock_door';
+}
+
+/**
+ * The lock actions' activities over every Seam workspace the worker serves: each call runs in
+ * the workspace its request names (`workspace`, from the plan; the default one when absent). A
+ * check resolves the workspace only once the input is valid, so an invalid input is
+ * INVALID_INPUT, and an alias the worker does not serve is UNKNOWN_WORKSPACE before any Seam call.
+ */
+export function createActivities(workspaces: SeamWorkspaces, metrics: LockstepMetrics = noMetrics) {
+  const sets = new Map<string, ReturnType<typeof workspaceActivities>>();
+  const inWorkspace = (alias: string | undefined) => {
+    const { alias: key, seam } = workspaces.resolve(alias);
+    let set = sets.get(key);
+    if (!set) sets.set(key, (set = workspaceActivities(seam, metrics)));
+    return set;
+  };
+  const forInput = (input: unknown) => {
+    const checked = checkLockActionInput(input);
+    return inWorkspace(checked.ok ? checked.plan.workspace : workspaces.anyAlias);
+  };
+  return {
+    checkDevice: (request: CheckDeviceRequest) => forInput(request.input).checkDevice(request),
+    checkDeviceAtDoor: (request: CheckAtDoorRequest) => forInput(request.input).checkDeviceAtDoor(request),
+    captureCapabilitySnapshot: (deviceId: string, workspace?: string) =>
+      inWorkspace(workspace).captureCapabilitySnapshot(deviceId),
+    sendCommandTry: (request: SendTryRequest) => inWorkspace(request.workspace).sendCommandTry(request),
+    // Reads Temporal, not Seam.
+    attemptSentByPendingTry: (request: { activityId: string }) =>
+      inWorkspace(workspaces.anyAlias).attemptSentByPendingTry(request),
+    watchActionAttempt: (request: WatchRequest) => inWorkspace(request.workspace).watchActionAttempt(request),
+    // Legacy: its workflows started before workspaces existed, in the default one.
+    sendCommand: (request: SendCommandRequest) => inWorkspace(undefined).sendCommand(request),
+    readActionAttempt: (request: ReadActionAttemptRequest) => inWorkspace(request.workspace).readActionAttempt(request),
+  };
 }
 
 export type LockstepActivities = ReturnType<typeof createActivities>;

@@ -102,6 +102,8 @@ export interface LockActionPlan {
   pollInterval: { initialMs: number; maxMs: number; multiplier: number };
   verifyLockedState: boolean;
   metadata: Record<string, string>;
+  /** The Seam workspace's alias; the worker's default workspace when absent. */
+  workspace?: string;
 }
 
 /**
@@ -110,6 +112,7 @@ export interface LockActionPlan {
  */
 export const failureCodes = [
   'INVALID_INPUT',
+  'UNKNOWN_WORKSPACE',
   'DEADLINE_PASSED',
   'CAPABILITY_MISSING',
   'DEVICE_OFFLINE',

@@ -24,7 +24,7 @@ export * from './reservation';
 export * from './door';
 export * from './search-attributes';
 export { describeIssues, parseDurationMs } from './schema-parts';
-import { describeIssues, durationSchema, identifier } from './schema-parts';
+import { describeIssues, durationSchema, identifier, workspaceAlias } from './schema-parts';
 
 export const lockActionSchema = z.enum(lockActions);
 
@@ -57,6 +57,8 @@ export const lockActionInputSchema = z
     pollInterval: pollIntervalSchema.optional(),
     verifyLockedState: z.boolean().optional(),
     metadata: z.record(z.string().max(100), z.string().max(1_000)).optional(),
+    /** The Seam workspace (an alias the worker knows); the worker's default one when absent. */
+    workspace: workspaceAlias.optional(),
   })
   .strict();
 
@@ -94,6 +96,7 @@ export function planFromInput(input: z.output<typeof lockActionInputSchema>): Lo
     pollInterval: input.pollInterval ?? { ...inputDefaults.pollInterval },
     verifyLockedState: input.verifyLockedState ?? inputDefaults.verifyLockedState,
     metadata: input.metadata ?? {},
+    ...(input.workspace !== undefined ? { workspace: input.workspace } : {}),
   };
 }
 

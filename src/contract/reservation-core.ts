@@ -69,6 +69,8 @@ export interface ReservationPlan {
   lockRetryHorizonMs: number;
   attentionAfterMs: number;
   metadata: Record<string, string>;
+  /** The Seam workspace alias every door's lock actions name; absent: the workers' default. */
+  workspace?: string;
 }
 
 /**

@@ -10,7 +10,7 @@ import {
   reservationDefaults,
   type ReservationPlan,
 } from './reservation-core';
-import { describeIssues, durationSchema, identifier } from './schema-parts';
+import { describeIssues, durationSchema, identifier, workspaceAlias } from './schema-parts';
 
 export * from './reservation-core';
 
@@ -42,6 +42,8 @@ export const reservationInputSchema = z
     lockRetryHorizon: durationSchema({ minMs: 60_000, maxMs: 7 * day }).optional(),
     attentionAfter: durationSchema({ minMs: 0, maxMs: 7 * day }).optional(),
     metadata: z.record(z.string().max(100), z.string().max(1_000)).optional(),
+    /** The Seam workspace of every door (an alias the workers serve); the default one when absent. */
+    workspace: workspaceAlias.optional(),
   })
   .strict()
   .refine((r) => Date.parse(r.checkOut) > Date.parse(r.checkIn), {
@@ -72,6 +74,7 @@ export function checkReservationInput(
       lockRetryHorizonMs: r.lockRetryHorizon ?? reservationDefaults.lockRetryHorizonMs,
       attentionAfterMs: r.attentionAfter ?? reservationDefaults.attentionAfterMs,
       metadata: r.metadata ?? {},
+      ...(r.workspace !== undefined ? { workspace: r.workspace } : {}),
     },
   };
 }

@@ -59,3 +59,15 @@ export const identifier = (what: string) =>
     .min(1, `${what} must not be empty`)
     .max(identifierMaxLength, `${what} must be at most ${identifierMaxLength} characters`)
     .regex(identifierPattern, `${what} may hold only letters, digits and . _ : -`);
+
+/**
+ * A Seam workspace's alias, as the worker's LOCKSTEP_SEAM_WORKSPACES file names it: never a key.
+ * Lower-case letters, digits, `_` and `-`, at most 63 characters.
+ */
+export const workspaceAliasPattern = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+export const workspaceAlias = z
+  .string()
+  .regex(
+    workspaceAliasPattern,
+    'workspace must be an alias: lower-case letters, digits, _ and - (at most 63), never a key',
+  );

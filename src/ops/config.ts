@@ -5,7 +5,10 @@
 import type { LogLevel } from '@temporalio/worker';
 import { z } from 'zod';
 import type { AlertConfig } from '../activities/alerts';
+import { readFileSync, statSync } from 'node:fs';
 import type { SeamConfig } from '../activities/seam/client';
+import { singleWorkspace, type SeamWorkspacesConfig } from '../activities/seam/workspaces';
+import { workspaceAliasPattern } from '../contract/schema-parts';
 import { defaultTaskQueue, taskQueueEnvVar } from '../contract';
 import { defaultRequestTimeoutMs, maxRequestTimeoutMs, minRequestTimeoutMs } from '../contract/timing-budget';
 
@@ -52,7 +55,7 @@ function readVariable<T extends z.ZodType>(env: Env, name: string, schema: T): z
 }
 
 /** @throws {ConfigError} naming the first variable that is missing or malformed. */
-export function seamConfigFromEnv(env: Env = process.env): SeamConfig {
+export function seamConfigFromEnv(env: Env = process.env): SeamConfig & { apiKey: string } {
   return {
     apiKey: readVariable(env, 'SEAM_API_KEY', seamEnvSchema.SEAM_API_KEY),
     endpoint: readVariable(env, 'SEAM_ENDPOINT', seamEnvSchema.SEAM_ENDPOINT),
@@ -162,4 +165,105 @@ export function metricsAddressFromEnv(env: Env = process.env): string | undefine
       }, 'must have a port from 1 to 65535')
       .optional(),
   );
+}
+
+const seamKey = (what: string) => z.string().startsWith('seam_', `${what} must start with seam_`);
+
+/** One workspace in the LOCKSTEP_SEAM_WORKSPACES file. */
+const workspaceEntrySchema = z.union([
+  z
+    .object({
+      apiKey: seamKey('apiKey'),
+      endpoint: z.url({ protocol: /^https?$/ }).optional(),
+      webhookSecret: z.string().startsWith('whsec_', 'webhookSecret must start with whsec_').optional(),
+    })
+    .strict(),
+  z
+    .object({
+      personalAccessToken: seamKey('personalAccessToken'),
+      workspaceId: z.string().min(1).max(200),
+      endpoint: z.url({ protocol: /^https?$/ }).optional(),
+      webhookSecret: z.string().startsWith('whsec_', 'webhookSecret must start with whsec_').optional(),
+    })
+    .strict(),
+]);
+
+const workspacesFileSchema = z
+  .object({
+    workspaces: z
+      .record(z.string(), workspaceEntrySchema)
+      .refine((w) => Object.keys(w).length > 0, 'must name at least one workspace')
+      .refine(
+        (w) => Object.keys(w).every((alias) => workspaceAliasPattern.test(alias)),
+        'aliases are lower-case letters, digits, _ and - (at most 63)',
+      ),
+    default: z.string().optional(),
+  })
+  .strict()
+  .refine((file) => file.default === undefined || file.default in file.workspaces, {
+    message: 'default must be one of the workspaces',
+    path: ['default'],
+  });
+
+/**
+ * The Seam workspaces the worker serves. With LOCKSTEP_SEAM_WORKSPACES, a JSON file that only
+ * its owner may read: `{ "workspaces": { "<alias>": { "apiKey": "seam_..." } | { "personalAccessToken":
+ * "seam_at...", "workspaceId": "..." }, each with optional "endpoint" and "webhookSecret" }, "default": "<alias>" }`.
+ * Without it, SEAM_API_KEY is the one workspace, `default`. SEAM_ENDPOINT and SEAM_REQUEST_TIMEOUT_MS
+ * apply to every workspace (an entry's endpoint overrides the first).
+ * @throws {ConfigError} naming the variable; a file problem never echoes the file's content
+ */
+export function seamWorkspacesFromEnv(env: Env = process.env): SeamWorkspacesConfig {
+  const path = env.LOCKSTEP_SEAM_WORKSPACES;
+  if (!path) return singleWorkspace(seamConfigFromEnv(env));
+  const variable = 'LOCKSTEP_SEAM_WORKSPACES';
+  if (env.SEAM_API_KEY)
+    throw new ConfigError(
+      'SEAM_API_KEY',
+      `is set beside ${variable}: put every key in the file (its "default" serves inputs that name no workspace)`,
+    );
+  const endpoint = readVariable(env, 'SEAM_ENDPOINT', seamEnvSchema.SEAM_ENDPOINT);
+  const requestTimeoutMs = readVariable(env, 'SEAM_REQUEST_TIMEOUT_MS', seamEnvSchema.SEAM_REQUEST_TIMEOUT_MS);
+  let text: string;
+  try {
+    const stat = statSync(path);
+    if (!stat.isFile()) throw new ConfigError(variable, `${path} is not a file`);
+    // It holds API keys: like an SSH key, it must be readable by its owner alone.
+    if ((stat.mode & 0o077) !== 0)
+      throw new ConfigError(
+        variable,
+        `${path} is readable or writable by others (mode ${(stat.mode & 0o777).toString(8)}): chmod 600 it`,
+      );
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if (isConfigError(err)) throw err;
+    throw new ConfigError(variable, `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new ConfigError(variable, `${path} is not JSON`);
+  }
+  const parsed = workspacesFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    // Where and what, never the value (it may be a key).
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(variable, `${path}: ${issue?.path.join('.') || '(file)'}: ${issue?.message ?? 'is invalid'}`);
+  }
+  const workspaces = Object.fromEntries(
+    Object.entries(parsed.data.workspaces).map(([alias, entry]) => [
+      alias,
+      { ...entry, endpoint: entry.endpoint ?? endpoint, requestTimeoutMs },
+    ]),
+  );
+  return { workspaces, defaultAlias: parsed.data.default ?? null };
+}
+
+/** Every secret the workspaces hold: keys, tokens, webhook secrets. */
+export function workspaceSecrets(config: SeamWorkspacesConfig): string[] {
+  return Object.values(config.workspaces).flatMap((w) => [
+    'apiKey' in w ? w.apiKey : w.personalAccessToken,
+    ...(w.webhookSecret ? [w.webhookSecret] : []),
+  ]);
 }

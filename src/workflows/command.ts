@@ -159,6 +159,7 @@ async function readDuringPolling(
       seamReads.readActionAttempt({
         actionAttemptId: last.actionAttempt.actionAttemptId,
         deviceId: plan.deviceId,
+        ...inWorkspace(plan),
         readBackLockedState: plan.verifyLockedState,
       }),
     );
@@ -172,6 +173,11 @@ async function readDuringPolling(
     }
     throw err;
   }
+}
+
+/** The plan's Seam workspace for an activity request (none: the worker's default one). */
+export function inWorkspace(plan: LockActionPlan): { workspace?: string } {
+  return plan.workspace !== undefined ? { workspace: plan.workspace } : {};
 }
 
 function record(state: LockActionState, observation: AttemptObservation): AttemptObservation {
@@ -217,6 +223,7 @@ async function sendTry(state: LockActionState, plan: LockActionPlan, sendBy: num
     .sendCommandTry({
       deviceId: plan.deviceId,
       action: state.action,
+      ...inWorkspace(plan),
       sendBy: new Date(sendBy).toISOString(),
       ...(state.requesters ? { requesters: state.requesters } : {}),
       ...(watchesToo
@@ -375,6 +382,7 @@ async function watch(state: LockActionState, plan: LockActionPlan, sent: Sent): 
     return await watcher.watchActionAttempt({
       actionAttemptId: sent.actionAttempt.actionAttemptId,
       deviceId: plan.deviceId,
+      ...inWorkspace(plan),
       windowMs: plan.watchWindowMs,
       readBackLockedState: plan.verifyLockedState,
       ...(verdictTo ? { verdictTo } : {}),

@@ -263,7 +263,7 @@ async function conclude(
     );
   }
   // Still pending at the deadline. Some providers never report back; the door itself may.
-  const readBack = await seamReads.captureCapabilitySnapshot(plan.deviceId).catch((err) => {
+  const readBack = await seamReads.captureCapabilitySnapshot(plan.deviceId, plan.workspace).catch((err) => {
     if (err instanceof ActivityFailure && !isCancellation(err)) return null;
     throw err;
   });

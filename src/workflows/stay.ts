@@ -421,6 +421,7 @@ export class Stay {
             requestId,
             ...input,
             metadata: { ...this.plan.metadata, reservationKey: this.plan.reservationKey },
+            ...(this.plan.workspace !== undefined ? { workspace: this.plan.workspace } : {}),
           },
         ],
       });

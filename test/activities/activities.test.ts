@@ -16,7 +16,7 @@ import {
   type SendTryOutcome,
   type SendTryRequest,
 } from '../../src/activities';
-import { createSeamClient } from '../../src/activities/seam/client';
+import { seamWorkspaces, singleWorkspace } from '../../src/activities/seam/workspaces';
 import { startStalledListener } from '../../src/dev/simulator/stalled-listener';
 import { sendSlackMs } from '../../src/contract/timing-budget';
 import { freePort } from '../../src/dev/free-port';
@@ -27,7 +27,9 @@ const { device } = fx;
 let activities: LockstepActivities;
 
 beforeAll(() => {
-  activities = createActivities(createSeamClient({ apiKey: fx.apiKey, endpoint: fx.sim.url, requestTimeoutMs: 2_000 }));
+  activities = createActivities(
+    seamWorkspaces(singleWorkspace({ apiKey: fx.apiKey, endpoint: fx.sim.url, requestTimeoutMs: 2_000 })),
+  );
 });
 
 function sendCommand(
@@ -136,7 +138,7 @@ describe('captureCapabilitySnapshot', () => {
   test('captureCapabilitySnapshot: a wrong API key is a non-retryable UNAUTHORIZED that does not echo the key', async () => {
     const wrongKey = 'seam_wrongkey_0000';
     const stranger = createActivities(
-      createSeamClient({ apiKey: wrongKey, endpoint: fx.sim.url, requestTimeoutMs: 2_000 }),
+      seamWorkspaces(singleWorkspace({ apiKey: wrongKey, endpoint: fx.sim.url, requestTimeoutMs: 2_000 })),
     );
     const failure = await failureOf(new MockActivityEnvironment().run(stranger.captureCapabilitySnapshot, device()));
     expect(failure).toMatchObject({ type: 'UNAUTHORIZED', nonRetryable: true });
@@ -440,7 +442,7 @@ describe('end-to-end request bound', () => {
   /** A send try with a 10 s request timeout and a deadline `deadlineInMs` away, timed. */
   async function boundedSend(endpoint: string, deviceId: string, deadlineInMs: number) {
     const slowClientActivities = createActivities(
-      createSeamClient({ apiKey: fx.apiKey, endpoint, requestTimeoutMs: 10_000 }),
+      seamWorkspaces(singleWorkspace({ apiKey: fx.apiKey, endpoint, requestTimeoutMs: 10_000 })),
     );
     const startedMs = Date.now();
     const sendBy = startedMs + deadlineInMs;

@@ -45,6 +45,7 @@ const lock = (input: LockActionInput) => start('LOCK_DOOR', input);
 /** One way to reach each failure code, as a real caller (or a real Seam) would. */
 const scenarios: Record<FailureCode, () => Promise<WorkflowHandle>> = {
   INVALID_INPUT: () => start('LOCK_DOOR', { deviceId: '' }),
+  UNKNOWN_WORKSPACE: () => lock({ deviceId: fx.device(), workspace: 'not-served-here' }),
   DEADLINE_PASSED: () => start('UNLOCK_DOOR', { deviceId: fx.device(), notAfter: '2020-01-01T00:00:00Z' }),
   CAPABILITY_MISSING: () => lock({ deviceId: fx.device({ canRemotelyLock: null }) }),
   DEVICE_OFFLINE: () =>

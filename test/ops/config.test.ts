@@ -1,8 +1,12 @@
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   alertConfigFromEnv,
   isConfigError,
   metricsAddressFromEnv,
   minAlertSecretLength,
+  seamWorkspacesFromEnv,
   type ConfigError,
   type Env,
 } from '../../src/ops/config';
@@ -94,4 +98,88 @@ describe('metricsAddressFromEnv', () => {
       expect(() => metricsAddressFromEnv({ LOCKSTEP_METRICS_ADDR: value })).toThrow(/^LOCKSTEP_METRICS_ADDR: must/);
     },
   );
+});
+
+describe('seamWorkspacesFromEnv', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lockstep-config-'));
+  const key = 'seam_live_secret_key_0123456789';
+  const fileWith = (content: unknown, mode = 0o600) => {
+    const path = join(dir, `${Math.random().toString(36).slice(2)}.json`);
+    writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
+    chmodSync(path, mode);
+    return path;
+  };
+  const errorOf = (env: Env): string => {
+    try {
+      seamWorkspacesFromEnv(env);
+    } catch (err) {
+      if (isConfigError(err)) return err.message;
+      throw err;
+    }
+    throw new Error('expected a ConfigError');
+  };
+
+  test('seamWorkspacesFromEnv: without the file, SEAM_API_KEY is the one workspace, default', () => {
+    expect(seamWorkspacesFromEnv({ SEAM_API_KEY: key })).toEqual({
+      workspaces: { default: { apiKey: key, endpoint: 'https://connect.getseam.com', requestTimeoutMs: 10_000 } },
+      defaultAlias: 'default',
+    });
+  });
+
+  test('seamWorkspacesFromEnv: the file: API keys and personal access tokens by alias, SEAM_ENDPOINT unless an entry names its own', () => {
+    const path = fileWith({
+      default: 'acme',
+      workspaces: {
+        acme: { apiKey: key },
+        globex: { personalAccessToken: 'seam_at_token', workspaceId: 'ws_1', endpoint: 'http://127.0.0.1:9/' },
+      },
+    });
+    expect(seamWorkspacesFromEnv({ LOCKSTEP_SEAM_WORKSPACES: path, SEAM_ENDPOINT: 'http://seam.internal/' })).toEqual({
+      workspaces: {
+        acme: { apiKey: key, endpoint: 'http://seam.internal/', requestTimeoutMs: 10_000 },
+        globex: {
+          personalAccessToken: 'seam_at_token',
+          workspaceId: 'ws_1',
+          endpoint: 'http://127.0.0.1:9/',
+          requestTimeoutMs: 10_000,
+        },
+      },
+      defaultAlias: 'acme',
+    });
+    expect(
+      seamWorkspacesFromEnv({ LOCKSTEP_SEAM_WORKSPACES: fileWith({ workspaces: { a: { apiKey: key } } }) })
+        .defaultAlias,
+    ).toBeNull();
+  });
+
+  test.each([
+    ['not JSON', 'not json', 'is not JSON'],
+    ['no workspace', { workspaces: {} }, 'workspaces: must name at least one workspace'],
+    ['an alias with capitals', { workspaces: { Acme: { apiKey: key } } }, 'aliases are lower-case'],
+    [
+      'a default that is not a workspace',
+      { default: 'b', workspaces: { a: { apiKey: key } } },
+      'default: default must be one of',
+    ],
+    ['a key without seam_', { workspaces: { a: { apiKey: 'sk_live_0123456789' } } }, 'workspaces.a'],
+    ['an unknown field', { workspaces: { a: { apiKey: key, password: 'x' } } }, 'workspaces.a'],
+  ])(
+    'seamWorkspacesFromEnv: a file with %s is a ConfigError naming the variable, never a key',
+    (_case, content, message) => {
+      const error = errorOf({ LOCKSTEP_SEAM_WORKSPACES: fileWith(content) });
+      expect(error).toMatch(/^LOCKSTEP_SEAM_WORKSPACES: /);
+      expect(error).toContain(message);
+      expect(error).not.toContain(key);
+    },
+  );
+
+  test('seamWorkspacesFromEnv: a missing file, a file others can read, or SEAM_API_KEY beside it, are ConfigErrors', () => {
+    expect(errorOf({ LOCKSTEP_SEAM_WORKSPACES: join(dir, 'missing.json') })).toContain('cannot read');
+    expect(errorOf({ LOCKSTEP_SEAM_WORKSPACES: fileWith({ workspaces: { a: { apiKey: key } } }, 0o640) })).toContain(
+      'mode 640',
+    );
+    expect(
+      errorOf({ LOCKSTEP_SEAM_WORKSPACES: fileWith({ workspaces: { a: { apiKey: key } } }), SEAM_API_KEY: key }),
+    ).toMatch(/^SEAM_API_KEY: is set beside LOCKSTEP_SEAM_WORKSPACES/);
+  });
 });

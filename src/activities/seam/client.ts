@@ -17,15 +17,19 @@ import { Agent as HttpsAgent } from 'node:https';
 import { SeamHttp } from 'seam';
 import { requestBoundMs } from '../../decisions';
 
-/** How to reach Seam: the worker reads it from SEAM_* (src/ops/config.ts); the key stays in this process. */
-export interface SeamConfig {
-  /** A Seam API key (`seam_...`). */
-  apiKey: string;
+/**
+ * How to reach one Seam workspace: the worker reads it from SEAM_* or LOCKSTEP_SEAM_WORKSPACES
+ * (src/ops/config.ts); the key stays in this process.
+ */
+export type SeamConfig = SeamAuth & {
   /** Seam API base URL. @default 'https://connect.getseam.com' (SEAM_ENDPOINT) */
   endpoint: string;
   /** End-to-end bound of one request, DNS and connect included. @default 10000 (SEAM_REQUEST_TIMEOUT_MS) */
   requestTimeoutMs: number;
-}
+};
+
+/** A workspace's API key (`seam_...`), or a personal access token and the workspace it acts in. */
+export type SeamAuth = { apiKey: string } | { personalAccessToken: string; workspaceId: string };
 
 /** The SDK client, the request bound it was built with, and a way to bound requests tighter. */
 export interface SeamClient {
@@ -77,7 +81,7 @@ function observed(observe: SeamRequestObserver, endpoint: string): AxiosAdapter 
 }
 
 export function createSeamClient(config: SeamConfig, observe: SeamRequestObserver = () => undefined): SeamClient {
-  const http = SeamHttp.fromApiKey(config.apiKey, {
+  const options = {
     endpoint: config.endpoint,
     waitForActionAttempt: false,
     axiosRetryOptions: { retries: 0 },
@@ -87,7 +91,11 @@ export function createSeamClient(config: SeamConfig, observe: SeamRequestObserve
       httpAgent: new Agent({ keepAlive: true }),
       httpsAgent: new HttpsAgent({ keepAlive: true }),
     },
-  });
+  } as const;
+  const http =
+    'apiKey' in config
+      ? SeamHttp.fromApiKey(config.apiKey, options)
+      : SeamHttp.fromPersonalAccessToken(config.personalAccessToken, config.workspaceId, options);
   const abortAt = new AsyncLocalStorage<number>();
   http.client.interceptors.request.use((request) => {
     request.signal = AbortSignal.timeout(requestBoundMs(Date.now(), config.requestTimeoutMs, abortAt.getStore()));
