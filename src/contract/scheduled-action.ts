@@ -5,7 +5,14 @@
  * definition's schema and the Temporal Schedule built from it are in ./schedules.ts.
  */
 import type { AlertKind } from './alerts-core';
-import { identifierMaxLength, isIdentifier, lockActionWorkflowId, type FailureCode, type LockAction } from './core';
+import {
+  identifierMaxLength,
+  isIdentifier,
+  lockActionWorkflowId,
+  workspaceAliasPattern,
+  type FailureCode,
+  type LockAction,
+} from './core';
 
 /** What a door schedule does at each of its times. */
 export const doorActions = ['lock', 'unlock'] as const;
@@ -87,6 +94,8 @@ export interface ScheduledDoorActionInput {
    * @default 15 minutes (scheduleDefaults.unlockWindowMs)
    */
   unlockWindowMs?: number;
+  /** The Seam workspace of its doors, by alias; absent: the workers' default. */
+  workspace?: string;
 }
 
 /** The input with its default applied: what a run acts on. */
@@ -144,7 +153,7 @@ export interface ScheduledDoorActionResult {
   doors: DoorOutcome[];
 }
 
-const inputFields = ['scheduleId', 'action', 'deviceIds', 'unlockWindowMs'];
+const inputFields = ['scheduleId', 'action', 'deviceIds', 'unlockWindowMs', 'workspace'];
 
 /**
  * The plan for a valid run input, or why it is not valid (one line per issue, as
@@ -163,7 +172,7 @@ export function checkScheduledDoorActionInput(
   }
   const input = raw as Record<string, unknown>;
   for (const key of Object.keys(input)) if (!inputFields.includes(key)) issues.push(`(input): unknown field ${key}`);
-  const { scheduleId, action, deviceIds, unlockWindowMs } = input;
+  const { scheduleId, action, deviceIds, unlockWindowMs, workspace } = input;
   if (
     typeof scheduleId !== 'string' ||
     scheduleId.length > scheduleIdMaxLength ||
@@ -186,6 +195,10 @@ export function checkScheduledDoorActionInput(
       issues.push(`unlockWindowMs: must be a whole number of milliseconds from ${min} to ${max}`);
     }
   }
+  if (workspace !== undefined && (typeof workspace !== 'string' || !workspaceAliasPattern.test(workspace)))
+    issues.push(
+      'workspace: must be an alias: lower-case letters, digits, _ and - (at most 63), never a key (seam_...)',
+    );
   if (issues.length > 0) return { ok: false, issues };
   return {
     ok: true,
@@ -194,6 +207,7 @@ export function checkScheduledDoorActionInput(
       action: action as DoorAction,
       deviceIds: deviceIds as string[],
       unlockWindowMs: (unlockWindowMs as number | undefined) ?? scheduleDefaults.unlockWindowMs,
+      ...(workspace !== undefined ? { workspace: workspace as string } : {}),
     },
   };
 }

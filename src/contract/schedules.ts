@@ -22,7 +22,7 @@ import {
 } from '@temporalio/client';
 import { z } from 'zod';
 import { workflowTypes } from './core';
-import { describeIssues, durationSchema, identifier } from './schema-parts';
+import { describeIssues, durationSchema, identifier, workspaceAlias } from './schema-parts';
 import {
   checkScheduledDoorActionInput,
   doorActions,
@@ -188,6 +188,8 @@ const doorScheduleFields = z
       maxMs: scheduleDefaults.maxUnlockWindowMs,
     }).optional(),
     note: z.string().max(500, 'note must be at most 500 characters').optional(),
+    /** The Seam workspace of its doors, by alias; absent: the workers' default. */
+    workspace: workspaceAlias.optional(),
   })
   .strict();
 
@@ -219,6 +221,7 @@ export interface DoorSchedule {
   /** Unlock schedules only. */
   unlockWindowMs?: number;
   note?: string;
+  workspace?: string;
 }
 
 function normalise(d: z.output<typeof doorScheduleFields>): DoorSchedule {
@@ -232,6 +235,7 @@ function normalise(d: z.output<typeof doorScheduleFields>): DoorSchedule {
     skip: skipsOfPieces((d.skip ?? []).flatMap(skipPieces)),
     ...(d.action === 'unlock' ? { unlockWindowMs: d.unlockWindow ?? scheduleDefaults.unlockWindowMs } : {}),
     ...(d.note !== undefined ? { note: d.note } : {}),
+    ...(d.workspace !== undefined ? { workspace: d.workspace } : {}),
   };
 }
 
@@ -331,6 +335,7 @@ export function scheduledDoorActionInputOf(schedule: DoorSchedule): ScheduledDoo
     action: schedule.action,
     deviceIds: schedule.deviceIds,
     ...(schedule.unlockWindowMs !== undefined ? { unlockWindowMs: schedule.unlockWindowMs } : {}),
+    ...(schedule.workspace !== undefined ? { workspace: schedule.workspace } : {}),
   };
 }
 
@@ -447,6 +452,7 @@ export function doorScheduleFromDescription(
     skip: skips as string[],
     ...(plan.action === 'unlock' ? { unlockWindowMs: plan.unlockWindowMs } : {}),
     ...(memo.note !== undefined ? { note: memo.note } : {}),
+    ...(plan.workspace !== undefined ? { workspace: plan.workspace } : {}),
   };
   return {
     ok: true,

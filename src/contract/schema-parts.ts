@@ -3,7 +3,7 @@
  */
 import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
-import { identifierMaxLength, identifierPattern } from './core';
+import { identifierMaxLength, identifierPattern, workspaceAliasPattern } from './core';
 
 /** A zod error as one line per issue: `path: message` (`(input)` for the whole value). */
 export function describeIssues(error: z.ZodError): string[] {
@@ -64,10 +64,9 @@ export const identifier = (what: string) =>
  * A Seam workspace's alias, as the worker's LOCKSTEP_SEAM_WORKSPACES file names it: never a key.
  * Lower-case letters, digits, `_` and `-`, at most 63 characters.
  */
-export const workspaceAliasPattern = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 export const workspaceAlias = z
   .string()
   .regex(
     workspaceAliasPattern,
-    'workspace must be an alias: lower-case letters, digits, _ and - (at most 63), never a key',
+    'workspace must be an alias: lower-case letters, digits, _ and - (at most 63), never a key (seam_...)',
   );

@@ -8,7 +8,7 @@ import type { AlertConfig } from '../activities/alerts';
 import { readFileSync, statSync } from 'node:fs';
 import type { SeamConfig } from '../activities/seam/client';
 import { singleWorkspace, type SeamWorkspacesConfig } from '../activities/seam/workspaces';
-import { workspaceAliasPattern } from '../contract/schema-parts';
+import { workspaceAliasPattern } from '../contract/core';
 import { defaultTaskQueue, taskQueueEnvVar } from '../contract';
 import { defaultRequestTimeoutMs, maxRequestTimeoutMs, minRequestTimeoutMs } from '../contract/timing-budget';
 

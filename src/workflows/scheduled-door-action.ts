@@ -280,6 +280,7 @@ async function doorAction(run: ScheduledRun, deviceId: string, tryNumber: number
     requestId: scheduledTryRequestId(scheduleId, run.scheduledAt, tryNumber),
     ...(run.notAfter ? { notAfter: run.notAfter.toISOString() } : {}),
     metadata: { scheduleId, scheduledAt: run.scheduledAt.toISOString() },
+    ...(run.plan.workspace !== undefined ? { workspace: run.plan.workspace } : {}),
   };
   const workflowId = scheduledLockActionWorkflowId(action, scheduleId, deviceId, run.scheduledAt, tryNumber);
   const workflowType = workflowTypes[lockActionOfDoorAction(action)];

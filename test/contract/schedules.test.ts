@@ -353,10 +353,18 @@ describe('checkScheduledDoorActionInput', () => {
       { ...valid, action: 'lock', unlockWindowMs: 60_000 },
       'unlockWindowMs: applies to unlock only',
     ],
+    ['a workspace that is not an alias', { ...valid, workspace: 'seam_live_key' }, 'workspace: must be an alias'],
   ])('checkScheduledDoorActionInput: rejects %s', (_case, input, issue) => {
     const checked = checkScheduledDoorActionInput(input);
     expect(checked.ok).toBe(false);
     if (!checked.ok) expect(checked.issues.join('\n')).toContain(issue);
+  });
+
+  test('checkScheduledDoorActionInput: a workspace alias is carried to the plan', () => {
+    expect(checkScheduledDoorActionInput({ ...valid, workspace: 'globex' })).toEqual({
+      ok: true,
+      plan: { ...valid, unlockWindowMs: scheduleDefaults.unlockWindowMs, workspace: 'globex' },
+    });
   });
 
   test('checkScheduledDoorActionInput: rejects arguments beyond the input', () => {

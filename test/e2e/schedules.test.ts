@@ -103,7 +103,7 @@ describe('door schedules described back', () => {
     );
     const morning = await createDoorSchedule(
       client(),
-      officeMorning({ scheduleId: freshId('office-morning') }),
+      officeMorning({ scheduleId: freshId('office-morning'), workspace: 'acme' }),
       onQueue(),
     );
     try {
@@ -124,7 +124,12 @@ describe('door schedules described back', () => {
 
       const morningView = await describeDoorSchedule(client(), morning.scheduleId);
       expect(morningView).toMatchObject({
-        schedule: { ...morning, unlockWindowMs: 900_000, days: ['mon', 'tue', 'wed', 'thu', 'fri'] },
+        schedule: {
+          ...morning,
+          unlockWindowMs: 900_000,
+          days: ['mon', 'tue', 'wed', 'thu', 'fri'],
+          workspace: 'acme',
+        },
         policies: { overlap: 'SKIP', catchupWindowMs: 900_000, pauseOnFailure: false },
       });
       for (const time of morningView.nextActionTimes) {

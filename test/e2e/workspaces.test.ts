@@ -9,6 +9,10 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  createDoorSchedule,
+  deleteDoorSchedule,
+  describeDoorSchedule,
+  triggerDoorSchedule,
   executeLockAction,
   lockActionOutcome,
   queryReservation,
@@ -112,6 +116,29 @@ test("a stay naming a workspace unlocks and locks its door through that workspac
     ['UNLOCK_DOOR', true],
     ['LOCK_DOOR', true],
   ]);
+}, 60_000);
+
+test("a schedule naming a workspace locks its doors through that workspace's Seam", async () => {
+  const door = globex.device({ locked: false });
+  const { scheduleId } = await createDoorSchedule(
+    env.client,
+    {
+      scheduleId: `ws-${randomUUID()}`,
+      action: 'lock',
+      deviceIds: [door],
+      at: '03:00',
+      timezone: 'UTC',
+      workspace: 'globex',
+    },
+    { taskQueue },
+  );
+  try {
+    expect((await describeDoorSchedule(env.client, scheduleId)).schedule.workspace).toBe('globex');
+    await triggerDoorSchedule(env.client, scheduleId);
+    await eventually(() => (globex.sim.countsFor(door).commandsAccepted === 1 ? true : undefined), 30_000);
+  } finally {
+    await deleteDoorSchedule(env.client, scheduleId);
+  }
 }, 60_000);
 
 test('an alias the worker does not serve: UNKNOWN_WORKSPACE, and no Seam call in any workspace; no key in the history', async () => {
