@@ -18,11 +18,21 @@ import {
   progressQueryName,
   progressSchema,
   reservationInputSchema,
+  reservationQueryName,
   reservationUpdateNames,
   workflowTypes,
 } from './index';
 import { alertSchema } from './alerts';
+import { doorQueryName } from './door';
+import { scheduledRunQueryName } from './scheduled-action';
 import { doorScheduleSchema } from './schedules';
+import {
+  doorViewSchema,
+  reservationViewSchema,
+  scheduledDoorActionInputSchema,
+  scheduledDoorActionResultSchema,
+  scheduledRunViewSchema,
+} from './views';
 
 interface ContractSchema {
   /** The file: `schemas/<name>.schema.json`. */
@@ -78,6 +88,36 @@ export const contractSchemas: readonly ContractSchema[] = [
     description: 'A door schedule definition (`lockstep schedule create --file`, `createDoorSchedule`).',
     schema: doorScheduleSchema,
     io: 'input',
+  },
+  {
+    name: 'reservation-view',
+    description: `The answer of the query \`${reservationQueryName}\` of ${workflowTypes.RESERVATION} (and of its updates).`,
+    schema: reservationViewSchema,
+    io: 'output',
+  },
+  {
+    name: 'door-view',
+    description: `The answer of the query \`${doorQueryName}\` of ${workflowTypes.DOOR} (\`door/<deviceId>\`).`,
+    schema: doorViewSchema,
+    io: 'output',
+  },
+  {
+    name: 'scheduled-run-input',
+    description: `The input a door schedule gives each run of ${workflowTypes.SCHEDULED_DOOR_ACTION}.`,
+    schema: scheduledDoorActionInputSchema,
+    io: 'input',
+  },
+  {
+    name: 'scheduled-run-result',
+    description: `The result of a run of ${workflowTypes.SCHEDULED_DOOR_ACTION}: every door's outcome.`,
+    schema: scheduledDoorActionResultSchema,
+    io: 'output',
+  },
+  {
+    name: 'scheduled-run-view',
+    description: `The answer of the query \`${scheduledRunQueryName}\` of ${workflowTypes.SCHEDULED_DOOR_ACTION}.`,
+    schema: scheduledRunViewSchema,
+    io: 'output',
   },
   {
     name: 'alert',

@@ -10,6 +10,7 @@
  * action attempts with when they were created and ended) and what the door saw (its history:
  * when each request reached it, and when it sent each command).
  */
+import { doorViewSchema } from '../../src/contract/views';
 import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { tsToMs } from '@temporalio/common/lib/time';
@@ -269,7 +270,8 @@ describe('DoorWorkflow', () => {
   test('DoorWorkflow: the door query tells the last known state after a lock', async () => {
     const deviceId = fx.device({ locked: false, attempt: { pendingMs: 300 } });
     const result = expectSuccess(await lockActionOutcome((await request('LOCK_DOOR', { deviceId })).handle));
-    expect(await queryDoor(fx.env.client, deviceId)).toMatchObject({
+    // Read as the contract's schema says it is (schemas/door-view.schema.json).
+    expect(doorViewSchema.parse(await queryDoor(fx.env.client, deviceId))).toMatchObject({
       deviceId,
       knowledge: {
         locked: true,

@@ -52,8 +52,10 @@ test('Python (temporalio SDK): a lock, a failing lock and a stay started by type
     'ok LockDoorWorkflow result matches the result schema',
     "ok the failure's details[0] matches the failure-report schema",
     "ok the ApplicationError type is the report's code (DEVICE_OFFLINE)",
+    "ok the door's query answer is valid by the door-view schema",
     'ok stay input is valid by the reservation-input schema',
     'ok ReservationWorkflow started by name answers its reservation query (booked)',
+    "ok the stay's query answer is valid by the reservation-view schema",
     "ok the stay's cancel update, by name",
   ]);
   expect(

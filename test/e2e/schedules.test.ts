@@ -7,6 +7,7 @@
  * a run that waited for a worker past its unlock window, or a past time backfilled — is never
  * sent.
  */
+import { scheduledDoorActionResultSchema } from '../../src/contract/views';
 import type { Client, ScheduleOptions } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import {
@@ -80,8 +81,10 @@ function runsStarted(scheduleId: string, count: number): Promise<Array<{ schedul
  */
 const wholeSecond = (iso: string) => new Date(Math.floor(Date.parse(iso) / 1_000) * 1_000).toISOString();
 
-function runResult(workflowId: string): Promise<ScheduledDoorActionResult> {
-  return client().workflow.getHandle<() => Promise<ScheduledDoorActionResult>>(workflowId).result();
+/** A run's result, read as the contract's schema (schemas/scheduled-run-result.schema.json) says it is. */
+async function runResult(workflowId: string): Promise<ScheduledDoorActionResult> {
+  const result = await client().workflow.getHandle(workflowId).result();
+  return scheduledDoorActionResultSchema.parse(result);
 }
 
 /** The instant that was `minutesAgo` whole minutes before now, as a UTC `HH:MM` and a Date. */

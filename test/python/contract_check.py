@@ -82,6 +82,10 @@ async def main() -> None:
             sys.exit(1)
         print("ok the ApplicationError type is the report's code (DEVICE_OFFLINE)")
 
+    # The lock's door, queried by name; its answer against the door-view schema.
+    door = await client.get_workflow_handle(f"door/{request['deviceId']}").query("door")
+    check("door-view", door, "the door's query answer is valid by the door-view schema")
+
     # A stay, started by type name; its input valid by the schema; the stay answers its query.
     now = datetime.now(timezone.utc)
     stay = {
@@ -110,6 +114,7 @@ async def main() -> None:
         print(f"FAIL the stay's query answered {view!r}", file=sys.stderr)
         sys.exit(1)
     print("ok ReservationWorkflow started by name answers its reservation query (booked)")
+    check("reservation-view", view, "the stay's query answer is valid by the reservation-view schema")
     await handle.execute_update("cancel")
     print("ok the stay's cancel update, by name")
 

@@ -5,6 +5,7 @@
  * failing the run for one door, and refuses invalid input before any door is touched.
  * (Schedules themselves: test/e2e/schedules.test.ts.)
  */
+import { scheduledRunViewSchema } from '../../src/contract/views';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
@@ -106,7 +107,8 @@ describe('ScheduledDoorActionWorkflow', () => {
     // The first round is over (the next is 30 s away, attention 10 minutes): cancel now.
     await eventually(async () => {
       const view = await handle.query<ScheduledRunView>(scheduledRunQueryName).catch(() => undefined);
-      return view?.doors.every((d) => d.lastOutcome !== null) ? view : undefined;
+      // As the contract's schema says it is (schemas/scheduled-run-view.schema.json).
+      return view && scheduledRunViewSchema.parse(view).doors.every((d) => d.lastOutcome !== null) ? view : undefined;
     }, 10_000);
     await handle.cancel();
     const { doors } = (await handle.result()) as ScheduledDoorActionResult;
