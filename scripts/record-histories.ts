@@ -376,6 +376,37 @@ async function main(): Promise<void> {
       },
       doorHistoryName: 'door-workflow-sw-lock-cancelled-while-watching',
     },
+    // Since the door's `send-try-ids` patch: a watching try's activity ID is counted
+    // (send-try-<command>.<try>), so these replay with tracing on or off.
+    {
+      name: 'knock-sti-lock-success-in-watch',
+      action: 'LOCK_DOOR',
+      device: { deviceId: 'sti-1', attempt: { pendingMs: 300 } },
+      input: {},
+      doorHistoryName: 'door-workflow-sti-lock-success-in-watch',
+    },
+    {
+      name: 'knock-sti-lock-back-off-then-sent',
+      action: 'LOCK_DOOR',
+      device: {
+        deviceId: 'sti-2',
+        attempt: { pendingMs: 300 },
+        faults: [{ route: '/locks/lock_door', kind: '503', count: 1 }],
+      },
+      input: {},
+      doorHistoryName: 'door-workflow-sti-lock-back-off-then-sent',
+    },
+    {
+      name: 'knock-sti-lock-cancelled-while-watching',
+      action: 'LOCK_DOOR',
+      device: { deviceId: 'sti-3', attempt: { outcome: 'never' } },
+      input: { watchWindow: '20s' },
+      drive: async (handle) => {
+        while (sim.countsFor('sti-3').actionAttemptReads === 0) await new Promise((r) => setTimeout(r, 20));
+        await cancelLockAction(handle);
+      },
+      doorHistoryName: 'door-workflow-sti-lock-cancelled-while-watching',
+    },
   ];
   const day = 24 * 60 * 60_000;
   const at = async (offsetMs: number) => new Date((await env.currentTimeMs()) + offsetMs).toISOString();

@@ -22,6 +22,7 @@ import { seamWorkspaces, singleWorkspace, type SeamWorkspacesConfig } from './ac
 import { metricBuckets } from './contract/metrics';
 import {
   alertConfigFromEnv,
+  ConfigError,
   isConfigError,
   logFormatFromEnv,
   logLevelFromEnv,
@@ -114,6 +115,21 @@ export function installOperatorRuntime(options: {
   metricsAddress?: string;
 }): void {
   if (runtimeInstalled) return;
+  try {
+    installRuntime(options);
+  } catch (err) {
+    // The exporter could not bind (the address is in use, or not this machine's): a configuration error.
+    if (options.metricsAddress && /metrics|address|socket/i.test(String(err)))
+      throw new ConfigError(
+        'LOCKSTEP_METRICS_ADDR',
+        `cannot serve metrics on ${options.metricsAddress}: ${String(err)}`,
+      );
+    throw err;
+  }
+  runtimeInstalled = true;
+}
+
+function installRuntime(options: Parameters<typeof installOperatorRuntime>[0]): void {
   Runtime.install({
     logger: createOperatorLogger(options.level, options.secrets, options.format ?? 'text'),
     shutdownSignals: [],
@@ -127,7 +143,6 @@ export function installOperatorRuntime(options: {
         }
       : {}),
   });
-  runtimeInstalled = true;
 }
 
 /**
@@ -182,6 +197,7 @@ function workspacesOf(seam: SeamConfig | SeamWorkspacesConfig): SeamWorkspacesCo
 export async function createLockstepWorker(options: LockstepWorkerOptions): Promise<Worker> {
   // The runtime's meter: a no-op unless the runtime exports metrics (LOCKSTEP_METRICS_ADDR).
   const metrics = lockstepMetrics(Runtime.instance().metricMeter);
+  const workspaces = seamWorkspaces(workspacesOf(options.seam), metrics.seamRequest);
   const code: ReturnType<typeof workflowCode> = options.workflowBundle
     ? { workflowBundle: options.workflowBundle }
     : workflowCode(options.tracing !== undefined);
@@ -197,9 +213,9 @@ export async function createLockstepWorker(options: LockstepWorkerOptions): Prom
         }
       : {}),
     activities: {
-      ...createActivities(seamWorkspaces(workspacesOf(options.seam), metrics.seamRequest), metrics),
+      ...createActivities(workspaces, metrics),
       ...createDoorActivities(),
-      ...createReservationActivities(),
+      ...createReservationActivities(workspaces.serves),
       ...createAlertActivities(options.alerts, { metrics }),
     },
     shutdownGraceTime,
@@ -252,13 +268,14 @@ export async function run(env: Env = process.env): Promise<void> {
     metricsAddress: config.metricsAddress,
   });
   const connection = await NativeConnection.connect(config.temporal.connectionOptions);
-  const stopAttentionGauge = config.metricsAddress
-    ? startAttentionGauge(connection, config.temporal.namespace)
-    : () => undefined;
-  const tracing = await startTracingIfConfigured(config.tracing);
+  let stopAttentionGauge = () => undefined as void;
+  let tracing: Tracing | undefined;
   try {
     const added = await ensureSearchAttributes(connection.operatorService, config.temporal.namespace);
     if (added.length > 0) Runtime.instance().logger.info('registered lockstep search attributes', { added });
+    // Counted once the search attributes exist (a fresh namespace would warn otherwise).
+    if (config.metricsAddress) stopAttentionGauge = startAttentionGauge(connection, config.temporal.namespace);
+    tracing = await startTracingIfConfigured(config.tracing);
     const worker = await createLockstepWorker({
       connection,
       namespace: config.temporal.namespace,

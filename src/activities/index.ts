@@ -600,9 +600,14 @@ function commandOperation(action: LockAction): string {
 
 /**
  * The lock actions' activities over every Seam workspace the worker serves: each call runs in
- * the workspace its request names (`workspace`, from the plan; the default one when absent). A
- * check resolves the workspace only once the input is valid, so an invalid input is
- * INVALID_INPUT, and an alias the worker does not serve is UNKNOWN_WORKSPACE before any Seam call.
+ * the workspace its request names (`workspace`, from the plan; the default one when absent).
+ * - A check resolves the workspace only once the input is valid: an invalid input is
+ *   INVALID_INPUT, and an alias the worker does not serve is UNKNOWN_WORKSPACE, before any Seam
+ *   call. A send try in a workspace this worker does not serve sends nothing (UNKNOWN_WORKSPACE).
+ * - Once a command may be out, a worker that does not serve its workspace (a fleet mid-deploy,
+ *   an alias renamed) must not end the action as if nothing had happened: its reads fail as a
+ *   retryable SEAM_UNAVAILABLE, so another worker may take them, and the action polls on to its
+ *   deadline like any Seam outage, ending "check the door" if no read gets through.
  */
 export function createActivities(workspaces: SeamWorkspaces, metrics: LockstepMetrics = noMetrics) {
   const sets = new Map<string, ReturnType<typeof workspaceActivities>>();
@@ -612,23 +617,42 @@ export function createActivities(workspaces: SeamWorkspaces, metrics: LockstepMe
     if (!set) sets.set(key, (set = workspaceActivities(seam, metrics)));
     return set;
   };
-  const forInput = (input: unknown) => {
-    const checked = checkLockActionInput(input);
+  const forCheck = (request: CheckDeviceRequest) => {
+    const checked = checkLockActionInput(request.input, { extraArguments: request.extraArguments });
     return inWorkspace(checked.ok ? checked.plan.workspace : workspaces.anyAlias);
   };
+  const afterSend = (alias: string | undefined) => {
+    try {
+      return inWorkspace(alias);
+    } catch (err) {
+      throw ApplicationFailure.retryable(
+        `${err instanceof Error ? err.message : String(err)}; a command may be out, so another worker may read it`,
+        'SEAM_UNAVAILABLE',
+      );
+    }
+  };
   return {
-    checkDevice: (request: CheckDeviceRequest) => forInput(request.input).checkDevice(request),
-    checkDeviceAtDoor: (request: CheckAtDoorRequest) => forInput(request.input).checkDeviceAtDoor(request),
+    checkDevice: (request: CheckDeviceRequest) => forCheck(request).checkDevice(request),
+    checkDeviceAtDoor: (request: CheckAtDoorRequest) => {
+      let set;
+      try {
+        set = forCheck(request);
+      } catch (err) {
+        // As the check itself: an earlier try (on a worker that serves it) may have handed the request over.
+        throw Context.current().info.attempt > 1 ? markDoorMayHoldRequest(err) : err;
+      }
+      return set.checkDeviceAtDoor(request);
+    },
     captureCapabilitySnapshot: (deviceId: string, workspace?: string) =>
-      inWorkspace(workspace).captureCapabilitySnapshot(deviceId),
+      afterSend(workspace).captureCapabilitySnapshot(deviceId),
     sendCommandTry: (request: SendTryRequest) => inWorkspace(request.workspace).sendCommandTry(request),
     // Reads Temporal, not Seam.
     attemptSentByPendingTry: (request: { activityId: string }) =>
       inWorkspace(workspaces.anyAlias).attemptSentByPendingTry(request),
-    watchActionAttempt: (request: WatchRequest) => inWorkspace(request.workspace).watchActionAttempt(request),
+    watchActionAttempt: (request: WatchRequest) => afterSend(request.workspace).watchActionAttempt(request),
     // Legacy: its workflows started before workspaces existed, in the default one.
     sendCommand: (request: SendCommandRequest) => inWorkspace(undefined).sendCommand(request),
-    readActionAttempt: (request: ReadActionAttemptRequest) => inWorkspace(request.workspace).readActionAttempt(request),
+    readActionAttempt: (request: ReadActionAttemptRequest) => afterSend(request.workspace).readActionAttempt(request),
   };
 }
 

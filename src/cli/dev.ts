@@ -3,10 +3,18 @@
  * a second Ctrl-C stops it at once.
  */
 import { devStackDefaults, newDevSeamApiKey, startDevStack } from '../dev/dev-stack';
+import { isFree } from '../dev/free-port';
 import { logFormatFromEnv, logLevelFromEnv, metricsAddressFromEnv, taskQueueFromEnv } from '../ops/config';
 import { onShutdownSignals } from '../ops/shutdown-signals';
 import { installOperatorRuntime } from '../worker';
 import { exitCodes, parse, portOption, type Io } from './args';
+
+async function defaultMetricsAddress(io: Io): Promise<string | undefined> {
+  const address = devStackDefaults.metricsAddress;
+  if (await isFree(Number(address.split(':')[1]))) return address;
+  io.err(`metrics off: ${address} is in use (set LOCKSTEP_METRICS_ADDR to serve them elsewhere)`);
+  return undefined;
+}
 
 export async function devCommand(io: Io, argv: string[]): Promise<number> {
   const { values } = parse(argv, {
@@ -20,8 +28,9 @@ export async function devCommand(io: Io, argv: string[]): Promise<number> {
   const port = (name: string, fallback: number) => portOption(values[name], name, fallback);
   const temporalPort = port('port', devStackDefaults.temporalPort);
   const seamApiKey = newDevSeamApiKey();
-  // Metrics are on in the dev stack: LOCKSTEP_METRICS_ADDR, or 127.0.0.1:9464.
-  const metricsAddress = metricsAddressFromEnv(io.env) ?? devStackDefaults.metricsAddress;
+  // Metrics are on in the dev stack: LOCKSTEP_METRICS_ADDR, or 127.0.0.1:9464 when it is free
+  // (another stack may hold it: this one then runs without metrics rather than not at all).
+  const metricsAddress = metricsAddressFromEnv(io.env) ?? (await defaultMetricsAddress(io));
   installOperatorRuntime({
     level: logLevelFromEnv(io.env),
     secrets: [seamApiKey],
@@ -47,7 +56,7 @@ export async function devCommand(io: Io, argv: string[]): Promise<number> {
       `  Web UI          ${stack.uiUrl ?? 'off (--headless)'}`,
       `  Seam simulator  ${stack.simulator.url} (devices: ${[...stack.simulator.deviceIds()].join(', ')})`,
       `  task queue      ${stack.taskQueue}`,
-      `  metrics         http://${metricsAddress}/metrics`,
+      `  metrics         ${metricsAddress ? `http://${metricsAddress}/metrics` : 'off'}`,
       `  state           ${options.dbFile ?? 'in memory'}`,
       'Try: lockstep lock demo-instant-lock    (Ctrl-C stops everything)',
       'ready',

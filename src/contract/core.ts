@@ -108,9 +108,10 @@ export interface LockActionPlan {
 
 /**
  * A Seam workspace's alias (LOCKSTEP_SEAM_WORKSPACES): lower-case letters, digits, `_` and `-`,
- * at most 63, and never `seam_...`: a key pasted where an alias goes is refused, not recorded.
+ * at most 63, and never `seam_...` or `whsec_...`: a key or webhook secret pasted where an
+ * alias goes is refused, not recorded.
  */
-export const workspaceAliasPattern = /^(?!seam_)[a-z0-9][a-z0-9_-]{0,62}$/;
+export const workspaceAliasPattern = /^(?!seam_|whsec_)[a-z0-9][a-z0-9_-]{0,62}$/;
 
 /**
  * Stable failure codes: the `type` of the workflow's `ApplicationFailure`. Callers branch on

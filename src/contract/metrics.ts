@@ -12,7 +12,7 @@ export const metricNames = {
   /** Histogram (ms): a lock action's start to its result, by `action` and `outcome`. */
   lockActionDuration: 'lockstep_lock_action_duration_ms',
   /**
-   * Histogram (ms), by `action`: how late lockstep can have learned that an attempt ended — the
+   * Histogram (ms): how late lockstep can have learned that an attempt ended — the
    * time between the last read that saw it pending and the one that saw it end (the attempt
    * ended somewhere in between). Recorded where attempts usually end, in the watch after a send.
    */

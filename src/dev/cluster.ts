@@ -14,7 +14,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
+import { isFree } from './free-port';
 import { ensureSearchAttributes } from '../ops/search-attributes';
 import { spawnLogged, stopProcess } from './processes';
 import { clusterToolPaths, type ClusterTools } from './toolchain';
@@ -433,14 +434,6 @@ async function freePortBelow32768(taken: Set<number>): Promise<number> {
     if (!taken.has(candidate) && (await isFree(candidate))) return candidate;
   }
   throw new Error('no free loopback port between 20000 and 32000');
-}
-
-function isFree(port: number): Promise<boolean> {
-  return new Promise((resolvePromise) => {
-    const server = createServer();
-    server.once('error', () => resolvePromise(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolvePromise(true)));
-  });
 }
 
 /** Resolves once something accepts connections on the loopback port. */

@@ -5,7 +5,8 @@
 import type { LogLevel } from '@temporalio/worker';
 import { z } from 'zod';
 import type { AlertConfig } from '../activities/alerts';
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import type { SeamConfig } from '../activities/seam/client';
 import { singleWorkspace, type SeamWorkspacesConfig } from '../activities/seam/workspaces';
 import { workspaceAliasPattern } from '../contract/core';
@@ -148,9 +149,10 @@ export function alertConfigFromEnv(env: Env = process.env): AlertConfig | undefi
 }
 
 /**
- * LOCKSTEP_METRICS_ADDR: where the worker serves Prometheus `/metrics` (`host:port`, e.g.
- * `0.0.0.0:9464`); undefined (metrics off) when unset.
- * @throws {ConfigError} when it is not host:port with a port in 1-65535
+ * LOCKSTEP_METRICS_ADDR: where the worker serves Prometheus `/metrics`, an IP address and a port
+ * (`0.0.0.0:9464`, `[::]:9464`: the runtime's exporter binds a socket address, not a host name);
+ * undefined (metrics off) when unset.
+ * @throws {ConfigError} when it is not ip:port with a port in 1-65535
  */
 export function metricsAddressFromEnv(env: Env = process.env): string | undefined {
   return readVariable(
@@ -158,7 +160,11 @@ export function metricsAddressFromEnv(env: Env = process.env): string | undefine
     'LOCKSTEP_METRICS_ADDR',
     z
       .string()
-      .regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port (e.g. 0.0.0.0:9464)')
+      .regex(/^(\[[0-9A-Fa-f:.]+\]|[0-9.]+):\d{1,5}$/, 'must be ip:port (e.g. 0.0.0.0:9464 or [::]:9464)')
+      .refine(
+        (value) => isIP(value.slice(0, value.lastIndexOf(':')).replace(/^\[|\]$/g, '')) !== 0,
+        'must be ip:port with a valid IP address (e.g. 0.0.0.0:9464)',
+      )
       .refine((value) => {
         const port = Number(value.slice(value.lastIndexOf(':') + 1));
         return port >= 1 && port <= 65_535;
@@ -224,21 +230,7 @@ export function seamWorkspacesFromEnv(env: Env = process.env): SeamWorkspacesCon
     );
   const endpoint = readVariable(env, 'SEAM_ENDPOINT', seamEnvSchema.SEAM_ENDPOINT);
   const requestTimeoutMs = readVariable(env, 'SEAM_REQUEST_TIMEOUT_MS', seamEnvSchema.SEAM_REQUEST_TIMEOUT_MS);
-  let text: string;
-  try {
-    const stat = statSync(path);
-    if (!stat.isFile()) throw new ConfigError(variable, `${path} is not a file`);
-    // It holds API keys: like an SSH key, it must be readable by its owner alone.
-    if ((stat.mode & 0o077) !== 0)
-      throw new ConfigError(
-        variable,
-        `${path} is readable or writable by others (mode ${(stat.mode & 0o777).toString(8)}): chmod 600 it`,
-      );
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    if (isConfigError(err)) throw err;
-    throw new ConfigError(variable, `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
+  const text = readOwnersFile(variable, path);
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -249,7 +241,10 @@ export function seamWorkspacesFromEnv(env: Env = process.env): SeamWorkspacesCon
   if (!parsed.success) {
     // Where and what, never the value (it may be a key).
     const issue = parsed.error.issues[0];
-    throw new ConfigError(variable, `${path}: ${issue?.path.join('.') || '(file)'}: ${issue?.message ?? 'is invalid'}`);
+    throw new ConfigError(
+      variable,
+      `${path}: ${issuePath(issue?.path ?? []) || '(file)'}: ${issue?.message ?? 'is invalid'}`,
+    );
   }
   const workspaces = Object.fromEntries(
     Object.entries(parsed.data.workspaces).map(([alias, entry]) => [
@@ -258,6 +253,47 @@ export function seamWorkspacesFromEnv(env: Env = process.env): SeamWorkspacesCon
     ]),
   );
   return { workspaces, defaultAlias: parsed.data.default ?? null };
+}
+
+/**
+ * The text of a file that holds secrets, checked the way SSH checks a key: a regular file owned
+ * by this process's user that nobody else may read or write. Checked on the open descriptor
+ * (fstat), so the file read is the file checked.
+ */
+function readOwnersFile(variable: string, path: string): string {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new ConfigError(variable, `${path} is not a regular file`);
+    if (typeof process.getuid === 'function' && stat.uid !== process.getuid())
+      throw new ConfigError(
+        variable,
+        `${path} is owned by another user (uid ${stat.uid}): it holds keys, so the worker's user must own it`,
+      );
+    if ((stat.mode & 0o077) !== 0)
+      throw new ConfigError(
+        variable,
+        `${path} is readable or writable by others (mode ${(stat.mode & 0o777).toString(8)}): chmod 600 it`,
+      );
+    return readFileSync(fd, 'utf8');
+  } catch (err) {
+    if (isConfigError(err)) throw err;
+    throw new ConfigError(variable, `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Where a file issue is, naming an entry's alias only when it is a valid one (never a pasted key). */
+function issuePath(path: PropertyKey[]): string {
+  return path
+    .map((part, index) =>
+      index === 1 && path[0] === 'workspaces' && !workspaceAliasPattern.test(String(part))
+        ? '(an alias)'
+        : String(part),
+    )
+    .join('.');
 }
 
 /** Every secret the workspaces hold: keys, tokens, webhook secrets. */

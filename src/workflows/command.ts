@@ -196,7 +196,7 @@ async function sendWithinDeadline(state: LockActionState, plan: LockActionPlan, 
   for (let tryIndex = 0; ; tryIndex++) {
     if (!maySend(Date.now(), sendBy)) throw deadlineFailure(state, sendBy);
     log.info('sending command', { action: state.action, deviceId: plan.deviceId, try: tryIndex + 1 });
-    const outcome = await sendTry(state, plan, sendBy);
+    const outcome = await sendTry(state, plan, sendBy, tryIndex);
     recordTry(state, outcome);
     if (outcome.sent) return outcome;
     if (tryIndex + 1 >= commandSendTries) {
@@ -216,9 +216,14 @@ async function sendWithinDeadline(state: LockActionState, plan: LockActionPlan, 
  * One send try. A cancel while it runs waits a moment for it to say what it did; a try whose
  * activity timed out (its worker died) may or may not have reached Seam.
  */
-async function sendTry(state: LockActionState, plan: LockActionPlan, sendBy: number): Promise<SendTryOutcome> {
+async function sendTry(
+  state: LockActionState,
+  plan: LockActionPlan,
+  sendBy: number,
+  tryIndex: number,
+): Promise<SendTryOutcome> {
   const watchesToo = state.requesters !== undefined && state.watchInSendTry === true && plan.watchWindowMs > 0;
-  const tryId = watchesToo ? `send-try-${uuid4()}` : undefined;
+  const tryId = watchesToo ? sendTryId(state, tryIndex) : undefined;
   const sending = (tryId ? sendTryThatWatches(plan.watchWindowMs, tryId) : sendTries)
     .sendCommandTry({
       deviceId: plan.deviceId,
@@ -248,6 +253,11 @@ async function sendTry(state: LockActionState, plan: LockActionPlan, sendBy: num
     if (isCancellation(err)) await learnWhatTheCancelledTryDid(state, sending, tryId);
     throw err;
   }
+}
+
+/** A watching try's activity ID: counted since the door's `send-try-ids`, a UUID before it (see door.ts). */
+function sendTryId(state: LockActionState, tryIndex: number): string {
+  return state.commandNumber !== undefined ? `send-try-${state.commandNumber}.${tryIndex + 1}` : `send-try-${uuid4()}`;
 }
 
 /** What a door's lock actions are told of the command once an accepted try is recorded. */

@@ -33,6 +33,7 @@ import {
 import { commandSendBy, nextCommandAtMs, nextExpiryMs } from '../decisions';
 import { followAttempt, sendAndWatch } from './command';
 import { DoorKeeper, requestState } from './door-keeper';
+import type { LockActionState } from './failures';
 import { doorRequestOf, endedAttemptOf, requesterOf } from './payloads';
 
 export const doorRequestSignal = defineSignal<[unknown]>(doorSignalNames.request);
@@ -44,9 +45,14 @@ export const doorQuery = defineQuery<DoorView>(doorQueryName);
  * Changes to a door's steps, each behind `patched()` so that doors running before it replay:
  * - `send-and-watch`: the send try that Seam accepts goes on to watch the attempt, in the same
  *   activity (command.ts); before it, a watch activity of its own followed each accepted try.
+ * - `send-try-ids`: a send try's activity ID is `send-try-<command>.<try>`, not `send-try-<uuid4>`.
+ *   uuid4() draws from the workflow's seeded random stream, and so does OpenTelemetry's workflow
+ *   interceptor (span IDs): a door recorded untraced would not replay traced. Counted IDs do not
+ *   depend on who else draws, so tracing can be switched on or off under running doors.
  */
 export const doorPatchIds = {
   sendAndWatch: 'send-and-watch',
+  sendTryIds: 'send-try-ids',
 } as const;
 
 export async function DoorWorkflow(input: DoorInput): Promise<void> {
@@ -109,13 +115,14 @@ function setDoorHandlers(door: DoorKeeper): void {
 async function runCommand(door: DoorKeeper, command: WaitingCommand): Promise<void> {
   const first = command.members[0];
   // Each try asks whether one of the members still wants it (see sendCommandTry).
-  const state = {
+  const state: LockActionState = {
     ...requestState(first),
     requesters: command.members.map((m) => m.requester),
     ...(patched(doorPatchIds.sendAndWatch) ? { watchInSendTry: true } : {}),
   };
   const scope = new CancellationScope();
   const current = door.begin(command, state, scope, Date.now());
+  if (state.watchInSendTry && patched(doorPatchIds.sendTryIds)) state.commandNumber = door.commandsRun;
   log.info('door runs a command', {
     deviceId: door.deviceId,
     action: command.action,

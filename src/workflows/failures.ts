@@ -30,6 +30,11 @@ export interface LockActionState {
   requesters?: { workflowId: string; runId: string }[];
   /** A door's command whose send try also watches (`send-and-watch`, see command.ts). */
   watchInSendTry?: boolean;
+  /**
+   * Since the door's `send-try-ids`: the door's command number, which names its tries' activity
+   * IDs (`send-try-<command>.<try>`) instead of a random UUID.
+   */
+  commandNumber?: number;
 }
 
 export function lockActionFailure(

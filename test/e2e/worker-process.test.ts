@@ -43,7 +43,7 @@ describe('worker configuration', () => {
     [
       'a URL as LOCKSTEP_METRICS_ADDR',
       withKey('LOCKSTEP_METRICS_ADDR', 'http://0.0.0.0:9464/metrics'),
-      'LOCKSTEP_METRICS_ADDR: must be host:port',
+      'LOCKSTEP_METRICS_ADDR: must be ip:port',
     ],
   ])('lockstep worker: %s fails at start with exit code 78, naming the variable', async (_case, vars, message) => {
     const run = await runLockstep(['worker'], cleanEnv(vars), 30_000);

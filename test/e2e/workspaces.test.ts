@@ -25,6 +25,7 @@ import { eventually, startDevServerEnv } from '../helpers/temporal';
 
 const acme = simulatorFixture();
 const globex = simulatorFixture();
+const globexWebhookSecret = `whsec_${randomUUID().replace(/-/g, '')}`;
 const taskQueue = `workspaces-${randomUUID()}`;
 let env: TestWorkflowEnvironment;
 let dir: string;
@@ -38,7 +39,7 @@ function writeWorkspaces(path: string, mode: number): void {
       default: 'acme',
       workspaces: {
         acme: { apiKey: acme.apiKey, endpoint: acme.sim.url },
-        globex: { apiKey: globex.apiKey, endpoint: globex.sim.url, webhookSecret: `whsec_${randomUUID()}` },
+        globex: { apiKey: globex.apiKey, endpoint: globex.sim.url, webhookSecret: globexWebhookSecret },
       },
     }),
   );
@@ -68,23 +69,47 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-test('one worker, two workspaces: a lock in each goes to its own Seam with its own key; no workspace means the default', async () => {
+test('one worker, two workspaces: a lock in each goes to its own Seam with its own key, its durable polling and read-back too; no workspace means the default', async () => {
   const inAcme = acme.device();
   const inGlobex = globex.device();
   const byDefault = acme.device();
+  // Past the watch: read by durable polling (readActionAttempt), in globex.
+  const polledInGlobex = globex.device({ attempt: { pendingMs: 1_500 } });
+  // Never ends: the door's state read back at the deadline (captureCapabilitySnapshot), in globex.
+  const readBackInGlobex = globex.device({ locked: true, attempt: { outcome: 'never' } });
   const results = await Promise.all([
     executeLockAction(env.client, 'LOCK_DOOR', { deviceId: inAcme, workspace: 'acme' }, { taskQueue }),
     executeLockAction(env.client, 'LOCK_DOOR', { deviceId: inGlobex, workspace: 'globex' }, { taskQueue }),
     executeLockAction(env.client, 'LOCK_DOOR', { deviceId: byDefault }, { taskQueue }),
+    executeLockAction(
+      env.client,
+      'LOCK_DOOR',
+      { deviceId: polledInGlobex, workspace: 'globex', watchWindow: 0 },
+      { taskQueue },
+    ),
+    executeLockAction(
+      env.client,
+      'LOCK_DOOR',
+      { deviceId: readBackInGlobex, workspace: 'globex', watchWindow: 0, timeout: '4s' },
+      { taskQueue },
+    ),
   ]);
-  expect(results.map((r) => r.ok)).toEqual([true, true, true]);
-  // Each simulator accepts only its own key: a command it took came with that key.
+  expect(results.map((r) => (r.ok ? r.result.confirmation : r.code))).toEqual([
+    'action_attempt',
+    'action_attempt',
+    'action_attempt',
+    'action_attempt',
+    'device_state',
+  ]);
+  // Each simulator accepts only its own key: what it answered came with that key.
   expect(acme.sim.countsFor(inAcme)).toMatchObject({ commandsAccepted: 1 });
   expect(globex.sim.countsFor(inGlobex)).toMatchObject({ commandsAccepted: 1 });
   expect(acme.sim.countsFor(byDefault)).toMatchObject({ commandsAccepted: 1 });
+  expect(globex.sim.countsFor(polledInGlobex).actionAttemptReads).toBeGreaterThan(0);
+  expect(globex.sim.countsFor(readBackInGlobex).deviceReads).toBeGreaterThanOrEqual(2);
   // The worker logs the aliases, never a key or the webhook secret.
   expect(worker.output()).toContain('acme (default)');
-  for (const secret of [acme.apiKey, globex.apiKey]) expect(worker.output()).not.toContain(secret);
+  for (const secret of [acme.apiKey, globex.apiKey, globexWebhookSecret]) expect(worker.output()).not.toContain(secret);
 }, 60_000);
 
 test("a stay naming a workspace unlocks and locks its door through that workspace's Seam", async () => {
@@ -116,6 +141,23 @@ test("a stay naming a workspace unlocks and locks its door through that workspac
     ['UNLOCK_DOOR', true],
     ['LOCK_DOOR', true],
   ]);
+}, 60_000);
+
+test('a stay naming a workspace the workers do not serve is refused at once, not at check-in', async () => {
+  const now = Date.now();
+  const stay = {
+    reservationKey: `ws-unserved-${randomUUID()}`,
+    deviceIds: [acme.device()],
+    checkIn: new Date(now + 60 * 60_000).toISOString(),
+    checkOut: new Date(now + 2 * 60 * 60_000).toISOString(),
+    workspace: 'initech',
+  };
+  await expect(upsertReservation(env.client, stay, { taskQueue })).rejects.toMatchObject({
+    cause: {
+      type: 'INVALID_INPUT',
+      message: expect.stringContaining('workspace: initech is not one the workers serve'),
+    },
+  });
 }, 60_000);
 
 test("a schedule naming a workspace locks its doors through that workspace's Seam", async () => {

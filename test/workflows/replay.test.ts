@@ -3,12 +3,16 @@
  * must replay against the current workflow code. A change that would break running workflows
  * fails here, not in production.
  */
+import { Resource } from '@opentelemetry/resources';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { makeWorkflowExporter } from '@temporalio/interceptors-opentelemetry/lib/worker';
 import { Worker } from '@temporalio/worker';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { doorWorkflowId, reservationWorkflowId } from '../../src/contract';
 import { workflowBundle } from '../helpers/temporal';
+import { assertBuilt } from '../helpers/processes';
 
 const historiesDir = join(__dirname, '..', 'histories');
 const names = readdirSync(historiesDir).filter((f) => f.endsWith('.json'));
@@ -54,11 +58,33 @@ test('replay: the histories recorded before the send-by-deadline patch still lac
 
 test('replay: lock actions recorded since door ordering carry its marker alone; door histories carry none before send-and-watch', () => {
   const viaDoor = names.filter((name) => name.startsWith('door-') && !name.startsWith('door-workflow-'));
-  const doors = names.filter((name) => name.startsWith('door-workflow-') && !name.startsWith('door-workflow-sw-'));
+  const doors = names.filter(
+    (name) =>
+      name.startsWith('door-workflow-') &&
+      !name.startsWith('door-workflow-sw-') &&
+      !name.startsWith('door-workflow-sti-'),
+  );
   expect(viaDoor.length).toBeGreaterThanOrEqual(7);
   expect(doors.length).toBeGreaterThanOrEqual(6);
   for (const name of viaDoor) expect(patchIdsIn(name)).toEqual(['door-ordering']);
   for (const name of doors) expect(patchIdsIn(name)).toEqual([]);
+});
+
+test('replay: doors recorded since send-try-ids carry both markers and name their watching tries by count, not by a UUID', () => {
+  const doors = names.filter((name) => name.startsWith('door-workflow-sti-'));
+  expect(doors.length).toBeGreaterThanOrEqual(3);
+  for (const name of doors) {
+    expect(patchIdsIn(name)).toEqual(['send-and-watch', 'send-try-ids']);
+    const ids = [...readFileSync(join(historiesDir, name), 'utf8').matchAll(/"activityId": *"(send-try-[^"]*)"/g)].map(
+      (m) => m[1],
+    );
+    expect(ids.length).toBeGreaterThan(0);
+    for (const id of ids) expect(id).toMatch(/^send-try-\d+\.\d+$/);
+  }
+  // The back-off history's second try is the command's try 2.
+  expect(readFileSync(join(historiesDir, 'door-workflow-sti-lock-back-off-then-sent.json'), 'utf8')).toContain(
+    'send-try-1.2',
+  );
 });
 
 test('replay: doors recorded since send-and-watch carry its marker, and watch in the send try (no watch activity)', () => {
@@ -129,3 +155,36 @@ test.each(names)('replay: %s replays without non-determinism', async (name) => {
     Worker.runReplayHistory({ workflowBundle: workflowBundle(), replayName: name }, history, workflowIdOf(history)),
   ).resolves.toBeUndefined();
 });
+
+/**
+ * Tracing on or off is a deployment choice, not a code change: the workflow bundle a traced
+ * worker loads (the OpenTelemetry workflow interceptors inside) replays every history that
+ * untraced workers recorded, so a fleet can switch it either way with workflows running.
+ */
+// Doors recorded between send-and-watch and send-try-ids named their watching tries by uuid4(),
+// which the traced bundle's interceptors shift: those runs must finish (or roll over) before a
+// fleet switches tracing (README, *Traces*). Everything else replays either way.
+const tracedReplayable = names.filter((name) => !name.startsWith('door-workflow-sw-'));
+
+test('replay with the traced bundle: a door recorded with uuid try IDs does not replay traced (why send-try-ids exists)', async () => {
+  assertBuilt();
+  const name = 'door-workflow-sw-lock-success-in-watch.json';
+  const history = historyFromJSON(JSON.parse(readFileSync(join(historiesDir, name), 'utf8')));
+  await expect(Worker.runReplayHistory(tracedReplay(name), history, workflowIdOf(history))).rejects.toThrow(
+    /Activity id of scheduled event 'send-try-/,
+  );
+});
+
+test.each(tracedReplayable)('replay with the traced bundle: %s replays without non-determinism', async (name) => {
+  assertBuilt();
+  const history = historyFromJSON(JSON.parse(readFileSync(join(historiesDir, name), 'utf8')));
+  await expect(Worker.runReplayHistory(tracedReplay(name), history, workflowIdOf(history))).resolves.toBeUndefined();
+});
+
+function tracedReplay(replayName: string) {
+  return {
+    workflowBundle: { codePath: join(__dirname, '..', '..', 'dist', 'workflow-bundle-traced.js') },
+    sinks: { exporter: makeWorkflowExporter(new SimpleSpanProcessor(new InMemorySpanExporter()), new Resource({})) },
+    replayName,
+  };
+}

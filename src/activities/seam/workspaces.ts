@@ -33,6 +33,8 @@ export interface SeamWorkspaces {
   resolve(alias: string | undefined): { alias: string; seam: SeamClient };
   /** Some workspace (for work that reaches no Seam: an invalid input's check, reads of Temporal). */
   anyAlias: string;
+  /** Whether `alias` (undefined: the default) resolves. */
+  serves: (alias: string | undefined) => boolean;
 }
 
 export function seamWorkspaces(config: SeamWorkspacesConfig, observe?: SeamRequestObserver): SeamWorkspaces {
@@ -42,6 +44,10 @@ export function seamWorkspaces(config: SeamWorkspacesConfig, observe?: SeamReque
   const anyAlias = config.defaultAlias ?? [...clients.keys()][0];
   return {
     anyAlias,
+    serves: (alias) => {
+      const wanted = alias ?? config.defaultAlias;
+      return wanted !== null && clients.has(wanted);
+    },
     resolve(alias) {
       const wanted = alias ?? config.defaultAlias;
       const seam = wanted === null ? undefined : clients.get(wanted);
