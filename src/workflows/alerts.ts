@@ -13,8 +13,40 @@ import {
   type RetryPolicy,
 } from '@temporalio/workflow';
 import type { AlertActivities } from '../activities/alerts';
-import type { Alert } from '../contract/alerts';
-import { alertDeliveryActivityTimeoutMs, alertFailureTypes } from '../contract/alerts-core';
+import type { Alert, AlertSource } from '../contract/alerts';
+import {
+  alertDeliveryActivityTimeoutMs,
+  alertFailureTypes,
+  alertIdempotencyKey,
+  boundedAlertId,
+  type AlertKind,
+} from '../contract/alerts-core';
+
+/**
+ * The alert about one door of a stay or a schedule's run: one ID per workflow, kind and door (so
+ * its `resolved` matches its `raised`), bounded to the contract's length, with the failure code
+ * of the door's last action when it failed.
+ */
+export function doorAlert(
+  source: AlertSource,
+  door: { deviceId: string; lastOutcome: string | null },
+  kind: AlertKind,
+  state: Alert['state'],
+  message: string,
+): Alert {
+  const alertId = boundedAlertId(`${source.workflowId}/${kind}/${door.deviceId}`);
+  return {
+    alertId,
+    idempotencyKey: alertIdempotencyKey(alertId, state),
+    kind,
+    state,
+    deviceId: door.deviceId,
+    source,
+    message,
+    at: new Date().toISOString(),
+    ...(door.lastOutcome && door.lastOutcome !== 'success' ? { details: { failureCode: door.lastOutcome } } : {}),
+  };
+}
 
 /**
  * How long an alert is tried before it is given up: a receiver down for a day is an outage of

@@ -6,10 +6,10 @@
  */
 import { CancellationScope, condition, log, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Alert, AlertSource } from '../contract/alerts';
-import { alertIdempotencyKey, boundedAlertId, type AlertKind } from '../contract/alerts-core';
+import type { AlertKind } from '../contract/alerts-core';
 import type { ScheduledRunDoor } from '../contract/scheduled-action';
 import { attentionKey } from '../contract/search-attributes';
-import { sendAlert } from './alerts';
+import { doorAlert, sendAlert } from './alerts';
 
 /**
  * How long a run that has finished with its doors still waits for its alerts: long enough for a
@@ -52,18 +52,8 @@ export class RunAlerts {
   }
 
   private send(door: ScheduledRunDoor, kind: AlertKind, state: Alert['state'], message: string): void {
-    const alertId = boundedAlertId(`${this.source.workflowId}/${kind}/${door.deviceId}`);
-    const alert: Alert = {
-      alertId,
-      idempotencyKey: alertIdempotencyKey(alertId, state),
-      kind,
-      state,
-      deviceId: door.deviceId,
-      source: this.source,
-      message,
-      at: new Date().toISOString(),
-      ...(door.lastOutcome && door.lastOutcome !== 'success' ? { details: { failureCode: door.lastOutcome } } : {}),
-    };
+    const alert = doorAlert(this.source, door, kind, state, message);
+    const { alertId } = alert;
     upsertSearchAttributes([{ key: attentionKey, value: this.raised.size > 0 }]);
     this.undelivered++;
     // Not cancelled with the run: a cancelled run still tells what it raised and gave up on,

@@ -18,7 +18,6 @@ import {
 import { attentionKey, deviceIdsKey, outcomeKey, reservationKeyKey } from '../contract/search-attributes';
 import type { Alert } from '../contract/alerts';
 import type { AlertKind } from '../contract/alerts-core';
-import { alertIdempotencyKey } from '../contract/alerts-core';
 import {
   describeAction,
   lockActionWorkflowId,
@@ -36,7 +35,7 @@ import {
   type StayStage,
 } from '../contract/reservation-core';
 import { lockRetryDelayMs, nextStayStep, owesLock, unlockRetryDelayMs, type StayStep } from '../decisions';
-import { sendAlert } from './alerts';
+import { doorAlert, sendAlert } from './alerts';
 
 /**
  * Changes to a stay's steps, each behind `patched()` so that stays started before it replay
@@ -455,20 +454,9 @@ export class Stay {
   }
 
   private alert(door: StayDoor, kind: AlertKind, state: Alert['state'], message: string): void {
-    const { workflowId } = workflowInfo();
-    const alertId = `${workflowId}/${kind}/${door.deviceId}`;
+    const source = { workflowId: workflowInfo().workflowId, reservationKey: this.plan.reservationKey };
     const idle = this.alertQueue.length === 0;
-    this.alertQueue.push({
-      alertId,
-      idempotencyKey: alertIdempotencyKey(alertId, state),
-      kind,
-      state,
-      deviceId: door.deviceId,
-      source: { workflowId, reservationKey: this.plan.reservationKey },
-      message,
-      at: new Date().toISOString(),
-      ...(door.lastOutcome && door.lastOutcome !== 'success' ? { details: { failureCode: door.lastOutcome } } : {}),
-    });
+    this.alertQueue.push(doorAlert(source, door, kind, state, message));
     if (idle) this.deliverAlerts();
   }
 }
