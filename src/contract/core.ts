@@ -113,6 +113,11 @@ export interface LockActionPlan {
  */
 export const workspaceAliasPattern = /^(?!seam_|whsec_)[a-z0-9][a-z0-9_-]{0,62}$/;
 
+/** The optional `workspace` field of a plan, an input or a request: present only when one is named. */
+export function workspaceField(workspace: string | undefined): { workspace?: string } {
+  return workspace !== undefined ? { workspace } : {};
+}
+
 /**
  * Stable failure codes: the `type` of the workflow's `ApplicationFailure`. Callers branch on
  * these, never on messages. Keep the README's table in step.

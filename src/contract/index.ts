@@ -7,6 +7,7 @@
  * activities and tests — not for workflow code (see core.ts for why). Door schedules have
  * their own module, ./schedules.ts (it builds on the schemas here, so it is not re-exported).
  */
+import { workspaceField } from './core';
 import { z } from 'zod';
 import {
   actionAttemptStatuses,
@@ -96,7 +97,7 @@ export function planFromInput(input: z.output<typeof lockActionInputSchema>): Lo
     pollInterval: input.pollInterval ?? { ...inputDefaults.pollInterval },
     verifyLockedState: input.verifyLockedState ?? inputDefaults.verifyLockedState,
     metadata: input.metadata ?? {},
-    ...(input.workspace !== undefined ? { workspace: input.workspace } : {}),
+    ...workspaceField(input.workspace),
   };
 }
 

@@ -3,6 +3,7 @@
  * and the payload of its `upsert` update (the same shape). The zod-free part is in
  * ./reservation-core.ts.
  */
+import { workspaceField } from './core';
 import { z } from 'zod';
 import {
   maxReservationDoors,
@@ -74,7 +75,7 @@ export function checkReservationInput(
       lockRetryHorizonMs: r.lockRetryHorizon ?? reservationDefaults.lockRetryHorizonMs,
       attentionAfterMs: r.attentionAfter ?? reservationDefaults.attentionAfterMs,
       metadata: r.metadata ?? {},
-      ...(r.workspace !== undefined ? { workspace: r.workspace } : {}),
+      ...workspaceField(r.workspace),
     },
   };
 }

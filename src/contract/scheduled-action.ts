@@ -4,6 +4,7 @@
  * it starts. Workflow code imports this file, so it holds no zod (see core.ts for why); the
  * definition's schema and the Temporal Schedule built from it are in ./schedules.ts.
  */
+import { workspaceField } from './core';
 import type { AlertKind } from './alerts-core';
 import {
   identifierMaxLength,
@@ -207,7 +208,7 @@ export function checkScheduledDoorActionInput(
       action: action as DoorAction,
       deviceIds: deviceIds as string[],
       unlockWindowMs: (unlockWindowMs as number | undefined) ?? scheduleDefaults.unlockWindowMs,
-      ...(workspace !== undefined ? { workspace: workspace as string } : {}),
+      ...workspaceField(workspace as string | undefined),
     },
   };
 }

@@ -9,6 +9,7 @@
  * (src/decisions/scheduling.ts): a missed unlock is never run late, a missed lock still runs,
  * and runs of one schedule never overlap.
  */
+import { workspaceField } from './core';
 import {
   DAYS_OF_WEEK,
   MONTHS,
@@ -235,7 +236,7 @@ function normalise(d: z.output<typeof doorScheduleFields>): DoorSchedule {
     skip: skipsOfPieces((d.skip ?? []).flatMap(skipPieces)),
     ...(d.action === 'unlock' ? { unlockWindowMs: d.unlockWindow ?? scheduleDefaults.unlockWindowMs } : {}),
     ...(d.note !== undefined ? { note: d.note } : {}),
-    ...(d.workspace !== undefined ? { workspace: d.workspace } : {}),
+    ...workspaceField(d.workspace),
   };
 }
 
@@ -335,7 +336,7 @@ export function scheduledDoorActionInputOf(schedule: DoorSchedule): ScheduledDoo
     action: schedule.action,
     deviceIds: schedule.deviceIds,
     ...(schedule.unlockWindowMs !== undefined ? { unlockWindowMs: schedule.unlockWindowMs } : {}),
-    ...(schedule.workspace !== undefined ? { workspace: schedule.workspace } : {}),
+    ...workspaceField(schedule.workspace),
   };
 }
 
@@ -452,7 +453,7 @@ export function doorScheduleFromDescription(
     skip: skips as string[],
     ...(plan.action === 'unlock' ? { unlockWindowMs: plan.unlockWindowMs } : {}),
     ...(memo.note !== undefined ? { note: memo.note } : {}),
-    ...(plan.workspace !== undefined ? { workspace: plan.workspace } : {}),
+    ...workspaceField(plan.workspace),
   };
   return {
     ok: true,

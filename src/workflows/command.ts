@@ -19,6 +19,7 @@
  * timeout's details, and a cancel reads it from the pending activity instead of waiting for the
  * try (which learns of a cancel only from a heartbeat's answer).
  */
+import { workspaceField } from '../contract/core';
 import {
   ActivityCancellationType,
   ActivityFailure,
@@ -159,7 +160,7 @@ async function readDuringPolling(
       seamReads.readActionAttempt({
         actionAttemptId: last.actionAttempt.actionAttemptId,
         deviceId: plan.deviceId,
-        ...inWorkspace(plan),
+        ...workspaceField(plan.workspace),
         readBackLockedState: plan.verifyLockedState,
       }),
     );
@@ -173,11 +174,6 @@ async function readDuringPolling(
     }
     throw err;
   }
-}
-
-/** The plan's Seam workspace for an activity request (none: the worker's default one). */
-export function inWorkspace(plan: LockActionPlan): { workspace?: string } {
-  return plan.workspace !== undefined ? { workspace: plan.workspace } : {};
 }
 
 function record(state: LockActionState, observation: AttemptObservation): AttemptObservation {
@@ -228,7 +224,7 @@ async function sendTry(
     .sendCommandTry({
       deviceId: plan.deviceId,
       action: state.action,
-      ...inWorkspace(plan),
+      ...workspaceField(plan.workspace),
       sendBy: new Date(sendBy).toISOString(),
       ...(state.requesters ? { requesters: state.requesters } : {}),
       ...(watchesToo
@@ -392,7 +388,7 @@ async function watch(state: LockActionState, plan: LockActionPlan, sent: Sent): 
     return await watcher.watchActionAttempt({
       actionAttemptId: sent.actionAttempt.actionAttemptId,
       deviceId: plan.deviceId,
-      ...inWorkspace(plan),
+      ...workspaceField(plan.workspace),
       windowMs: plan.watchWindowMs,
       readBackLockedState: plan.verifyLockedState,
       ...(verdictTo ? { verdictTo } : {}),

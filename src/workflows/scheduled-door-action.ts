@@ -7,6 +7,7 @@
  * is fail-secure — a door that did not lock is tried again, and a person is told when it stays
  * unlocked (decisions: `nextScheduledDoorStep`; alerts: ./run-alerts.ts).
  */
+import { workspaceField } from '../contract/core';
 import {
   defineSearchAttributeKey,
   SearchAttributeType,
@@ -280,7 +281,7 @@ async function doorAction(run: ScheduledRun, deviceId: string, tryNumber: number
     requestId: scheduledTryRequestId(scheduleId, run.scheduledAt, tryNumber),
     ...(run.notAfter ? { notAfter: run.notAfter.toISOString() } : {}),
     metadata: { scheduleId, scheduledAt: run.scheduledAt.toISOString() },
-    ...(run.plan.workspace !== undefined ? { workspace: run.plan.workspace } : {}),
+    ...workspaceField(run.plan.workspace),
   };
   const workflowId = scheduledLockActionWorkflowId(action, scheduleId, deviceId, run.scheduledAt, tryNumber);
   const workflowType = workflowTypes[lockActionOfDoorAction(action)];

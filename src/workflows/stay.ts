@@ -4,6 +4,7 @@
  * point (as child workflows), and the alerts it raises and resolves. What to do next is a pure
  * function (decisions/reservation.ts).
  */
+import { workspaceField } from '../contract/core';
 import {
   ApplicationFailure,
   ChildWorkflowFailure,
@@ -420,7 +421,7 @@ export class Stay {
             requestId,
             ...input,
             metadata: { ...this.plan.metadata, reservationKey: this.plan.reservationKey },
-            ...(this.plan.workspace !== undefined ? { workspace: this.plan.workspace } : {}),
+            ...workspaceField(this.plan.workspace),
           },
         ],
       });

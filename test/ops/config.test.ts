@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -109,7 +110,8 @@ describe('metricsAddressFromEnv', () => {
 
 describe('seamWorkspacesFromEnv', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lockstep-config-'));
-  const key = 'seam_live_secret_key_0123456789';
+  // Made up per run: the shape of a key, never a real one.
+  const key = `seam_test${randomUUID().replace(/-/g, '')}`;
   const fileWith = (content: unknown, mode = 0o600) => {
     const path = join(dir, `${Math.random().toString(36).slice(2)}.json`);
     writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
