@@ -27,6 +27,7 @@ import {
   logFormatFromEnv,
   logLevelFromEnv,
   metricsAddressFromEnv,
+  pushFromEnv,
   seamWorkspacesFromEnv,
   taskQueueFromEnv,
   workspaceSecrets,
@@ -75,6 +76,8 @@ export interface WorkerConfig {
   metricsAddress: string | undefined;
   /** OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT and the rest: undefined (off) when no endpoint is set. */
   tracing: TracingConfig | undefined;
+  /** LOCKSTEP_PUSH: Seam's webhooks reach `lockstep webhooks` (see {@link LockstepWorkerOptions.push}). @default false */
+  push: boolean;
 }
 
 /** @throws {ConfigError} naming the first bad variable. */
@@ -88,6 +91,7 @@ export function workerConfigFromEnv(env: Env = process.env): WorkerConfig {
     alerts: alertConfigFromEnv(env),
     metricsAddress: metricsAddressFromEnv(env),
     tracing: tracingFromEnv(env),
+    push: pushFromEnv(env),
   };
 }
 
@@ -184,6 +188,14 @@ export interface LockstepWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Traces (ops/tracing.ts): the activity interceptors and the workflow span sink. @default none */
   tracing?: Tracing;
+  /**
+   * Seam's webhooks reach a `lockstep webhooks` receiver for every workspace served: doors do
+   * not watch attempts in process, they wait for the push and read only as a safety net
+   * (`lockstep worker` reads LOCKSTEP_PUSH). Off while webhooks are not set up: every lost
+   * webhook would cost seconds.
+   * @default false
+   */
+  push?: boolean;
 }
 
 function workspacesOf(seam: SeamConfig | SeamWorkspacesConfig): SeamWorkspacesConfig {
@@ -213,7 +225,7 @@ export async function createLockstepWorker(options: LockstepWorkerOptions): Prom
         }
       : {}),
     activities: {
-      ...createActivities(workspaces, metrics),
+      ...createActivities(workspaces, metrics, { push: options.push ?? false }),
       ...createDoorActivities(),
       ...createReservationActivities(workspaces.serves),
       ...createAlertActivities(options.alerts, { metrics }),

@@ -79,6 +79,8 @@ export interface AttemptObservation {
 
 export interface CommandOutcome extends AttemptObservation {
   commandSentAt: string;
+  /** Seam pushes the attempt's end (see {@link SendTryOutcome}): read it on the push, poll only as a safety net. */
+  pushed?: boolean;
 }
 
 export interface ReadActionAttemptRequest {
@@ -137,6 +139,11 @@ export type SendTryOutcome =
       commandSentAt: string;
       /** What the try's own watch saw ({@link SendTryRequest.thenWatch}). */
       watched?: AttemptObservation;
+      /**
+       * The worker runs with push (LOCKSTEP_PUSH=on): Seam's webhook will say when the attempt
+       * ends, so the try did not watch it (a door's try only; others watch as before).
+       */
+      pushed?: true;
     }
   | { sent: false; mayHaveReachedSeam: boolean; failureType: string; message: string; seamRequestId: string | null };
 
@@ -190,8 +197,17 @@ export interface DoorCheck extends DeviceCheck {
   doorMayHoldRequest: boolean;
 }
 
+/** How the worker learns that attempts ended. */
+export interface ActivityOptions {
+  /**
+   * Seam's webhooks reach a receiver for every workspace served (LOCKSTEP_PUSH=on): a door's
+   * send try returns once sent instead of watching; the webhook wakes the door. @default false
+   */
+  push?: boolean;
+}
+
 /** The activities' work against one Seam workspace (see {@link createActivities}, which picks one per call). */
-function workspaceActivities(seam: SeamClient, metrics: LockstepMetrics) {
+function workspaceActivities(seam: SeamClient, metrics: LockstepMetrics, options: ActivityOptions) {
   const { http, requestTimeoutMs } = seam;
 
   async function readAttempt(actionAttemptId: string): Promise<ActionAttemptView> {
@@ -485,6 +501,7 @@ function workspaceActivities(seam: SeamClient, metrics: LockstepMetrics) {
       }
       const { thenWatch } = request;
       if (!thenWatch || sent.actionAttempt.status !== 'pending') return sent;
+      if (options.push) return { ...sent, pushed: true };
       const { actionAttemptId } = sent.actionAttempt;
       // Its one heartbeat (the first is never throttled): the attempt, durable from here on.
       Context.current().heartbeat({ actionAttemptId, commandSentAt: sent.commandSentAt } satisfies SentCommand);
@@ -609,12 +626,16 @@ function commandOperation(action: LockAction): string {
  *   retryable SEAM_UNAVAILABLE, so another worker may take them, and the action polls on to its
  *   deadline like any Seam outage, ending "check the door" if no read gets through.
  */
-export function createActivities(workspaces: SeamWorkspaces, metrics: LockstepMetrics = noMetrics) {
+export function createActivities(
+  workspaces: SeamWorkspaces,
+  metrics: LockstepMetrics = noMetrics,
+  options: ActivityOptions = {},
+) {
   const sets = new Map<string, ReturnType<typeof workspaceActivities>>();
   const inWorkspace = (alias: string | undefined) => {
     const { alias: key, seam } = workspaces.resolve(alias);
     let set = sets.get(key);
-    if (!set) sets.set(key, (set = workspaceActivities(seam, metrics)));
+    if (!set) sets.set(key, (set = workspaceActivities(seam, metrics, options)));
     return set;
   };
   const forCheck = (request: CheckDeviceRequest) => {

@@ -9,6 +9,14 @@ import { onShutdownSignals } from '../ops/shutdown-signals';
 import { installOperatorRuntime } from '../worker';
 import { exitCodes, parse, portOption, type Io } from './args';
 
+/** The webhook receiver's port: --webhook-port, or 8788 when free (the stack then runs without webhooks). */
+async function webhookPort(io: Io, raw: unknown): Promise<number | undefined> {
+  if (raw !== undefined) return portOption(raw, 'webhook-port', devStackDefaults.webhookPort);
+  if (await isFree(devStackDefaults.webhookPort)) return devStackDefaults.webhookPort;
+  io.err(`webhooks off: port ${devStackDefaults.webhookPort} is in use (--webhook-port PORT serves them elsewhere)`);
+  return undefined;
+}
+
 async function defaultMetricsAddress(io: Io): Promise<string | undefined> {
   const address = devStackDefaults.metricsAddress;
   if (await isFree(Number(address.split(':')[1]))) return address;
@@ -22,6 +30,7 @@ export async function devCommand(io: Io, argv: string[]): Promise<number> {
     'ui-port': { type: 'string' },
     headless: { type: 'boolean', default: false },
     'simulator-port': { type: 'string' },
+    'webhook-port': { type: 'string' },
     'db-file': { type: 'string' },
     'in-memory': { type: 'boolean', default: false },
   });
@@ -46,6 +55,7 @@ export async function devCommand(io: Io, argv: string[]): Promise<number> {
     dbFile: values['in-memory'] ? null : ((values['db-file'] as string | undefined) ?? devStackDefaults.dbFile),
     taskQueue: taskQueueFromEnv(io.env),
     attentionGauge: true,
+    webhookPort: await webhookPort(io, values['webhook-port']),
     log: io.err,
   };
   const stack = await startDevStack(options);
@@ -55,6 +65,7 @@ export async function devCommand(io: Io, argv: string[]): Promise<number> {
       `  Temporal        ${stack.temporalAddress} (namespace ${stack.namespace})`,
       `  Web UI          ${stack.uiUrl ?? 'off (--headless)'}`,
       `  Seam simulator  ${stack.simulator.url} (devices: ${[...stack.simulator.deviceIds()].join(', ')})`,
+      `  webhooks        ${stack.webhookUrl ? `${stack.webhookUrl} (the simulator's; the worker waits for them: push)` : 'off'}`,
       `  task queue      ${stack.taskQueue}`,
       `  metrics         ${metricsAddress ? `http://${metricsAddress}/metrics` : 'off'}`,
       `  state           ${options.dbFile ?? 'in memory'}`,

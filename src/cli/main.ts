@@ -23,6 +23,7 @@ import { scheduleCommand } from './schedule';
 import { reservationCommand } from './reservation';
 import { simulatorCommand } from './simulator';
 import { statusCommand } from './status';
+import { webhooksCommand } from './webhooks';
 
 export { exitCodes, UsageError } from './args';
 export { lockInputFromArgs } from './lock';
@@ -52,7 +53,9 @@ Usage:
   lockstep door <deviceId>   [--json]   what the door knows, runs and holds
   lockstep attention         [--json]   everything that needs a person (exit 1 when anything does)
   lockstep worker            run a worker (SEAM_API_KEY, SEAM_ENDPOINT, TEMPORAL_* from the environment)
-  lockstep dev               [--port 7233] [--ui-port 8233 | --headless] [--simulator-port 8787] [--db-file PATH | --in-memory]
+  lockstep webhooks          the Seam webhook receiver (LOCKSTEP_WEBHOOK_ADDR, SEAM_WEBHOOK_SECRET, TEMPORAL_*)
+  lockstep dev               [--port 7233] [--ui-port 8233 | --headless] [--simulator-port 8787] [--webhook-port 8788]
+                             [--db-file PATH | --in-memory]
   lockstep demo              bring up the dev stack on free ports, run the demo lock actions, tear down
   lockstep cluster           [--port 7233] [--workers 2] [--simulator-port 8787] [--data-dir .data/cluster]
                              a real Temporal cluster (PostgreSQL, services as processes), the simulator, N workers
@@ -122,6 +125,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         if (rest.length > 0) throw new UsageError('worker takes no arguments; configure it with environment variables');
         await runWorkerProcess(io.env);
         return exitCodes.ok;
+      case 'webhooks':
+        return await webhooksCommand(io, rest);
       case 'dev':
         return await devCommand(io, rest);
       case 'simulator':

@@ -29,6 +29,8 @@ export const doorSignalNames = {
   withdraw: 'doorWithdraw',
   /** Seam says the attempt the door follows ended (same payload as the lock action's `actionAttemptEnded`). */
   attemptEnded: 'doorAttemptEnded',
+  /** The webhook receiver passes on what Seam pushed about the device: {@link DoorSeamEvent}. */
+  seamEvent: 'doorSeamEvent',
 } as const;
 /** The door's answer to a request, signalled to the requesting lock action: {@link DoorVerdict}. */
 export const doorVerdictSignalName = 'doorVerdict';
@@ -116,6 +118,35 @@ export interface DoorKnowledge {
   updatedAt: string | null;
 }
 
+/** What a Seam event says of a device, as the door hears it (see {@link DoorSeamEvent}). */
+export const doorSeamEventKinds = ['attempt_ended', 'connected', 'disconnected', 'locked', 'unlocked'] as const;
+export type DoorSeamEventKind = (typeof doorSeamEventKinds)[number];
+
+/**
+ * A Seam event about the door's device, verified and reduced by the webhook receiver
+ * (webhooks/seam-events.ts) to what the door acts on.
+ */
+export interface DoorSeamEvent {
+  /** Seam's `event_id`: one effect per event, however often Seam delivers it. */
+  eventId: string;
+  kind: DoorSeamEventKind;
+  /** ISO-8601, Seam's `occurred_at`: what an older event says never overrides a newer fact. */
+  occurredAt: string;
+  /** `attempt_ended`: the attempt; `locked` / `unlocked`: the attempt that moved it, when Seam started it. */
+  actionAttemptId?: string;
+  /** `attempt_ended`: how it ended. */
+  status?: 'success' | 'error';
+  /** `locked` / `unlocked`: how (`keycode`, `manual`, `remote`, `automatic`, `unknown`). */
+  method?: string;
+}
+
+/**
+ * How many Seam event IDs a door remembers. Temporal already drops a redelivered event's signal
+ * (the receiver signals with the event as request ID); this covers a redelivery that reaches
+ * the door's next run, hours apart at most (Seam stops redelivering after ~28 h).
+ */
+export const doorEventMemory = 200;
+
 /** What a door carries into its next run (continue-as-new). */
 export interface DoorCarry {
   waiting: WaitingCommand | null;
@@ -126,6 +157,10 @@ export interface DoorCarry {
   commandsBefore: number;
   /** The requesters the door has answered lately (absent from older runs). */
   answered?: Requester[];
+  /** Seam events heard lately, by `event_id` (absent from older runs). */
+  heardEvents?: string[];
+  /** Epoch ms of the newest fact behind `knowledge.locked` and `knowledge.online` (absent from older runs). */
+  factTimes?: { locked?: number; online?: number };
 }
 
 /** `DoorWorkflow`'s input: the device, and what an earlier run carried. */

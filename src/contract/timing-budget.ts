@@ -81,3 +81,11 @@ export const watchBackoff = { initialMs: 150, maxMs: 300, multiplier: 1.5 } as c
  * day-long timeout near 3,300 events, far from the 10,240-event warning. Waits stretch to fit.
  */
 export const maxDurableReads = 300;
+
+/**
+ * A door's reads of an attempt whose end Seam pushes (LOCKSTEP_PUSH=on): the webhook wakes the
+ * door, which reads once to confirm; these reads only catch a webhook that never came. Most
+ * attempts end within seconds, so the first read comes when a lost webhook would show, and the
+ * rest back off to the plan's own cap. A lost webhook costs latency, never the outcome.
+ */
+export const pushSafetyNetPolling = { initialMs: 5_000, multiplier: 2 } as const;

@@ -4,7 +4,16 @@
  * leaves when its send-by deadline no longer leaves room for a send, and commands are spaced to
  * stay within Seam's per-device rate limit.
  */
-import { doorCommandLimit, type DoorRequest, type Requester, type WaitingCommand } from '../contract/door';
+import {
+  doorCommandLimit,
+  doorEventMemory,
+  type DoorCarry,
+  type DoorKnowledge,
+  type DoorRequest,
+  type DoorSeamEvent,
+  type Requester,
+  type WaitingCommand,
+} from '../contract/door';
 import { sendSlackMs } from '../contract/timing-budget';
 import { lastSendStartMs, maySend } from './sending';
 
@@ -102,4 +111,32 @@ export function nextCommandAtMs(recentCommands: readonly number[], nowMs: number
   const inWindow = commandsInWindow(recentCommands, nowMs).sort((a, b) => a - b);
   if (inWindow.length < doorCommandLimit.commands) return nowMs;
   return inWindow[inWindow.length - doorCommandLimit.commands] + doorCommandLimit.windowMs + sendSlackMs;
+}
+
+/** Epoch ms of the newest fact behind each of the door's device facts. */
+export type FactTimes = NonNullable<DoorCarry['factTimes']>;
+
+/**
+ * What a Seam event teaches the door of its device: the facts it states that are newer than
+ * what the door knows. Seam delivers webhooks in no guaranteed order and redelivers late: an
+ * `unlocked` that occurred before the door's last `locked` changes nothing.
+ */
+export function factsFromEvent(
+  event: DoorSeamEvent,
+  times: FactTimes,
+): { facts: Partial<Pick<DoorKnowledge, 'locked' | 'online'>>; times: FactTimes } {
+  const atMs = Date.parse(event.occurredAt);
+  const stated =
+    event.kind === 'connected' || event.kind === 'disconnected'
+      ? { field: 'online' as const, value: event.kind === 'connected' }
+      : event.kind === 'locked' || event.kind === 'unlocked'
+        ? { field: 'locked' as const, value: event.kind === 'locked' }
+        : undefined;
+  if (!stated || atMs < (times[stated.field] ?? -Infinity)) return { facts: {}, times };
+  return { facts: { [stated.field]: stated.value }, times: { ...times, [stated.field]: atMs } };
+}
+
+/** Event IDs heard lately, the newest last, at most {@link doorEventMemory}. */
+export function rememberEvent(heard: readonly string[], eventId: string): string[] {
+  return [...heard, eventId].slice(-doorEventMemory);
 }

@@ -5,8 +5,8 @@
  * and waits for the server process to exit, so nothing is left behind.
  */
 import { searchAttributeFlags } from '../contract/search-attributes';
-import { Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -15,6 +15,9 @@ import { defaultSeamRequestTimeoutMs } from '../ops/config';
 import { defaultTaskQueue } from '../contract';
 import { demoDeviceScenarios } from './simulator/demo-devices';
 import { startSeamSimulator, type SeamSimulator } from './simulator/seam-simulator';
+import { newWebhookSecret } from './simulator/webhook-sender';
+import { signalDoor } from '../webhooks/door-delivery';
+import { logWebhookOutcomes, startWebhookReceiver } from '../webhooks/receiver';
 import { stopProcess } from './processes';
 import { temporalCliPath } from './toolchain';
 import type { AlertConfig } from '../activities/alerts';
@@ -26,6 +29,8 @@ export const devStackDefaults = {
   dbFile: '.data/temporal.db',
   /** Where `lockstep dev` serves Prometheus `/metrics` when LOCKSTEP_METRICS_ADDR is unset. */
   metricsAddress: '127.0.0.1:9464',
+  /** Where `lockstep dev`'s webhook receiver listens (LOCKSTEP_WEBHOOK_ADDR's default). */
+  webhookPort: 8788,
 } as const;
 
 export interface DevStackOptions {
@@ -47,6 +52,12 @@ export interface DevStackOptions {
   alerts?: AlertConfig;
   /** Counts what needs a person into the `lockstep_attention_workflows` gauge (`lockstep dev`, which serves metrics). */
   attentionGauge?: boolean;
+  /**
+   * The webhook receiver's port (`lockstep dev`: 8788): the simulator signs its webhooks with a
+   * fresh secret and sends them there, and the worker runs with push (LOCKSTEP_PUSH=on).
+   * @default none: no receiver, no webhooks, the worker watches attempts itself
+   */
+  webhookPort?: number;
 }
 
 /** A fresh key per start: the simulator accepts only it, and it never leaves the process. */
@@ -59,6 +70,8 @@ export interface DevStack {
   namespace: string;
   uiUrl: string | null;
   simulator: SeamSimulator;
+  /** The webhook receiver's URL; null without one. */
+  webhookUrl: string | null;
   taskQueue: string;
   /** A client connection for the caller's own use; closed by stop(). */
   connection: Connection;
@@ -94,6 +107,21 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     const simulator = await startSeamSimulator({ apiKey, devices: demoDeviceScenarios, port: options.simulatorPort });
     cleanups.push(() => simulator.close());
 
+    let webhookUrl: string | null = null;
+    if (options.webhookPort !== undefined) {
+      const secret = newWebhookSecret();
+      const client = new Client({ connection, namespace });
+      const receiver = await startWebhookReceiver({
+        secrets: [secret],
+        port: options.webhookPort,
+        deliver: (route, requestId) => signalDoor(client, route, requestId),
+        onOutcome: logWebhookOutcomes(Runtime.instance().logger),
+      });
+      cleanups.push(() => receiver.close());
+      simulator.setWebhooks({ url: receiver.url, secret });
+      webhookUrl = receiver.url;
+    }
+
     const workerConnection = await NativeConnection.connect({ address: temporalAddress });
     cleanups.push(() => workerConnection.close());
     const worker = await createLockstepWorker({
@@ -102,6 +130,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       taskQueue,
       seam: { apiKey, endpoint: simulator.url, requestTimeoutMs: defaultSeamRequestTimeoutMs },
       ...(options.alerts ? { alerts: options.alerts } : {}),
+      push: webhookUrl !== null,
     });
     if (options.attentionGauge) {
       const stopGauge = startAttentionGauge(workerConnection, namespace);
@@ -118,6 +147,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       namespace,
       uiUrl: options.uiPort === null ? null : `http://127.0.0.1:${options.uiPort}`,
       simulator,
+      webhookUrl,
       taskQueue,
       connection,
       stop,

@@ -155,22 +155,93 @@ export function alertConfigFromEnv(env: Env = process.env): AlertConfig | undefi
  * @throws {ConfigError} when it is not ip:port with a port in 1-65535
  */
 export function metricsAddressFromEnv(env: Env = process.env): string | undefined {
-  return readVariable(
+  return readVariable(env, 'LOCKSTEP_METRICS_ADDR', socketAddress(9464).optional());
+}
+
+/** `ip:port` (`[v6]:port`): an address a socket binds, not a host name. */
+function socketAddress(examplePort: number) {
+  return z
+    .string()
+    .regex(
+      /^(\[[0-9A-Fa-f:.]+\]|[0-9.]+):\d{1,5}$/,
+      `must be ip:port (e.g. 0.0.0.0:${examplePort} or [::]:${examplePort})`,
+    )
+    .refine(
+      (value) => isIP(hostOf(value)) !== 0,
+      `must be ip:port with a valid IP address (e.g. 0.0.0.0:${examplePort})`,
+    )
+    .refine((value) => {
+      const port = portOf(value);
+      return port >= 1 && port <= 65_535;
+    }, 'must have a port from 1 to 65535');
+}
+
+const hostOf = (address: string) => address.slice(0, address.lastIndexOf(':')).replace(/^\[|\]$/g, '');
+const portOf = (address: string) => Number(address.slice(address.lastIndexOf(':') + 1));
+
+/** Where `lockstep webhooks` listens when LOCKSTEP_WEBHOOK_ADDR is unset (loopback: put a TLS proxy in front). */
+export const defaultWebhookAddress = '127.0.0.1:8788';
+
+/**
+ * A Svix signing secret as Seam shows it: `whsec_` and the base64 of at least 24 random bytes.
+ * Checked here because the library would take a short or mistyped one and reject every event.
+ */
+export const webhookSecretSchema = z
+  .string()
+  .regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, 'must be a Seam webhook secret (whsec_ and base64)')
+  .refine((value) => Buffer.from(value.slice('whsec_'.length), 'base64').length >= 24, 'is too short (under 24 bytes)');
+
+export interface WebhookReceiverConfig {
+  host: string;
+  port: number;
+  /** SEAM_WEBHOOK_SECRET, and each workspace's `webhookSecret` in LOCKSTEP_SEAM_WORKSPACES. */
+  secrets: string[];
+}
+
+/**
+ * `lockstep webhooks`'s configuration: LOCKSTEP_WEBHOOK_ADDR (`ip:port`, default
+ * {@link defaultWebhookAddress}) and the secrets of the workspaces whose events it takes:
+ * SEAM_WEBHOOK_SECRET and the `webhookSecret`s of LOCKSTEP_SEAM_WORKSPACES (at least one).
+ * @throws {ConfigError} naming the variable, never echoing a secret
+ */
+export function webhookReceiverConfigFromEnv(env: Env = process.env): WebhookReceiverConfig {
+  const address = readVariable(env, 'LOCKSTEP_WEBHOOK_ADDR', socketAddress(8788).default(defaultWebhookAddress));
+  const own = readVariable(env, 'SEAM_WEBHOOK_SECRET', webhookSecretSchema.optional());
+  const fromWorkspaces = env.LOCKSTEP_SEAM_WORKSPACES
+    ? Object.entries(seamWorkspacesFromEnv(env).workspaces).flatMap(([alias, w]) => {
+        if (w.webhookSecret === undefined) return [];
+        if (!webhookSecretSchema.safeParse(w.webhookSecret).success)
+          throw new ConfigError(
+            'LOCKSTEP_SEAM_WORKSPACES',
+            `workspaces.${alias}.webhookSecret is not a Seam webhook secret`,
+          );
+        return [w.webhookSecret];
+      })
+    : [];
+  const secrets = [...(own ? [own] : []), ...fromWorkspaces];
+  if (secrets.length === 0)
+    throw new ConfigError(
+      'SEAM_WEBHOOK_SECRET',
+      "is required (whsec_..., the workspace webhook's signing secret), or a webhookSecret in LOCKSTEP_SEAM_WORKSPACES",
+    );
+  return { host: hostOf(address), port: portOf(address), secrets };
+}
+
+const pushModes = { on: true, off: false } as const;
+
+/**
+ * LOCKSTEP_PUSH: `on` when Seam's webhooks reach a `lockstep webhooks` receiver for every
+ * workspace the worker serves: doors then wait for the push and read only as a safety net.
+ * @default off
+ * @throws {ConfigError} when it is neither on nor off
+ */
+export function pushFromEnv(env: Env = process.env): boolean {
+  const mode = readVariable(
     env,
-    'LOCKSTEP_METRICS_ADDR',
-    z
-      .string()
-      .regex(/^(\[[0-9A-Fa-f:.]+\]|[0-9.]+):\d{1,5}$/, 'must be ip:port (e.g. 0.0.0.0:9464 or [::]:9464)')
-      .refine(
-        (value) => isIP(value.slice(0, value.lastIndexOf(':')).replace(/^\[|\]$/g, '')) !== 0,
-        'must be ip:port with a valid IP address (e.g. 0.0.0.0:9464)',
-      )
-      .refine((value) => {
-        const port = Number(value.slice(value.lastIndexOf(':') + 1));
-        return port >= 1 && port <= 65_535;
-      }, 'must have a port from 1 to 65535')
-      .optional(),
+    'LOCKSTEP_PUSH',
+    z.enum(['on', 'off'], { message: 'must be on or off' }).default('off'),
   );
+  return pushModes[mode];
 }
 
 const seamKey = (what: string) => z.string().startsWith('seam_', `${what} must start with seam_`);

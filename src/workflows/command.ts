@@ -45,6 +45,7 @@ import {
   pendingTryReadTimeoutMs,
   commandSendTries,
   maxDurableReads,
+  pushSafetyNetPolling,
   readActivityTimeoutMs,
   sendActivityTimeoutMs,
   watchActivityTimeoutMs,
@@ -103,6 +104,8 @@ export async function sendAndWatch(
 ): Promise<CommandOutcome> {
   const sent = await sendWithinDeadline(state, plan, sendBy);
   if (sent.watched) return { ...sent.watched, commandSentAt: sent.commandSentAt };
+  if (sent.pushed)
+    return { actionAttempt: sent.actionAttempt, reads: 0, commandSentAt: sent.commandSentAt, pushed: true };
   if (sent.actionAttempt.status !== 'pending' || plan.watchWindowMs === 0) {
     return { actionAttempt: sent.actionAttempt, reads: 0, commandSentAt: sent.commandSentAt };
   }
@@ -133,8 +136,10 @@ export async function followAttempt(
   if (observation.actionAttempt.status === 'pending') {
     log.info('polling action attempt with durable timers', { actionAttemptId: sent.actionAttempt.actionAttemptId });
   }
+  // Pushed (webhooks): reads only as a safety net; the webhook's wake-up reads at once.
+  const schedule = sent.pushed ? { ...pushSafetyNetPolling, maxMs: plan.pollInterval.maxMs } : plan.pollInterval;
   for (let readIndex = 0; observation.actionAttempt.status === 'pending'; readIndex++) {
-    const waitMs = nextWaitMs(plan.pollInterval, readIndex, Date.now(), deadlineMs, maxDurableReads);
+    const waitMs = nextWaitMs(schedule, readIndex, Date.now(), deadlineMs, maxDurableReads);
     if (waitMs === null) break;
     const following = observation.actionAttempt.actionAttemptId;
     const woken = () =>

@@ -20,6 +20,7 @@ import {
   type DoorCarry,
   type DoorKnowledge,
   type DoorRequest,
+  type DoorSeamEvent,
   type DoorVerdict,
   type DoorView,
   type Requester,
@@ -31,7 +32,10 @@ import {
   commandSendBy,
   commandsInWindow,
   expireWaiting,
+  factsFromEvent,
   readmitOlder,
+  rememberEvent,
+  type FactTimes,
   sameRequester,
   withoutRequester,
 } from '../decisions';
@@ -70,6 +74,10 @@ export class DoorKeeper {
   private readonly deliveries = new Set<Promise<void>>();
   /** Requesters answered lately, oldest first (see {@link doorAnsweredMemory}). */
   private readonly answered: Requester[];
+  /** Seam events heard lately, by ID (see {@link doorEventMemory}). */
+  private heardEvents: string[];
+  /** When the facts behind `knowledge.locked` and `knowledge.online` held. */
+  private factTimes: FactTimes;
 
   constructor(
     readonly deviceId: string,
@@ -80,6 +88,24 @@ export class DoorKeeper {
     this.recentCommands = carried?.recentCommands ?? [];
     this.commandsRun = carried?.commandsBefore ?? 0;
     this.answered = [...(carried?.answered ?? [])];
+    this.heardEvents = [...(carried?.heardEvents ?? [])];
+    this.factTimes = { ...carried?.factTimes };
+  }
+
+  /**
+   * Seam says something of the device (a verified webhook): once per event. An attempt that
+   * ended wakes the door's follow of it (even before the send try has named it: the attempt is
+   * then read at once); the device's state and connection are learned unless a newer fact is known.
+   */
+  hear(event: DoorSeamEvent): void {
+    if (this.heardEvents.includes(event.eventId)) return;
+    this.heardEvents = rememberEvent(this.heardEvents, event.eventId);
+    if (event.kind === 'attempt_ended') {
+      this.wakeups.endedAttempt = event.actionAttemptId ?? this.wakeups.endedAttempt;
+      return;
+    }
+    const { facts, times } = factsFromEvent(event, this.factTimes);
+    if (Object.keys(facts).length > 0) this.learn(facts, times);
   }
 
   /** A request arrives: it joins what waits, or supersedes it (the newest intent wins). */
@@ -258,6 +284,8 @@ export class DoorKeeper {
       recentCommands: commandsInWindow(this.recentCommands, nowMs),
       commandsBefore: this.commandsRun,
       answered: this.answered,
+      heardEvents: this.heardEvents,
+      factTimes: this.factTimes,
     };
   }
 
@@ -283,8 +311,18 @@ export class DoorKeeper {
     this.showDetails();
   }
 
-  private learn(facts: Partial<DoorKnowledge>): void {
-    this.knowledge = { ...this.knowledge, ...facts, updatedAt: new Date().toISOString() };
+  /**
+   * Learns facts of the device. What the door's own commands and checks saw holds as of now;
+   * an event's facts as of when Seam says they occurred (`times`).
+   */
+  private learn(facts: Partial<DoorKnowledge>, times?: FactTimes): void {
+    const nowMs = Date.now();
+    this.factTimes = times ?? {
+      ...this.factTimes,
+      ...(facts.locked !== undefined ? { locked: nowMs } : {}),
+      ...(facts.online !== undefined ? { online: nowMs } : {}),
+    };
+    this.knowledge = { ...this.knowledge, ...facts, updatedAt: new Date(nowMs).toISOString() };
     this.showDetails();
   }
 

@@ -34,11 +34,12 @@ import { commandSendBy, nextCommandAtMs, nextExpiryMs } from '../decisions';
 import { followAttempt, sendAndWatch } from './command';
 import { DoorKeeper, requestState } from './door-keeper';
 import type { LockActionState } from './failures';
-import { doorRequestOf, endedAttemptOf, requesterOf } from './payloads';
+import { doorRequestOf, doorSeamEventOf, endedAttemptOf, requesterOf } from './payloads';
 
 export const doorRequestSignal = defineSignal<[unknown]>(doorSignalNames.request);
 export const doorWithdrawSignal = defineSignal<[unknown]>(doorSignalNames.withdraw);
 export const doorAttemptEndedSignal = defineSignal<[ActionAttemptEndedSignal?]>(doorSignalNames.attemptEnded);
+export const doorSeamEventSignal = defineSignal<[unknown]>(doorSignalNames.seamEvent);
 export const doorQuery = defineQuery<DoorView>(doorQueryName);
 
 /**
@@ -104,6 +105,11 @@ function setDoorHandlers(door: DoorKeeper): void {
   });
   setHandler(doorAttemptEndedSignal, (signal) => {
     door.wakeups.endedAttempt = endedAttemptOf(signal) ?? door.wakeups.endedAttempt;
+  });
+  setHandler(doorSeamEventSignal, (raw) => {
+    const event = doorSeamEventOf(raw);
+    if (event) door.hear(event);
+    else log.warn('ignored a malformed Seam event', { deviceId: door.deviceId });
   });
   setHandler(doorQuery, () => door.view(Date.now()));
 }

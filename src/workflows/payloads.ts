@@ -6,7 +6,13 @@
  * (contract/index.ts) and SentCommand (contract/core.ts).
  */
 import { actionAttemptStatuses, lockActions } from '../contract/core';
-import type { DoorRequest, DoorVerdict, Requester } from '../contract/door';
+import {
+  doorSeamEventKinds,
+  type DoorRequest,
+  type DoorSeamEvent,
+  type DoorVerdict,
+  type Requester,
+} from '../contract/door';
 
 /** The attempt an "ended" signal names ('*' when it names none); null when it is malformed or says pending. */
 export function endedAttemptOf(signal: unknown): string | null {
@@ -51,4 +57,23 @@ export function doorVerdictOf(payload: unknown): DoorVerdict | undefined {
   const kind = (payload as Loose<DoorVerdict>)?.kind;
   if (!requesterOf(payload)) return undefined;
   return kind === 'observed' || kind === 'failed' ? (payload as DoorVerdict) : undefined;
+}
+
+/**
+ * A Seam event from the webhook receiver, when well-formed (the receiver validated Seam's body;
+ * this guards the door against any other sender in the namespace).
+ */
+export function doorSeamEventOf(payload: unknown): DoorSeamEvent | undefined {
+  const event = payload as Loose<DoorSeamEvent>;
+  if (typeof event?.eventId !== 'string' || typeof event.occurredAt !== 'string') return undefined;
+  if (!(doorSeamEventKinds as readonly unknown[]).includes(event.kind) || Number.isNaN(Date.parse(event.occurredAt)))
+    return undefined;
+  if (event.actionAttemptId !== undefined && typeof event.actionAttemptId !== 'string') return undefined;
+  if (event.kind === 'attempt_ended' && (typeof event.actionAttemptId !== 'string' || !isEnd(event.status)))
+    return undefined;
+  return payload as DoorSeamEvent;
+}
+
+function isEnd(status: unknown): status is 'success' | 'error' {
+  return status === 'success' || status === 'error';
 }

@@ -14,7 +14,11 @@ export interface LockstepFixture extends Omit<SimulatorFixture, 'start' | 'stop'
   env: TestWorkflowEnvironment;
   taskQueue: string;
   /** Another worker on a fresh task queue (e.g. with another Seam key), stopped before the environment. */
-  startWorker(seam: { apiKey: string; endpoint: string }, alerts?: AlertConfig): Promise<{ taskQueue: string }>;
+  startWorker(
+    seam: { apiKey: string; endpoint: string },
+    alerts?: AlertConfig,
+    options?: { push?: boolean },
+  ): Promise<{ taskQueue: string }>;
 }
 
 export interface LockstepFixtureOptions {
@@ -34,8 +38,8 @@ export function useLockstepFixture(
       return simulator.sim;
     },
     device: simulator.device,
-    async startWorker(seam, alerts?: AlertConfig) {
-      const worker = await runLockstepWorker(fixture.env, seam, undefined, alerts);
+    async startWorker(seam, alerts?: AlertConfig, options?: { push?: boolean }) {
+      const worker = await runLockstepWorker(fixture.env, seam, undefined, alerts, options);
       stopWorkers.push(worker.stop);
       return { taskQueue: worker.taskQueue };
     },

@@ -47,6 +47,7 @@ export async function runLockstepWorker(
   seam: { apiKey: string; endpoint: string },
   taskQueue = `test-${randomUUID()}`,
   alerts?: AlertConfig,
+  options: { push?: boolean } = {},
 ): Promise<{ taskQueue: string; stop: () => Promise<void> }> {
   const worker = await createLockstepWorker({
     connection: env.nativeConnection,
@@ -55,6 +56,7 @@ export async function runLockstepWorker(
     seam: { ...seam, requestTimeoutMs: 5_000 },
     workflowBundle: workflowBundle(),
     ...(alerts ? { alerts } : {}),
+    ...options,
   });
   const running = worker.run();
   return {

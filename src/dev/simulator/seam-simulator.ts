@@ -18,6 +18,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
+import { simulatorWorkspaceId, WebhookSender, type SimulatedEvent, type WebhookTargetInput } from './webhook-sender';
 
 export const seamRoutes = ['/devices/get', '/locks/lock_door', '/locks/unlock_door', '/action_attempts/get'] as const;
 export type SeamRoute = (typeof seamRoutes)[number];
@@ -107,6 +108,8 @@ export interface SeamSimulatorOptions {
   port?: number;
   /** Seed for rate-based faults: the same seed draws the same faults. @default 1 */
   seed?: number;
+  /** Where to send webhooks (see webhook-sender.ts); {@link SeamSimulator.setWebhooks} changes it. @default none */
+  webhooks?: WebhookTargetInput;
 }
 
 interface StoredAttempt {
@@ -162,6 +165,9 @@ export class SeamSimulator {
   /** Stops for the `stall-response` bodies still trickling: `close()` leaves no timer behind. */
   private readonly stalls = new Set<() => void>();
   private random: () => number;
+  /** Attempt ends due by time, when webhooks go out: the attempt ends then (not when first read). */
+  private readonly endTimers = new Set<NodeJS.Timeout>();
+  readonly webhooks: WebhookSender;
   private server: Server | null = null;
   url = '';
 
@@ -171,6 +177,8 @@ export class SeamSimulator {
   constructor(private readonly options: SeamSimulatorOptions) {
     this.apiKey = options.apiKey;
     this.random = seededRandom(options.seed ?? 1);
+    this.webhooks = new WebhookSender(this.random);
+    if (options.webhooks) this.webhooks.configure(options.webhooks);
     for (const device of options.devices ?? []) this.setDevice(device);
   }
 
@@ -191,6 +199,8 @@ export class SeamSimulator {
     if (!server) return;
     this.server = null;
     for (const stop of this.stalls) stop();
+    for (const timer of this.endTimers) clearTimeout(timer);
+    this.webhooks.close();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
@@ -207,11 +217,30 @@ export class SeamSimulator {
     return scenario;
   }
 
-  /** Changes part of a device's scenario. */
+  /**
+   * Changes part of a device's scenario. A change of its connection or lock state is an event:
+   * `device.connected` / `device.disconnected`, `lock.locked` / `lock.unlocked` (by hand).
+   */
   updateDevice(deviceId: string, patch: Partial<DeviceScenarioInput>): DeviceScenario {
     const current = this.devices.get(deviceId);
     if (!current) throw new Error(`simulator: no device ${deviceId}`);
-    return this.setDevice({ ...current, ...patch, deviceId });
+    const updated = this.setDevice({ ...current, ...patch, deviceId });
+    const occurred_at = new Date().toISOString();
+    if (updated.online !== current.online)
+      this.webhooks.emit({
+        event_type: updated.online ? 'device.connected' : 'device.disconnected',
+        occurred_at,
+        device_id: deviceId,
+        ...(updated.online ? {} : { error_code: 'device_disconnected' }),
+      });
+    if (updated.locked !== null && updated.locked !== current.locked)
+      this.webhooks.emit(lockEvent(deviceId, updated.locked, occurred_at, { method: 'manual' }));
+    return updated;
+  }
+
+  /** Sends webhooks to `target` from now on (null: none). */
+  setWebhooks(target: WebhookTargetInput | null): void {
+    this.webhooks.configure(target);
   }
 
   /** Sets the workspace-wide fault rules (replacing the previous ones); a device's own rules take precedence. */
@@ -379,6 +408,7 @@ export class SeamSimulator {
           ended: null,
         };
         this.attempts.set(attempt.id, attempt);
+        this.endOnTime(attempt);
         counts.commandsAccepted++;
         if (command) Object.assign(command, { accepted: true, actionAttemptId: attempt.id });
         // Like Seam: the command answers pending, however fast the device is.
@@ -404,6 +434,19 @@ export class SeamSimulator {
     this.end(attempt, scenario.outcome, scenario.pendingReads > 0 ? Date.now() : dueAtMs);
   }
 
+  /** With webhooks on, an attempt due by time ends at its time, and its events go out then. */
+  private endOnTime(attempt: StoredAttempt): void {
+    const { scenario } = attempt;
+    const outcome = scenario.outcome;
+    if (!this.webhooks.configured || outcome === 'never' || scenario.pendingReads > 0) return;
+    const timer = setTimeout(() => {
+      this.endTimers.delete(timer);
+      // Not settle(): a timer may fire a millisecond before Date.now() reaches the due time.
+      if (!attempt.ended) this.end(attempt, outcome, attempt.createdAtMs + scenario.pendingMs);
+    }, scenario.pendingMs);
+    this.endTimers.add(timer);
+  }
+
   private settleDevice(deviceId: string): void {
     for (const attempt of this.attempts.values()) if (attempt.deviceId === deviceId) this.settle(attempt, false);
   }
@@ -421,9 +464,30 @@ export class SeamSimulator {
       errorMessage: error?.message ?? attempt.scenario.errorMessage,
     };
     const device = this.devices.get(attempt.deviceId);
+    const lockedBefore = device?.locked;
     if (status === 'success' && device && attempt.scenario.updatesLockedState) {
       device.locked = attempt.actionType === 'LOCK_DOOR';
     }
+    this.emitAttemptEnd(attempt, lockedBefore);
+  }
+
+  /** The webhooks of an attempt's end: the attempt's event, then the lock's when its state changed. */
+  private emitAttemptEnd(attempt: StoredAttempt, lockedBefore: boolean | null | undefined): void {
+    const occurred_at = new Date(attempt.ended!.atMs).toISOString();
+    const action = attempt.actionType === 'LOCK_DOOR' ? 'lock_door' : 'unlock_door';
+    this.webhooks.emit({
+      event_type: `action_attempt.${action}.${attempt.ended!.status === 'success' ? 'succeeded' : 'failed'}`,
+      occurred_at,
+      action_attempt_id: attempt.id,
+      action_type: attempt.actionType,
+      status: attempt.ended!.status,
+      device_id: attempt.deviceId,
+    });
+    const locked = this.devices.get(attempt.deviceId)?.locked;
+    if (typeof locked === 'boolean' && locked !== lockedBefore)
+      this.webhooks.emit(
+        lockEvent(attempt.deviceId, locked, occurred_at, { method: 'remote', action_attempt_id: attempt.id }),
+      );
   }
 
   /** The rule that fires for this request, if any: the device's first, then the workspace's. */
@@ -513,6 +577,11 @@ export class SeamSimulator {
         return { commands: this.commandLog() };
       case '/_simulator/faults/set':
         return { faults: this.setGlobalFaults(body.faults as FaultRuleInput[]) };
+      case '/_simulator/webhooks/set':
+        this.setWebhooks(body.url === undefined ? null : (body as WebhookTargetInput));
+        return { ok: true };
+      case '/_simulator/webhooks/list':
+        return { deliveries: this.webhooks.deliveries(), dropped: this.webhooks.dropped };
       case '/_simulator/api_key/rotate':
         this.rotateApiKey(requireString(body, 'apiKey'));
         return { ok: true };
@@ -527,12 +596,26 @@ export async function startSeamSimulator(options: SeamSimulatorOptions): Promise
   return new SeamSimulator(options).start();
 }
 
+function lockEvent(
+  deviceId: string,
+  locked: boolean,
+  occurredAt: string,
+  extra: Record<string, string>,
+): SimulatedEvent {
+  return {
+    event_type: locked ? 'lock.locked' : 'lock.unlocked',
+    occurred_at: occurredAt,
+    device_id: deviceId,
+    ...extra,
+  };
+}
+
 function deviceJson(d: DeviceScenario): Record<string, unknown> {
   return {
     device_id: d.deviceId,
     device_type: 'august_lock',
     display_name: d.name,
-    workspace_id: '00000000-0000-4000-8000-000000000001',
+    workspace_id: simulatorWorkspaceId,
     connected_account_id: '00000000-0000-4000-8000-000000000002',
     created_at: '2026-01-01T00:00:00.000Z',
     is_managed: true,

@@ -1,0 +1,289 @@
+/**
+ * Seam's webhooks end to end on the real Temporal dev server, in real time: the Seam simulator
+ * sends Svix-signed webhooks over HTTP to the receiver (`lockstep webhooks`' code), which
+ * verifies them with `@seamapi/webhook` and signals the device's door; the production worker
+ * runs with push on. What a door heard is read back from its history and its `door` query.
+ */
+import type { Client } from '@temporalio/client';
+import { Client as TemporalClient, Connection } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { executeLockAction, queryDoor } from '../../src/client';
+import { doorSignalNames, doorWorkflowId, type DoorSeamEvent } from '../../src/contract/door';
+import { pushSafetyNetPolling } from '../../src/contract/timing-budget';
+import { newWebhookSecret, svixSignature } from '../../src/dev/simulator/webhook-sender';
+import { signalDoor } from '../../src/webhooks/door-delivery';
+import { startWebhookReceiver, type WebhookOutcome, type WebhookReceiver } from '../../src/webhooks/receiver';
+import { useLockstepFixture } from '../helpers/lockstep-fixture';
+import { eventually, startDevServerEnv } from '../helpers/temporal';
+
+const fx = useLockstepFixture(startDevServerEnv);
+const secret = newWebhookSecret();
+let receiver: WebhookReceiver;
+let pushQueue: string;
+const outcomes: WebhookOutcome[] = [];
+
+beforeAll(async () => {
+  receiver = await startWebhookReceiver({
+    secrets: [secret],
+    deliver: (route, requestId) => signalDoor(fx.env.client, route, requestId),
+    onOutcome: (outcome) => outcomes.push(outcome),
+    requestTimeoutMs: 1_000,
+  });
+  fx.sim.setWebhooks({ url: receiver.url, secret });
+  ({ taskQueue: pushQueue } = await fx.startWorker({ apiKey: fx.apiKey, endpoint: fx.sim.url }, undefined, {
+    push: true,
+  }));
+}, 60_000);
+
+afterAll(async () => {
+  fx.sim?.setWebhooks(null);
+  await receiver?.close();
+});
+
+/** Locks `deviceId` through the push worker and returns the result (throws on failure). */
+async function lock(deviceId: string, client: Client = fx.env.client) {
+  const outcome = await executeLockAction(client, 'LOCK_DOOR', { deviceId }, { taskQueue: pushQueue });
+  if (!outcome.ok) throw new Error(`${outcome.code}: ${outcome.report.message}`);
+  return outcome.result;
+}
+
+/** A Seam event body as Seam would send it, and its Svix headers signed with `key` at `atSeconds`. */
+function signed(
+  event: Record<string, unknown>,
+  options: { key?: string; atSeconds?: number; svixId?: string } = {},
+): { body: string; headers: Record<string, string> } {
+  const body = JSON.stringify({
+    event_id: randomUUID(),
+    workspace_id: randomUUID(),
+    created_at: new Date().toISOString(),
+    ...event,
+  });
+  const svixId = options.svixId ?? `msg_${randomUUID().replace(/-/g, '')}`;
+  const at = options.atSeconds ?? Math.floor(Date.now() / 1000);
+  return {
+    body,
+    headers: {
+      'svix-id': svixId,
+      'svix-timestamp': String(at),
+      'svix-signature': svixSignature(options.key ?? secret, svixId, at, body),
+    },
+  };
+}
+
+async function post(
+  body: string,
+  headers: Record<string, string> = {},
+  url = receiver.url,
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+}
+
+/** The Seam events a door's history holds, in order. */
+async function eventsHeardBy(deviceId: string): Promise<DoorSeamEvent[]> {
+  const { events } = await fx.env.client.workflow.getHandle(doorWorkflowId(deviceId)).fetchHistory();
+  return (events ?? []).flatMap((e) => {
+    const signal = e.workflowExecutionSignaledEventAttributes;
+    if (signal?.signalName !== doorSignalNames.seamEvent) return [];
+    return [defaultPayloadConverter.fromPayload<DoorSeamEvent>(signal.input!.payloads![0])];
+  });
+}
+
+const lockUnlocked = (deviceId: string, occurredAt = new Date().toISOString()) => ({
+  event_type: 'lock.unlocked',
+  device_id: deviceId,
+  method: 'manual',
+  occurred_at: occurredAt,
+});
+
+test('webhooks: a lock action finishes on its attempt webhook, with one read of the attempt, long before the safety net', async () => {
+  const deviceId = fx.device({ attempt: { pendingMs: 1_500 } });
+  const result = await lock(deviceId);
+  const [attempt] = fx.sim.actionAttempts().filter((a) => a.deviceId === deviceId);
+  expect(result).toMatchObject({ deviceId, actionAttemptId: attempt.actionAttemptId, confirmation: 'action_attempt' });
+  // Woken by the push: the one confirming read, well before the safety net's first read
+  // (pushSafetyNetPolling.initialMs after the send, i.e. 3.5 s after this attempt ended).
+  expect(fx.sim.countsFor(deviceId).actionAttemptReads).toBe(1);
+  expect(Date.parse(result.finishedAt) - attempt.endedAtMs!).toBeLessThan(
+    pushSafetyNetPolling.initialMs - 1_500 - 1_000,
+  );
+  const heard = await eventsHeardBy(deviceId);
+  expect(heard.map((e) => e.kind)).toEqual(expect.arrayContaining(['attempt_ended', 'locked']));
+});
+
+test('webhooks: forged, stale, wrong-secret and tampered requests get 401 and signal nothing', async () => {
+  const deviceId = fx.device({ locked: true });
+  await lock(deviceId);
+  await eventually(async () => ((await eventsHeardBy(deviceId)).length > 0 ? true : undefined));
+  const heardBefore = await eventsHeardBy(deviceId);
+  const event = lockUnlocked(deviceId);
+  const good = signed(event);
+  const attempts = {
+    unsigned: { body: good.body, headers: {} },
+    'wrong secret': signed(event, { key: newWebhookSecret() }),
+    stale: signed(event, { atSeconds: Math.floor(Date.now() / 1000) - 600 }),
+    'from the future': signed(event, { atSeconds: Math.floor(Date.now() / 1000) + 600 }),
+    tampered: { body: good.body.replace('manual', 'keycode'), headers: good.headers },
+    'garbage signature': { body: good.body, headers: { ...good.headers, 'svix-signature': 'v1,AAAA' } },
+  };
+  for (const [what, request] of Object.entries(attempts)) {
+    const answer = await post(request.body, request.headers);
+    expect({ what, status: answer.status }).toEqual({ what, status: 401 });
+  }
+  // Nothing reached the door: the same events as before, and it still knows the door locked.
+  expect(await eventsHeardBy(deviceId)).toEqual(heardBefore);
+  expect((await queryDoor(fx.env.client, deviceId)).knowledge.locked).toBe(true);
+});
+
+test('webhooks: a redelivered event has one effect; an older event does not override a newer fact', async () => {
+  const deviceId = fx.device();
+  await lock(deviceId);
+  const event = { ...lockUnlocked(deviceId), event_id: randomUUID() };
+  const svixId = `msg_${randomUUID().replace(/-/g, '')}`;
+  // Seam redelivers with the same svix-id and event, signed afresh.
+  expect((await post(...toArgs(signed(event, { svixId })))).status).toBe(200);
+  expect((await post(...toArgs(signed(event, { svixId, atSeconds: Math.floor(Date.now() / 1000) + 1 })))).status).toBe(
+    200,
+  );
+  await eventually(async () =>
+    (await queryDoor(fx.env.client, deviceId)).knowledge.locked === false ? true : undefined,
+  );
+  const heard = (await eventsHeardBy(deviceId)).filter((e) => e.eventId === event.event_id);
+  expect(heard).toHaveLength(1);
+  // A lock.locked that occurred a minute before the manual unlock arrives late: the door stays unlocked.
+  const older = {
+    event_type: 'lock.locked',
+    device_id: deviceId,
+    occurred_at: new Date(Date.now() - 60_000).toISOString(),
+  };
+  const late = signed(older);
+  expect((await post(late.body, late.headers)).status).toBe(200);
+  await eventually(async () =>
+    (await eventsHeardBy(deviceId)).some((e) => e.kind === 'locked' && e.occurredAt === older.occurred_at)
+      ? true
+      : undefined,
+  );
+  expect((await queryDoor(fx.env.client, deviceId)).knowledge.locked).toBe(false);
+});
+
+test('webhooks: device.disconnected and device.connected reach the door', async () => {
+  const deviceId = fx.device();
+  await lock(deviceId);
+  fx.sim.updateDevice(deviceId, { online: false });
+  await eventually(async () =>
+    (await queryDoor(fx.env.client, deviceId)).knowledge.online === false ? true : undefined,
+  );
+  fx.sim.updateDevice(deviceId, { online: true });
+  await eventually(async () =>
+    (await queryDoor(fx.env.client, deviceId)).knowledge.online === true ? true : undefined,
+  );
+});
+
+test('webhooks: with every webhook dropped, every lock still finishes by polling', async () => {
+  fx.sim.setWebhooks({ url: receiver.url, secret, faults: { dropRate: 1 } });
+  try {
+    const devices = [1, 2, 3].map(() => fx.device({ attempt: { pendingMs: 500 } }));
+    const results = await Promise.all(devices.map((deviceId) => lock(deviceId)));
+    for (const [i, deviceId] of devices.entries()) {
+      expect(results[i]).toMatchObject({ deviceId, confirmation: 'action_attempt' });
+      // Found by the safety net's read, not by a push: no event reached its door.
+      expect((await eventsHeardBy(deviceId)).filter((e) => e.kind === 'attempt_ended')).toEqual([]);
+      expect(Date.parse(results[i].finishedAt) - Date.parse(results[i].commandSentAt)).toBeGreaterThanOrEqual(
+        pushSafetyNetPolling.initialMs - 100,
+      );
+    }
+  } finally {
+    fx.sim.setWebhooks({ url: receiver.url, secret });
+  }
+}, 60_000);
+
+test('webhooks: the receiver answers what is not a deliverable Seam webhook without acting on it', async () => {
+  const unknownDevice = `dev-${randomUUID()}`;
+  const cases: Array<[string, () => Promise<number>, number]> = [
+    [
+      'another path',
+      async () => (await fetch(receiver.url.replace('/seam/webhooks', '/other'), { method: 'POST' })).status,
+      404,
+    ],
+    ['GET', async () => (await fetch(receiver.url)).status, 405],
+    ['a body over the limit', async () => (await postRaw('x'.repeat(300 * 1024))).status, 413],
+    ['signed, not JSON', async () => (await post(...signedRaw('not json'))).status, 400],
+    ['signed lock.locked with no device', () => postSigned({ event_type: 'lock.locked', occurred_at: now() }), 400],
+    ['signed, another event type', () => postSigned({ event_type: 'access_code.created', occurred_at: now() }), 200],
+    [
+      'an attempt event naming no device',
+      () =>
+        postSigned({
+          event_type: 'action_attempt.lock_door.succeeded',
+          action_attempt_id: randomUUID(),
+          status: 'success',
+          occurred_at: now(),
+        }),
+      200,
+    ],
+    ['a device with no door', () => postSigned(lockUnlocked(unknownDevice)), 200],
+    ['a client slower than the request timeout', slowClientStatus, 408],
+  ];
+  for (const [what, send, status] of cases) expect({ what, status: await send() }).toEqual({ what, status });
+  expect(outcomes).toEqual(expect.arrayContaining(['ignored', 'no_device', 'unknown_door', 'too_large', 'invalid']));
+  await expect(fx.env.client.workflow.getHandle(doorWorkflowId(unknownDevice)).describe()).rejects.toThrow();
+});
+
+test('webhooks: 503 when Temporal does not take the event (Seam delivers it again), and nothing is signalled', async () => {
+  const deviceId = fx.device();
+  await lock(deviceId);
+  const before = await eventsHeardBy(deviceId);
+  const closed = new TemporalClient({ connection: await Connection.connect({ address: fx.env.address }) });
+  await closed.connection.close();
+  const down = await startWebhookReceiver({ secrets: [secret], deliver: (route, id) => signalDoor(closed, route, id) });
+  try {
+    const event = signed(lockUnlocked(deviceId));
+    expect((await post(event.body, event.headers, down.url)).status).toBe(503);
+    expect(await eventsHeardBy(deviceId)).toEqual(before);
+    // The redelivery, to a receiver whose Temporal answers: taken.
+    expect((await post(event.body, event.headers)).status).toBe(200);
+  } finally {
+    await down.close();
+  }
+});
+
+const now = () => new Date().toISOString();
+
+async function postSigned(event: Record<string, unknown>): Promise<number> {
+  return (await post(...toArgs(signed(event)))).status;
+}
+
+function toArgs(request: { body: string; headers: Record<string, string> }): [string, Record<string, string>] {
+  return [request.body, request.headers];
+}
+
+function signedRaw(body: string): [string, Record<string, string>] {
+  const svixId = `msg_${randomUUID().replace(/-/g, '')}`;
+  const at = Math.floor(Date.now() / 1000);
+  return [
+    body,
+    { 'svix-id': svixId, 'svix-timestamp': String(at), 'svix-signature': svixSignature(secret, svixId, at, body) },
+  ];
+}
+
+async function postRaw(body: string): Promise<{ status: number }> {
+  return fetch(receiver.url, { method: 'POST', body }).then((r) => ({ status: r.status }));
+}
+
+/** Sends headers and half a body, then nothing: the receiver's request timeout answers. */
+function slowClientStatus(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(receiver.url, { method: 'POST', headers: { 'content-length': '100' } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.write('{"event_type":');
+  });
+}
