@@ -89,6 +89,8 @@ export interface ReadActionAttemptRequest {
   readBackLockedState: boolean;
   /** The plan's Seam workspace alias; the default workspace when absent. */
   workspace?: string;
+  /** ISO-8601: when Seam pushed that the attempt ended (a webhook woke this read); for the detection-delay metric. */
+  endedAt?: string;
 }
 
 /**
@@ -574,6 +576,9 @@ function workspaceActivities(seam: SeamClient, metrics: LockstepMetrics, options
     /** One `action_attempts/get` (no SDK waiting), with the lock state read back on success. */
     async readActionAttempt(request: ReadActionAttemptRequest): Promise<AttemptObservation> {
       const actionAttempt = await readAttempt(request.actionAttemptId);
+      // Pushed: how long from Seam's end to this read seeing it (the webhook, the door, this read).
+      if (request.endedAt && isFinalStatus(actionAttempt.status))
+        metrics.attemptEnded(Date.now() - Date.parse(request.endedAt));
       return observe(actionAttempt, request.deviceId, request.readBackLockedState, 1);
     },
   };

@@ -30,7 +30,7 @@ export function lockstepMetrics(meter: MetricMeter): LockstepMetrics {
     metricNames.detectionDelay,
     'int',
     'ms',
-    'time between the last read that saw an attempt pending and the read that saw it end',
+    "how late an attempt end was seen: from the last read that saw it pending (or, pushed, from Seam's end) to the read that saw it end",
   );
   const alerts = meter.createCounter(metricNames.alerts, '1', 'alerts raised and resolved, by kind');
   return {

@@ -14,7 +14,8 @@ export const metricNames = {
   /**
    * Histogram (ms): how late lockstep can have learned that an attempt ended — the
    * time between the last read that saw it pending and the one that saw it end (the attempt
-   * ended somewhere in between). Recorded where attempts usually end, in the watch after a send.
+   * ended somewhere in between). Recorded where attempts usually end, in the watch after a send;
+   * with push (LOCKSTEP_PUSH=on), from the webhook's `occurred_at` to the read it woke.
    */
   detectionDelay: 'lockstep_detection_delay_ms',
   /** Counter: Seam HTTP requests, by `route` (e.g. `/locks/lock_door`) and `status` (HTTP status, or `error`). */

@@ -117,6 +117,8 @@ export async function sendAndWatch(
 export interface AttemptWakeups {
   /** The attempt a signal said has ended ('*': whichever is being followed); null: none. */
   endedAttempt: string | null;
+  /** ISO-8601: when Seam says it ended (a webhook's `occurred_at`), for the detection-delay metric. */
+  endedAt?: string;
 }
 
 /**
@@ -144,9 +146,10 @@ export async function followAttempt(
     const following = observation.actionAttempt.actionAttemptId;
     const woken = () =>
       (wakeups.endedAttempt === '*' || wakeups.endedAttempt === following) && readIndex < maxDurableReads;
-    await condition(woken, waitMs);
+    const pushedEndAt = (await condition(woken, waitMs)) ? wakeups.endedAt : undefined;
     wakeups.endedAttempt = null;
-    observation = record(state, await readDuringPolling(state, plan, observation));
+    delete wakeups.endedAt;
+    observation = record(state, await readDuringPolling(state, plan, observation, pushedEndAt));
   }
   return observation;
 }
@@ -159,6 +162,7 @@ async function readDuringPolling(
   state: LockActionState,
   plan: LockActionPlan,
   last: AttemptObservation,
+  pushedEndAt: string | undefined,
 ): Promise<AttemptObservation> {
   try {
     return await seamStep(state, () =>
@@ -167,6 +171,7 @@ async function readDuringPolling(
         deviceId: plan.deviceId,
         ...workspaceField(plan.workspace),
         readBackLockedState: plan.verifyLockedState,
+        ...(pushedEndAt ? { endedAt: pushedEndAt } : {}),
       }),
     );
   } catch (err) {

@@ -102,6 +102,7 @@ export class DoorKeeper {
     this.heardEvents = rememberEvent(this.heardEvents, event.eventId);
     if (event.kind === 'attempt_ended') {
       this.wakeups.endedAttempt = event.actionAttemptId ?? this.wakeups.endedAttempt;
+      this.wakeups.endedAt = event.occurredAt;
       return;
     }
     const { facts, times } = factsFromEvent(event, this.factTimes);

@@ -182,7 +182,7 @@ test("dev stack: /metrics shows lockstep's own metrics after those locks, beside
     0,
   );
   expect(sample(metrics, 'lockstep_commands_sent_total', { action: 'LOCK_DOOR' })).toBeGreaterThanOrEqual(3);
-  // The unconfirmed lock's attempt ends while its send try watches it.
+  // The dev stack runs with push: an attempt's webhook wakes the read that records it.
   expect(sample(metrics, 'lockstep_detection_delay_ms_count')).toBeGreaterThan(0);
   for (const kind of ['stays', 'scheduleRuns', 'failedLockActions'])
     expect(sample(metrics, 'lockstep_attention_workflows', { kind })).toBeGreaterThanOrEqual(0);
