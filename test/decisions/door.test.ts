@@ -1,14 +1,22 @@
 import type { LockAction } from '../../src/contract/core';
-import { doorCommandLimit, type DoorRequest, type WaitingCommand } from '../../src/contract/door';
+import {
+  doorCommandLimit,
+  doorEventMemory,
+  type DoorRequest,
+  type DoorSeamEvent,
+  type WaitingCommand,
+} from '../../src/contract/door';
 import {
   admitRequest,
   commandSendBy,
   commandsInWindow,
   expireWaiting,
+  factsFromEvent,
   lastSendStartMs,
   maySend,
   nextCommandAtMs,
   nextExpiryMs,
+  rememberEvent,
   withoutRequester,
 } from '../../src/decisions';
 
@@ -189,5 +197,52 @@ describe('rate limit', () => {
     const copy = [...shuffled];
     expect(nextCommandAtMs(shuffled, nowMs)).toBe(recent[1] + 61_000);
     expect(shuffled).toEqual(copy);
+  });
+});
+
+describe('factsFromEvent and rememberEvent', () => {
+  const at = (iso: string) => Date.parse(iso);
+  const event = (kind: DoorSeamEvent['kind'], occurredAt: string): DoorSeamEvent => ({
+    eventId: occurredAt + kind,
+    kind,
+    occurredAt,
+  });
+
+  test('factsFromEvent: a lock or connection event states its fact, as of when it occurred', () => {
+    expect(factsFromEvent(event('unlocked', '2026-11-26T20:00:00Z'), {})).toEqual({
+      facts: { locked: false },
+      times: { locked: at('2026-11-26T20:00:00Z') },
+    });
+    expect(factsFromEvent(event('disconnected', '2026-11-26T20:00:00Z'), { locked: 5 })).toEqual({
+      facts: { online: false },
+      times: { locked: 5, online: at('2026-11-26T20:00:00Z') },
+    });
+  });
+
+  test('factsFromEvent: an event older than the fact the door holds changes nothing (webhooks come in any order)', () => {
+    const times = { locked: at('2026-11-26T20:00:05Z') };
+    expect(factsFromEvent(event('unlocked', '2026-11-26T20:00:00Z'), times)).toEqual({ facts: {}, times });
+    // The other fact is not held back by it.
+    expect(factsFromEvent(event('connected', '2026-11-26T20:00:00Z'), times).facts).toEqual({ online: true });
+  });
+
+  test('factsFromEvent: an attempt end states no device fact', () => {
+    expect(
+      factsFromEvent(
+        { ...event('attempt_ended', '2026-11-26T20:00:00Z'), actionAttemptId: 'a', status: 'success' },
+        {},
+      ),
+    ).toEqual({
+      facts: {},
+      times: {},
+    });
+  });
+
+  test('rememberEvent: keeps the newest doorEventMemory IDs', () => {
+    let heard: string[] = [];
+    for (let i = 0; i < doorEventMemory + 5; i++) heard = rememberEvent(heard, `e${i}`);
+    expect(heard).toHaveLength(doorEventMemory);
+    expect(heard[0]).toBe('e5');
+    expect(heard.at(-1)).toBe(`e${doorEventMemory + 4}`);
   });
 });

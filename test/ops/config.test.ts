@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,9 @@ import {
   isConfigError,
   metricsAddressFromEnv,
   minAlertSecretLength,
+  pushFromEnv,
   seamWorkspacesFromEnv,
+  webhookReceiverConfigFromEnv,
   type ConfigError,
   type Env,
 } from '../../src/ops/config';
@@ -108,6 +110,54 @@ describe('metricsAddressFromEnv', () => {
   });
 });
 
+describe('webhookReceiverConfigFromEnv', () => {
+  // Made up per run: 24 random bytes, as Seam's secrets are.
+  const webhookSecret = `whsec_${randomBytes(24).toString('base64')}`;
+
+  test('webhookReceiverConfigFromEnv: loopback 8788 by default; SEAM_WEBHOOK_SECRET is the one secret', () => {
+    expect(webhookReceiverConfigFromEnv({ SEAM_WEBHOOK_SECRET: webhookSecret })).toEqual({
+      host: '127.0.0.1',
+      port: 8788,
+      secrets: [webhookSecret],
+    });
+    expect(
+      webhookReceiverConfigFromEnv({ SEAM_WEBHOOK_SECRET: webhookSecret, LOCKSTEP_WEBHOOK_ADDR: '[::]:9000' }),
+    ).toMatchObject({ host: '::', port: 9000 });
+  });
+
+  test.each([
+    ['unset', undefined, /SEAM_WEBHOOK_SECRET: is required/],
+    ['not whsec_', 'seam_abc', /SEAM_WEBHOOK_SECRET: must be a Seam webhook secret/],
+    ['too short', 'whsec_AAAA', /SEAM_WEBHOOK_SECRET: is too short/],
+    ['not base64', 'whsec_not base64!', /SEAM_WEBHOOK_SECRET: must be a Seam webhook secret/],
+  ])('webhookReceiverConfigFromEnv: a secret %s is a ConfigError that never echoes it', (_what, value, message) => {
+    let error: unknown;
+    try {
+      webhookReceiverConfigFromEnv({ SEAM_WEBHOOK_SECRET: value });
+    } catch (err) {
+      error = err;
+    }
+    expect(isConfigError(error)).toBe(true);
+    expect((error as Error).message).toMatch(message);
+    if (value) expect((error as Error).message).not.toContain(value);
+  });
+
+  test('webhookReceiverConfigFromEnv: LOCKSTEP_WEBHOOK_ADDR must be ip:port', () => {
+    expect(() =>
+      webhookReceiverConfigFromEnv({ SEAM_WEBHOOK_SECRET: webhookSecret, LOCKSTEP_WEBHOOK_ADDR: 'localhost:8788' }),
+    ).toThrow(/^LOCKSTEP_WEBHOOK_ADDR: must/);
+  });
+});
+
+describe('pushFromEnv', () => {
+  test('pushFromEnv: off unless LOCKSTEP_PUSH is on; anything else is a ConfigError', () => {
+    expect(pushFromEnv({})).toBe(false);
+    expect(pushFromEnv({ LOCKSTEP_PUSH: 'off' })).toBe(false);
+    expect(pushFromEnv({ LOCKSTEP_PUSH: 'on' })).toBe(true);
+    expect(() => pushFromEnv({ LOCKSTEP_PUSH: 'yes' })).toThrow(/^LOCKSTEP_PUSH: must be on or off/);
+  });
+});
+
 describe('seamWorkspacesFromEnv', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lockstep-config-'));
   // Made up per run: the shape of a key, never a real one.
@@ -191,5 +241,34 @@ describe('seamWorkspacesFromEnv', () => {
     expect(
       errorOf({ LOCKSTEP_SEAM_WORKSPACES: fileWith({ workspaces: { a: { apiKey: key } } }), SEAM_API_KEY: key }),
     ).toMatch(/^SEAM_API_KEY: is set beside LOCKSTEP_SEAM_WORKSPACES/);
+  });
+});
+
+describe('webhookReceiverConfigFromEnv with LOCKSTEP_SEAM_WORKSPACES', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lockstep-webhooks-'));
+  const secretOf = () => `whsec_${randomBytes(24).toString('base64')}`;
+  const key = () => `seam_test${randomUUID().replace(/-/g, '')}`;
+
+  test("webhookReceiverConfigFromEnv: every workspace's webhookSecret verifies, beside SEAM_WEBHOOK_SECRET", () => {
+    const [first, second, own] = [secretOf(), secretOf(), secretOf()];
+    const path = join(dir, 'workspaces.json');
+    writeFileSync(
+      path,
+      JSON.stringify({
+        workspaces: {
+          hotel: { apiKey: key(), webhookSecret: first },
+          offices: { apiKey: key(), webhookSecret: second },
+          quiet: { apiKey: key() },
+        },
+        default: 'hotel',
+      }),
+    );
+    chmodSync(path, 0o600);
+    expect(webhookReceiverConfigFromEnv({ LOCKSTEP_SEAM_WORKSPACES: path }).secrets).toEqual([first, second]);
+    expect(webhookReceiverConfigFromEnv({ LOCKSTEP_SEAM_WORKSPACES: path, SEAM_WEBHOOK_SECRET: own }).secrets).toEqual([
+      own,
+      first,
+      second,
+    ]);
   });
 });

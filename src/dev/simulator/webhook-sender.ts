@@ -19,7 +19,7 @@ export const webhookFaultsSchema = z
     duplicateRate: z.number().min(0).max(1).default(0),
     /** Added before each event's first delivery. */
     delayMs: z.number().int().min(0).max(60_000).default(0),
-    /** Each event waits for the next one and goes after it (the last waits at most 1 s). */
+    /** Events go in swapped pairs: each held one goes right after the next (a last one after 1 s). */
     reorder: z.boolean().default(false),
     wrongSecretRate: z.number().min(0).max(1).default(0),
     staleRate: z.number().min(0).max(1).default(0),
@@ -115,8 +115,13 @@ export class WebhookSender {
     };
     const afterDelay = faults.delayMs > 0 ? () => this.later(faults.delayMs, send) : send;
     if (!faults.reorder) return afterDelay();
-    // Reordered: this one goes after the next (or after 1 s if none comes).
-    const previous = this.held;
+    // Reordered: one held back goes right after this one; else this one waits for the next (1 s at most).
+    const held = this.held;
+    if (held) {
+      this.held = null;
+      afterDelay();
+      return held();
+    }
     this.held = afterDelay;
     this.later(1_000, () => {
       if (this.held === afterDelay) {
@@ -124,7 +129,6 @@ export class WebhookSender {
         afterDelay();
       }
     });
-    previous?.();
   }
 
   close(): void {
