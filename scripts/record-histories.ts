@@ -29,6 +29,9 @@ import type { LockAction, LockActionInput } from '../src/contract';
 import { startSeamSimulator, type DeviceScenarioInput, type SeamSimulator } from '../src/dev/simulator/seam-simulator';
 import { temporalTestServerPath } from '../src/dev/toolchain';
 import { addSearchAttributes } from '../src/ops/search-attributes';
+import { newWebhookSecret } from '../src/dev/simulator/webhook-sender';
+import { signalDoor } from '../src/webhooks/door-delivery';
+import { startWebhookReceiver } from '../src/webhooks/receiver';
 import { createLockstepWorker } from '../src/worker';
 
 interface Scenario {
@@ -554,6 +557,7 @@ async function main(): Promise<void> {
   ];
   try {
     await recordAll(env, sim, scenarios, apiKey, [...stays, ...schedules]);
+    await recordPushed(env, sim, apiKey, untilDoor);
   } finally {
     await sim.close();
     await env.teardown();
@@ -567,12 +571,71 @@ interface StayScenario {
   start: () => Promise<WorkflowHandle>;
 }
 
+/**
+ * With push (LOCKSTEP_PUSH=on): the simulator's webhooks reach a receiver that signals the door.
+ * Each scenario waits for its door to finish before it awaits the outcome: awaiting a result
+ * lets the time-skipping server jump over the safety net's timer before the webhook comes.
+ */
+async function recordPushed(
+  env: TestWorkflowEnvironment,
+  sim: SeamSimulator,
+  apiKey: string,
+  untilDoor: (deviceId: string, reached: (door: DoorView) => boolean) => Promise<DoorView>,
+): Promise<void> {
+  const secret = newWebhookSecret();
+  const receiver = await startWebhookReceiver({
+    secrets: [secret],
+    deliver: (route, requestId) => signalDoor(env.client, route, requestId),
+  });
+  sim.setWebhooks({ url: receiver.url, secret });
+  const commandDone = (deviceId: string) => async () => {
+    await untilDoor(deviceId, (door) => door.commandsRun > 0 && door.current === null);
+  };
+  const pushed: Scenario[] = [
+    // The webhook wakes the door, which reads once; then the device goes offline and back.
+    {
+      name: 'push-lock-success-on-webhook',
+      action: 'LOCK_DOOR',
+      device: { deviceId: 'push-1', attempt: { pendingMs: 300 } },
+      input: {},
+      drive: async () => {
+        await commandDone('push-1')();
+        sim.updateDevice('push-1', { online: false });
+        await untilDoor('push-1', (door) => door.knowledge.online === false);
+        sim.updateDevice('push-1', { online: true, locked: false });
+        await untilDoor('push-1', (door) => door.knowledge.online === true && door.knowledge.locked === false);
+      },
+      doorHistoryName: 'door-workflow-push-lock-success-on-webhook',
+    },
+    // Every webhook lost: the safety net's read finds the end.
+    {
+      name: 'push-lock-success-by-safety-net',
+      action: 'LOCK_DOOR',
+      // Ended at once: the time-skipping server jumps to the first read, a few real ms later.
+      device: { deviceId: 'push-2', attempt: { pendingMs: 0 } },
+      input: {},
+      before: async () => {
+        sim.setWebhooks({ url: receiver.url, secret, faults: { dropRate: 1 } });
+        await Promise.resolve();
+      },
+      doorHistoryName: 'door-workflow-push-lock-success-by-safety-net',
+    },
+  ];
+  try {
+    await recordAll(env, sim, pushed, apiKey, [], { push: true });
+  } finally {
+    sim.setWebhooks(null);
+    await receiver.close();
+  }
+}
+
 async function recordAll(
   env: TestWorkflowEnvironment,
   sim: SeamSimulator,
   scenarios: Scenario[],
   apiKey: string,
   stays: StayScenario[],
+  options: { push?: boolean } = {},
 ): Promise<void> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../src/workflows'),
@@ -584,6 +647,7 @@ async function recordAll(
     taskQueue: 'record-histories',
     seam: { apiKey, endpoint: sim.url, requestTimeoutMs: 5_000 },
     workflowBundle: { code },
+    ...options,
   });
   await worker.runUntil(async () => {
     for (const scenario of scenarios) {

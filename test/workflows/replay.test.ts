@@ -40,7 +40,7 @@ function patchIdsIn(name: string): string[] {
 }
 
 test('replay: the histories recorded before the send-by-deadline patch still lack its marker (they were not re-recorded)', () => {
-  const legacy = names.filter((name) => !/^(send-by|door|attrs|stay|knock|scheduled)-/.test(name));
+  const legacy = names.filter((name) => !/^(send-by|door|attrs|stay|knock|scheduled|push)-/.test(name));
   expect(legacy.sort()).toEqual(
     [
       'lock-cancelled-while-polling',
@@ -62,7 +62,8 @@ test('replay: lock actions recorded since door ordering carry its marker alone; 
     (name) =>
       name.startsWith('door-workflow-') &&
       !name.startsWith('door-workflow-sw-') &&
-      !name.startsWith('door-workflow-sti-'),
+      !name.startsWith('door-workflow-sti-') &&
+      !name.startsWith('door-workflow-push-'),
   );
   expect(viaDoor.length).toBeGreaterThanOrEqual(7);
   expect(doors.length).toBeGreaterThanOrEqual(6);
@@ -85,6 +86,23 @@ test('replay: doors recorded since send-try-ids carry both markers and name thei
   expect(readFileSync(join(historiesDir, 'door-workflow-sti-lock-back-off-then-sent.json'), 'utf8')).toContain(
     'send-try-1.2',
   );
+});
+
+test('replay: doors recorded with push (LOCKSTEP_PUSH=on) hear Seam events and read on the webhook or the safety net', () => {
+  const onWebhook = readFileSync(join(historiesDir, 'door-workflow-push-lock-success-on-webhook.json'), 'utf8');
+  const bySafetyNet = readFileSync(join(historiesDir, 'door-workflow-push-lock-success-by-safety-net.json'), 'utf8');
+  for (const name of [
+    'door-workflow-push-lock-success-on-webhook.json',
+    'door-workflow-push-lock-success-by-safety-net.json',
+  ])
+    expect(patchIdsIn(name)).toEqual(['send-and-watch', 'send-try-ids']);
+  // The webhook cancels the safety net's timer; its events follow (locked, offline, online, unlocked).
+  expect(onWebhook).toContain('doorSeamEvent');
+  expect(onWebhook).toContain('EVENT_TYPE_TIMER_CANCELED');
+  expect(bySafetyNet).not.toContain('doorSeamEvent');
+  expect(bySafetyNet).toContain('EVENT_TYPE_TIMER_FIRED');
+  for (const name of ['push-lock-success-on-webhook.json', 'push-lock-success-by-safety-net.json'])
+    expect(patchIdsIn(name)).toEqual(['check-at-door']);
 });
 
 test('replay: doors recorded since send-and-watch carry its marker, and watch in the send try (no watch activity)', () => {
