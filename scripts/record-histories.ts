@@ -20,17 +20,19 @@ import {
   lockActionOutcome,
   queryDoor,
   queryProgress,
+  queryReservation,
   signalActionAttemptEnded,
   startLockAction,
 } from '../src/client';
 import { doorWorkflowId, type DoorView } from '../src/contract/door';
-import { reservationWorkflowId } from '../src/contract/reservation-core';
+import { reservationWorkflowId, type ReservationView } from '../src/contract/reservation-core';
 import type { LockAction, LockActionInput } from '../src/contract';
 import { startSeamSimulator, type DeviceScenarioInput, type SeamSimulator } from '../src/dev/simulator/seam-simulator';
-import { temporalTestServerPath } from '../src/dev/toolchain';
+import { temporalCliPath, temporalTestServerPath } from '../src/dev/toolchain';
+import { lockstepSearchAttributes } from '../src/contract/search-attributes';
 import { addSearchAttributes } from '../src/ops/search-attributes';
 import { newWebhookSecret } from '../src/dev/simulator/webhook-sender';
-import { signalDoor } from '../src/webhooks/door-delivery';
+import { deliverToTemporal } from '../src/webhooks/temporal-delivery';
 import { startWebhookReceiver } from '../src/webhooks/receiver';
 import { createLockstepWorker } from '../src/worker';
 
@@ -557,7 +559,7 @@ async function main(): Promise<void> {
   ];
   try {
     await recordAll(env, sim, scenarios, apiKey, [...stays, ...schedules]);
-    await recordPushed(env, sim, apiKey, untilDoor);
+    await recordPushed(sim, apiKey);
   } finally {
     await sim.close();
     await env.teardown();
@@ -572,20 +574,38 @@ interface StayScenario {
 }
 
 /**
- * With push (LOCKSTEP_PUSH=on): the simulator's webhooks reach a receiver that signals the door.
- * Each scenario waits for its door to finish before it awaits the outcome: awaiting a result
- * lets the time-skipping server jump over the safety net's timer before the webhook comes.
+ * With push (LOCKSTEP_PUSH=on): the simulator's webhooks reach a receiver that signals the door
+ * and the stays (found by visibility query), on the dev server in real time: the time-skipping
+ * server lists no workflows. (push-lock-* were recorded on the time-skipping server, before
+ * stays heard events.) Each scenario waits for its door to finish before it awaits the outcome.
  */
-async function recordPushed(
-  env: TestWorkflowEnvironment,
-  sim: SeamSimulator,
-  apiKey: string,
-  untilDoor: (deviceId: string, reached: (door: DoorView) => boolean) => Promise<DoorView>,
-): Promise<void> {
+async function recordPushed(sim: SeamSimulator, apiKey: string): Promise<void> {
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: temporalCliPath() },
+      ip: '127.0.0.1',
+      searchAttributes: [...lockstepSearchAttributes],
+    },
+  });
+  try {
+    await recordPushedOn(env, sim, apiKey);
+  } finally {
+    await env.teardown();
+  }
+}
+
+async function recordPushedOn(env: TestWorkflowEnvironment, sim: SeamSimulator, apiKey: string): Promise<void> {
+  const untilDoor = async (deviceId: string, reached: (door: DoorView) => boolean) => {
+    for (;;) {
+      const door = await queryDoor(env.client, deviceId).catch(() => undefined);
+      if (door && reached(door)) return door;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
   const secret = newWebhookSecret();
   const receiver = await startWebhookReceiver({
     secrets: [secret],
-    deliver: (route, requestId) => signalDoor(env.client, route, requestId),
+    deliver: (route, requestId) => deliverToTemporal(env.client, route, requestId),
   });
   sim.setWebhooks({ url: receiver.url, secret });
   const commandDone = (deviceId: string) => async () => {
@@ -621,8 +641,60 @@ async function recordPushed(
       doorHistoryName: 'door-workflow-push-lock-success-by-safety-net',
     },
   ];
+  const day = 24 * 60 * 60_000;
+  const stayOf = async (key: string, deviceId: string) => {
+    sim.setWebhooks({ url: receiver.url, secret }); // every webhook delivered again
+    const nowMs = await env.currentTimeMs();
+    return env.client.workflow.start('ReservationWorkflow', {
+      args: [
+        {
+          reservationKey: key,
+          deviceIds: [deviceId],
+          checkIn: new Date(nowMs - day).toISOString(),
+          checkOut: new Date(nowMs).toISOString(),
+          watchAfterCheckOut: '3 seconds',
+        },
+      ],
+      taskQueue: 'record-histories',
+      workflowId: reservationWorkflowId(key),
+    });
+  };
+  const untilStay = async (key: string, reached: (view: ReservationView) => boolean) => {
+    for (;;) {
+      const view = await queryReservation(env.client, key).catch(() => undefined);
+      if (view && reached(view)) return view;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  // Since `stay-watch-after-check-out`: stays that hear Seam's events, watching for 3 s after check-out.
+  const stays: StayScenario[] = [
+    {
+      name: 'stay-watch-unlocked-after-check-out',
+      devices: [{ deviceId: 'push-stay-1', locked: false, attempt: { pendingMs: 0 } }],
+      start: async () => {
+        const handle = await stayOf('push-watch', 'push-stay-1');
+        await untilStay('push-watch', (view) => view.stage === 'checked_out');
+        sim.updateDevice('push-stay-1', { locked: false });
+        await untilStay('push-watch', (view) => view.attention);
+        sim.updateDevice('push-stay-1', { locked: true });
+        await untilStay('push-watch', (view) => !view.attention);
+        return handle;
+      },
+    },
+    {
+      name: 'stay-watch-retry-on-connected',
+      devices: [{ deviceId: 'push-stay-2', online: false, locked: false, attempt: { pendingMs: 0 } }],
+      start: async () => {
+        const handle = await stayOf('push-retry', 'push-stay-2');
+        await untilStay('push-retry', (view) => view.doors[0].lastOutcome === 'DEVICE_OFFLINE');
+        sim.updateDevice('push-stay-2', { online: true });
+        await untilStay('push-retry', (view) => view.stage === 'checked_out');
+        return handle;
+      },
+    },
+  ];
   try {
-    await recordAll(env, sim, pushed, apiKey, [], { push: true });
+    await recordAll(env, sim, pushed, apiKey, stays, { push: true });
   } finally {
     sim.setWebhooks(null);
     await receiver.close();

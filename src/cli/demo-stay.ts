@@ -38,6 +38,8 @@ export async function runStayDemo({ client, simulator, taskQueue, alerts, out }:
     unlockAtCheckIn: true,
     unlockWindow: '1 minute',
     attentionAfter: '5 seconds',
+    // The demo ends with its stay; a real one watches its locked doors for an hour after check-out.
+    watchAfterCheckOut: '0 seconds',
   });
   const show = (view: ReservationView) =>
     out(

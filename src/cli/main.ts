@@ -46,7 +46,7 @@ Usage:
   lockstep reservation upsert --file FILE|- [--json]   the reservation JSON (- reads it from stdin)
   lockstep reservation upsert --key KEY --door ID [--door ID ...] --check-in ISO-8601 --check-out ISO-8601
                              [--unlock-at-check-in] [--unlock-window 15m] [--no-lock-at-check-out]
-                             [--lock-retry-horizon 24h] [--attention-after 10m] [--json]
+                             [--lock-retry-horizon 24h] [--attention-after 10m] [--watch-after-check-out 1h] [--json]
   lockstep reservation show <reservationKey> [--json]
   lockstep reservation check-out-now <reservationKey> [--json]
   lockstep reservation cancel <reservationKey> [--json]

@@ -15,6 +15,7 @@ const stageText: Record<string, string> = {
   booked: 'booked (before check-in)',
   checked_in: 'checked in',
   checking_out: 'checking out (locking its doors)',
+  checked_out: 'checked out (watching the doors it locked)',
   ended: 'ended',
   cancelled: 'cancelled',
 };
@@ -22,6 +23,7 @@ const stageText: Record<string, string> = {
 const alertText: Record<string, string> = {
   door_not_locked: 'not locked in time',
   unlock_not_sent: 'its check-in unlock could not be sent in its window',
+  unlocked_after_check_out: 'unlocked after check-out',
 };
 
 /** A duration in the largest unit that keeps it readable: 45 s, 12 min, 5 h, 3 d. */

@@ -50,6 +50,7 @@ const fieldOfFlag = {
   'no-lock-at-check-out': 'lockAtCheckOut',
   'lock-retry-horizon': 'lockRetryHorizon',
   'attention-after': 'attentionAfter',
+  'watch-after-check-out': 'watchAfterCheckOut',
 } as const;
 type ReservationFlag = keyof typeof fieldOfFlag;
 
@@ -81,6 +82,7 @@ const reservationFlagsSchema = z
     'no-lock-at-check-out': z.boolean().optional(),
     'lock-retry-horizon': once('lock-retry-horizon').optional(),
     'attention-after': once('attention-after').optional(),
+    'watch-after-check-out': once('watch-after-check-out').optional(),
   })
   .transform((f): ReservationInput => ({
     reservationKey: f.key,
@@ -93,6 +95,7 @@ const reservationFlagsSchema = z
     ...(f['no-lock-at-check-out'] ? { lockAtCheckOut: false } : {}),
     ...optionalField('lock-retry-horizon', f['lock-retry-horizon']),
     ...optionalField('attention-after', f['attention-after']),
+    ...optionalField('watch-after-check-out', f['watch-after-check-out']),
   }));
 
 const listed = { type: 'string', multiple: true } as const;
@@ -106,6 +109,7 @@ const flagOptions = {
   'no-lock-at-check-out': { type: 'boolean' },
   'lock-retry-horizon': listed,
   'attention-after': listed,
+  'watch-after-check-out': listed,
 } as const satisfies Record<ReservationFlag, unknown>;
 
 /** Parses `reservation ...` arguments; anything malformed is a usage error before anything connects. */

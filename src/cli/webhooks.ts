@@ -8,7 +8,7 @@ import { connectClient } from '../client';
 import { logFormatFromEnv, logLevelFromEnv, webhookReceiverConfigFromEnv } from '../ops/config';
 import { onShutdownSignals } from '../ops/shutdown-signals';
 import { temporalConnectConfig } from '../ops/temporal-config';
-import { signalDoor } from '../webhooks/door-delivery';
+import { deliverToTemporal } from '../webhooks/temporal-delivery';
 import { logWebhookOutcomes, startWebhookReceiver } from '../webhooks/receiver';
 import { installOperatorRuntime } from '../worker';
 import { exitCodes, UsageError, type Io } from './args';
@@ -29,7 +29,7 @@ export async function webhooksCommand(io: Io, argv: string[]): Promise<number> {
       secrets: config.secrets,
       host: config.host,
       port: config.port,
-      deliver: (route, requestId) => signalDoor(client, route, requestId),
+      deliver: (route, requestId) => deliverToTemporal(client, route, requestId),
       onOutcome: logWebhookOutcomes(log),
     });
     log.info('lockstep webhook receiver started', {

@@ -7,9 +7,11 @@
 /**
  * Why a person is needed at a door: `door_not_locked` — a door was not locked in time (after
  * check-out, or at a schedule's lock time); `unlock_not_sent` — an unlock could not be sent
- * inside its window (the guest may be standing at a locked door).
+ * inside its window (the guest may be standing at a locked door); `unlocked_after_check_out` —
+ * Seam says a door the stay locked at check-out was unlocked (by hand, keypad or app) while the
+ * stay still watches it.
  */
-export const alertKinds = ['door_not_locked', 'unlock_not_sent'] as const;
+export const alertKinds = ['door_not_locked', 'unlock_not_sent', 'unlocked_after_check_out'] as const;
 export type AlertKind = (typeof alertKinds)[number];
 
 /** `raised` when the incident starts; `resolved`, with the same `alertId`, when it ends. */

@@ -6,6 +6,7 @@
 import type { Alert } from './alerts';
 import type { AlertKind } from './alerts-core';
 import type { FailureCode, LockAction } from './core';
+import type { DoorSeamEvent } from './door';
 
 export const reservationWorkflowType = 'ReservationWorkflow';
 
@@ -25,8 +26,23 @@ export const reservationUpdateNames = {
 /** Query that returns {@link ReservationView}. */
 export const reservationQueryName = 'reservation';
 
+/** Signals a stay receives: from the webhook receiver, what Seam says of one of its doors. */
+export const reservationSignalNames = {
+  /** {@link StayDoorEvent}: a door of the stay connected, or was locked or unlocked. */
+  doorEvent: 'reservationDoorEvent',
+} as const;
+
+/** A Seam event about one of a stay's doors (the receiver finds the stays by `LockstepDeviceIds`). */
+export interface StayDoorEvent {
+  deviceId: string;
+  event: DoorSeamEvent;
+}
+
 /**
  * Defaults, and why:
+ * - watchAfterCheckOut 1 h: a door unlocked (by hand, keypad or app) in the hour after the stay
+ *   locked it at check-out is a person's to check — a guest back for a forgotten bag, or a door
+ *   left open; past the hour, housekeeping and the next guest are the property's own business.
  * - unlockWindow 15 min: a guest arriving at check-in finds the door open; an unlock that cannot
  *   go out within 15 minutes (door offline, Seam down) is not sent later, when nobody expects it.
  * - lockRetryHorizon 24 h: a door offline at check-out is locked the moment it returns, even the
@@ -40,6 +56,7 @@ export const reservationDefaults = {
   lockAtCheckOut: true,
   lockRetryHorizonMs: 24 * 60 * 60_000,
   attentionAfterMs: 10 * 60_000,
+  watchAfterCheckOutMs: 60 * 60_000,
 } as const;
 
 /**
@@ -68,6 +85,8 @@ export interface ReservationPlan {
   lockAtCheckOut: boolean;
   lockRetryHorizonMs: number;
   attentionAfterMs: number;
+  /** How long after check-out the stay watches its locked doors (0: not at all); absent from stays planned before it existed. */
+  watchAfterCheckOutMs?: number;
   metadata: Record<string, string>;
   /** The Seam workspace alias every door's lock actions name; absent: the workers' default. */
   workspace?: string;
@@ -75,10 +94,11 @@ export interface ReservationPlan {
 
 /**
  * Where a stay is: `booked` (before check-in), `checked_in` (between check-in and check-out),
- * `checking_out` (locking its doors), `ended` (all done, or given up with attention),
- * `cancelled`.
+ * `checking_out` (locking its doors), `checked_out` (every door done with at check-out; the stay
+ * watches the doors it locked until `watchAfterCheckOut` has passed), `ended` (all done, or given
+ * up with attention), `cancelled`.
  */
-export const stayStages = ['booked', 'checked_in', 'checking_out', 'ended', 'cancelled'] as const;
+export const stayStages = ['booked', 'checked_in', 'checking_out', 'checked_out', 'ended', 'cancelled'] as const;
 export type StayStage = (typeof stayStages)[number];
 
 /** What the stay knows of one of its doors. */
@@ -162,4 +182,6 @@ export interface StayCarry extends StayFacts {
   rounds: number;
   /** Alerts not yet delivered, oldest first (absent: none). */
   pendingAlerts?: Alert[];
+  /** Epoch ms of the newest lock-state event heard per door (absent: none heard). */
+  lockEventTimes?: Record<string, number>;
 }

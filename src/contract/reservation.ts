@@ -42,6 +42,7 @@ export const reservationInputSchema = z
     lockAtCheckOut: z.boolean().optional(),
     lockRetryHorizon: durationSchema({ minMs: 60_000, maxMs: 7 * day }).optional(),
     attentionAfter: durationSchema({ minMs: 0, maxMs: 7 * day }).optional(),
+    watchAfterCheckOut: durationSchema({ minMs: 0, maxMs: 7 * day }).optional(),
     metadata: z.record(z.string().max(100), z.string().max(1_000)).optional(),
     /** The Seam workspace of every door (an alias the workers serve); the default one when absent. */
     workspace: workspaceAlias.optional(),
@@ -74,6 +75,7 @@ export function checkReservationInput(
       lockAtCheckOut: r.lockAtCheckOut ?? reservationDefaults.lockAtCheckOut,
       lockRetryHorizonMs: r.lockRetryHorizon ?? reservationDefaults.lockRetryHorizonMs,
       attentionAfterMs: r.attentionAfter ?? reservationDefaults.attentionAfterMs,
+      watchAfterCheckOutMs: r.watchAfterCheckOut ?? reservationDefaults.watchAfterCheckOutMs,
       metadata: r.metadata ?? {},
       ...workspaceField(r.workspace),
     },

@@ -3,6 +3,7 @@
  * within its window (or record the miss), lock at check-out fail-secure with retries, raise
  * attention when a door is not locked in time, give up at the retry horizon, or wait.
  */
+import type { DoorSeamEvent } from '../contract/door';
 import { checkInRetryMs, checkOutRetry, type StayDoor, type StayFacts } from '../contract/reservation-core';
 import { lastSendStartMs, maySend } from './sending';
 
@@ -69,6 +70,53 @@ function lockingStep(facts: StayFacts, owed: string[], nowMs: number): StayStep 
     return { kind: 'wait', untilMs, what: `the next lock try of ${owed.length} door(s)` };
   }
   return { kind: 'lock', deviceIds: owed };
+}
+
+/**
+ * After check-out, once every door is locked (the stay would end): the stay watches its doors
+ * until `watchAfterCheckOutMs` past check-out, so that a door unlocked meanwhile (Seam's
+ * `lock.unlocked`) reaches a person; then it ends. A cancelled stay does not watch.
+ */
+export function watchStep(facts: StayFacts, nowMs: number): StayStep {
+  const watchMs = facts.plan.watchAfterCheckOutMs ?? 0;
+  if (facts.cancelled || facts.checkOutBeganMs === null || watchMs <= 0) return { kind: 'end' };
+  // Nothing it locked, nothing to watch (doors a newer request took over, or given up on).
+  if (!facts.doors.some((door) => door.locked && !door.removed)) return { kind: 'end' };
+  const untilMs = Math.max(facts.plan.checkOutMs, facts.checkOutBeganMs) + watchMs;
+  if (nowMs >= untilMs) return { kind: 'end' };
+  return { kind: 'wait', untilMs, what: 'the end of the watch after check-out (a door unlocked meanwhile is raised)' };
+}
+
+/**
+ * Whether a Seam event about a door of the stay calls for a lock or unlock round now rather
+ * than at the retry timer: the device came back online while the stay owes it a lock (or a
+ * check-in unlock) — waiting for the retry timer, or in a round that may fail for it.
+ */
+export function retriesAtOnceOn(event: DoorSeamEvent, door: StayDoor, facts: StayFacts): boolean {
+  if (event.kind !== 'connected' || door.removed) return false;
+  const unlockPending = facts.plan.unlockAtCheckIn && !door.checkInSettled && facts.checkOutBeganMs === null;
+  return owesLock(door, facts) || unlockPending;
+}
+
+/**
+ * What a lock-state event means to a stay that watches its doors after check-out: a door it
+ * locked was unlocked (`raise`), or locked again after that (`resolve`); events older than the
+ * newest one heard for the door, and any event outside the watch, mean nothing.
+ */
+export function afterCheckOutVerdict(
+  event: DoorSeamEvent,
+  door: StayDoor,
+  facts: StayFacts,
+  newestHeardMs: number | undefined,
+): 'raise' | 'resolve' | 'none' {
+  if (event.kind !== 'locked' && event.kind !== 'unlocked') return 'none';
+  const atMs = Date.parse(event.occurredAt);
+  if (newestHeardMs !== undefined && atMs < newestHeardMs) return 'none';
+  if (facts.cancelled || facts.checkOutBeganMs === null || door.removed || !door.locked) return 'none';
+  // Before the stay's own lock succeeded, an unlock is part of what check-out is locking.
+  if (door.lastOutcomeAt !== null && atMs < Date.parse(door.lastOutcomeAt)) return 'none';
+  if (event.kind === 'unlocked') return 'raise';
+  return door.attention.includes('unlocked_after_check_out') ? 'resolve' : 'none';
 }
 
 /**

@@ -16,7 +16,7 @@ import { defaultTaskQueue } from '../contract';
 import { demoDeviceScenarios } from './simulator/demo-devices';
 import { startSeamSimulator, type SeamSimulator } from './simulator/seam-simulator';
 import { newWebhookSecret } from './simulator/webhook-sender';
-import { signalDoor } from '../webhooks/door-delivery';
+import { deliverToTemporal } from '../webhooks/temporal-delivery';
 import { logWebhookOutcomes, startWebhookReceiver } from '../webhooks/receiver';
 import { stopProcess } from './processes';
 import { temporalCliPath } from './toolchain';
@@ -114,7 +114,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       const receiver = await startWebhookReceiver({
         secrets: [secret],
         port: options.webhookPort,
-        deliver: (route, requestId) => signalDoor(client, route, requestId),
+        deliver: (route, requestId) => deliverToTemporal(client, route, requestId),
         onOutcome: logWebhookOutcomes(Runtime.instance().logger),
       });
       cleanups.push(() => receiver.close());

@@ -46,7 +46,7 @@ export interface WebhookReceiverOptions {
   /** The `whsec_...` secrets of the workspaces it accepts events from; a body any one verifies is Seam's. */
   secrets: readonly string[];
   /**
-   * Hands the event to its door (Temporal: {@link signalDoor}); resolves once Temporal holds it,
+   * Hands the event to its door (Temporal: {@link deliverToTemporal}); resolves once Temporal holds it,
    * 'unknown_door' when no door runs for the device. `requestId` is the same for every delivery
    * of one event.
    * @throws when Temporal did not take it: the request is answered 503

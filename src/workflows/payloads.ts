@@ -6,6 +6,7 @@
  * (contract/index.ts) and SentCommand (contract/core.ts).
  */
 import { actionAttemptStatuses, lockActions } from '../contract/core';
+import type { StayDoorEvent } from '../contract/reservation-core';
 import {
   doorSeamEventKinds,
   type DoorRequest,
@@ -72,6 +73,13 @@ export function doorSeamEventOf(payload: unknown): DoorSeamEvent | undefined {
   if (event.kind === 'attempt_ended' && (typeof event.actionAttemptId !== 'string' || !isEnd(event.status)))
     return undefined;
   return payload as DoorSeamEvent;
+}
+
+/** A Seam event about one of a stay's doors, when well-formed. */
+export function stayDoorEventOf(payload: unknown): StayDoorEvent | undefined {
+  const { deviceId, event } = (payload as Loose<StayDoorEvent>) ?? {};
+  const heard = doorSeamEventOf(event);
+  return typeof deviceId === 'string' && heard ? { deviceId, event: heard } : undefined;
 }
 
 function isEnd(status: unknown): status is 'success' | 'error' {

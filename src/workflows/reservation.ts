@@ -12,6 +12,7 @@ import {
   condition,
   continueAsNew,
   defineQuery,
+  defineSignal,
   defineUpdate,
   isCancellation,
   log,
@@ -24,6 +25,7 @@ import type { ReservationActivities } from '../activities/reservation';
 import type { ReservationInput } from '../contract';
 import {
   reservationQueryName,
+  reservationSignalNames,
   reservationUpdateNames,
   reservationWorkflowId,
   type ReservationPlan,
@@ -31,12 +33,14 @@ import {
   type StayCarry,
 } from '../contract/reservation-core';
 import type { StayStep } from '../decisions';
+import { stayDoorEventOf } from './payloads';
 import { Stay, stayPatchIds } from './stay';
 
 export const upsertUpdate = defineUpdate<ReservationView, [ReservationInput]>(reservationUpdateNames.upsert);
 export const checkOutNowUpdate = defineUpdate<ReservationView, []>(reservationUpdateNames.checkOutNow);
 export const cancelUpdate = defineUpdate<ReservationView, []>(reservationUpdateNames.cancel);
 export const reservationQuery = defineQuery<ReservationView>(reservationQueryName);
+export const stayDoorEventSignal = defineSignal<[unknown]>(reservationSignalNames.doorEvent);
 
 /** Checking a reservation against the schema: quick, no I/O; retried only for a worker's loss. */
 const reservations = proxyActivities<ReservationActivities>({
@@ -180,6 +184,12 @@ function setStayHandlers(
     const stay = current();
     if (!stay) throw new Error('the stay is checking its reservation; ask again in a moment');
     return viewOf(stay);
+  });
+  // Before the reservation is checked there are no doors to hear of: such an event is dropped.
+  setHandler(stayDoorEventSignal, (raw) => {
+    const event = stayDoorEventOf(raw);
+    if (event) current()?.hear(event);
+    else log.warn('ignored a malformed door event');
   });
   const change = (name: 'upsert' | 'checkOutNow' | 'cancel') => () => refuse(current()?.refusal(name));
   const upsert = async (raw: ReservationInput) => {

@@ -32,10 +32,20 @@ import {
   type ReservationView,
   type StayCarry,
   type StayDoor,
+  type StayDoorEvent,
   type StayFacts,
   type StayStage,
 } from '../contract/reservation-core';
-import { lockRetryDelayMs, nextStayStep, owesLock, unlockRetryDelayMs, type StayStep } from '../decisions';
+import {
+  afterCheckOutVerdict,
+  lockRetryDelayMs,
+  nextStayStep,
+  owesLock,
+  retriesAtOnceOn,
+  unlockRetryDelayMs,
+  watchStep,
+  type StayStep,
+} from '../decisions';
 import { doorAlert, sendAlert } from './alerts';
 
 /**
@@ -44,10 +54,13 @@ import { doorAlert, sendAlert } from './alerts';
  * - `stay-cancel-locks`: Temporal's own cancel (not the `cancel` update) is fail-secure too:
  *   the stay locks what it owes once, and a door it could not lock is a person's to check.
  * - `stay-serial-upserts`: `upsert` updates apply one after another, in the order accepted.
+ * - `stay-watch-after-check-out`: once its doors are locked at check-out, the stay watches them
+ *   for the plan's `watchAfterCheckOutMs` before it ends (a door unlocked meanwhile is raised).
  */
 export const stayPatchIds = {
   lockOnTemporalCancel: 'stay-cancel-locks',
   serialUpserts: 'stay-serial-upserts',
+  watchAfterCheckOut: 'stay-watch-after-check-out',
 } as const;
 
 /** A lock action's end as the stay records it. */
@@ -75,6 +88,12 @@ export class Stay {
   private readonly lastCommandSent = new Map<string, boolean | null>();
   /** The search attributes last written, so that only changes are written. */
   private published = '';
+  /** Epoch ms of the newest lock-state event heard per door (webhooks come in any order). */
+  private readonly lockEventTimes: Record<string, number>;
+  /** Whether this stay's code watches after check-out (`stay-watch-after-check-out`); asked once, when it would end. */
+  private watching: boolean | undefined;
+  /** When a door waiting for a retry was last heard to connect (a round then under way retries at once). */
+  private connectHeardMs: number | null = null;
   /** Whether alerts are being delivered (one at a time, in order). */
   private delivering = false;
 
@@ -88,6 +107,7 @@ export class Stay {
     this.revisions = from.revisions;
     this.rounds = from.rounds;
     this.alertQueue = [...(from.pendingAlerts ?? [])];
+    this.lockEventTimes = { ...from.lockEventTimes };
   }
 
   static fromPlan(plan: ReservationPlan): Stay {
@@ -116,7 +136,13 @@ export class Stay {
   }
 
   carry(): StayCarry {
-    return { ...this.facts(), revisions: this.revisions, rounds: this.rounds, pendingAlerts: [...this.alertQueue] };
+    return {
+      ...this.facts(),
+      revisions: this.revisions,
+      rounds: this.rounds,
+      pendingAlerts: [...this.alertQueue],
+      lockEventTimes: { ...this.lockEventTimes },
+    };
   }
 
   /** The next step, once the clock has started check-out and any lock the stay now owes. */
@@ -132,7 +158,48 @@ export class Stay {
       this.lockingSinceMs = nowMs;
       this.retryAtMs = null;
     }
-    return nextStayStep(this.facts(), nowMs);
+    const step = nextStayStep(this.facts(), nowMs);
+    return step.kind === 'end' && this.watchesAfterCheckOut() ? watchStep(this.facts(), nowMs) : step;
+  }
+
+  /** Asked (a `patched()` marker) only where it matters: a checked-out stay that would end and watches. */
+  private watchesAfterCheckOut(): boolean {
+    if (this.cancelled || this.checkOutBeganMs === null || (this.plan.watchAfterCheckOutMs ?? 0) <= 0) return false;
+    this.watching ??= patched(stayPatchIds.watchAfterCheckOut);
+    return this.watching;
+  }
+
+  /**
+   * Seam says something of one of the stay's doors (the webhook receiver signals it): a door
+   * that came back online is tried again at once when a round waits for it; a door the stay
+   * locked at check-out that is unlocked raises `unlocked_after_check_out`, and locking it again
+   * resolves it. The stay does not lock it again itself: whoever opened it (a guest back for a
+   * bag, housekeeping) may be inside, and a person decides.
+   */
+  hear({ deviceId, event }: StayDoorEvent): void {
+    const door = this.doors.find((d) => d.deviceId === deviceId);
+    if (!door || this.ended) return;
+    const facts = this.facts();
+    if (retriesAtOnceOn(event, door, facts)) {
+      this.connectHeardMs = Date.now();
+      this.retryAtMs = null;
+      this.version++;
+      return;
+    }
+    const verdict = afterCheckOutVerdict(event, door, facts, this.lockEventTimes[deviceId]);
+    if (event.kind === 'locked' || event.kind === 'unlocked')
+      this.lockEventTimes[deviceId] = Math.max(this.lockEventTimes[deviceId] ?? 0, Date.parse(event.occurredAt));
+    if (verdict === 'raise') {
+      const how = event.method ? ` (${event.method})` : '';
+      this.raise(
+        door,
+        'unlocked_after_check_out',
+        `${deviceId} was unlocked${how} at ${event.occurredAt}, after the stay locked it at check-out; lockstep does not lock it again: check the door`,
+      );
+    } else if (verdict === 'resolve') {
+      this.resolve(door, 'unlocked_after_check_out', `${deviceId} is locked again`);
+    } else return;
+    this.version++;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -188,6 +255,7 @@ export class Stay {
 
   /** Unlocks doors for check-in through their doors; a round with failures is tried again in 30 s. */
   async unlock(deviceIds: string[], notAfterMs: number): Promise<void> {
+    const startedMs = Date.now();
     const outcomes = await this.round('UNLOCK_DOOR', deviceIds, { notAfter: new Date(notAfterMs).toISOString() });
     let failed = false;
     for (const [door, outcome] of outcomes) {
@@ -198,7 +266,7 @@ export class Stay {
       if (mayHaveOpened || outcome === 'SUPERSEDED') door.checkInSettled = true;
       else failed = true;
     }
-    this.retryAtMs = failed ? Date.now() + unlockRetryDelayMs() : null;
+    this.retryAtMs = failed ? this.retryAfter(unlockRetryDelayMs(), startedMs) : null;
   }
 
   /** The unlock window closed: these doors are never unlocked by this stay, and a person is told. */
@@ -215,6 +283,7 @@ export class Stay {
 
   /** Locks doors fail-secure; a round with failures is tried again (30 s at first, then backing off). */
   async lock(deviceIds: string[]): Promise<void> {
+    const startedMs = Date.now();
     const outcomes = await this.round('LOCK_DOOR', deviceIds, {});
     let failed = false;
     for (const [door, outcome] of outcomes) {
@@ -228,7 +297,13 @@ export class Stay {
       } else failed = true;
     }
     const nowMs = Date.now();
-    this.retryAtMs = failed ? nowMs + lockRetryDelayMs(this.lockingSinceMs ?? nowMs, nowMs) : null;
+    this.retryAtMs = failed ? this.retryAfter(lockRetryDelayMs(this.lockingSinceMs ?? nowMs, nowMs), startedMs) : null;
+  }
+
+  /** When a failed round is tried again: after `delayMs`, or at once when a door connected while it ran. */
+  private retryAfter(delayMs: number, roundStartedMs: number): number {
+    const nowMs = Date.now();
+    return this.connectHeardMs !== null && this.connectHeardMs >= roundStartedMs ? nowMs : nowMs + delayMs;
   }
 
   raiseAttention(deviceIds: string[]): void {
@@ -307,7 +382,7 @@ export class Stay {
   get stage(): StayStage {
     if (this.cancelled) return 'cancelled';
     if (this.ended) return 'ended';
-    if (this.checkOutBeganMs !== null) return 'checking_out';
+    if (this.checkOutBeganMs !== null) return this.owedLocks().length > 0 ? 'checking_out' : 'checked_out';
     return Date.now() >= this.plan.checkInMs ? 'checked_in' : 'booked';
   }
 

@@ -5,7 +5,16 @@ import {
   type StayFacts,
   newStayDoor,
 } from '../../src/contract/reservation-core';
-import { lastSendStartMs, lockRetryDelayMs, nextStayStep, owesLock } from '../../src/decisions';
+import type { DoorSeamEvent } from '../../src/contract/door';
+import {
+  afterCheckOutVerdict,
+  lastSendStartMs,
+  lockRetryDelayMs,
+  nextStayStep,
+  owesLock,
+  retriesAtOnceOn,
+  watchStep,
+} from '../../src/decisions';
 
 const minute = 60_000;
 const checkInMs = Date.parse('2026-11-25T15:00:00Z');
@@ -364,4 +373,64 @@ test('lockRetryDelayMs: 30 s for the first 10 minutes, then 60 s, 120 s, ... up 
     15 * minute,
     15 * minute,
   ]);
+});
+
+describe('the watch after check-out', () => {
+  const locked = () => [
+    door('front-door', { locked: true, lastOutcomeAt: new Date(checkOutMs + minute).toISOString() }),
+  ];
+  const event = (kind: DoorSeamEvent['kind'], atMs: number): DoorSeamEvent => ({
+    eventId: `${kind}-${atMs}`,
+    kind,
+    occurredAt: new Date(atMs).toISOString(),
+  });
+
+  test('watchStep: a checked-out stay waits until watchAfterCheckOut past check-out, then ends', () => {
+    const facts = checkingOut({ doors: locked() });
+    const untilMs = checkOutMs + reservationDefaults.watchAfterCheckOutMs;
+    expect(watchStep(facts, checkOutMs + 2 * minute)).toMatchObject({ kind: 'wait', untilMs });
+    expect(watchStep(facts, untilMs)).toEqual({ kind: 'end' });
+  });
+
+  test('watchStep: no watch when cancelled, set to 0, planned before it existed, or nothing was locked', () => {
+    expect(watchStep(checkingOut({ doors: locked(), cancelled: true }), checkOutMs)).toEqual({ kind: 'end' });
+    expect(watchStep(checkingOut({ doors: locked(), plan: { watchAfterCheckOutMs: 0 } }), checkOutMs)).toEqual({
+      kind: 'end',
+    });
+    expect(watchStep(checkingOut({ doors: locked(), plan: { watchAfterCheckOutMs: undefined } }), checkOutMs)).toEqual({
+      kind: 'end',
+    });
+    expect(watchStep(checkingOut({ doors: [door('front-door', { stopped: 'superseded' })] }), checkOutMs)).toEqual({
+      kind: 'end',
+    });
+  });
+
+  test('retriesAtOnceOn: a connect of a door the stay owes a lock (or a check-in unlock) retries at once', () => {
+    const owing = checkingOut({ retryAtMs: checkOutMs + 30_000 });
+    expect(retriesAtOnceOn(event('connected', checkOutMs), owing.doors[0], owing)).toBe(true);
+    expect(retriesAtOnceOn(event('disconnected', checkOutMs), owing.doors[0], owing)).toBe(false);
+    const unlocking = stay({ plan: { unlockAtCheckIn: true }, retryAtMs: checkInMs + 30_000 });
+    expect(retriesAtOnceOn(event('connected', checkInMs), unlocking.doors[0], unlocking)).toBe(true);
+    const midStay = stay();
+    expect(retriesAtOnceOn(event('connected', midStayMs), midStay.doors[0], midStay)).toBe(false);
+  });
+
+  test('afterCheckOutVerdict: an unlock of a door the stay locked raises; a later lock resolves; older events and other doors do not', () => {
+    const facts = checkingOut({ doors: locked() });
+    const [front] = facts.doors;
+    const afterLockMs = checkOutMs + 5 * minute;
+    expect(afterCheckOutVerdict(event('unlocked', afterLockMs), front, facts, undefined)).toBe('raise');
+    // Before the stay's own lock succeeded: part of what check-out was locking.
+    expect(afterCheckOutVerdict(event('unlocked', checkOutMs), front, facts, undefined)).toBe('none');
+    // Older than the newest event heard for the door: webhooks come in any order.
+    expect(afterCheckOutVerdict(event('unlocked', afterLockMs), front, facts, afterLockMs + 1)).toBe('none');
+    const raised = { ...front, attention: ['unlocked_after_check_out' as const] };
+    expect(afterCheckOutVerdict(event('locked', afterLockMs + minute), raised, facts, afterLockMs)).toBe('resolve');
+    expect(afterCheckOutVerdict(event('locked', afterLockMs + minute), front, facts, afterLockMs)).toBe('none');
+    const notLocked = door('front-door');
+    expect(afterCheckOutVerdict(event('unlocked', afterLockMs), notLocked, facts, undefined)).toBe('none');
+    expect(afterCheckOutVerdict(event('unlocked', midStayMs), front, stay({ doors: locked() }), undefined)).toBe(
+      'none',
+    );
+  });
 });

@@ -56,7 +56,8 @@ test('lockstep reservation: upsert from flags, show --json, check-out-now (again
   const doors = [fx.device({ locked: false, attempt: { pendingMs: 8_000 } }), fx.device({ locked: false })];
   const key = `cli-${randomUUID().slice(0, 8)}`;
 
-  const upsert = await lockstep(...stayFlags(key, doors));
+  // No watch after check-out: the stay ends once its doors are locked.
+  const upsert = await lockstep(...stayFlags(key, doors, ['--watch-after-check-out', '0s']));
   expect(upsert).toMatchObject({ code: 0, stderr: '' });
   expect(upsert.stdout).toMatch(new RegExp(`^stay ${key}: checked in$`, 'm'));
   expect(upsert.stdout).toMatch(/^ {2}waiting for {11}check-out \(lock\), at .* \(in 24 h\)$/m);

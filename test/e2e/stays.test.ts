@@ -72,7 +72,7 @@ test('ReservationWorkflow via the temporal CLI and plain JSON: create a stay, mo
   await temporal(['workflow', 'update', 'execute', '--workflow-id', workflowId, '--name', 'checkOutNow']);
   const ended = await eventually(async () => {
     const view = await queryViaCli(workflowId);
-    return view.stage === 'ended' ? view : undefined;
+    return view.stage === 'checked_out' ? view : undefined;
   }, 30_000);
   expect(ended.doors.every((door) => door.locked)).toBe(true);
   expect(ended.attention).toBe(false);

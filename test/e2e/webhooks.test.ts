@@ -13,12 +13,16 @@ import { executeLockAction, queryDoor } from '../../src/client';
 import { doorSignalNames, doorWorkflowId, type DoorSeamEvent } from '../../src/contract/door';
 import { pushSafetyNetPolling } from '../../src/contract/timing-budget';
 import { newWebhookSecret, svixSignature } from '../../src/dev/simulator/webhook-sender';
-import { signalDoor } from '../../src/webhooks/door-delivery';
+import { deliverToTemporal } from '../../src/webhooks/temporal-delivery';
 import { startWebhookReceiver, type WebhookOutcome, type WebhookReceiver } from '../../src/webhooks/receiver';
+import { queryReservation, upsertReservation } from '../../src/reservation-client';
+import { lockActionWorkflowId } from '../../src/contract/core';
+import { useAlertReceiver } from '../helpers/alert-receiver';
 import { useLockstepFixture } from '../helpers/lockstep-fixture';
 import { eventually, startDevServerEnv } from '../helpers/temporal';
 
 const fx = useLockstepFixture(startDevServerEnv);
+const alerts = useAlertReceiver();
 const secret = newWebhookSecret();
 let receiver: WebhookReceiver;
 let pushQueue: string;
@@ -27,14 +31,16 @@ const outcomes: WebhookOutcome[] = [];
 beforeAll(async () => {
   receiver = await startWebhookReceiver({
     secrets: [secret],
-    deliver: (route, requestId) => signalDoor(fx.env.client, route, requestId),
+    deliver: (route, requestId) => deliverToTemporal(fx.env.client, route, requestId),
     onOutcome: (outcome) => outcomes.push(outcome),
     requestTimeoutMs: 1_000,
   });
   fx.sim.setWebhooks({ url: receiver.url, secret });
-  ({ taskQueue: pushQueue } = await fx.startWorker({ apiKey: fx.apiKey, endpoint: fx.sim.url }, undefined, {
-    push: true,
-  }));
+  ({ taskQueue: pushQueue } = await fx.startWorker(
+    { apiKey: fx.apiKey, endpoint: fx.sim.url },
+    { url: alerts.url, secret: alerts.secret },
+    { push: true },
+  ));
 }, 60_000);
 
 afterAll(async () => {
@@ -241,7 +247,10 @@ test('webhooks: 503 when Temporal does not take the event (Seam delivers it agai
   const before = await eventsHeardBy(deviceId);
   const closed = new TemporalClient({ connection: await Connection.connect({ address: fx.env.address }) });
   await closed.connection.close();
-  const down = await startWebhookReceiver({ secrets: [secret], deliver: (route, id) => signalDoor(closed, route, id) });
+  const down = await startWebhookReceiver({
+    secrets: [secret],
+    deliver: (route, id) => deliverToTemporal(closed, route, id),
+  });
   try {
     const event = signed(lockUnlocked(deviceId));
     expect((await post(event.body, event.headers, down.url)).status).toBe(503);
@@ -287,3 +296,79 @@ function slowClientStatus(): Promise<number> {
     req.write('{"event_type":');
   });
 }
+
+/** A stay on the push worker whose check-out is `inMs` from now (checked in an hour ago). */
+async function stayCheckingOutIn(deviceId: string, inMs: number): Promise<string> {
+  const reservationKey = `wh-${randomUUID().slice(0, 8)}`;
+  const now = Date.now();
+  await upsertReservation(
+    fx.env.client,
+    {
+      reservationKey,
+      deviceIds: [deviceId],
+      checkIn: new Date(now - 60 * 60_000).toISOString(),
+      checkOut: new Date(now + inMs).toISOString(),
+    },
+    { taskQueue: pushQueue },
+  );
+  return reservationKey;
+}
+
+test('webhooks: a stay whose door is unlocked after check-out raises attention and an alert; locked again, both resolve', async () => {
+  const deviceId = fx.device({ locked: false });
+  const key = await stayCheckingOutIn(deviceId, 500);
+  // Locked at check-out, then watched (the default hour).
+  const watching = await eventually(async () => {
+    const view = await queryReservation(fx.env.client, key);
+    return view.doors[0].locked && /watch after check-out/.test(view.waitingFor.what) ? view : undefined;
+  });
+  expect(watching.attention).toBe(false);
+
+  fx.sim.updateDevice(deviceId, { locked: false }); // by hand: lock.unlocked, method manual
+  const raised = await eventually(async () => {
+    const view = await queryReservation(fx.env.client, key);
+    return view.attention ? view : undefined;
+  });
+  expect(raised.doors[0].attention).toEqual(['unlocked_after_check_out']);
+  const raise = await eventually(() =>
+    alerts.accepted.find((a) => a.deviceId === deviceId && a.kind === 'unlocked_after_check_out'),
+  );
+  expect(raise).toMatchObject({ state: 'raised', source: { reservationKey: key } });
+  expect(raise.message).toContain('manual');
+  // lockstep does not fight whoever opened it: no lock was sent after the unlock.
+  expect(fx.sim.commandLog().filter((c) => c.deviceId === deviceId)).toHaveLength(1);
+
+  fx.sim.updateDevice(deviceId, { locked: true });
+  await eventually(async () => ((await queryReservation(fx.env.client, key)).attention ? undefined : true));
+  await eventually(() =>
+    alerts.accepted.find(
+      (a) => a.deviceId === deviceId && a.kind === 'unlocked_after_check_out' && a.state === 'resolved',
+    ),
+  );
+});
+
+test("webhooks: an offline door's check-out lock is tried again within 1 s of its device.connected", async () => {
+  const deviceId = fx.device({ online: false, locked: false });
+  const key = await stayCheckingOutIn(deviceId, 200);
+  await eventually(async () => {
+    const view = await queryReservation(fx.env.client, key);
+    return view.doors[0].lastOutcome === 'DEVICE_OFFLINE' && /next lock try/.test(view.waitingFor.what)
+      ? true
+      : undefined;
+  });
+  // The fast retry would come 30 s after the failure; the webhook brings it now.
+  const connectedAtMs = Date.now();
+  fx.sim.updateDevice(deviceId, { online: true });
+  const view = await eventually(async () => {
+    const current = await queryReservation(fx.env.client, key);
+    return current.doors[0].locked ? current : undefined;
+  });
+  expect(view.doors[0]).toMatchObject({ lastOutcome: 'success', actions: 2 });
+  expect(fx.sim.webhooks.deliveries().some((d) => d.deviceId === deviceId && d.eventType === 'device.connected')).toBe(
+    true,
+  );
+  const retry = await fx.env.client.workflow
+    .getHandle(lockActionWorkflowId('LOCK_DOOR', deviceId, `${key}.2`))
+    .describe();
+  expect(retry.startTime.getTime() - connectedAtMs).toBeLessThan(1_000);
+});

@@ -127,6 +127,9 @@ test('replay: lock actions recorded since the search-attributes patch carry both
   const stayPatches: Record<string, string[]> = {
     'stay-temporal-cancel-locks.json': ['stay-cancel-locks'],
     'stay-serial-upserts.json': ['stay-serial-upserts'],
+    // Since stays hear Seam's events and watch their doors after check-out.
+    'stay-watch-unlocked-after-check-out.json': ['stay-watch-after-check-out'],
+    'stay-watch-retry-on-connected.json': ['stay-watch-after-check-out'],
   };
   for (const name of stays) expect(patchIdsIn(name)).toEqual(stayPatches[name] ?? []);
 });
