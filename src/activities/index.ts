@@ -225,7 +225,9 @@ function workspaceActivities(seam: SeamClient, metrics: LockstepMetrics, options
   }
 
   /**
-   * The attempt as it is now, with the lock state read back when it has just succeeded. The
+   * The attempt as it is now, with the lock state read back when it has just succeeded and the
+   * device did not confirm it (`was_confirmed_by_device` not true): a device's own confirmation
+   * is the stronger word, and the read-back is a Seam request on every lock's path. The
    * read-back is best effort: Seam has already said success, so a failed read means "not
    * known" (null), never a failed action.
    */
@@ -235,7 +237,8 @@ function workspaceActivities(seam: SeamClient, metrics: LockstepMetrics, options
     readBack: boolean,
     reads: number,
   ): Promise<AttemptObservation> {
-    if (actionAttempt.status !== 'success' || !readBack) return { actionAttempt, reads };
+    if (actionAttempt.status !== 'success' || !readBack || actionAttempt.wasConfirmedByDevice === true)
+      return { actionAttempt, reads };
     const lockedAfter = await captureCapabilitySnapshot(deviceId).then(
       (snapshot) => snapshot.locked,
       () => null,

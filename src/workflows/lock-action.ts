@@ -253,7 +253,7 @@ async function conclude(
     finishedAt: new Date().toISOString(),
   });
 
-  if (actionAttempt.status === 'success') return success('action_attempt', observation.lockedAfter ?? null);
+  if (actionAttempt.status === 'success') return success('action_attempt', lockedAfterSuccess(state, observation));
   if (actionAttempt.status === 'error') {
     throw lockActionFailure(
       state,
@@ -276,6 +276,15 @@ async function conclude(
       (readBack ? `; the device reports locked=${readBack.locked}` : '; the device state could not be read back') +
       '. Seam may still act on it: check the door',
   );
+}
+
+/**
+ * The door's state after a successful attempt: read back, or — when the device confirmed the
+ * action (nothing is read back then) — the state it confirmed; null when neither is known.
+ */
+function lockedAfterSuccess(state: LockActionState, observation: AttemptObservation): boolean | null {
+  if (observation.lockedAfter !== undefined && observation.lockedAfter !== null) return observation.lockedAfter;
+  return observation.actionAttempt.wasConfirmedByDevice === true ? state.action === 'LOCK_DOOR' : null;
 }
 
 /** Legacy (workflows without the send-by-deadline patch): the notAfter check before the command activity. */

@@ -186,13 +186,13 @@ describe('checkDeviceAtDoor', () => {
 
 describe('sendCommand', () => {
   test('sendCommand: sends once, heartbeats the attempt id, watches it to success and reads the state back', async () => {
-    const deviceId = device({ locked: false, attempt: { pendingMs: 500 } });
+    const deviceId = device({ locked: false, attempt: { pendingMs: 500, wasConfirmedByDevice: false } });
     const env = new MockActivityEnvironment();
     const heartbeats: unknown[] = [];
     env.on('heartbeat', (d: unknown) => heartbeats.push(d));
     const outcome = await sendCommand({ deviceId }, env);
     expect(outcome).toMatchObject({
-      actionAttempt: { status: 'success', wasConfirmedByDevice: true },
+      actionAttempt: { status: 'success', wasConfirmedByDevice: false },
       lockedAfter: true,
     });
     expect(outcome.reads).toBeGreaterThanOrEqual(1);
@@ -268,7 +268,10 @@ describe('sendCommand', () => {
   });
 
   test('sendCommand: a failed read-back after success is unknown (null), not a failure', async () => {
-    const deviceId = device({ attempt: { pendingMs: 0 }, faults: [{ route: '/devices/get', kind: '503', count: 1 }] });
+    const deviceId = device({
+      attempt: { pendingMs: 0, wasConfirmedByDevice: null },
+      faults: [{ route: '/devices/get', kind: '503', count: 1 }],
+    });
     const outcome = await sendCommand({ deviceId });
     expect(outcome).toMatchObject({ actionAttempt: { status: 'success' }, lockedAfter: null });
   });
@@ -286,9 +289,25 @@ describe('sendCommand', () => {
 });
 
 describe('readActionAttempt', () => {
-  test('readActionAttempt: one read, and the state read back on success', async () => {
-    const deviceId = device({ locked: true });
+  test('readActionAttempt: one read, and the state read back on a success the device did not confirm', async () => {
+    const deviceId = device({ locked: true, attempt: { wasConfirmedByDevice: false } });
     const { actionAttempt } = await sendCommand({ deviceId, action: 'UNLOCK_DOOR', watchWindowMs: 0 });
+    const observation = await new MockActivityEnvironment().run(activities.readActionAttempt, {
+      actionAttemptId: actionAttempt.actionAttemptId,
+      deviceId,
+      readBackLockedState: true,
+    });
+    expect(observation).toEqual({
+      actionAttempt: { ...actionAttempt, status: 'success', wasConfirmedByDevice: false },
+      reads: 1,
+      lockedAfter: false,
+    });
+  });
+
+  test('readActionAttempt: a success the device confirmed is not read back (one Seam request)', async () => {
+    const deviceId = device({ locked: true, attempt: { wasConfirmedByDevice: true } });
+    const { actionAttempt } = await sendCommand({ deviceId, action: 'UNLOCK_DOOR', watchWindowMs: 0 });
+    const readsBefore = fx.sim.countsFor(deviceId).deviceReads;
     const observation = await new MockActivityEnvironment().run(activities.readActionAttempt, {
       actionAttemptId: actionAttempt.actionAttemptId,
       deviceId,
@@ -297,8 +316,8 @@ describe('readActionAttempt', () => {
     expect(observation).toEqual({
       actionAttempt: { ...actionAttempt, status: 'success', wasConfirmedByDevice: true },
       reads: 1,
-      lockedAfter: false,
     });
+    expect(fx.sim.countsFor(deviceId).deviceReads).toBe(readsBefore);
   });
 });
 
@@ -353,7 +372,7 @@ describe('sendCommandTry', () => {
   });
 
   test("sendCommandTry: a door's try that watches too heartbeats the attempt once, right after the send, then returns what its watch saw", async () => {
-    const deviceId = device({ locked: false, attempt: { pendingMs: 500 } });
+    const deviceId = device({ locked: false, attempt: { pendingMs: 500, wasConfirmedByDevice: false } });
     const { outcome, heartbeats } = await sendTryThatWatches(deviceId);
     if (!outcome.sent) throw new Error(outcome.message);
     expect(heartbeats).toEqual([
@@ -425,7 +444,7 @@ describe('watchActionAttempt', () => {
   }
 
   test('watchActionAttempt: reads the attempt to success and reads the state back', async () => {
-    const deviceId = device({ locked: false, attempt: { pendingMs: 400 } });
+    const deviceId = device({ locked: false, attempt: { pendingMs: 400, wasConfirmedByDevice: false } });
     const observation = await sendAndWatch(deviceId, 3_000);
     expect(observation).toMatchObject({ actionAttempt: { status: 'success' }, lockedAfter: true });
     expect(observation.reads).toBeGreaterThanOrEqual(1);

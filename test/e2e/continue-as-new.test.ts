@@ -60,7 +60,13 @@ test('ReservationWorkflow: changes pushed while it continues as new are all kept
   const door = fx.device();
   const key = `can-${randomUUID().slice(0, 8)}`;
   const now = Date.now();
-  const reservation = { reservationKey: key, deviceIds: [door], checkIn: iso(now + day), checkOut: iso(now + 2 * day) };
+  const reservation = {
+    reservationKey: key,
+    deviceIds: [door],
+    checkIn: iso(now + day),
+    checkOut: iso(now + 2 * day),
+    watchAfterCheckOut: '0s', // it ends once locked
+  };
   await upsertReservation(fx.env.client, reservation, { taskQueue: fx.taskQueue });
   // Twelve moves of check-out, three at a time: each is an update and an activity (its check).
   const moves = Array.from({ length: 12 }, (_, i) => iso(now + (3 + i) * day));

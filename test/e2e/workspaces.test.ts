@@ -130,7 +130,7 @@ test("a stay naming a workspace unlocks and locks its door through that workspac
   );
   await eventually(async () => {
     const view = await queryReservation(env.client, reservationKey);
-    return view.stage === 'ended' && view.doors.every((d) => d.lastOutcome === 'success') ? true : undefined;
+    return view.stage === 'checked_out' && view.doors.every((d) => d.lastOutcome === 'success') ? true : undefined;
   }, 30_000);
   expect(
     globex.sim

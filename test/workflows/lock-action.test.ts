@@ -89,9 +89,16 @@ describe('LockDoorWorkflow', () => {
   });
 
   test('LockDoorWorkflow: verifyLockedState false skips the read-back', async () => {
-    const deviceId = fx.device();
+    const deviceId = fx.device({ attempt: { wasConfirmedByDevice: false } });
     const result = expectSuccess(await run('LOCK_DOOR', { deviceId, verifyLockedState: false }));
     expect(result.lockedAfter).toBeNull();
+    expect(fx.sim.countsFor(deviceId).deviceReads).toBe(1);
+  });
+
+  test('LockDoorWorkflow: a success the device confirmed is not read back; lockedAfter is the state it confirmed', async () => {
+    const deviceId = fx.device({ attempt: { wasConfirmedByDevice: true } });
+    const result = expectSuccess(await run('LOCK_DOOR', { deviceId }));
+    expect(result).toMatchObject({ wasConfirmedByDevice: true, lockedAfter: true, confirmation: 'action_attempt' });
     expect(fx.sim.countsFor(deviceId).deviceReads).toBe(1);
   });
 
