@@ -8,6 +8,9 @@
  *   worker in this process, started and awaited through src/client.ts. Each device's door is
  *   opened first by an unlock that is not measured: the figures are a door's steady state (the
  *   first action at a device also starts its door; `door_first_use` says what that costs).
+ * - `push`: as `lockstep`, with Seam's webhooks: the simulator signs and sends them to the
+ *   receiver (`lockstep webhooks`' code, in this process), which signals the door; the worker
+ *   runs with push (LOCKSTEP_PUSH=on): no watch in the send try, one read when the webhook comes.
  * - `contended`: the same N requests, alternating lock and unlock, aimed at N/10 devices at
  *   concurrency C: the door joins and supersedes; figures per request.
  * - `cluster`: the same N locks on a real cluster (PostgreSQL, the server's services as
@@ -33,13 +36,16 @@ import { freePort } from '../src/dev/free-port';
 import { exitOnSignals, spawnLogged, stopProcess } from '../src/dev/processes';
 import { clusterPostgresMajor, clusterServerVersion } from '../src/dev/toolchain';
 import { startSeamSimulator, type SeamSimulator } from '../src/dev/simulator/seam-simulator';
+import { deliverToTemporal } from '../src/webhooks/temporal-delivery';
+import { startWebhookReceiver } from '../src/webhooks/receiver';
+import { newWebhookSecret } from '../src/dev/simulator/webhook-sender';
 import { createLockstepWorker } from '../src/worker';
 
 const settings = z
   .object({
     BENCH_LOCKS: z.coerce.number().int().min(1).max(5_000).default(300),
     BENCH_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(100),
-    BENCH_MODES: z.string().default('sdk,lockstep,contended,cluster'),
+    BENCH_MODES: z.string().default('sdk,lockstep,push,contended,cluster'),
     BENCH_SEED: z.coerce.number().int().default(42),
     /** 0 runs the dev server without eager activity dispatch, to measure what it buys. */
     BENCH_EAGER: z.enum(['0', '1']).default('1'),
@@ -47,6 +53,7 @@ const settings = z
   .parse(process.env);
 
 const apiKey = 'seam_bench_simulator_key';
+const webhookSecret = newWebhookSecret();
 const benchTaskQueue = 'bench';
 const lockstepBin = resolve(__dirname, '..', 'bin', 'lockstep');
 
@@ -203,8 +210,15 @@ interface LockstepRun {
   heartbeats: () => Promise<number>;
 }
 
-/** A dev server (in memory) and a worker in this process, for one mode. */
-async function withLockstep<T>(sim: SeamSimulator, run: (stack: LockstepRun) => Promise<T>): Promise<T> {
+/**
+ * A dev server (in memory) and a worker in this process, for one mode; with `push`, a webhook
+ * receiver too, and the simulator sending it signed webhooks.
+ */
+async function withLockstep<T>(
+  sim: SeamSimulator,
+  run: (stack: LockstepRun) => Promise<T>,
+  options: { push?: boolean } = {},
+): Promise<T> {
   const port = await freePort();
   const metricsPort = await freePort();
   const server = await startTemporalDevServer({
@@ -219,13 +233,21 @@ async function withLockstep<T>(sim: SeamSimulator, run: (stack: LockstepRun) => 
   const heartbeats = () => heartbeatsReceived(metricsPort);
   const { address, connection } = server;
   const workerConnection = await NativeConnection.connect({ address });
+  const client = new Client({ connection });
+  const receiver = options.push
+    ? await startWebhookReceiver({
+        secrets: [webhookSecret],
+        deliver: (route, requestId) => deliverToTemporal(client, route, requestId),
+      })
+    : undefined;
+  if (receiver) sim.setWebhooks({ url: receiver.url, secret: webhookSecret });
   try {
-    const client = new Client({ connection });
     const worker = await createLockstepWorker({
       connection: workerConnection,
       namespace: 'default',
       taskQueue: 'bench',
       seam: { apiKey, endpoint: sim.url, requestTimeoutMs: 10_000 },
+      push: options.push ?? false,
     });
     return await worker.runUntil(() =>
       run({
@@ -252,6 +274,8 @@ async function withLockstep<T>(sim: SeamSimulator, run: (stack: LockstepRun) => 
       }),
     );
   } finally {
+    sim.setWebhooks(null);
+    await receiver?.close();
     await workerConnection.close();
     await server.stop();
   }
@@ -264,65 +288,80 @@ async function requestAction(client: Client, action: LockAction, deviceId: strin
   return { outcome, requestedAtMs, outcomeAtMs: Date.now() };
 }
 
-async function benchLockstep(sim: SeamSimulator) {
-  return withLockstep(sim, async ({ client, measure, heartbeats }) => {
-    const devices = addDevices(sim, 'lockstep');
-    // Open every device's door (not measured): the measured locks meet a running door.
-    const heartbeatsBeforeOpening = await heartbeats();
-    await inParallel(devices, settings.BENCH_CONCURRENCY, (deviceId) =>
-      requestAction(client, 'UNLOCK_DOOR', deviceId, 'open-door'),
-    );
-    const openingHeartbeats = (await heartbeats()) - heartbeatsBeforeOpening;
-    const firstUse = await historyCosts(client, devices.slice(0, 20), 'open-door', openingHeartbeats / devices.length);
-    const countsBefore = new Map(devices.map((d) => [d, seamRequestsOf(sim, d)]));
-    const readsBefore = new Map(devices.map((d) => [d, sim.countsFor(d).actionAttemptReads]));
-    const startDelays: number[] = [];
-    const commandDelays: number[] = [];
-    const {
-      result,
-      cpu,
-      heartbeats: measuredHeartbeats,
-    } = await measure(async () => {
-      const started = Date.now();
-      const samples = await inParallel(devices, settings.BENCH_CONCURRENCY, async (deviceId) => {
-        const { outcome, requestedAtMs, outcomeAtMs } = await requestAction(client, 'LOCK_DOOR', deviceId, 'measured');
-        if (!outcome.ok) throw new Error(`${deviceId}: ${outcome.code} ${outcome.report.message}`);
-        const { actionAttemptId, commandSentAt, startedAt } = outcome.result;
-        startDelays.push(Date.parse(startedAt) - requestedAtMs);
-        commandDelays.push(Date.parse(commandSentAt) - requestedAtMs);
-        return { deviceId, actionAttemptId, outcomeAtMs };
+async function benchLockstep(sim: SeamSimulator, mode: 'lockstep' | 'push') {
+  return withLockstep(
+    sim,
+    async ({ client, measure, heartbeats }) => {
+      const devices = addDevices(sim, mode);
+      // Open every device's door (not measured): the measured locks meet a running door.
+      const heartbeatsBeforeOpening = await heartbeats();
+      await inParallel(devices, settings.BENCH_CONCURRENCY, (deviceId) =>
+        requestAction(client, 'UNLOCK_DOOR', deviceId, 'open-door'),
+      );
+      const openingHeartbeats = (await heartbeats()) - heartbeatsBeforeOpening;
+      const firstUse = await historyCosts(
+        client,
+        devices.slice(0, 20),
+        'open-door',
+        openingHeartbeats / devices.length,
+      );
+      const countsBefore = new Map(devices.map((d) => [d, seamRequestsOf(sim, d)]));
+      const readsBefore = new Map(devices.map((d) => [d, sim.countsFor(d).actionAttemptReads]));
+      const startDelays: number[] = [];
+      const commandDelays: number[] = [];
+      const {
+        result,
+        cpu,
+        heartbeats: measuredHeartbeats,
+      } = await measure(async () => {
+        const started = Date.now();
+        const samples = await inParallel(devices, settings.BENCH_CONCURRENCY, async (deviceId) => {
+          const { outcome, requestedAtMs, outcomeAtMs } = await requestAction(
+            client,
+            'LOCK_DOOR',
+            deviceId,
+            'measured',
+          );
+          if (!outcome.ok) throw new Error(`${deviceId}: ${outcome.code} ${outcome.report.message}`);
+          const { actionAttemptId, commandSentAt, startedAt } = outcome.result;
+          startDelays.push(Date.parse(startedAt) - requestedAtMs);
+          commandDelays.push(Date.parse(commandSentAt) - requestedAtMs);
+          return { deviceId, actionAttemptId, outcomeAtMs };
+        });
+        return { samples, wallMs: Date.now() - started };
       });
-      return { samples, wallMs: Date.now() - started };
-    });
-    // Every lock's send try heartbeats its attempt: none counted means the count is broken.
-    if (measuredHeartbeats === 0) throw new Error('the dev server counted no activity heartbeats');
-    const costs = await historyCosts(
-      client,
-      devices.slice(0, Math.min(50, devices.length)),
-      'measured',
-      measuredHeartbeats / devices.length,
-    );
-    return summarize(
-      'lockstep',
-      sim,
-      devices,
-      result.samples,
-      result.wallMs,
-      {
-        eager_activities: settings.BENCH_EAGER === '1',
-        request_to_workflow_start_ms_p50: percentile(startDelays, 50),
-        request_to_command_sent_ms_p50: percentile(commandDelays, 50),
-        ...costs,
-        door_first_use: {
-          billable_actions_per_lock_p50: firstUse.billable_actions_per_lock_p50,
-          of_which_ordering: firstUse.ordering_billable_actions_per_lock_p50,
+      // Every lock's watching send try heartbeats its attempt: none counted means the count is broken.
+      if (measuredHeartbeats === 0 && mode === 'lockstep')
+        throw new Error('the dev server counted no activity heartbeats');
+      const costs = await historyCosts(
+        client,
+        devices.slice(0, Math.min(50, devices.length)),
+        'measured',
+        measuredHeartbeats / devices.length,
+      );
+      return summarize(
+        mode,
+        sim,
+        devices,
+        result.samples,
+        result.wallMs,
+        {
+          eager_activities: settings.BENCH_EAGER === '1',
+          request_to_workflow_start_ms_p50: percentile(startDelays, 50),
+          request_to_command_sent_ms_p50: percentile(commandDelays, 50),
+          ...costs,
+          door_first_use: {
+            billable_actions_per_lock_p50: firstUse.billable_actions_per_lock_p50,
+            of_which_ordering: firstUse.ordering_billable_actions_per_lock_p50,
+          },
+          ...cpu,
         },
-        ...cpu,
-      },
-      countsBefore,
-      readsBefore,
-    );
-  });
+        countsBefore,
+        readsBefore,
+      );
+    },
+    { push: mode === 'push' },
+  );
 }
 
 /**
@@ -605,13 +644,33 @@ async function main(): Promise<void> {
             ? await benchContended(sim)
             : mode === 'cluster'
               ? ((await benchCluster(sim)) as unknown as ReturnType<typeof summarize>)
-              : await benchLockstep(sim);
+              : await benchLockstep(sim, mode === 'push' ? 'push' : 'lockstep');
     } finally {
       await sim.close();
     }
     console.log(JSON.stringify(results[mode]));
   }
-  const { sdk, lockstep } = results;
+  const { sdk, lockstep, push } = results;
+  if (push) {
+    const p = push as unknown as Record<string, number>;
+    console.log(
+      JSON.stringify({
+        push_targets: {
+          detection_p50_at_most_50_ms: {
+            value: p.detection_delay_ms_p50,
+            limit: 50,
+            met: p.detection_delay_ms_p50 <= 50,
+          },
+          seam_requests_at_most_3: { value: p.seam_requests_per_lock, limit: 3, met: p.seam_requests_per_lock <= 3 },
+          billable_actions_at_most_4: {
+            value: p.billable_actions_per_lock_p50,
+            limit: 4,
+            met: p.billable_actions_per_lock_p50 <= 4,
+          },
+        },
+      }),
+    );
+  }
   if (sdk && lockstep) {
     const l = lockstep as unknown as Record<string, number>;
     console.log(

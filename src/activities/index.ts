@@ -91,6 +91,8 @@ export interface ReadActionAttemptRequest {
   workspace?: string;
   /** ISO-8601: when Seam pushed that the attempt ended (a webhook woke this read); for the detection-delay metric. */
   endedAt?: string;
+  /** A door's read: as in {@link WatchRequest}, the lock actions it tells when the attempt has ended. */
+  verdictTo?: WatchRequest['verdictTo'];
 }
 
 /**
@@ -373,11 +375,7 @@ function workspaceActivities(seam: SeamClient, metrics: LockstepMetrics, options
       request.readBackLockedState,
       watched.reads,
     );
-    if (!request.verdictTo || observation.actionAttempt.status === 'pending') return observation;
-    // Only when every lock action was told (or is gone) does the door leave them be.
-    return (await signalVerdicts(request.verdictTo, observation))
-      ? { ...observation, verdictsSent: true }
-      : observation;
+    return tellRequesters(request.verdictTo, observation);
   }
 
   /**
@@ -582,7 +580,10 @@ function workspaceActivities(seam: SeamClient, metrics: LockstepMetrics, options
       // Pushed: how long from Seam's end to this read seeing it (the webhook, the door, this read).
       if (request.endedAt && isFinalStatus(actionAttempt.status))
         metrics.attemptEnded(Date.now() - Date.parse(request.endedAt));
-      return observe(actionAttempt, request.deviceId, request.readBackLockedState, 1);
+      return tellRequesters(
+        request.verdictTo,
+        await observe(actionAttempt, request.deviceId, request.readBackLockedState, 1),
+      );
     },
   };
 }
@@ -723,6 +724,19 @@ async function stillWants(execution: { workflowId: string; runId: string }): Pro
 
 /** gRPC's NOT_FOUND status code. */
 const grpcNotFound = 5;
+
+/**
+ * A door's observation of an attempt that ended, told to its lock actions at once (the door's
+ * own workflow task stays off the path from "Seam says it ended" to the caller's result). Only
+ * when every lock action was told (or is gone) does the door leave them be (`verdictsSent`).
+ */
+async function tellRequesters(
+  to: WatchRequest['verdictTo'],
+  observation: AttemptObservation,
+): Promise<AttemptObservation> {
+  if (!to || observation.actionAttempt.status === 'pending') return observation;
+  return (await signalVerdicts(to, observation)) ? { ...observation, verdictsSent: true } : observation;
+}
 
 /**
  * Signals the door's verdict for an attempt that ended to each lock action it was for; each gets

@@ -149,7 +149,7 @@ export async function followAttempt(
     const pushedEndAt = (await condition(woken, waitMs)) ? wakeups.endedAt : undefined;
     wakeups.endedAttempt = null;
     delete wakeups.endedAt;
-    observation = record(state, await readDuringPolling(state, plan, observation, pushedEndAt));
+    observation = record(state, await readDuringPolling(state, plan, observation, { pushedEndAt, sent }));
   }
   return observation;
 }
@@ -162,8 +162,14 @@ async function readDuringPolling(
   state: LockActionState,
   plan: LockActionPlan,
   last: AttemptObservation,
-  pushedEndAt: string | undefined,
+  { pushedEndAt, sent }: { pushedEndAt: string | undefined; sent: CommandOutcome },
 ): Promise<AttemptObservation> {
+  // A door's read tells its lock actions itself when the attempt has ended, as its watch does.
+  const verdictTo = state.requesters && {
+    requesters: state.requesters,
+    commandSentAt: sent.commandSentAt,
+    facts: factsOnceSent(state, last.actionAttempt),
+  };
   try {
     return await seamStep(state, () =>
       seamReads.readActionAttempt({
@@ -172,6 +178,7 @@ async function readDuringPolling(
         ...workspaceField(plan.workspace),
         readBackLockedState: plan.verifyLockedState,
         ...(pushedEndAt ? { endedAt: pushedEndAt } : {}),
+        ...(verdictTo ? { verdictTo } : {}),
       }),
     );
   } catch (err) {
