@@ -1,15 +1,16 @@
 /**
  * `lockstep webhooks`: the Seam webhook receiver as a process of its own (it scales like a web
  * tier, apart from the workers). LOCKSTEP_WEBHOOK_ADDR, SEAM_WEBHOOK_SECRET (or the workspaces
- * file's `webhookSecret`s), TEMPORAL_* and LOCKSTEP_LOG_* from the environment.
+ * file's `webhookSecret`s), TEMPORAL_*, LOCKSTEP_LOG_* and LOCKSTEP_METRICS_ADDR (Prometheus
+ * `/metrics`: lockstep_webhooks_total) from the environment.
  */
 import { Runtime } from '@temporalio/worker';
 import { connectClient } from '../client';
-import { logFormatFromEnv, logLevelFromEnv, webhookReceiverConfigFromEnv } from '../ops/config';
+import { logFormatFromEnv, logLevelFromEnv, metricsAddressFromEnv, webhookReceiverConfigFromEnv } from '../ops/config';
 import { onShutdownSignals } from '../ops/shutdown-signals';
 import { temporalConnectConfig } from '../ops/temporal-config';
 import { deliverToTemporal } from '../webhooks/temporal-delivery';
-import { logWebhookOutcomes, startWebhookReceiver } from '../webhooks/receiver';
+import { countWebhookOutcomes, logWebhookOutcomes, startWebhookReceiver } from '../webhooks/receiver';
 import { installOperatorRuntime } from '../worker';
 import { exitCodes, UsageError, type Io } from './args';
 
@@ -21,6 +22,7 @@ export async function webhooksCommand(io: Io, argv: string[]): Promise<number> {
     level: logLevelFromEnv(io.env),
     secrets: [...config.secrets, ...(typeof temporalApiKey === 'string' ? [temporalApiKey] : [])],
     format: logFormatFromEnv(io.env),
+    metricsAddress: metricsAddressFromEnv(io.env),
   });
   const log = Runtime.instance().logger;
   const client = await connectClient(io.env);
@@ -30,7 +32,7 @@ export async function webhooksCommand(io: Io, argv: string[]): Promise<number> {
       host: config.host,
       port: config.port,
       deliver: (route, requestId) => deliverToTemporal(client, route, requestId),
-      onOutcome: logWebhookOutcomes(log),
+      onOutcome: logWebhookOutcomes(log, countWebhookOutcomes(Runtime.instance().metricMeter)),
     });
     log.info('lockstep webhook receiver started', {
       url: receiver.url,

@@ -24,6 +24,12 @@ export const metricNames = {
   commandsSent: 'lockstep_commands_sent_total',
   /** Counter: alerts delivered to LOCKSTEP_ALERT_URL, by `kind` and `state` (raised / resolved). */
   alerts: 'lockstep_alerts_total',
+  /**
+   * Counter: webhook requests the receiver answered, by `outcome` (`delivered`, `unknown_door`,
+   * `no_device`, `ignored`, `unauthorized`, `invalid`, `too_large`, `not_found`,
+   * `temporal_unavailable`) and `event_type` (`none` when it was not read).
+   */
+  webhooks: 'lockstep_webhooks_total',
   /** Gauge: workflows whose LockstepAttention is set, by `kind` (`stays`, `scheduleRuns`, `failedLockActions`: the queries of `lockstep attention`). */
   attention: 'lockstep_attention_workflows',
 } as const;

@@ -17,7 +17,7 @@ import { demoDeviceScenarios } from './simulator/demo-devices';
 import { startSeamSimulator, type SeamSimulator } from './simulator/seam-simulator';
 import { newWebhookSecret } from './simulator/webhook-sender';
 import { deliverToTemporal } from '../webhooks/temporal-delivery';
-import { logWebhookOutcomes, startWebhookReceiver } from '../webhooks/receiver';
+import { countWebhookOutcomes, logWebhookOutcomes, startWebhookReceiver } from '../webhooks/receiver';
 import { stopProcess } from './processes';
 import { temporalCliPath } from './toolchain';
 import type { AlertConfig } from '../activities/alerts';
@@ -115,7 +115,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         secrets: [secret],
         port: options.webhookPort,
         deliver: (route, requestId) => deliverToTemporal(client, route, requestId),
-        onOutcome: logWebhookOutcomes(Runtime.instance().logger),
+        onOutcome: logWebhookOutcomes(Runtime.instance().logger, countWebhookOutcomes(Runtime.instance().metricMeter)),
       });
       cleanups.push(() => receiver.close());
       simulator.setWebhooks({ url: receiver.url, secret });

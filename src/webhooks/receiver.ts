@@ -20,6 +20,8 @@
 import { SeamWebhook, SeamWebhookVerificationError } from '@seamapi/webhook';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { MetricMeter } from '@temporalio/common';
+import { metricNames } from '../contract/metrics';
 import { readSeamEvent, routeSeamEvent, type EventRoute } from './seam-events';
 
 export const webhookPath = '/seam/webhooks';
@@ -231,6 +233,16 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
   });
 }
 
+/** Counts each request's outcome (lockstep_webhooks_total) through a Temporal runtime's metric meter. */
+export function countWebhookOutcomes(meter: MetricMeter): NonNullable<WebhookReceiverOptions['onOutcome']> {
+  const counter = meter.createCounter(
+    metricNames.webhooks,
+    '1',
+    'webhook requests answered, by outcome and event type',
+  );
+  return (outcome, detail) => counter.add(1, { outcome, event_type: detail.eventType ?? 'none' });
+}
+
 /** A logger's levels, as Temporal's loggers have them. */
 interface OutcomeLog {
   debug(message: string, meta?: Record<string, unknown>): void;
@@ -242,8 +254,12 @@ interface OutcomeLog {
  * Logs each request's outcome at the level an operator wants it: deliveries at DEBUG (one per
  * event, many a second), what lockstep does not act on at INFO, refusals and outages at WARN.
  */
-export function logWebhookOutcomes(log: OutcomeLog): NonNullable<WebhookReceiverOptions['onOutcome']> {
+export function logWebhookOutcomes(
+  log: OutcomeLog,
+  also: WebhookReceiverOptions['onOutcome'] = () => undefined,
+): NonNullable<WebhookReceiverOptions['onOutcome']> {
   return (outcome, detail) => {
+    also(outcome, detail);
     const meta = { outcome, ...detail };
     if (outcome === 'delivered') log.debug('webhook delivered to its door', meta);
     else if (outcome === 'unknown_door' || outcome === 'no_device' || outcome === 'ignored')

@@ -184,6 +184,13 @@ test("dev stack: /metrics shows lockstep's own metrics after those locks, beside
   expect(sample(metrics, 'lockstep_commands_sent_total', { action: 'LOCK_DOOR' })).toBeGreaterThanOrEqual(3);
   // The dev stack runs with push: an attempt's webhook wakes the read that records it.
   expect(sample(metrics, 'lockstep_detection_delay_ms_count')).toBeGreaterThan(0);
+  // The simulator's webhooks reached the receiver and their doors.
+  expect(
+    sample(metrics, 'lockstep_webhooks_total', {
+      outcome: 'delivered',
+      event_type: 'action_attempt.lock_door.succeeded',
+    }),
+  ).toBeGreaterThan(0);
   for (const kind of ['stays', 'scheduleRuns', 'failedLockActions'])
     expect(sample(metrics, 'lockstep_attention_workflows', { kind })).toBeGreaterThanOrEqual(0);
   expect(sample(metrics, 'temporal_workflow_completed', { workflow_type: 'LockDoorWorkflow' }) ?? 0).toBeGreaterThan(0);

@@ -19,6 +19,7 @@ import { queryReservation, upsertReservation } from '../../src/reservation-clien
 import { lockActionWorkflowId } from '../../src/contract/core';
 import { useAlertReceiver } from '../helpers/alert-receiver';
 import { useLockstepFixture } from '../helpers/lockstep-fixture';
+import { assertBuilt, cleanEnv, freePort, runLockstep, startLockstep } from '../helpers/processes';
 import { eventually, startDevServerEnv } from '../helpers/temporal';
 
 const fx = useLockstepFixture(startDevServerEnv);
@@ -372,3 +373,29 @@ test("webhooks: an offline door's check-out lock is tried again within 1 s of it
     .describe();
   expect(retry.startTime.getTime() - connectedAtMs).toBeLessThan(1_000);
 });
+
+test('lockstep webhooks: the receiver as its own process verifies, signals the door, stops on SIGTERM; no secret is exit 78', async () => {
+  assertBuilt();
+  const deviceId = fx.device();
+  await lock(deviceId);
+  const port = await freePort();
+  const env = cleanEnv({ TEMPORAL_ADDRESS: fx.env.address, LOCKSTEP_WEBHOOK_ADDR: `127.0.0.1:${port}` });
+  const receiverProcess = startLockstep(['webhooks'], { ...env, SEAM_WEBHOOK_SECRET: secret });
+  await receiverProcess.waitFor(/^ready /m, 30_000);
+  const url = `http://127.0.0.1:${port}/seam/webhooks`;
+  const event = signed(lockUnlocked(deviceId));
+  expect((await post(event.body, { ...event.headers, 'svix-signature': 'v1,AAAA' }, url)).status).toBe(401);
+  expect((await post(event.body, event.headers, url)).status).toBe(200);
+  await eventually(async () =>
+    (await queryDoor(fx.env.client, deviceId)).knowledge.locked === false ? true : undefined,
+  );
+  receiverProcess.child.kill('SIGTERM');
+  expect(await receiverProcess.exited).toBe(0);
+
+  const unconfigured = await runLockstep(['webhooks'], env);
+  expect(unconfigured.code).toBe(78);
+  expect(unconfigured.stderr).toContain('SEAM_WEBHOOK_SECRET: is required');
+  const misconfigured = await runLockstep(['webhooks'], { ...env, SEAM_WEBHOOK_SECRET: 'whsec_short' });
+  expect(misconfigured.code).toBe(78);
+  expect(misconfigured.stderr).not.toContain('whsec_short');
+}, 60_000);
