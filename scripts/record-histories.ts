@@ -692,6 +692,18 @@ async function recordPushedOn(env: TestWorkflowEnvironment, sim: SeamSimulator, 
         return handle;
       },
     },
+    // Since `stay-roll-over-while-waiting`: the same stay, its waits marked.
+    {
+      name: 'stay-rollover-retry-on-connected',
+      devices: [{ deviceId: 'push-stay-3', online: false, locked: false, attempt: { pendingMs: 0 } }],
+      start: async () => {
+        const handle = await stayOf('push-rollover', 'push-stay-3');
+        await untilStay('push-rollover', (view) => view.doors[0].lastOutcome === 'DEVICE_OFFLINE');
+        sim.updateDevice('push-stay-3', { online: true });
+        await untilStay('push-rollover', (view) => view.stage === 'checked_out');
+        return handle;
+      },
+    },
   ];
   try {
     await recordAll(env, sim, pushed, apiKey, stays, { push: true });

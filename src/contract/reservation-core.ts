@@ -182,6 +182,27 @@ export interface StayCarry extends StayFacts {
   rounds: number;
   /** Alerts not yet delivered, oldest first (absent: none). */
   pendingAlerts?: Alert[];
-  /** Epoch ms of the newest lock-state event heard per door (absent: none heard). */
-  lockEventTimes?: Record<string, number>;
+  /** Lock-state events heard lately, per door (absent: none heard). */
+  lockEvents?: Record<string, HeardLockEvent[]>;
+  /** The lock each door got at check-out: its attempt, and when the stay learned it succeeded (epoch ms). */
+  checkOutLocks?: Record<string, CheckOutLock>;
 }
+
+/** A `lock.locked` / `lock.unlocked` a stay heard of one of its doors. */
+export interface HeardLockEvent {
+  kind: 'locked' | 'unlocked';
+  /** Seam's `occurred_at`, epoch ms. */
+  atMs: number;
+  /** The attempt that moved it, when Seam started it. */
+  actionAttemptId?: string;
+}
+
+/** The lock a stay's door got at check-out. */
+export interface CheckOutLock {
+  actionAttemptId: string;
+  /** When the lock action finished (epoch ms): later than the lock itself, by the time it took to learn it. */
+  finishedAtMs: number;
+}
+
+/** Lock-state events a stay keeps per door. */
+export const stayLockEventMemory = 20;

@@ -4,7 +4,15 @@
  * attention when a door is not locked in time, give up at the retry horizon, or wait.
  */
 import type { DoorSeamEvent } from '../contract/door';
-import { checkInRetryMs, checkOutRetry, type StayDoor, type StayFacts } from '../contract/reservation-core';
+import {
+  checkInRetryMs,
+  checkOutRetry,
+  stayLockEventMemory,
+  type CheckOutLock,
+  type HeardLockEvent,
+  type StayDoor,
+  type StayFacts,
+} from '../contract/reservation-core';
 import { lastSendStartMs, maySend } from './sending';
 
 export type StayStep =
@@ -99,24 +107,34 @@ export function retriesAtOnceOn(event: DoorSeamEvent, door: StayDoor, facts: Sta
 }
 
 /**
- * What a lock-state event means to a stay that watches its doors after check-out: a door it
- * locked was unlocked (`raise`), or locked again after that (`resolve`); events older than the
- * newest one heard for the door, and any event outside the watch, mean nothing.
+ * Whether a door the stay locked at check-out needs a person now, from the lock-state events
+ * heard of it: `raise` when the newest event after the stay's lock is an unlock, `resolve` when
+ * it is a lock again (after one was raised), else `none`. The stay's lock took effect when Seam
+ * says (its `lock.locked` names the stay's attempt), or — without that event — when the lock
+ * action finished. Judged on every event and again once the lock is recorded: an unlock heard
+ * while the stay still waited for its lock action's answer is not lost, and events come in any
+ * order (the newest by `occurred_at` counts).
  */
 export function afterCheckOutVerdict(
-  event: DoorSeamEvent,
   door: StayDoor,
   facts: StayFacts,
-  newestHeardMs: number | undefined,
+  heard: readonly HeardLockEvent[],
+  lock: CheckOutLock | undefined,
 ): 'raise' | 'resolve' | 'none' {
-  if (event.kind !== 'locked' && event.kind !== 'unlocked') return 'none';
-  const atMs = Date.parse(event.occurredAt);
-  if (newestHeardMs !== undefined && atMs < newestHeardMs) return 'none';
-  if (facts.cancelled || facts.checkOutBeganMs === null || door.removed || !door.locked) return 'none';
-  // Before the stay's own lock succeeded, an unlock is part of what check-out is locking.
-  if (door.lastOutcomeAt !== null && atMs < Date.parse(door.lastOutcomeAt)) return 'none';
-  if (event.kind === 'unlocked') return 'raise';
-  return door.attention.includes('unlocked_after_check_out') ? 'resolve' : 'none';
+  if (!lock || facts.cancelled || facts.checkOutBeganMs === null || door.removed || !door.locked) return 'none';
+  const ownLock = heard.find((e) => e.kind === 'locked' && e.actionAttemptId === lock.actionAttemptId);
+  const lockedAtMs = ownLock?.atMs ?? lock.finishedAtMs;
+  const newest = heard.filter((e) => e.atMs > lockedAtMs).sort((a, b) => b.atMs - a.atMs)[0];
+  const raised = door.attention.includes('unlocked_after_check_out');
+  if (newest?.kind === 'unlocked' && !raised) return 'raise';
+  if (newest?.kind === 'locked' && raised) return 'resolve';
+  return 'none';
+}
+
+/** The door's lock-state events with `event` added (once), at most {@link stayLockEventMemory}, newest last. */
+export function withLockEvent(heard: readonly HeardLockEvent[], event: HeardLockEvent): HeardLockEvent[] {
+  const known = heard.some((e) => e.kind === event.kind && e.atMs === event.atMs);
+  return known ? [...heard] : [...heard, event].sort((a, b) => a.atMs - b.atMs).slice(-stayLockEventMemory);
 }
 
 /**

@@ -88,7 +88,12 @@ export class WebhookReceiver {
         // Node checks the timeouts above this often (30 s by default): a slow client goes within ~1 s of its timeout.
         connectionsCheckingInterval: Math.min(1_000, requestTimeout),
       },
-      (req, res) => void this.handle(req, res),
+      (req, res) =>
+        void this.handle(req, res).catch(() => {
+          // A fault of the receiver's own: Seam delivers it again.
+          if (!res.headersSent) this.answer(res, 500, 'temporal_unavailable', { error: 'internal error' });
+          else res.destroy();
+        }),
     );
     this.server = server;
     await new Promise<void>((resolve, reject) => {

@@ -32,6 +32,14 @@ export async function deliverToTemporal(
   route: DoorRoute,
   requestId: string,
 ): Promise<'delivered' | 'unknown_door'> {
+  // Inside the receiver's request timeout, so that a slow Temporal is answered 503, not 408.
+  return client.connection.withDeadline(Date.now() + deliveryDeadlineMs, () => deliver(client, route, requestId));
+}
+
+/** How long Temporal has to take an event's signals (the receiver's request timeout is 10 s). */
+export const deliveryDeadlineMs = 8_000;
+
+async function deliver(client: Client, route: DoorRoute, requestId: string): Promise<'delivered' | 'unknown_door'> {
   const toDoor = signal(client, doorWorkflowId(route.deviceId), doorSignalNames.seamEvent, route.event, requestId);
   const toStays = stayEventKinds.includes(route.event.kind)
     ? stayIdsOf(client, route.deviceId).then((ids) =>

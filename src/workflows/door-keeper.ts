@@ -101,6 +101,10 @@ export class DoorKeeper {
     if (this.heardEvents.includes(event.eventId)) return;
     this.heardEvents = rememberEvent(this.heardEvents, event.eventId);
     if (event.kind === 'attempt_ended') {
+      // Only for the attempt the door follows (or may: its send try has not named it yet); a
+      // late event of an earlier attempt must not take the current one's wake-up.
+      const following = this.current?.state.progress.actionAttemptId;
+      if (!this.current || (following && following !== event.actionAttemptId)) return;
       this.wakeups.endedAttempt = event.actionAttemptId ?? this.wakeups.endedAttempt;
       this.wakeups.endedAt = event.occurredAt;
       return;

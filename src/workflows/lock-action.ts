@@ -253,7 +253,8 @@ async function conclude(
     finishedAt: new Date().toISOString(),
   });
 
-  if (actionAttempt.status === 'success') return success('action_attempt', lockedAfterSuccess(state, observation));
+  if (actionAttempt.status === 'success')
+    return success('action_attempt', lockedAfterSuccess(state, plan, observation));
   if (actionAttempt.status === 'error') {
     throw lockActionFailure(
       state,
@@ -280,9 +281,15 @@ async function conclude(
 
 /**
  * The door's state after a successful attempt: read back, or — when the device confirmed the
- * action (nothing is read back then) — the state it confirmed; null when neither is known.
+ * action (nothing is read back then) — the state it confirmed; null when neither is known, and
+ * always with `verifyLockedState: false` (the caller asked for no state).
  */
-function lockedAfterSuccess(state: LockActionState, observation: AttemptObservation): boolean | null {
+function lockedAfterSuccess(
+  state: LockActionState,
+  plan: LockActionPlan,
+  observation: AttemptObservation,
+): boolean | null {
+  if (!plan.verifyLockedState) return null;
   if (observation.lockedAfter !== undefined && observation.lockedAfter !== null) return observation.lockedAfter;
   return observation.actionAttempt.wasConfirmedByDevice === true ? state.action === 'LOCK_DOOR' : null;
 }

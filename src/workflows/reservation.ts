@@ -148,7 +148,10 @@ async function take(stay: Stay, step: StayStep): Promise<void> {
   switch (step.kind) {
     case 'wait': {
       const version = stay.version;
-      const changed = () => stay.version !== version;
+      // Signals that change nothing (Seam's events of a door the stay does not act on now) still
+      // grow the history: a wait ends for the roll-over too (`stay-roll-over-while-waiting`).
+      const rollsOver = patched(stayPatchIds.rollOverWhileWaiting);
+      const changed = () => stay.version !== version || (rollsOver && rollOverDue());
       if (step.untilMs === null) await condition(changed);
       else await condition(changed, Math.max(1, step.untilMs - Date.now()));
       return;

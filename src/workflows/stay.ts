@@ -18,6 +18,7 @@ import {
 } from '@temporalio/workflow';
 import { attentionKey, deviceIdsKey, outcomeKey, reservationKeyKey } from '../contract/search-attributes';
 import type { Alert } from '../contract/alerts';
+import type { LockActionResult } from '../contract';
 import type { AlertKind } from '../contract/alerts-core';
 import {
   describeAction,
@@ -33,6 +34,8 @@ import {
   type StayCarry,
   type StayDoor,
   type StayDoorEvent,
+  type CheckOutLock,
+  type HeardLockEvent,
   type StayFacts,
   type StayStage,
 } from '../contract/reservation-core';
@@ -44,6 +47,7 @@ import {
   retriesAtOnceOn,
   unlockRetryDelayMs,
   watchStep,
+  withLockEvent,
   type StayStep,
 } from '../decisions';
 import { doorAlert, sendAlert } from './alerts';
@@ -56,11 +60,14 @@ import { doorAlert, sendAlert } from './alerts';
  * - `stay-serial-upserts`: `upsert` updates apply one after another, in the order accepted.
  * - `stay-watch-after-check-out`: once its doors are locked at check-out, the stay watches them
  *   for the plan's `watchAfterCheckOutMs` before it ends (a door unlocked meanwhile is raised).
+ * - `stay-roll-over-while-waiting`: a wait ends when the history is due to roll over (Seam's
+ *   events arrive as signals while the stay waits, possibly for days).
  */
 export const stayPatchIds = {
   lockOnTemporalCancel: 'stay-cancel-locks',
   serialUpserts: 'stay-serial-upserts',
   watchAfterCheckOut: 'stay-watch-after-check-out',
+  rollOverWhileWaiting: 'stay-roll-over-while-waiting',
 } as const;
 
 /** A lock action's end as the stay records it. */
@@ -88,8 +95,10 @@ export class Stay {
   private readonly lastCommandSent = new Map<string, boolean | null>();
   /** The search attributes last written, so that only changes are written. */
   private published = '';
-  /** Epoch ms of the newest lock-state event heard per door (webhooks come in any order). */
-  private readonly lockEventTimes: Record<string, number>;
+  /** Lock-state events heard lately, per door (webhooks come in any order). */
+  private readonly lockEvents: Record<string, HeardLockEvent[]>;
+  /** The lock each door got at check-out, by device. */
+  private readonly checkOutLocks: Record<string, CheckOutLock>;
   /** Whether this stay's code watches after check-out (`stay-watch-after-check-out`); asked once, when it would end. */
   private watching: boolean | undefined;
   /** When a door waiting for a retry was last heard to connect (a round then under way retries at once). */
@@ -107,7 +116,8 @@ export class Stay {
     this.revisions = from.revisions;
     this.rounds = from.rounds;
     this.alertQueue = [...(from.pendingAlerts ?? [])];
-    this.lockEventTimes = { ...from.lockEventTimes };
+    this.lockEvents = { ...from.lockEvents };
+    this.checkOutLocks = { ...from.checkOutLocks };
   }
 
   static fromPlan(plan: ReservationPlan): Stay {
@@ -141,7 +151,8 @@ export class Stay {
       revisions: this.revisions,
       rounds: this.rounds,
       pendingAlerts: [...this.alertQueue],
-      lockEventTimes: { ...this.lockEventTimes },
+      lockEvents: { ...this.lockEvents },
+      checkOutLocks: { ...this.checkOutLocks },
     };
   }
 
@@ -186,18 +197,29 @@ export class Stay {
       this.version++;
       return;
     }
-    const verdict = afterCheckOutVerdict(event, door, facts, this.lockEventTimes[deviceId]);
-    if (event.kind === 'locked' || event.kind === 'unlocked')
-      this.lockEventTimes[deviceId] = Math.max(this.lockEventTimes[deviceId] ?? 0, Date.parse(event.occurredAt));
+    if (event.kind !== 'locked' && event.kind !== 'unlocked') return;
+    this.lockEvents[deviceId] = withLockEvent(this.lockEvents[deviceId] ?? [], {
+      kind: event.kind,
+      atMs: Date.parse(event.occurredAt),
+      ...(event.actionAttemptId ? { actionAttemptId: event.actionAttemptId } : {}),
+    });
+    this.judgeAfterCheckOut(door, event.method);
+  }
+
+  /** Raises or resolves `unlocked_after_check_out` for a door, from what the stay heard of it. */
+  private judgeAfterCheckOut(door: StayDoor, method?: string): void {
+    const heard = this.lockEvents[door.deviceId] ?? [];
+    const verdict = afterCheckOutVerdict(door, this.facts(), heard, this.checkOutLocks[door.deviceId]);
     if (verdict === 'raise') {
-      const how = event.method ? ` (${event.method})` : '';
+      const unlock = heard.filter((e) => e.kind === 'unlocked').at(-1)!;
+      const how = method ? ` (${method})` : '';
       this.raise(
         door,
         'unlocked_after_check_out',
-        `${deviceId} was unlocked${how} at ${event.occurredAt}, after the stay locked it at check-out; lockstep does not lock it again: check the door`,
+        `${door.deviceId} was unlocked${how} at ${new Date(unlock.atMs).toISOString()}, after the stay locked it at check-out; lockstep does not lock it again: check the door`,
       );
     } else if (verdict === 'resolve') {
-      this.resolve(door, 'unlocked_after_check_out', `${deviceId} is locked again`);
+      this.resolve(door, 'unlocked_after_check_out', `${door.deviceId} is locked again`);
     } else return;
     this.version++;
   }
@@ -290,6 +312,8 @@ export class Stay {
       if (outcome === 'success') {
         door.locked = true;
         this.resolve(door, 'door_not_locked', `${door.deviceId} is locked`);
+        // An unlock heard while the lock action's answer was on its way counts from now.
+        if (this.checkOutBeganMs !== null && this.checkOutLocks[door.deviceId]) this.judgeAfterCheckOut(door);
       } else if (outcome === 'SUPERSEDED') {
         // A newer request at the door (staff, the next stay) overtook this lock: the newest intent wins.
         door.stopped = 'superseded';
@@ -483,7 +507,7 @@ export class Stay {
     door.actions++;
     let outcome: ActionOutcome;
     try {
-      await executeChild(workflowTypes[action], {
+      const result = (await executeChild(workflowTypes[action], {
         workflowId: lockActionWorkflowId(action, door.deviceId, requestId),
         staticSummary: `${describeAction(action)} ${door.deviceId} for stay ${this.plan.reservationKey}`,
         typedSearchAttributes: [
@@ -499,9 +523,14 @@ export class Stay {
             ...workspaceField(this.plan.workspace),
           },
         ],
-      });
+      })) as LockActionResult;
       outcome = 'success';
       this.lastCommandSent.set(door.deviceId, true);
+      if (action === 'LOCK_DOOR' && this.checkOutBeganMs !== null)
+        this.checkOutLocks[door.deviceId] = {
+          actionAttemptId: result.actionAttemptId,
+          finishedAtMs: Date.now(),
+        };
     } catch (err) {
       const failure = failureOf(err);
       outcome = failure.code;

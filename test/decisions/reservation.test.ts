@@ -1,4 +1,5 @@
 import {
+  stayLockEventMemory,
   reservationDefaults,
   type ReservationPlan,
   type StayDoor,
@@ -14,6 +15,7 @@ import {
   owesLock,
   retriesAtOnceOn,
   watchStep,
+  withLockEvent,
 } from '../../src/decisions';
 
 const minute = 60_000;
@@ -415,22 +417,50 @@ describe('the watch after check-out', () => {
     expect(retriesAtOnceOn(event('connected', midStayMs), midStay.doors[0], midStay)).toBe(false);
   });
 
-  test('afterCheckOutVerdict: an unlock of a door the stay locked raises; a later lock resolves; older events and other doors do not', () => {
+  test("afterCheckOutVerdict: the newest event after the stay's lock decides: an unlock raises, a lock again resolves", () => {
     const facts = checkingOut({ doors: locked() });
     const [front] = facts.doors;
-    const afterLockMs = checkOutMs + 5 * minute;
-    expect(afterCheckOutVerdict(event('unlocked', afterLockMs), front, facts, undefined)).toBe('raise');
-    // Before the stay's own lock succeeded: part of what check-out was locking.
-    expect(afterCheckOutVerdict(event('unlocked', checkOutMs), front, facts, undefined)).toBe('none');
-    // Older than the newest event heard for the door: webhooks come in any order.
-    expect(afterCheckOutVerdict(event('unlocked', afterLockMs), front, facts, afterLockMs + 1)).toBe('none');
+    const lock = { actionAttemptId: 'a-1', finishedAtMs: checkOutMs + minute };
+    const ownLocked = { kind: 'locked' as const, atMs: checkOutMs + 30_000, actionAttemptId: 'a-1' };
+    const unlocked = (atMs: number) => ({ kind: 'unlocked' as const, atMs });
+    expect(afterCheckOutVerdict(front, facts, [ownLocked], lock)).toBe('none');
+    // Seconds after Seam's lock, before the stay had its lock action's answer: still after the lock.
+    expect(afterCheckOutVerdict(front, facts, [ownLocked, unlocked(checkOutMs + 40_000)], lock)).toBe('raise');
+    // Without Seam's own lock event, the lock counts from when the lock action finished.
+    expect(afterCheckOutVerdict(front, facts, [unlocked(checkOutMs + 40_000)], lock)).toBe('none');
+    expect(afterCheckOutVerdict(front, facts, [unlocked(checkOutMs + 2 * minute)], lock)).toBe('raise');
+    // Before the lock took effect: what check-out was locking.
+    expect(afterCheckOutVerdict(front, facts, [unlocked(checkOutMs + 10_000), ownLocked], lock)).toBe('none');
     const raised = { ...front, attention: ['unlocked_after_check_out' as const] };
-    expect(afterCheckOutVerdict(event('locked', afterLockMs + minute), raised, facts, afterLockMs)).toBe('resolve');
-    expect(afterCheckOutVerdict(event('locked', afterLockMs + minute), front, facts, afterLockMs)).toBe('none');
-    const notLocked = door('front-door');
-    expect(afterCheckOutVerdict(event('unlocked', afterLockMs), notLocked, facts, undefined)).toBe('none');
-    expect(afterCheckOutVerdict(event('unlocked', midStayMs), front, stay({ doors: locked() }), undefined)).toBe(
+    const relocked = [
+      ownLocked,
+      unlocked(checkOutMs + 2 * minute),
+      { kind: 'locked' as const, atMs: checkOutMs + 3 * minute },
+    ];
+    expect(afterCheckOutVerdict(raised, facts, relocked, lock)).toBe('resolve');
+    // Arrived out of order: the newest by occurred_at counts.
+    expect(afterCheckOutVerdict(raised, facts, [...relocked].reverse(), lock)).toBe('resolve');
+    expect(afterCheckOutVerdict(raised, facts, [ownLocked, unlocked(checkOutMs + 2 * minute)], lock)).toBe('none');
+    // Not the stay's to judge: no lock of its own, a cancelled stay, before check-out.
+    expect(afterCheckOutVerdict(front, facts, [unlocked(checkOutMs + 2 * minute)], undefined)).toBe('none');
+    expect(afterCheckOutVerdict(front, { ...facts, cancelled: true }, [unlocked(checkOutMs + 2 * minute)], lock)).toBe(
       'none',
     );
+    expect(afterCheckOutVerdict(front, stay({ doors: locked() }), [unlocked(checkOutMs + 2 * minute)], lock)).toBe(
+      'none',
+    );
+  });
+
+  test('withLockEvent: keeps each event once, in occurred_at order, at most stayLockEventMemory', () => {
+    let heard = withLockEvent([], { kind: 'unlocked', atMs: 5 });
+    heard = withLockEvent(heard, { kind: 'locked', atMs: 3 });
+    heard = withLockEvent(heard, { kind: 'unlocked', atMs: 5 });
+    expect(heard).toEqual([
+      { kind: 'locked', atMs: 3 },
+      { kind: 'unlocked', atMs: 5 },
+    ]);
+    for (let i = 0; i < stayLockEventMemory + 5; i++) heard = withLockEvent(heard, { kind: 'locked', atMs: 100 + i });
+    expect(heard).toHaveLength(stayLockEventMemory);
+    expect(heard.at(-1)!.atMs).toBe(100 + stayLockEventMemory + 4);
   });
 });

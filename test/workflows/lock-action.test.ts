@@ -88,12 +88,15 @@ describe('LockDoorWorkflow', () => {
     expect(expectSuccess(await run('LOCK_DOOR', { deviceId })).wasConfirmedByDevice).toBeNull();
   });
 
-  test('LockDoorWorkflow: verifyLockedState false skips the read-back', async () => {
-    const deviceId = fx.device({ attempt: { wasConfirmedByDevice: false } });
-    const result = expectSuccess(await run('LOCK_DOOR', { deviceId, verifyLockedState: false }));
-    expect(result.lockedAfter).toBeNull();
-    expect(fx.sim.countsFor(deviceId).deviceReads).toBe(1);
-  });
+  test.each([false, true])(
+    'LockDoorWorkflow: verifyLockedState false skips the read-back and reports no state (confirmed by device: %s)',
+    async (wasConfirmedByDevice) => {
+      const deviceId = fx.device({ attempt: { wasConfirmedByDevice } });
+      const result = expectSuccess(await run('LOCK_DOOR', { deviceId, verifyLockedState: false }));
+      expect(result.lockedAfter).toBeNull();
+      expect(fx.sim.countsFor(deviceId).deviceReads).toBe(1);
+    },
+  );
 
   test('LockDoorWorkflow: a success the device confirmed is not read back; lockedAfter is the state it confirmed', async () => {
     const deviceId = fx.device({ attempt: { wasConfirmedByDevice: true } });

@@ -130,6 +130,7 @@ test('replay: lock actions recorded since the search-attributes patch carry both
     // Since stays hear Seam's events and watch their doors after check-out.
     'stay-watch-unlocked-after-check-out.json': ['stay-watch-after-check-out'],
     'stay-watch-retry-on-connected.json': ['stay-watch-after-check-out'],
+    'stay-rollover-retry-on-connected.json': ['stay-roll-over-while-waiting', 'stay-watch-after-check-out'],
   };
   for (const name of stays) expect(patchIdsIn(name)).toEqual(stayPatches[name] ?? []);
 });
