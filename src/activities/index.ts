@@ -29,6 +29,7 @@ import {
   sentCommandOf,
   type SentCommand,
 } from '../contract';
+import { isGrpcNotFound } from '../contract/core';
 import {
   assessCapability,
   isFinalStatus,
@@ -714,16 +715,13 @@ async function stillWants(execution: { workflowId: string; runId: string }): Pro
         temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING;
       return running && !described.workflowExtendedInfo?.cancelRequested;
     } catch (err) {
-      if ((err as { code?: number }).code === grpcNotFound) return false;
+      if (isGrpcNotFound(err)) return false;
       if (tryIndex + 1 < requesterDescribeTries)
         await new Promise((resolve) => setTimeout(resolve, requesterDescribePauseMs));
     }
   }
   return 'unknown';
 }
-
-/** gRPC's NOT_FOUND status code. */
-const grpcNotFound = 5;
 
 /**
  * A door's observation of an attempt that ended, told to its lock actions at once (the door's

@@ -44,6 +44,14 @@ export function lockActionOfWorkflowType(workflowType: string): LockAction | und
  * separator of {@link lockActionWorkflowId}) and no spaces.
  */
 export const identifierPattern = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
+
+/** A Svix signing secret as Seam shows it: `whsec_` and base64 (config and the simulator check it). */
+export const webhookSecretPattern = /^whsec_[A-Za-z0-9+/]+={0,2}$/;
+
+/** Whether a Temporal service call failed NOT_FOUND (gRPC status 5): no such running workflow. */
+export function isGrpcNotFound(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === 5;
+}
 export const identifierMaxLength = 200;
 
 /** Whether `value` is a valid identifier (a device id, a request id): the pattern, at most the length. */

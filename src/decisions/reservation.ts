@@ -102,7 +102,9 @@ export function watchStep(facts: StayFacts, nowMs: number): StayStep {
  */
 export function retriesAtOnceOn(event: DoorSeamEvent, door: StayDoor, facts: StayFacts): boolean {
   if (event.kind !== 'connected' || door.removed) return false;
-  const unlockPending = facts.plan.unlockAtCheckIn && !door.checkInSettled && facts.checkOutBeganMs === null;
+  // A check-in unlock that failed and waits for its retry (a stay still booked has nothing to retry).
+  const unlockPending =
+    facts.plan.unlockAtCheckIn && !door.checkInSettled && facts.checkOutBeganMs === null && facts.retryAtMs !== null;
   return owesLock(door, facts) || unlockPending;
 }
 

@@ -9,7 +9,7 @@ import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { SeamConfig } from '../activities/seam/client';
 import { singleWorkspace, type SeamWorkspacesConfig } from '../activities/seam/workspaces';
-import { workspaceAliasPattern } from '../contract/core';
+import { webhookSecretPattern, workspaceAliasPattern } from '../contract/core';
 import { defaultTaskQueue, taskQueueEnvVar } from '../contract';
 import { defaultRequestTimeoutMs, maxRequestTimeoutMs, minRequestTimeoutMs } from '../contract/timing-budget';
 
@@ -188,7 +188,7 @@ export const defaultWebhookAddress = '127.0.0.1:8788';
  */
 export const webhookSecretSchema = z
   .string()
-  .regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, 'must be a Seam webhook secret (whsec_ and base64)')
+  .regex(webhookSecretPattern, 'must be a Seam webhook secret (whsec_ and base64)')
   .refine((value) => Buffer.from(value.slice('whsec_'.length), 'base64').length >= 24, 'is too short (under 24 bytes)');
 
 export interface WebhookReceiverConfig {

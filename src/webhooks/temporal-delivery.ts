@@ -10,13 +10,11 @@
  */
 import type { Client } from '@temporalio/client';
 import { encodeToPayloads } from '@temporalio/common/lib/internal-non-workflow';
+import { isGrpcNotFound } from '../contract/core';
 import { doorSignalNames, doorWorkflowId } from '../contract/door';
 import { reservationSignalNames, reservationWorkflowType, type StayDoorEvent } from '../contract/reservation-core';
 import { deviceIdsKey } from '../contract/search-attributes';
 import type { DoorRoute } from './receiver';
-
-/** gRPC's NOT_FOUND: no running workflow with that ID. */
-const grpcNotFound = 5;
 
 /** The events a stay acts on (see Stay.hear): a retry when a door connects, a door unlocked after check-out. */
 const stayEventKinds: readonly string[] = ['connected', 'locked', 'unlocked'];
@@ -87,7 +85,7 @@ async function signal(
     });
     return true;
   } catch (err) {
-    if ((err as { code?: number }).code === grpcNotFound) return false;
+    if (isGrpcNotFound(err)) return false;
     throw err;
   }
 }

@@ -177,7 +177,8 @@ export class SeamSimulator {
   constructor(private readonly options: SeamSimulatorOptions) {
     this.apiKey = options.apiKey;
     this.random = seededRandom(options.seed ?? 1);
-    this.webhooks = new WebhookSender(this.random);
+    // A stream of its own: turning webhooks on does not change which HTTP faults a seed draws.
+    this.webhooks = new WebhookSender(seededRandom((options.seed ?? 1) + 0x9e3779b9));
     if (options.webhooks) this.webhooks.configure(options.webhooks);
     for (const device of options.devices ?? []) this.setDevice(device);
   }

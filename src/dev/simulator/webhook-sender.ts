@@ -12,6 +12,7 @@
  */
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { webhookSecretPattern } from '../../contract/core';
 
 export const webhookFaultsSchema = z
   .object({
@@ -30,7 +31,7 @@ export type WebhookFaults = z.infer<typeof webhookFaultsSchema>;
 export const webhookTargetSchema = z
   .object({
     url: z.url({ protocol: /^https?$/ }),
-    secret: z.string().regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/),
+    secret: z.string().regex(webhookSecretPattern),
     faults: webhookFaultsSchema.default(webhookFaultsSchema.parse({})),
   })
   .strict();
