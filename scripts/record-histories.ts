@@ -666,6 +666,18 @@ async function recordPushedOn(env: TestWorkflowEnvironment, sim: SeamSimulator, 
       await new Promise((r) => setTimeout(r, 50));
     }
   };
+  /** A stay whose door is offline at check-out, locked once Seam says it connected. */
+  const retryOnConnected = (name: string, key: string, deviceId: string): StayScenario => ({
+    name,
+    devices: [{ deviceId, online: false, locked: false, attempt: { pendingMs: 0 } }],
+    start: async () => {
+      const handle = await stayOf(key, deviceId);
+      await untilStay(key, (view) => view.doors[0].lastOutcome === 'DEVICE_OFFLINE');
+      sim.updateDevice(deviceId, { online: true });
+      await untilStay(key, (view) => view.stage === 'checked_out');
+      return handle;
+    },
+  });
   // Since `stay-watch-after-check-out`: stays that hear Seam's events, watching for 3 s after check-out.
   const stays: StayScenario[] = [
     {
@@ -681,29 +693,9 @@ async function recordPushedOn(env: TestWorkflowEnvironment, sim: SeamSimulator, 
         return handle;
       },
     },
-    {
-      name: 'stay-watch-retry-on-connected',
-      devices: [{ deviceId: 'push-stay-2', online: false, locked: false, attempt: { pendingMs: 0 } }],
-      start: async () => {
-        const handle = await stayOf('push-retry', 'push-stay-2');
-        await untilStay('push-retry', (view) => view.doors[0].lastOutcome === 'DEVICE_OFFLINE');
-        sim.updateDevice('push-stay-2', { online: true });
-        await untilStay('push-retry', (view) => view.stage === 'checked_out');
-        return handle;
-      },
-    },
+    retryOnConnected('stay-watch-retry-on-connected', 'push-retry', 'push-stay-2'),
     // Since `stay-roll-over-while-waiting`: the same stay, its waits marked.
-    {
-      name: 'stay-rollover-retry-on-connected',
-      devices: [{ deviceId: 'push-stay-3', online: false, locked: false, attempt: { pendingMs: 0 } }],
-      start: async () => {
-        const handle = await stayOf('push-rollover', 'push-stay-3');
-        await untilStay('push-rollover', (view) => view.doors[0].lastOutcome === 'DEVICE_OFFLINE');
-        sim.updateDevice('push-stay-3', { online: true });
-        await untilStay('push-rollover', (view) => view.stage === 'checked_out');
-        return handle;
-      },
-    },
+    retryOnConnected('stay-rollover-retry-on-connected', 'push-rollover', 'push-stay-3'),
   ];
   try {
     await recordAll(env, sim, pushed, apiKey, stays, { push: true });
