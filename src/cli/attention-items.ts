@@ -99,6 +99,7 @@ export function stayAttentionItems(workflowId: string, view: ReservationView): S
  */
 function stayDueAt(view: ReservationView, door: StayDoor, kind: AlertKind): string | null {
   if (kind === 'unlock_not_sent') return view.checkIn;
+  if (kind === 'unlocked_after_check_out') return view.checkOut;
   if (kind === 'door_not_locked' && view.stage !== 'cancelled' && !door.removed) return view.checkOut;
   return null;
 }
@@ -132,6 +133,8 @@ function doorTodo(kind: AlertKind, deviceId: string, stillTrying: boolean, expec
         : `lock ${deviceId} by hand: lockstep has stopped trying`;
     case 'unlock_not_sent':
       return `${expected} may be at a locked door: let them in (lockstep unlock ${deviceId}) and check the lock`;
+    case 'unlocked_after_check_out':
+      return `check ${deviceId}: it was unlocked after check-out; lock it (lockstep lock ${deviceId}) once nobody needs it open`;
     default:
       return `look at ${deviceId} (lockstep reservation show, and the stay's alerts)`;
   }

@@ -64,8 +64,9 @@ export async function runStayDemo({ client, simulator, taskQueue, alerts, out }:
   const raised = alerts.find((a) => a.state === 'raised')!;
   out(`   ALERT raised (signature verified): ${raised.message}`);
   show(await queryReservation(client, key));
-  out(`   ${demoStayDoors.room} is back online; lockstep is still trying (every 30 s at first)`);
-  simulator.setDevice({ deviceId: demoStayDoors.room, name: 'Room 12', locked: false, attempt: { pendingMs: 400 } });
+  out(`   ${demoStayDoors.room} is back online: Seam's device.connected webhook has the stay try it at once`);
+  // A change of state, as Seam would push it: device.connected (the simulator's webhook).
+  simulator.updateDevice(demoStayDoors.room, { online: true, errors: [], locked: false, attempt: { pendingMs: 400 } });
 
   const handle = client.workflow.getHandle(`reservation/${key}`);
   const ended = (await handle.result()) as ReservationView;

@@ -72,6 +72,8 @@ export async function runDemo(io: { out: (text: string) => void; err: (text: str
     temporalPort: await freePort(),
     uiPort: null,
     simulatorPort: await freePort(),
+    // Seam's webhooks, signed by the simulator: the worker learns each attempt's end by push.
+    webhookPort: await freePort(),
     dbFile: null,
     taskQueue: 'lockstep-demo',
     log: io.err,

@@ -158,6 +158,7 @@ function waitingRequestsText(waiting: NonNullable<DoorView['waiting']>, nowMs: n
 const itemLabel: Record<string, string> = {
   door_not_locked: 'NOT LOCKED',
   unlock_not_sent: 'UNLOCK NOT SENT',
+  unlocked_after_check_out: 'UNLOCKED AFTER CHECK-OUT',
   lock_action_failed: 'OUTCOME UNKNOWN',
   unreadable: 'UNREADABLE',
 };

@@ -389,6 +389,20 @@ describe('attention items and lines', () => {
     expect(renderAttention([], now)).toBe('nothing needs a person');
   });
 
+  test('renderAttention: a door unlocked after check-out says so, since check-out, and what to do', () => {
+    const items = stayAttentionItems(
+      'reservation/r-77',
+      stay({
+        stage: 'checked_out',
+        checkOut: '2026-12-01T11:45:00.000Z',
+        doors: [door('room-77', { locked: true, attention: ['unlocked_after_check_out'] })],
+      }),
+    );
+    expect(renderAttention(items, now).split('\n')[1]).toMatch(
+      /^UNLOCKED AFTER CHECK-OUT · room-77 · since 2026-12-01T11:45:00.000Z .* → check room-77: it was unlocked after check-out; lock it \(lockstep lock room-77\)/,
+    );
+  });
+
   test('attentionListQueries: stays, schedule runs and lock actions whose LockstepAttention is set, running or closed since the given time', () => {
     expect(attentionListQueries(new Date('2026-11-30T12:00:00Z'))).toEqual({
       stays:
