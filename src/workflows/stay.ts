@@ -313,7 +313,7 @@ export class Stay {
         door.locked = true;
         this.resolve(door, 'door_not_locked', `${door.deviceId} is locked`);
         // An unlock heard while the lock action's answer was on its way counts from now.
-        if (this.checkOutBeganMs !== null && this.checkOutLocks[door.deviceId]) this.judgeAfterCheckOut(door);
+        this.judgeAfterCheckOut(door);
       } else if (outcome === 'SUPERSEDED') {
         // A newer request at the door (staff, the next stay) overtook this lock: the newest intent wins.
         door.stopped = 'superseded';
