@@ -294,6 +294,7 @@ export async function run(env: Env = process.env): Promise<void> {
       taskQueue: config.taskQueue,
       seam: config.seam,
       alerts: config.alerts,
+      push: config.push,
       ...(tracing ? { tracing } : {}),
     });
     Runtime.instance().logger.info('lockstep worker started', {
@@ -312,6 +313,9 @@ export async function run(env: Env = process.env): Promise<void> {
       metrics: config.metricsAddress
         ? `http://${config.metricsAddress}/metrics`
         : 'off (LOCKSTEP_METRICS_ADDR is not set)',
+      push: config.push
+        ? "on (doors wait for Seam's webhooks; reads are a safety net)"
+        : 'off (LOCKSTEP_PUSH is not on: doors watch their attempts)',
       traces: config.tracing
         ? `OTLP to ${new URL(config.tracing.endpoint).host}`
         : 'off (no OTEL_EXPORTER_OTLP_ENDPOINT)',

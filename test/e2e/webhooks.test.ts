@@ -18,7 +18,7 @@ import { startWebhookReceiver, type WebhookOutcome, type WebhookReceiver } from 
 import { queryReservation, upsertReservation } from '../../src/reservation-client';
 import { lockActionWorkflowId } from '../../src/contract/core';
 import { useAlertReceiver } from '../helpers/alert-receiver';
-import { useLockstepFixture } from '../helpers/lockstep-fixture';
+import { startWorkerProcess, useLockstepFixture } from '../helpers/lockstep-fixture';
 import { assertBuilt, cleanEnv, freePort, runLockstep, startLockstep } from '../helpers/processes';
 import { eventually, startDevServerEnv } from '../helpers/temporal';
 
@@ -399,3 +399,25 @@ test('lockstep webhooks: the receiver as its own process verifies, signals the d
   expect(misconfigured.code).toBe(78);
   expect(misconfigured.stderr).not.toContain('whsec_short');
 }, 60_000);
+
+test('lockstep worker: LOCKSTEP_PUSH=on waits for the webhook (one read of the attempt) and says so at start; off, it watches', async () => {
+  assertBuilt();
+  const readsOfALock = async (push: 'on' | 'off') => {
+    const taskQueue = `push-${push}-${randomUUID()}`;
+    const worker = startWorkerProcess(fx, taskQueue, { LOCKSTEP_PUSH: push });
+    try {
+      await worker.waitFor(/lockstep worker started/, 30_000);
+      expect(worker.output()).toContain(push === 'on' ? 'doors wait for Seam' : 'doors watch their attempts');
+      const deviceId = fx.device({ attempt: { pendingMs: 1_500 } });
+      const outcome = await executeLockAction(fx.env.client, 'LOCK_DOOR', { deviceId }, { taskQueue });
+      expect(outcome.ok).toBe(true);
+      return fx.sim.countsFor(deviceId).actionAttemptReads;
+    } finally {
+      worker.child.kill('SIGTERM');
+      await worker.exited;
+    }
+  };
+  expect(await readsOfALock('on')).toBe(1);
+  // Without push the send try watches the attempt in process: a read every few hundred ms.
+  expect(await readsOfALock('off')).toBeGreaterThan(2);
+}, 90_000);

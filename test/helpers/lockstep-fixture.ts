@@ -64,9 +64,14 @@ export function useLockstepFixture(
 
 /**
  * A real `lockstep worker` process against the fixture's Temporal server and simulator, polling
- * `taskQueue` (for a worker that comes late to work already started there); SIGTERM stops it.
+ * `taskQueue` (for a worker that comes late to work already started there), with `extraEnv` on
+ * top; SIGTERM stops it.
  */
-export function startWorkerProcess(fixture: LockstepFixture, taskQueue: string): Running {
+export function startWorkerProcess(
+  fixture: LockstepFixture,
+  taskQueue: string,
+  extraEnv: Record<string, string> = {},
+): Running {
   return startLockstep(
     ['worker'],
     cleanEnv({
@@ -74,6 +79,7 @@ export function startWorkerProcess(fixture: LockstepFixture, taskQueue: string):
       SEAM_ENDPOINT: fixture.sim.url,
       TEMPORAL_ADDRESS: fixture.env.address,
       LOCKSTEP_TASK_QUEUE: taskQueue,
+      ...extraEnv,
     }),
   );
 }
