@@ -1,29 +1,42 @@
 /**
  * `make bench`: lockstep against the Seam SDK's own in-process wait, on this machine.
  *
- * Both modes lock the same kind of simulated devices (attempts end 1.5-4.5 s after the command,
- * seeded) through the real SDK over real HTTP, N locks at concurrency C:
+ * Every mode locks the same kind of simulated devices (attempts end 1.5-4.5 s after the command,
+ * seeded) through the real SDK over real HTTP. `sdk`, `polling` and `push` run at each level of
+ * BENCH_LEVELS (concurrency 1, 20, 100 and 500; {@link locksAt} locks each), on fresh devices
+ * and a fresh dev server each time:
  * - `sdk`: devices.get, then locks.lock_door with the SDK's waitForActionAttempt (1 s polls);
- * - `lockstep`: LockDoorWorkflow on a real Temporal dev server (in memory, eager activities),
+ * - `polling`: LockDoorWorkflow on a real Temporal dev server (in memory, eager activities),
  *   worker in this process, started and awaited through src/client.ts. Each device's door is
  *   opened first by an unlock that is not measured: the figures are a door's steady state (the
  *   first action at a device also starts its door; `door_first_use` says what that costs).
- * - `push`: as `lockstep`, with Seam's webhooks: the simulator signs and sends them to the
+ * - `push`: as `polling`, with Seam's webhooks: the simulator signs and sends them to the
  *   receiver (`lockstep webhooks`' code, in this process), which signals the door; the worker
  *   runs with push (LOCKSTEP_PUSH=on): no watch in the send try, one read when the webhook comes.
- * - `contended`: the same N requests, alternating lock and unlock, aimed at N/10 devices at
- *   concurrency C: the door joins and supersedes; figures per request.
- * - `cluster`: the same N locks on a real cluster (PostgreSQL, the server's services as
- *   processes) with 1, 2 and 4 `lockstep worker` processes: throughput, p50 and CPU per part.
+ * - `contended` (300 requests at concurrency 100): alternating lock and unlock, aimed at 30
+ *   devices: the door joins and supersedes; figures per request.
+ * - `cluster` (300 locks at concurrency 100): a real cluster (PostgreSQL, the server's services
+ *   as processes) with 1, 2 and 4 `lockstep worker` processes: throughput, p50 and CPU per part.
  * Detection delay is when the caller holds the outcome minus when the simulator ended the
- * attempt. Prints one JSON object per mode, then one with the targets, on stdout.
+ * attempt. Prints a table and the performance issue's targets; writes every figure (and every
+ * lock's detection delay) to bench/results/latest.json and draws bench/results/latest.svg
+ * (bench/chart.ts).
  *
- *   BENCH_LOCKS=300 BENCH_CONCURRENCY=100 npx tsx bench/lock-latency.ts
+ *   BENCH_MODES=polling,push BENCH_LEVELS=1,100 npx tsx bench/lock-latency.ts
  */
 import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SeamHttp } from 'seam';
 import { z } from 'zod';
@@ -40,17 +53,53 @@ import { deliverToTemporal } from '../src/webhooks/temporal-delivery';
 import { startWebhookReceiver } from '../src/webhooks/receiver';
 import { newWebhookSecret } from '../src/dev/simulator/webhook-sender';
 import { createLockstepWorker } from '../src/worker';
+import { drawChart } from './chart';
+
+const benchModes = ['sdk', 'polling', 'push', 'contended', 'cluster'] as const;
+type BenchMode = (typeof benchModes)[number];
+const commaList = <T extends z.ZodType>(item: T) =>
+  z.string().transform((text, ctx) => {
+    const parsed = z.array(item).min(1).safeParse(text.split(','));
+    if (!parsed.success) ctx.addIssue({ code: 'custom', message: `not a list of ${item.description}: ${text}` });
+    return parsed.success ? parsed.data : z.NEVER;
+  });
 
 const settings = z
   .object({
-    BENCH_LOCKS: z.coerce.number().int().min(1).max(5_000).default(300),
-    BENCH_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(100),
-    BENCH_MODES: z.string().default('sdk,lockstep,push,contended,cluster'),
+    /** The modes to run, in order. */
+    BENCH_MODES: commaList(z.enum(benchModes).describe('modes')).default([...benchModes]),
+    /** The concurrency levels the sdk, polling and push modes run at, each on fresh devices. */
+    BENCH_LEVELS: commaList(z.coerce.number().int().min(1).max(1_000).describe('concurrencies')).default([
+      1, 20, 100, 500,
+    ]),
+    /** Locks at every level (default: {@link locksAt}). */
+    BENCH_LOCKS: z.coerce.number().int().min(1).max(5_000).optional(),
     BENCH_SEED: z.coerce.number().int().default(42),
     /** 0 runs the dev server without eager activity dispatch, to measure what it buys. */
     BENCH_EAGER: z.enum(['0', '1']).default('1'),
+    /** Where latest.json and latest.svg go. */
+    BENCH_RESULTS: z.string().default(resolve(__dirname, 'results')),
   })
   .parse(process.env);
+
+/** How many locks a level runs, N at concurrency C. */
+interface Level {
+  concurrency: number;
+  locks: number;
+}
+
+/**
+ * Enough locks for a level's percentiles and about a minute at most: 20 one at a time, 100 at
+ * 20, 300 at 100, twice the concurrency above (1,000 at 500).
+ */
+function locksAt(concurrency: number): number {
+  if (settings.BENCH_LOCKS) return settings.BENCH_LOCKS;
+  return concurrency <= 1 ? 20 : concurrency <= 20 ? 100 : concurrency <= 100 ? 300 : 2 * concurrency;
+}
+
+const levelAt = (concurrency: number): Level => ({ concurrency, locks: locksAt(concurrency) });
+/** Where the contended and cluster modes run. */
+const burstLevel = levelAt(100);
 
 const apiKey = 'seam_bench_simulator_key';
 const webhookSecret = newWebhookSecret();
@@ -76,10 +125,10 @@ function seeded(seed: number): () => number {
   };
 }
 
-function addDevices(sim: SeamSimulator, mode: string): string[] {
+function addDevices(sim: SeamSimulator, name: string, locks: number): string[] {
   const random = seeded(settings.BENCH_SEED);
-  return Array.from({ length: settings.BENCH_LOCKS }, (_, i) => {
-    const deviceId = `bench-${mode}-${i}`;
+  return Array.from({ length: locks }, (_, i) => {
+    const deviceId = `bench-${name}-${i}`;
     sim.setDevice({ deviceId, locked: false, attempt: { pendingMs: Math.round(1_500 + random() * 3_000) } });
     return deviceId;
   });
@@ -148,64 +197,146 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
+/** Seam requests one device has taken, by route. */
+interface RouteCounts {
+  'devices/get': number;
+  'locks/lock_door|unlock_door': number;
+  'action_attempts/get': number;
+}
+
+function routeCounts(sim: SeamSimulator, deviceId: string): RouteCounts {
+  const c = sim.countsFor(deviceId);
+  return {
+    'devices/get': c.deviceReads,
+    'locks/lock_door|unlock_door': c.commandsReceived,
+    'action_attempts/get': c.actionAttemptReads,
+  };
+}
+
+/** Each device's Seam requests so far: what a measured part subtracts (a door's opening). */
+const countsNow = (sim: SeamSimulator, devices: string[]) => new Map(devices.map((d) => [d, routeCounts(sim, d)]));
+
+/** One mode at one level: the figures `make bench` prints, writes and draws. */
 function summarize(
   mode: string,
+  level: Level,
   sim: SeamSimulator,
   devices: string[],
   samples: LockSample[],
   wallMs: number,
   extra: Record<string, unknown> = {},
-  /** Seam requests each device had taken before the measured part (a door's opening). */
-  before: Map<string, number> = new Map(),
-  attemptReadsBefore: Map<string, number> = new Map(),
+  /** Seam requests each device had taken before the measured part. */
+  before: Map<string, RouteCounts> = new Map(),
 ) {
   const endedAt = new Map(sim.actionAttempts().map((a) => [a.actionAttemptId, a.endedAtMs]));
-  const delays = samples.map((s) => s.outcomeAtMs - (endedAt.get(s.actionAttemptId) ?? NaN)).filter(Number.isFinite);
-  const seamRequests = devices.reduce((sum, d) => {
-    const c = sim.countsFor(d);
-    return sum + c.deviceReads + c.actionAttemptReads + c.commandsReceived - (before.get(d) ?? 0);
-  }, 0);
-  const attemptReads = devices.reduce(
-    (sum, d) => sum + sim.countsFor(d).actionAttemptReads - (attemptReadsBefore.get(d) ?? 0),
-    0,
-  );
+  const delays = samples
+    .map((s) => s.outcomeAtMs - (endedAt.get(s.actionAttemptId) ?? NaN))
+    .filter(Number.isFinite)
+    .sort((a, b) => a - b);
+  const byRoute = devices.reduce<Record<string, number>>((sum, d) => {
+    const [now, then] = [routeCounts(sim, d), before.get(d)];
+    for (const route of Object.keys(now) as (keyof RouteCounts)[])
+      sum[route] = (sum[route] ?? 0) + now[route] - (then?.[route] ?? 0);
+    return sum;
+  }, {});
+  const perLock = (n: number) => Number((n / samples.length).toFixed(2));
+  const seamRequests = Object.values(byRoute).reduce((a, b) => a + b, 0);
   return {
     mode,
     locks: samples.length,
-    concurrency: settings.BENCH_CONCURRENCY,
+    concurrency: level.concurrency,
     detection_delay_ms_p50: Math.round(percentile(delays, 50)),
     detection_delay_ms_p95: Math.round(percentile(delays, 95)),
+    detection_delay_ms_p99: Math.round(percentile(delays, 99)),
     throughput_locks_per_s: Number((samples.length / (wallMs / 1000)).toFixed(2)),
     wall_s: Number((wallMs / 1000).toFixed(2)),
-    seam_requests_per_lock: Number((seamRequests / samples.length).toFixed(2)),
-    action_attempt_reads_per_lock: Number((attemptReads / samples.length).toFixed(2)),
+    seam_requests_per_lock: perLock(seamRequests),
+    seam_requests_per_lock_by_route: Object.fromEntries(Object.entries(byRoute).map(([r, n]) => [r, perLock(n)])),
+    action_attempt_reads_per_lock: perLock(byRoute['action_attempts/get']),
     ...extra,
+    /** Every lock's detection delay, ascending (the chart draws their distribution). */
+    detection_delays_ms: delays.map(Math.round),
   };
 }
 
-async function benchSdk(sim: SeamSimulator) {
-  const devices = addDevices(sim, 'sdk');
+/** The figures of one mode at one level. */
+type RunSummary = ReturnType<typeof summarize>;
+
+/**
+ * Runs `work` and says what it cost this process: CPU-seconds, and its peak resident memory
+ * (sampled every 100 ms) — the worker, the client and the simulator together.
+ */
+async function measureOwn<T>(
+  work: () => Promise<T>,
+): Promise<{ result: T; cpuS: number; rssPeakMb: number; rssBeforeMb: number }> {
+  const before = process.memoryUsage().rss;
+  let peak = before;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 100);
+  const cpuBefore = process.cpuUsage();
+  try {
+    const result = await work();
+    const cpu = process.cpuUsage(cpuBefore);
+    const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
+    return { result, cpuS: (cpu.user + cpu.system) / 1e6, rssPeakMb: mb(peak), rssBeforeMb: mb(before) };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+async function benchSdk(sim: SeamSimulator, level: Level) {
+  const devices = addDevices(sim, `sdk-${level.concurrency}`, level.locks);
   const seam = SeamHttp.fromApiKey(apiKey, { endpoint: sim.url, axiosRetryOptions: { retries: 0 } });
   const started = Date.now();
-  const cpuBefore = process.cpuUsage();
-  const samples = await inParallel(devices, settings.BENCH_CONCURRENCY, async (deviceId) => {
-    await seam.devices.get({ device_id: deviceId });
-    const attempt = await seam.locks.lockDoor({ device_id: deviceId });
-    return { deviceId, actionAttemptId: attempt.action_attempt_id, outcomeAtMs: Date.now() };
+  const { result: samples, ...own } = await measureOwn(() =>
+    inParallel(devices, level.concurrency, async (deviceId) => {
+      await seam.devices.get({ device_id: deviceId });
+      const attempt = await seam.locks.lockDoor({ device_id: deviceId });
+      return { deviceId, actionAttemptId: attempt.action_attempt_id, outcomeAtMs: Date.now() };
+    }),
+  );
+  return summarize('sdk', level, sim, devices, samples, Date.now() - started, {
+    ...cpuPerLock(own.cpuS, null, samples.length),
+    ...rssOf(own),
   });
-  const cpu = process.cpuUsage(cpuBefore);
-  return summarize('sdk', sim, devices, samples, Date.now() - started, {
-    cpu_s_bench_process: Number(((cpu.user + cpu.system) / 1e6).toFixed(1)),
-  });
+}
+
+/** This process's resident memory before the measured part and at its peak, in MB. */
+const rssOf = (own: { rssBeforeMb: number; rssPeakMb: number }) => ({
+  bench_process_rss_before_mb: own.rssBeforeMb,
+  bench_process_rss_peak_mb: own.rssPeakMb,
+});
+
+/** CPU-seconds in all and per lock: this process (worker, client, simulator) and the Temporal server. */
+function cpuPerLock(benchProcessS: number, serverS: number | null, locks: number) {
+  return {
+    cpu_s_bench_process: Number(benchProcessS.toFixed(1)),
+    cpu_s_per_lock_bench_process: Number((benchProcessS / locks).toFixed(4)),
+    ...(serverS === null
+      ? {}
+      : {
+          cpu_s_temporal_server: Number(serverS.toFixed(1)),
+          cpu_s_per_lock_temporal_server: Number((serverS / locks).toFixed(4)),
+        }),
+  };
 }
 
 interface LockstepRun {
   client: Client;
   /**
-   * Runs `work` with a worker on the `bench` task queue; returns its result, the CPU it took and
-   * the activity heartbeats the server received meanwhile (billable; in no history).
+   * Runs `work` with a worker on the `bench` task queue; returns its result, the CPU-seconds this
+   * process and the server took, this process's peak memory and the activity heartbeats the
+   * server received meanwhile (billable; in no history).
    */
-  measure: <T>(work: () => Promise<T>) => Promise<{ result: T; cpu: Record<string, number>; heartbeats: number }>;
+  measure: <T>(work: () => Promise<T>) => Promise<{
+    result: T;
+    cpuS: number;
+    serverCpuS: number;
+    rssPeakMb: number;
+    rssBeforeMb: number;
+    heartbeats: number;
+  }>;
   /** Activity heartbeats the server has received so far (its Prometheus counter). */
   heartbeats: () => Promise<number>;
 }
@@ -257,19 +388,10 @@ async function withLockstep<T>(
           // What came before (a door's opening) finishes first: its tail is not this part's cost.
           await untilQuiet(server.pid);
           const heartbeatsBefore = await heartbeats();
-          const cpuBefore = process.cpuUsage();
           const serverCpuBefore = processCpuMs(server.pid);
-          const result = await work();
-          const cpu = process.cpuUsage(cpuBefore);
-          const serverCpuMs = processCpuMs(server.pid) - serverCpuBefore;
-          return {
-            result,
-            heartbeats: (await heartbeats()) - heartbeatsBefore,
-            cpu: {
-              cpu_s_bench_process: Number(((cpu.user + cpu.system) / 1e6).toFixed(1)),
-              cpu_s_temporal_server: Number((serverCpuMs / 1000).toFixed(1)),
-            },
-          };
+          const own = await measureOwn(work);
+          const serverCpuS = (processCpuMs(server.pid) - serverCpuBefore) / 1000;
+          return { ...own, serverCpuS, heartbeats: (await heartbeats()) - heartbeatsBefore };
         },
       }),
     );
@@ -288,14 +410,14 @@ async function requestAction(client: Client, action: LockAction, deviceId: strin
   return { outcome, requestedAtMs, outcomeAtMs: Date.now() };
 }
 
-async function benchLockstep(sim: SeamSimulator, mode: 'lockstep' | 'push') {
+async function benchLockstep(sim: SeamSimulator, mode: 'polling' | 'push', level: Level) {
   return withLockstep(
     sim,
     async ({ client, measure, heartbeats }) => {
-      const devices = addDevices(sim, mode);
+      const devices = addDevices(sim, `${mode}-${level.concurrency}`, level.locks);
       // Open every device's door (not measured): the measured locks meet a running door.
       const heartbeatsBeforeOpening = await heartbeats();
-      await inParallel(devices, settings.BENCH_CONCURRENCY, (deviceId) =>
+      await inParallel(devices, level.concurrency, (deviceId) =>
         requestAction(client, 'UNLOCK_DOOR', deviceId, 'open-door'),
       );
       const openingHeartbeats = (await heartbeats()) - heartbeatsBeforeOpening;
@@ -305,17 +427,16 @@ async function benchLockstep(sim: SeamSimulator, mode: 'lockstep' | 'push') {
         'open-door',
         openingHeartbeats / devices.length,
       );
-      const countsBefore = new Map(devices.map((d) => [d, seamRequestsOf(sim, d)]));
-      const readsBefore = new Map(devices.map((d) => [d, sim.countsFor(d).actionAttemptReads]));
+      const countsBefore = countsNow(sim, devices);
       const startDelays: number[] = [];
       const commandDelays: number[] = [];
       const {
         result,
-        cpu,
         heartbeats: measuredHeartbeats,
+        ...own
       } = await measure(async () => {
         const started = Date.now();
-        const samples = await inParallel(devices, settings.BENCH_CONCURRENCY, async (deviceId) => {
+        const samples = await inParallel(devices, level.concurrency, async (deviceId) => {
           const { outcome, requestedAtMs, outcomeAtMs } = await requestAction(
             client,
             'LOCK_DOOR',
@@ -331,7 +452,7 @@ async function benchLockstep(sim: SeamSimulator, mode: 'lockstep' | 'push') {
         return { samples, wallMs: Date.now() - started };
       });
       // Every lock's watching send try heartbeats its attempt: none counted means the count is broken.
-      if (measuredHeartbeats === 0 && mode === 'lockstep')
+      if (measuredHeartbeats === 0 && mode === 'polling')
         throw new Error('the dev server counted no activity heartbeats');
       const costs = await historyCosts(
         client,
@@ -341,6 +462,7 @@ async function benchLockstep(sim: SeamSimulator, mode: 'lockstep' | 'push') {
       );
       return summarize(
         mode,
+        level,
         sim,
         devices,
         result.samples,
@@ -354,10 +476,10 @@ async function benchLockstep(sim: SeamSimulator, mode: 'lockstep' | 'push') {
             billable_actions_per_lock_p50: firstUse.billable_actions_per_lock_p50,
             of_which_ordering: firstUse.ordering_billable_actions_per_lock_p50,
           },
-          ...cpu,
+          ...cpuPerLock(own.cpuS, own.serverCpuS, result.samples.length),
+          ...rssOf(own),
         },
         countsBefore,
-        readsBefore,
       );
     },
     { push: mode === 'push' },
@@ -369,19 +491,18 @@ async function benchLockstep(sim: SeamSimulator, mode: 'lockstep' | 'push') {
  * join share a command; superseded ones end SUPERSEDED with nothing sent. Detection delay is
  * counted for the requests a command served.
  */
-async function benchContended(sim: SeamSimulator) {
+async function benchContended(sim: SeamSimulator, level: Level) {
   return withLockstep(sim, async ({ client, measure }) => {
-    const devices = addDevices(sim, 'contended').slice(0, Math.max(1, Math.floor(settings.BENCH_LOCKS / 10)));
-    await inParallel(devices, settings.BENCH_CONCURRENCY, (deviceId) =>
+    const devices = addDevices(sim, 'contended', Math.max(1, Math.floor(level.locks / 10)));
+    await inParallel(devices, level.concurrency, (deviceId) =>
       requestAction(client, 'UNLOCK_DOOR', deviceId, 'open-door'),
     );
-    const countsBefore = new Map(devices.map((d) => [d, seamRequestsOf(sim, d)]));
-    const readsBefore = new Map(devices.map((d) => [d, sim.countsFor(d).actionAttemptReads]));
-    const requests = Array.from({ length: settings.BENCH_LOCKS }, (_, i) => String(i));
+    const countsBefore = countsNow(sim, devices);
+    const requests = Array.from({ length: level.locks }, (_, i) => String(i));
     const endings: Record<string, number> = {};
-    const { result, cpu, heartbeats } = await measure(async () => {
+    const { result, heartbeats, ...own } = await measure(async () => {
       const started = Date.now();
-      const samples = await inParallel(requests, settings.BENCH_CONCURRENCY, async (i) => {
+      const samples = await inParallel(requests, level.concurrency, async (i) => {
         const deviceId = devices[Number(i) % devices.length];
         const action: LockAction = Math.floor(Number(i) / devices.length) % 2 === 0 ? 'LOCK_DOOR' : 'UNLOCK_DOOR';
         const { outcome, outcomeAtMs } = await requestAction(client, action, deviceId, `contended-${i}`);
@@ -395,13 +516,17 @@ async function benchContended(sim: SeamSimulator) {
     return {
       ...summarize(
         'contended',
+        level,
         sim,
         devices,
         result.samples,
         result.wallMs,
-        { ...costs, ...cpu },
+        {
+          ...costs,
+          ...cpuPerLock(own.cpuS, own.serverCpuS, requests.length),
+          ...rssOf(own),
+        },
         countsBefore,
-        readsBefore,
       ),
       requests: requests.length,
       devices: devices.length,
@@ -420,7 +545,7 @@ const clusterWorkerCounts = [1, 2, 4];
  * every part — the bench process (client and simulator), the workers, each service and
  * PostgreSQL — say what saturates first on this box.
  */
-async function benchCluster(sim: SeamSimulator) {
+async function benchCluster(sim: SeamSimulator, level: Level) {
   const dataDir = mkdtempSync(join(tmpdir(), 'lockstep-bench-cluster-'));
   chmodSync(dataDir, 0o755);
   const cluster = await TemporalCluster.start({
@@ -446,8 +571,8 @@ async function benchCluster(sim: SeamSimulator) {
       const processes = logs.map((logPath) => spawnLogged(process.execPath, [lockstepBin, 'worker'], { logPath, env }));
       try {
         await untilLogged(logs, /lockstep worker started/);
-        const devices = addDevices(sim, `cluster${workers}`);
-        await inParallel(devices, settings.BENCH_CONCURRENCY, (deviceId) =>
+        const devices = addDevices(sim, `cluster${workers}`, level.locks);
+        await inParallel(devices, level.concurrency, (deviceId) =>
           requestAction(client, 'UNLOCK_DOOR', deviceId, 'open-door'),
         );
         const pids = () => ({
@@ -458,7 +583,7 @@ async function benchCluster(sim: SeamSimulator) {
         await untilQuietPids([...pids().workers, ...pids().services, pids().postgres]);
         const before = cpuOfParts(pids());
         const started = Date.now();
-        const samples = await inParallel(devices, settings.BENCH_CONCURRENCY, async (deviceId) => {
+        const samples = await inParallel(devices, level.concurrency, async (deviceId) => {
           const { outcome, outcomeAtMs } = await requestAction(client, 'LOCK_DOOR', deviceId, 'measured');
           if (!outcome.ok) throw new Error(`${deviceId}: ${outcome.code} ${outcome.report.message}`);
           return { deviceId, actionAttemptId: outcome.result.actionAttemptId, outcomeAtMs };
@@ -474,7 +599,7 @@ async function benchCluster(sim: SeamSimulator) {
         const busiest = Object.entries(perLock).sort((a, b) => b[1] - a[1])[0][0];
         const totalCpuS = Object.keys(after).reduce((sum, part) => sum + (after[part] - before[part]) / 1000, 0);
         byWorkers.push({
-          ...summarize(`cluster, ${workers} worker${workers > 1 ? 's' : ''}`, sim, devices, samples, wallMs),
+          ...summarize(`cluster, ${workers} worker${workers > 1 ? 's' : ''}`, level, sim, devices, samples, wallMs),
           workers,
           cpu_s_per_lock: perLock,
           busiest_part: busiest,
@@ -542,11 +667,6 @@ async function untilQuietPids(pids: number[]): Promise<void> {
     const own = process.cpuUsage(ownBefore);
     if (busy() - before + (own.user + own.system) / 1000 < 0.1 * windowMs) return;
   }
-}
-
-function seamRequestsOf(sim: SeamSimulator, deviceId: string): number {
-  const c = sim.countsFor(deviceId);
-  return c.deviceReads + c.actionAttemptReads + c.commandsReceived;
 }
 
 /**
@@ -629,77 +749,168 @@ function eventMs(event: HistoryEvent): number {
   return Number(t?.seconds ?? 0) * 1000 + Math.floor((t?.nanos ?? 0) / 1e6);
 }
 
+/** One of the performance issue's targets, as this run measured it. */
+interface Target {
+  target: string;
+  value: number | null;
+  limit: number | null;
+  /** null: this run did not measure it (a mode or level left out). */
+  met: boolean | null;
+}
+
+const runOf = (runs: RunSummary[], mode: string, concurrency: number) =>
+  runs.find((r) => r.mode === mode && r.concurrency === concurrency);
+
+function atMost(target: string, value: number | undefined, limit: number | undefined): Target {
+  const known = value !== undefined && limit !== undefined;
+  return { target, value: value ?? null, limit: limit ?? null, met: known ? value <= limit : null };
+}
+
+function atLeast(target: string, value: number | undefined, limit: number | undefined): Target {
+  const known = value !== undefined && limit !== undefined;
+  return { target, value: value ?? null, limit: limit ?? null, met: known ? value >= limit : null };
+}
+
+/** The performance issue's targets, each against this run's figures. */
+function targetsOf(runs: RunSummary[]): Target[] {
+  const figure = (mode: string, c: number, key: string) =>
+    (runOf(runs, mode, c) as Record<string, unknown> | undefined)?.[key] as number | undefined;
+  const half = (n: number | undefined) => (n === undefined ? undefined : n / 2);
+  const share = (n: number | undefined, f: number) => (n === undefined ? undefined : Number((n * f).toFixed(2)));
+  const pushLevels = runs.filter((r) => r.mode === 'push').map((r) => r.concurrency);
+  return [
+    atMost(
+      'polling, concurrency 100: p50 detection ≤ 0.5× the SDK',
+      figure('polling', 100, 'detection_delay_ms_p50'),
+      half(figure('sdk', 100, 'detection_delay_ms_p50')),
+    ),
+    atMost(
+      'polling, concurrency 100: Seam requests per lock ≤ the SDK',
+      figure('polling', 100, 'seam_requests_per_lock'),
+      figure('sdk', 100, 'seam_requests_per_lock'),
+    ),
+    atLeast(
+      'polling, concurrency 100: throughput ≥ 1.0× the SDK',
+      figure('polling', 100, 'throughput_locks_per_s'),
+      figure('sdk', 100, 'throughput_locks_per_s'),
+    ),
+    ...pushLevels.flatMap((c) => [
+      atMost(`push, concurrency ${c}: p50 detection ≤ 50 ms`, figure('push', c, 'detection_delay_ms_p50'), 50),
+      atMost(`push, concurrency ${c}: Seam requests per lock ≤ 3`, figure('push', c, 'seam_requests_per_lock'), 3),
+      atMost(
+        `push, concurrency ${c}: billable actions per lock ≤ 4`,
+        figure('push', c, 'billable_actions_per_lock_p50'),
+        4,
+      ),
+    ]),
+    atLeast(
+      'polling, concurrency 500: throughput ≥ 0.75× the SDK',
+      figure('polling', 500, 'throughput_locks_per_s'),
+      share(figure('sdk', 500, 'throughput_locks_per_s'), 0.75),
+    ),
+    atMost(
+      'polling, concurrency 500: p50 detection ≤ 0.5× the SDK',
+      figure('polling', 500, 'detection_delay_ms_p50'),
+      half(figure('sdk', 500, 'detection_delay_ms_p50')),
+    ),
+    atMost(
+      'polling, concurrency 500: bench process (worker, client, simulator) RSS peak ≤ 300 MB',
+      figure('polling', 500, 'bench_process_rss_peak_mb'),
+      300,
+    ),
+    atMost(
+      'polling, concurrency 100: door ordering ≤ +2 billable actions per lock',
+      figure('polling', 100, 'ordering_billable_actions_per_lock_p50'),
+      2,
+    ),
+  ];
+}
+
+/** The runs as a plain-text table, one line per mode and level. */
+function table(runs: RunSummary[]): string {
+  type Figures = Record<string, string | number | undefined>;
+  const columns: [string, (r: Figures) => string | number | undefined][] = [
+    ['mode', (r) => r.mode],
+    ['C', (r) => r.concurrency],
+    ['locks', (r) => r.locks],
+    ['p50 ms', (r) => r.detection_delay_ms_p50],
+    ['p95 ms', (r) => r.detection_delay_ms_p95],
+    ['p99 ms', (r) => r.detection_delay_ms_p99],
+    ['locks/s', (r) => r.throughput_locks_per_s],
+    ['Seam req/lock', (r) => r.seam_requests_per_lock],
+    ['billable/lock', (r) => r.billable_actions_per_lock_p50],
+    ['events/lock', (r) => r.history_events_per_lock_p50],
+    ['CPU ms/lock bench', (r) => msOf(r.cpu_s_per_lock_bench_process)],
+    ['CPU ms/lock server', (r) => msOf(r.cpu_s_per_lock_temporal_server)],
+    ['RSS MB', (r) => r.bench_process_rss_peak_mb],
+  ];
+  const rows = runs.map((r) => columns.map(([, get]) => String(get(r as unknown as Figures) ?? '—')));
+  const widths = columns.map(([title], i) => Math.max(title.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).join('  ');
+  return [line(columns.map(([title]) => title)), ...rows.map(line)].join('\n');
+}
+
+const msOf = (seconds: unknown) => (typeof seconds === 'number' ? Math.round(seconds * 1000) : undefined);
+
+async function runMode(mode: BenchMode, level: Level): Promise<RunSummary> {
+  const sim = await startSeamSimulator({ apiKey });
+  try {
+    switch (mode) {
+      case 'sdk':
+        return await benchSdk(sim, level);
+      case 'polling':
+      case 'push':
+        return await benchLockstep(sim, mode, level);
+      case 'contended':
+        return await benchContended(sim, level);
+      case 'cluster':
+        return (await benchCluster(sim, level)) as unknown as RunSummary;
+    }
+  } finally {
+    await sim.close();
+  }
+}
+
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
   exitOnSignals(); // Ctrl-C: the cluster's parts (their own process groups) are killed with this process
-  const modes = settings.BENCH_MODES.split(',');
-  const results: Record<string, ReturnType<typeof summarize>> = {};
-  for (const mode of modes) {
-    const sim = await startSeamSimulator({ apiKey });
-    try {
-      results[mode] =
-        mode === 'sdk'
-          ? await benchSdk(sim)
-          : mode === 'contended'
-            ? await benchContended(sim)
-            : mode === 'cluster'
-              ? ((await benchCluster(sim)) as unknown as ReturnType<typeof summarize>)
-              : await benchLockstep(sim, mode === 'push' ? 'push' : 'lockstep');
-    } finally {
-      await sim.close();
+  const runs: RunSummary[] = [];
+  const others: Record<string, unknown> = {};
+  for (const mode of settings.BENCH_MODES) {
+    const levels = mode === 'contended' || mode === 'cluster' ? [burstLevel] : settings.BENCH_LEVELS.map(levelAt);
+    for (const level of levels) {
+      console.error(`bench: ${mode} at concurrency ${level.concurrency} (${level.locks} locks)`);
+      const run = await runMode(mode, level);
+      if (mode === 'contended' || mode === 'cluster') others[mode] = run;
+      else runs.push(run);
     }
-    console.log(JSON.stringify(results[mode]));
   }
-  const { sdk, lockstep, push } = results;
-  if (push) {
-    const p = push as unknown as Record<string, number>;
-    console.log(
-      JSON.stringify({
-        push_targets: {
-          detection_p50_at_most_50_ms: {
-            value: p.detection_delay_ms_p50,
-            limit: 50,
-            met: p.detection_delay_ms_p50 <= 50,
-          },
-          seam_requests_at_most_3: { value: p.seam_requests_per_lock, limit: 3, met: p.seam_requests_per_lock <= 3 },
-          billable_actions_at_most_4: {
-            value: p.billable_actions_per_lock_p50,
-            limit: 4,
-            met: p.billable_actions_per_lock_p50 <= 4,
-          },
-        },
-      }),
-    );
-  }
-  if (sdk && lockstep) {
-    const l = lockstep as unknown as Record<string, number>;
-    console.log(
-      JSON.stringify({
-        targets: {
-          detection_p50_at_most_half_sdk: {
-            value: l.detection_delay_ms_p50,
-            limit: sdk.detection_delay_ms_p50 / 2,
-            met: l.detection_delay_ms_p50 <= sdk.detection_delay_ms_p50 / 2,
-          },
-          throughput_at_least_sdk: {
-            value: l.throughput_locks_per_s,
-            limit: sdk.throughput_locks_per_s,
-            met: l.throughput_locks_per_s >= sdk.throughput_locks_per_s,
-          },
-          history_events_at_most_30: {
-            value: l.history_events_per_lock_max,
-            limit: 30,
-            met: l.history_events_per_lock_max <= 30,
-          },
-          billable_actions_at_most_5: {
-            value: l.billable_actions_per_lock_max,
-            limit: 5,
-            met: l.billable_actions_per_lock_max <= 5,
-          },
-        },
-      }),
-    );
-  }
+  const targets = targetsOf(runs);
+  const results = {
+    generated_at: new Date().toISOString(),
+    command: 'make bench',
+    machine: {
+      cores: cpus().length,
+      memory_gb: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      platform: `${platform()} ${release()}`,
+    },
+    settings: { modes: settings.BENCH_MODES, levels: settings.BENCH_LEVELS, seed: settings.BENCH_SEED },
+    runs,
+    ...others,
+    targets,
+  };
+  mkdirSync(settings.BENCH_RESULTS, { recursive: true });
+  const resultsPath = join(settings.BENCH_RESULTS, 'latest.json');
+  writeFileSync(resultsPath, `${JSON.stringify(results, null, 1)}\n`);
+  const chartPath = await drawChart(resultsPath);
+  console.log(table(runs));
+  if (others.contended) console.log(table([others.contended as RunSummary]));
+  console.log('');
+  const verdict = (met: boolean | null) => (met === null ? 'not measured' : met ? 'met' : 'NOT MET');
+  for (const t of targets)
+    console.log(`${verdict(t.met).padEnd(12)}  ${t.target}: ${t.value ?? '—'} (limit ${t.limit ?? '—'})`);
+  console.log(`\nwrote ${resultsPath} and ${chartPath}`);
 }
 
 main().catch((err) => {
