@@ -25,7 +25,7 @@
  *   BENCH_MODES=polling,push BENCH_LEVELS=1,100 npx tsx bench/lock-latency.ts
  */
 import { Client } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import {
   chmodSync,
   existsSync,
@@ -52,7 +52,6 @@ import { startSeamSimulator, type SeamSimulator } from '../src/dev/simulator/sea
 import { deliverToTemporal } from '../src/webhooks/temporal-delivery';
 import { startWebhookReceiver } from '../src/webhooks/receiver';
 import { newWebhookSecret } from '../src/dev/simulator/webhook-sender';
-import { createLockstepWorker } from '../src/worker';
 import { drawChart } from './chart';
 
 const benchModes = ['sdk', 'polling', 'push', 'contended', 'cluster'] as const;
@@ -156,18 +155,6 @@ function processCpuMs(pid: number): number {
   return (ticks * 1000) / 100;
 }
 
-/** Waits (up to 30 s) until this process and the server together use under 10% of a core. */
-async function untilQuiet(serverPid: number): Promise<void> {
-  const windowMs = 500;
-  for (const giveUpAt = Date.now() + 30_000; Date.now() < giveUpAt;) {
-    const [serverBefore, ownBefore] = [processCpuMs(serverPid), process.cpuUsage()];
-    await new Promise((resolve) => setTimeout(resolve, windowMs));
-    const own = process.cpuUsage(ownBefore);
-    const busyMs = processCpuMs(serverPid) - serverBefore + (own.user + own.system) / 1000;
-    if (busyMs < 0.1 * windowMs) return;
-  }
-}
-
 /**
  * Activity heartbeats the dev server's frontend has received (`service_requests`, from
  * `/metrics`), read until two reads a reporting interval apart agree (counters are published
@@ -266,11 +253,8 @@ type RunSummary = ReturnType<typeof summarize>;
  * Runs `work` and says what it cost this process: CPU-seconds, and its peak resident memory
  * (sampled every 100 ms) — the worker, the client and the simulator together.
  */
-async function measureOwn<T>(
-  work: () => Promise<T>,
-): Promise<{ result: T; cpuS: number; rssPeakMb: number; rssBeforeMb: number }> {
-  const before = process.memoryUsage().rss;
-  let peak = before;
+async function measureOwn<T>(work: () => Promise<T>): Promise<{ result: T; cpuS: number; rssPeakMb: number }> {
+  let peak = process.memoryUsage().rss;
   const sampler = setInterval(() => {
     peak = Math.max(peak, process.memoryUsage().rss);
   }, 100);
@@ -278,8 +262,7 @@ async function measureOwn<T>(
   try {
     const result = await work();
     const cpu = process.cpuUsage(cpuBefore);
-    const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
-    return { result, cpuS: (cpu.user + cpu.system) / 1e6, rssPeakMb: mb(peak), rssBeforeMb: mb(before) };
+    return { result, cpuS: (cpu.user + cpu.system) / 1e6, rssPeakMb: Math.round(peak / 2 ** 20) };
   } finally {
     clearInterval(sampler);
   }
@@ -297,44 +280,40 @@ async function benchSdk(sim: SeamSimulator, level: Level) {
     }),
   );
   return summarize('sdk', level, sim, devices, samples, Date.now() - started, {
-    ...cpuPerLock(own.cpuS, null, samples.length),
-    ...rssOf(own),
+    ...cpuPerLock({ benchProcess: own.cpuS }, samples.length),
+    bench_process_rss_peak_mb: own.rssPeakMb,
   });
 }
 
-/** This process's resident memory before the measured part and at its peak, in MB. */
-const rssOf = (own: { rssBeforeMb: number; rssPeakMb: number }) => ({
-  bench_process_rss_before_mb: own.rssBeforeMb,
-  bench_process_rss_peak_mb: own.rssPeakMb,
-});
-
-/** CPU-seconds in all and per lock: this process (worker, client, simulator) and the Temporal server. */
-function cpuPerLock(benchProcessS: number, serverS: number | null, locks: number) {
-  return {
-    cpu_s_bench_process: Number(benchProcessS.toFixed(1)),
-    cpu_s_per_lock_bench_process: Number((benchProcessS / locks).toFixed(4)),
-    ...(serverS === null
-      ? {}
-      : {
-          cpu_s_temporal_server: Number(serverS.toFixed(1)),
-          cpu_s_per_lock_temporal_server: Number((serverS / locks).toFixed(4)),
-        }),
-  };
+/**
+ * CPU-seconds in all and per lock of each part that ran: this process (the client and the
+ * simulator, the SDK in `sdk` mode, the webhook receiver in `push`), the worker process and the
+ * Temporal server.
+ */
+function cpuPerLock(parts: { benchProcess: number; worker?: number; temporalServer?: number }, locks: number) {
+  const figures: Record<string, number> = {};
+  for (const [part, seconds] of Object.entries(parts)) {
+    if (seconds === undefined) continue;
+    const name = part.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    figures[`cpu_s_${name}`] = Number(seconds.toFixed(1));
+    figures[`cpu_s_per_lock_${name}`] = Number((seconds / locks).toFixed(4));
+  }
+  return figures;
 }
 
 interface LockstepRun {
   client: Client;
   /**
-   * Runs `work` with a worker on the `bench` task queue; returns its result, the CPU-seconds this
-   * process and the server took, this process's peak memory and the activity heartbeats the
-   * server received meanwhile (billable; in no history).
+   * Runs `work` with a worker on the `bench` task queue; returns its result, the CPU-seconds
+   * this process, the server and the worker took, the worker's peak memory and the activity
+   * heartbeats the server received meanwhile (billable; in no history).
    */
   measure: <T>(work: () => Promise<T>) => Promise<{
     result: T;
     cpuS: number;
     serverCpuS: number;
-    rssPeakMb: number;
-    rssBeforeMb: number;
+    workerCpuS: number;
+    workerRssPeakMb: number;
     heartbeats: number;
   }>;
   /** Activity heartbeats the server has received so far (its Prometheus counter). */
@@ -342,8 +321,10 @@ interface LockstepRun {
 }
 
 /**
- * A dev server (in memory) and a worker in this process, for one mode; with `push`, a webhook
- * receiver too, and the simulator sending it signed webhooks.
+ * A dev server (in memory) and a `lockstep worker` process on it, for one mode and level; with
+ * `push`, a webhook receiver in this process too, and the simulator sending it signed webhooks.
+ * The worker is the production binary as deployed (its own process, logging at INFO to a file):
+ * its CPU and peak memory are its own.
  */
 async function withLockstep<T>(
   sim: SeamSimulator,
@@ -362,9 +343,7 @@ async function withLockstep<T>(
     log: (line) => console.error(line),
   });
   const heartbeats = () => heartbeatsReceived(metricsPort);
-  const { address, connection } = server;
-  const workerConnection = await NativeConnection.connect({ address });
-  const client = new Client({ connection });
+  const client = new Client({ connection: server.connection });
   const receiver = options.push
     ? await startWebhookReceiver({
         secrets: [webhookSecret],
@@ -372,35 +351,63 @@ async function withLockstep<T>(
       })
     : undefined;
   if (receiver) sim.setWebhooks({ url: receiver.url, secret: webhookSecret });
+  const logDir = mkdtempSync(join(tmpdir(), 'lockstep-bench-'));
+  const logPath = join(logDir, 'worker.log');
+  const worker = spawnLogged(process.execPath, [lockstepBin, 'worker'], {
+    logPath,
+    env: {
+      ...withoutLockstepEnv(process.env),
+      SEAM_API_KEY: apiKey,
+      SEAM_ENDPOINT: sim.url,
+      TEMPORAL_ADDRESS: server.address,
+      LOCKSTEP_TASK_QUEUE: benchTaskQueue,
+      LOCKSTEP_PUSH: options.push ? 'on' : 'off',
+    },
+  });
   try {
-    const worker = await createLockstepWorker({
-      connection: workerConnection,
-      namespace: 'default',
-      taskQueue: 'bench',
-      seam: { apiKey, endpoint: sim.url, requestTimeoutMs: 10_000 },
-      push: options.push ?? false,
+    await untilLogged([logPath], /lockstep worker started/);
+    return await run({
+      client,
+      heartbeats,
+      async measure(work) {
+        // What came before (a door's opening) finishes first: its tail is not this part's cost.
+        await untilQuietPids([server.pid, worker.pid!]);
+        const heartbeatsBefore = await heartbeats();
+        const [serverBefore, workerBefore] = [processCpuMs(server.pid), processCpuMs(worker.pid!)];
+        const own = await measureOwn(work);
+        return {
+          result: own.result,
+          cpuS: own.cpuS,
+          serverCpuS: (processCpuMs(server.pid) - serverBefore) / 1000,
+          workerCpuS: (processCpuMs(worker.pid!) - workerBefore) / 1000,
+          workerRssPeakMb: peakRssMb(worker.pid!),
+          heartbeats: (await heartbeats()) - heartbeatsBefore,
+        };
+      },
     });
-    return await worker.runUntil(() =>
-      run({
-        client,
-        heartbeats,
-        async measure(work) {
-          // What came before (a door's opening) finishes first: its tail is not this part's cost.
-          await untilQuiet(server.pid);
-          const heartbeatsBefore = await heartbeats();
-          const serverCpuBefore = processCpuMs(server.pid);
-          const own = await measureOwn(work);
-          const serverCpuS = (processCpuMs(server.pid) - serverCpuBefore) / 1000;
-          return { ...own, serverCpuS, heartbeats: (await heartbeats()) - heartbeatsBefore };
-        },
-      }),
-    );
   } finally {
     sim.setWebhooks(null);
     await receiver?.close();
-    await workerConnection.close();
+    await stopProcess(worker, 15_000);
     await server.stop();
+    rmSync(logDir, { recursive: true, force: true });
   }
+}
+
+/** The environment without lockstep's, Seam's and Temporal's variables (the bench sets its own). */
+function withoutLockstepEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).filter(
+      (e): e is [string, string] => e[1] !== undefined && !/^(SEAM_|TEMPORAL_|LOCKSTEP_)/.test(e[0]),
+    ),
+  );
+}
+
+/** A process's peak resident memory so far (Linux /proc: VmHWM), in MB. */
+function peakRssMb(pid: number): number {
+  const kb = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!kb) throw new Error(`no VmHWM for process ${pid}`);
+  return Math.round(Number(kb[1]) / 1024);
 }
 
 /** One lock action through the client; its outcome, when the caller held it. */
@@ -476,8 +483,11 @@ async function benchLockstep(sim: SeamSimulator, mode: 'polling' | 'push', level
             billable_actions_per_lock_p50: firstUse.billable_actions_per_lock_p50,
             of_which_ordering: firstUse.ordering_billable_actions_per_lock_p50,
           },
-          ...cpuPerLock(own.cpuS, own.serverCpuS, result.samples.length),
-          ...rssOf(own),
+          ...cpuPerLock(
+            { benchProcess: own.cpuS, worker: own.workerCpuS, temporalServer: own.serverCpuS },
+            result.samples.length,
+          ),
+          worker_rss_peak_mb: own.workerRssPeakMb,
         },
         countsBefore,
       );
@@ -523,8 +533,11 @@ async function benchContended(sim: SeamSimulator, level: Level) {
         result.wallMs,
         {
           ...costs,
-          ...cpuPerLock(own.cpuS, own.serverCpuS, requests.length),
-          ...rssOf(own),
+          ...cpuPerLock(
+            { benchProcess: own.cpuS, worker: own.workerCpuS, temporalServer: own.serverCpuS },
+            requests.length,
+          ),
+          worker_rss_peak_mb: own.workerRssPeakMb,
         },
         countsBefore,
       ),
@@ -813,11 +826,7 @@ function targetsOf(runs: RunSummary[]): Target[] {
       figure('polling', 500, 'detection_delay_ms_p50'),
       half(figure('sdk', 500, 'detection_delay_ms_p50')),
     ),
-    atMost(
-      'polling, concurrency 500: bench process (worker, client, simulator) RSS peak ≤ 300 MB',
-      figure('polling', 500, 'bench_process_rss_peak_mb'),
-      300,
-    ),
+    atMost('polling, concurrency 500: worker RSS peak ≤ 300 MB', figure('polling', 500, 'worker_rss_peak_mb'), 300),
     atMost(
       'polling, concurrency 100: door ordering ≤ +2 billable actions per lock',
       figure('polling', 100, 'ordering_billable_actions_per_lock_p50'),
@@ -840,9 +849,11 @@ function table(runs: RunSummary[]): string {
     ['Seam req/lock', (r) => r.seam_requests_per_lock],
     ['billable/lock', (r) => r.billable_actions_per_lock_p50],
     ['events/lock', (r) => r.history_events_per_lock_p50],
-    ['CPU ms/lock bench', (r) => msOf(r.cpu_s_per_lock_bench_process)],
-    ['CPU ms/lock server', (r) => msOf(r.cpu_s_per_lock_temporal_server)],
-    ['RSS MB', (r) => r.bench_process_rss_peak_mb],
+    ['CPU ms/lock: worker', (r) => msOf(r.cpu_s_per_lock_worker)],
+    ['server', (r) => msOf(r.cpu_s_per_lock_temporal_server)],
+    ['bench', (r) => msOf(r.cpu_s_per_lock_bench_process)],
+    ['RSS peak MB: worker', (r) => r.worker_rss_peak_mb],
+    ['bench', (r) => r.bench_process_rss_peak_mb],
   ];
   const rows = runs.map((r) => columns.map(([, get]) => String(get(r as unknown as Figures) ?? '—')));
   const widths = columns.map(([title], i) => Math.max(title.length, ...rows.map((row) => row[i].length)));
