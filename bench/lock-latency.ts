@@ -6,25 +6,29 @@
  * BENCH_LEVELS (concurrency 1, 20, 100 and 500; {@link locksAt} locks each), on fresh devices
  * and a fresh dev server each time:
  * - `sdk`: devices.get, then locks.lock_door with the SDK's waitForActionAttempt (1 s polls);
- * - `polling`: LockDoorWorkflow on a real Temporal dev server (in memory, eager activities),
- *   worker in this process, started and awaited through src/client.ts. Each device's door is
- *   opened first by an unlock that is not measured: the figures are a door's steady state (the
- *   first action at a device also starts its door; `door_first_use` says what that costs).
+ * - `polling`: LockDoorWorkflow on a real Temporal dev server (in memory, eager activities), run
+ *   by a `lockstep worker` process, started and awaited through src/client.ts. Each device's
+ *   door is opened first by an unlock that is not measured: the figures are a door's steady
+ *   state (the first action at a device also starts its door; `door_first_use` says what that
+ *   costs).
  * - `push`: as `polling`, with Seam's webhooks: the simulator signs and sends them to the
  *   receiver (`lockstep webhooks`' code, in this process), which signals the door; the worker
  *   runs with push (LOCKSTEP_PUSH=on): no watch in the send try, one read when the webhook comes.
  * - `contended` (300 requests at concurrency 100): alternating lock and unlock, aimed at 30
- *   devices: the door joins and supersedes; figures per request.
+ *   devices: the door joins and supersedes. Billable actions and CPU are per request; detection
+ *   delay, throughput and Seam requests per request a command served.
  * - `cluster` (300 locks at concurrency 100): a real cluster (PostgreSQL, the server's services
  *   as processes) with 1, 2 and 4 `lockstep worker` processes: throughput, p50 and CPU per part.
  * Detection delay is when the caller holds the outcome minus when the simulator ended the
- * attempt. Prints a table and the performance issue's targets; writes every figure (and every
- * lock's detection delay) to bench/results/latest.json and draws bench/results/latest.svg
- * (bench/chart.ts).
+ * attempt; a percentile p is the delay at index floor(p/100 × n) of the n sorted (at 20 locks,
+ * p95 and p99 are the largest). CPU counts from the first request to the last outcome. Prints
+ * a table and the performance issue's targets; writes every figure (and every lock's detection
+ * delay) to bench/results/latest.json and draws bench/results/latest.svg (bench/chart.ts).
  *
  *   BENCH_MODES=polling,push BENCH_LEVELS=1,100 npx tsx bench/lock-latency.ts
  */
 import { Client } from '@temporalio/client';
+import type { ChildProcess } from 'node:child_process';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import {
   chmodSync,
@@ -46,11 +50,11 @@ import { doorWorkflowId, type LockAction } from '../src/contract';
 import { startTemporalDevServer } from '../src/dev/dev-stack';
 import { clusterServices, freeClusterPort, TemporalCluster } from '../src/dev/cluster';
 import { freePort } from '../src/dev/free-port';
-import { exitOnSignals, spawnLogged, stopProcess } from '../src/dev/processes';
+import { cleanEnv, exitOnSignals, spawnLogged, stopProcess } from '../src/dev/processes';
 import { clusterPostgresMajor, clusterServerVersion } from '../src/dev/toolchain';
 import { startSeamSimulator, type SeamSimulator } from '../src/dev/simulator/seam-simulator';
 import { deliverToTemporal } from '../src/webhooks/temporal-delivery';
-import { startWebhookReceiver } from '../src/webhooks/receiver';
+import { startWebhookReceiver, type WebhookReceiver } from '../src/webhooks/receiver';
 import { newWebhookSecret } from '../src/dev/simulator/webhook-sender';
 import { drawChart } from './chart';
 
@@ -301,6 +305,17 @@ function cpuPerLock(parts: { benchProcess: number; worker?: number; temporalServ
   return figures;
 }
 
+/** CPU per lock of the bench process, the worker and the server, and the worker's peak memory. */
+function lockstepCosts(
+  own: { cpuS: number; workerCpuS: number; serverCpuS: number; workerRssPeakMb: number },
+  locks: number,
+) {
+  return {
+    ...cpuPerLock({ benchProcess: own.cpuS, worker: own.workerCpuS, temporalServer: own.serverCpuS }, locks),
+    worker_rss_peak_mb: own.workerRssPeakMb,
+  };
+}
+
 interface LockstepRun {
   client: Client;
   /**
@@ -331,10 +346,9 @@ async function withLockstep<T>(
   run: (stack: LockstepRun) => Promise<T>,
   options: { push?: boolean } = {},
 ): Promise<T> {
-  const port = await freePort();
   const metricsPort = await freePort();
   const server = await startTemporalDevServer({
-    port,
+    port: await freePort(),
     uiPort: null,
     dbFile: null,
     namespace: 'default',
@@ -342,45 +356,36 @@ async function withLockstep<T>(
     metricsPort,
     log: (line) => console.error(line),
   });
-  const heartbeats = () => heartbeatsReceived(metricsPort);
-  const client = new Client({ connection: server.connection });
-  const receiver = options.push
-    ? await startWebhookReceiver({
+  const logDir = mkdtempSync(join(tmpdir(), 'lockstep-bench-'));
+  let receiver: WebhookReceiver | undefined;
+  let workers: ChildProcess[] = [];
+  try {
+    const heartbeats = () => heartbeatsReceived(metricsPort);
+    const client = new Client({ connection: server.connection });
+    if (options.push) {
+      receiver = await startWebhookReceiver({
         secrets: [webhookSecret],
         deliver: (route, requestId) => deliverToTemporal(client, route, requestId),
-      })
-    : undefined;
-  if (receiver) sim.setWebhooks({ url: receiver.url, secret: webhookSecret });
-  const logDir = mkdtempSync(join(tmpdir(), 'lockstep-bench-'));
-  const logPath = join(logDir, 'worker.log');
-  const worker = spawnLogged(process.execPath, [lockstepBin, 'worker'], {
-    logPath,
-    env: {
-      ...withoutLockstepEnv(process.env),
-      SEAM_API_KEY: apiKey,
-      SEAM_ENDPOINT: sim.url,
-      TEMPORAL_ADDRESS: server.address,
-      LOCKSTEP_TASK_QUEUE: benchTaskQueue,
-      LOCKSTEP_PUSH: options.push ? 'on' : 'off',
-    },
-  });
-  try {
-    await untilLogged([logPath], /lockstep worker started/);
+      });
+      sim.setWebhooks({ url: receiver.url, secret: webhookSecret });
+    }
+    workers = await startWorkers(1, logDir, { sim, temporalAddress: server.address, push: options.push ?? false });
+    const worker = workers[0].pid!;
     return await run({
       client,
       heartbeats,
       async measure(work) {
         // What came before (a door's opening) finishes first: its tail is not this part's cost.
-        await untilQuietPids([server.pid, worker.pid!]);
+        await untilQuietPids([server.pid, worker]);
         const heartbeatsBefore = await heartbeats();
-        const [serverBefore, workerBefore] = [processCpuMs(server.pid), processCpuMs(worker.pid!)];
+        const [serverBefore, workerBefore] = [processCpuMs(server.pid), processCpuMs(worker)];
         const own = await measureOwn(work);
         return {
           result: own.result,
           cpuS: own.cpuS,
           serverCpuS: (processCpuMs(server.pid) - serverBefore) / 1000,
-          workerCpuS: (processCpuMs(worker.pid!) - workerBefore) / 1000,
-          workerRssPeakMb: peakRssMb(worker.pid!),
+          workerCpuS: (processCpuMs(worker) - workerBefore) / 1000,
+          workerRssPeakMb: peakRssMb(worker),
           heartbeats: (await heartbeats()) - heartbeatsBefore,
         };
       },
@@ -388,19 +393,39 @@ async function withLockstep<T>(
   } finally {
     sim.setWebhooks(null);
     await receiver?.close();
-    await stopProcess(worker, 15_000);
+    await Promise.all(workers.map((w) => stopProcess(w, 15_000)));
     await server.stop();
     rmSync(logDir, { recursive: true, force: true });
   }
 }
 
-/** The environment without lockstep's, Seam's and Temporal's variables (the bench sets its own). */
-function withoutLockstepEnv(env: NodeJS.ProcessEnv): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(env).filter(
-      (e): e is [string, string] => e[1] !== undefined && !/^(SEAM_|TEMPORAL_|LOCKSTEP_)/.test(e[0]),
-    ),
-  );
+/**
+ * `count` `lockstep worker` processes on the bench's task queue, logging to `logDir`, once each
+ * has said it started. They get only the bench's settings: nothing from the shell's SEAM_*,
+ * TEMPORAL_*, LOCKSTEP_* or OTEL_* (no tracing, no metrics port shared between workers).
+ */
+async function startWorkers(
+  count: number,
+  logDir: string,
+  { sim, temporalAddress, push }: { sim: SeamSimulator; temporalAddress: string; push: boolean },
+): Promise<ChildProcess[]> {
+  const env = cleanEnv({
+    SEAM_API_KEY: apiKey,
+    SEAM_ENDPOINT: sim.url,
+    TEMPORAL_ADDRESS: temporalAddress,
+    LOCKSTEP_TASK_QUEUE: benchTaskQueue,
+    LOCKSTEP_PUSH: push ? 'on' : 'off',
+  });
+  mkdirSync(logDir, { recursive: true });
+  const logs = Array.from({ length: count }, (_, i) => join(logDir, `worker-${count}-${i}.log`));
+  const workers = logs.map((logPath) => spawnLogged(process.execPath, [lockstepBin, 'worker'], { logPath, env }));
+  try {
+    await untilLogged(logs, /lockstep worker started/, workers);
+    return workers;
+  } catch (err) {
+    await Promise.all(workers.map((w) => stopProcess(w, 5_000)));
+    throw err;
+  }
 }
 
 /** A process's peak resident memory so far (Linux /proc: VmHWM), in MB. */
@@ -408,6 +433,27 @@ function peakRssMb(pid: number): number {
   const kb = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   if (!kb) throw new Error(`no VmHWM for process ${pid}`);
   return Math.round(Number(kb[1]) / 1024);
+}
+
+/** Opens each device's door with an unlock (not measured): the measured locks meet a running door. */
+async function openDoors(client: Client, devices: string[], concurrency: number): Promise<void> {
+  await inParallel(devices, concurrency, (deviceId) => requestAction(client, 'UNLOCK_DOOR', deviceId, 'open-door'));
+}
+
+/** Locks each device once, `concurrency` at a time; a lock that does not succeed stops the bench. */
+function lockEach(client: Client, devices: string[], concurrency: number) {
+  return inParallel(devices, concurrency, async (deviceId) => {
+    const { outcome, requestedAtMs, outcomeAtMs } = await requestAction(client, 'LOCK_DOOR', deviceId, 'measured');
+    if (!outcome.ok) throw new Error(`${deviceId}: ${outcome.code} ${outcome.report.message}`);
+    const { actionAttemptId, commandSentAt, startedAt } = outcome.result;
+    return {
+      deviceId,
+      actionAttemptId,
+      outcomeAtMs,
+      startDelayMs: Date.parse(startedAt) - requestedAtMs,
+      commandDelayMs: Date.parse(commandSentAt) - requestedAtMs,
+    };
+  });
 }
 
 /** One lock action through the client; its outcome, when the caller held it. */
@@ -422,11 +468,8 @@ async function benchLockstep(sim: SeamSimulator, mode: 'polling' | 'push', level
     sim,
     async ({ client, measure, heartbeats }) => {
       const devices = addDevices(sim, `${mode}-${level.concurrency}`, level.locks);
-      // Open every device's door (not measured): the measured locks meet a running door.
       const heartbeatsBeforeOpening = await heartbeats();
-      await inParallel(devices, level.concurrency, (deviceId) =>
-        requestAction(client, 'UNLOCK_DOOR', deviceId, 'open-door'),
-      );
+      await openDoors(client, devices, level.concurrency);
       const openingHeartbeats = (await heartbeats()) - heartbeatsBeforeOpening;
       const firstUse = await historyCosts(
         client,
@@ -435,27 +478,13 @@ async function benchLockstep(sim: SeamSimulator, mode: 'polling' | 'push', level
         openingHeartbeats / devices.length,
       );
       const countsBefore = countsNow(sim, devices);
-      const startDelays: number[] = [];
-      const commandDelays: number[] = [];
       const {
         result,
         heartbeats: measuredHeartbeats,
         ...own
       } = await measure(async () => {
         const started = Date.now();
-        const samples = await inParallel(devices, level.concurrency, async (deviceId) => {
-          const { outcome, requestedAtMs, outcomeAtMs } = await requestAction(
-            client,
-            'LOCK_DOOR',
-            deviceId,
-            'measured',
-          );
-          if (!outcome.ok) throw new Error(`${deviceId}: ${outcome.code} ${outcome.report.message}`);
-          const { actionAttemptId, commandSentAt, startedAt } = outcome.result;
-          startDelays.push(Date.parse(startedAt) - requestedAtMs);
-          commandDelays.push(Date.parse(commandSentAt) - requestedAtMs);
-          return { deviceId, actionAttemptId, outcomeAtMs };
-        });
+        const samples = await lockEach(client, devices, level.concurrency);
         return { samples, wallMs: Date.now() - started };
       });
       // Every lock's watching send try heartbeats its attempt: none counted means the count is broken.
@@ -476,18 +505,20 @@ async function benchLockstep(sim: SeamSimulator, mode: 'polling' | 'push', level
         result.wallMs,
         {
           eager_activities: settings.BENCH_EAGER === '1',
-          request_to_workflow_start_ms_p50: percentile(startDelays, 50),
-          request_to_command_sent_ms_p50: percentile(commandDelays, 50),
+          request_to_workflow_start_ms_p50: percentile(
+            result.samples.map((l) => l.startDelayMs),
+            50,
+          ),
+          request_to_command_sent_ms_p50: percentile(
+            result.samples.map((l) => l.commandDelayMs),
+            50,
+          ),
           ...costs,
           door_first_use: {
             billable_actions_per_lock_p50: firstUse.billable_actions_per_lock_p50,
             of_which_ordering: firstUse.ordering_billable_actions_per_lock_p50,
           },
-          ...cpuPerLock(
-            { benchProcess: own.cpuS, worker: own.workerCpuS, temporalServer: own.serverCpuS },
-            result.samples.length,
-          ),
-          worker_rss_peak_mb: own.workerRssPeakMb,
+          ...lockstepCosts(own, result.samples.length),
         },
         countsBefore,
       );
@@ -504,9 +535,7 @@ async function benchLockstep(sim: SeamSimulator, mode: 'polling' | 'push', level
 async function benchContended(sim: SeamSimulator, level: Level) {
   return withLockstep(sim, async ({ client, measure }) => {
     const devices = addDevices(sim, 'contended', Math.max(1, Math.floor(level.locks / 10)));
-    await inParallel(devices, level.concurrency, (deviceId) =>
-      requestAction(client, 'UNLOCK_DOOR', deviceId, 'open-door'),
-    );
+    await openDoors(client, devices, level.concurrency);
     const countsBefore = countsNow(sim, devices);
     const requests = Array.from({ length: level.locks }, (_, i) => String(i));
     const endings: Record<string, number> = {};
@@ -533,11 +562,7 @@ async function benchContended(sim: SeamSimulator, level: Level) {
         result.wallMs,
         {
           ...costs,
-          ...cpuPerLock(
-            { benchProcess: own.cpuS, worker: own.workerCpuS, temporalServer: own.serverCpuS },
-            requests.length,
-          ),
-          worker_rss_peak_mb: own.workerRssPeakMb,
+          ...lockstepCosts(own, requests.length),
         },
         countsBefore,
       ),
@@ -573,21 +598,15 @@ async function benchCluster(sim: SeamSimulator, level: Level) {
   const byWorkers: Record<string, unknown>[] = [];
   try {
     for (const workers of clusterWorkerCounts) {
-      const env = {
-        ...(process.env as Record<string, string>),
-        SEAM_API_KEY: apiKey,
-        SEAM_ENDPOINT: sim.url,
-        TEMPORAL_ADDRESS: cluster.address,
-        LOCKSTEP_TASK_QUEUE: benchTaskQueue,
-      };
-      const logs = Array.from({ length: workers }, (_, i) => join(dataDir, 'logs', `bench-${workers}-worker-${i}.log`));
-      const processes = logs.map((logPath) => spawnLogged(process.execPath, [lockstepBin, 'worker'], { logPath, env }));
+      const processes = await startWorkers(workers, join(dataDir, 'logs'), {
+        sim,
+        temporalAddress: cluster.address,
+        push: false,
+      });
       try {
-        await untilLogged(logs, /lockstep worker started/);
         const devices = addDevices(sim, `cluster${workers}`, level.locks);
-        await inParallel(devices, level.concurrency, (deviceId) =>
-          requestAction(client, 'UNLOCK_DOOR', deviceId, 'open-door'),
-        );
+        await openDoors(client, devices, level.concurrency);
+        const countsBefore = countsNow(sim, devices);
         const pids = () => ({
           workers: processes.map((p) => p.pid!),
           services: clusterServices.map((s) => cluster.pidOf(s)!),
@@ -596,11 +615,7 @@ async function benchCluster(sim: SeamSimulator, level: Level) {
         await untilQuietPids([...pids().workers, ...pids().services, pids().postgres]);
         const before = cpuOfParts(pids());
         const started = Date.now();
-        const samples = await inParallel(devices, level.concurrency, async (deviceId) => {
-          const { outcome, outcomeAtMs } = await requestAction(client, 'LOCK_DOOR', deviceId, 'measured');
-          if (!outcome.ok) throw new Error(`${deviceId}: ${outcome.code} ${outcome.report.message}`);
-          return { deviceId, actionAttemptId: outcome.result.actionAttemptId, outcomeAtMs };
-        });
+        const samples = await lockEach(client, devices, level.concurrency);
         const wallMs = Date.now() - started;
         const after = cpuOfParts(pids());
         const perLock = Object.fromEntries(
@@ -612,7 +627,16 @@ async function benchCluster(sim: SeamSimulator, level: Level) {
         const busiest = Object.entries(perLock).sort((a, b) => b[1] - a[1])[0][0];
         const totalCpuS = Object.keys(after).reduce((sum, part) => sum + (after[part] - before[part]) / 1000, 0);
         byWorkers.push({
-          ...summarize(`cluster, ${workers} worker${workers > 1 ? 's' : ''}`, level, sim, devices, samples, wallMs),
+          ...summarize(
+            `cluster, ${workers} worker${workers > 1 ? 's' : ''}`,
+            level,
+            sim,
+            devices,
+            samples,
+            wallMs,
+            {},
+            countsBefore,
+          ),
           workers,
           cpu_s_per_lock: perLock,
           busiest_part: busiest,
@@ -633,11 +657,19 @@ async function benchCluster(sim: SeamSimulator, level: Level) {
   };
 }
 
-/** Resolves once every log file holds a line matching `pattern` (up to 60 s). */
-async function untilLogged(paths: string[], pattern: RegExp): Promise<void> {
+/**
+ * Resolves once every log file holds a line matching `pattern` (up to 60 s); rejects at once,
+ * with the end of its log, when one of `processes` exits first.
+ */
+async function untilLogged(paths: string[], pattern: RegExp, processes: ChildProcess[]): Promise<void> {
   const giveUpAt = Date.now() + 60_000;
   const has = (path: string) => existsSync(path) && pattern.test(readFileSync(path, 'utf8'));
   while (!paths.every(has)) {
+    const exited = processes.findIndex((p) => p.exitCode !== null || p.signalCode !== null);
+    if (exited >= 0) {
+      const log = existsSync(paths[exited]) ? readFileSync(paths[exited], 'utf8').slice(-2_000) : '';
+      throw new Error(`${paths[exited]}: the process exited before ${pattern}\n${log}`);
+    }
     if (Date.now() > giveUpAt) throw new Error(`no ${pattern} in ${paths.filter((p) => !has(p)).join(', ')}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -710,7 +742,7 @@ async function historyCosts(client: Client, deviceIds: string[], requestPrefix: 
   for (const deviceId of deviceIds) {
     const requests: HistoryEvent[][] = [];
     for await (const info of client.workflow.list({
-      query: `TaskQueue = 'bench' AND LockstepDeviceIds = '${deviceId}'`,
+      query: `TaskQueue = '${benchTaskQueue}' AND LockstepDeviceIds = '${deviceId}'`,
     })) {
       const [kind, , requestId] = info.workflowId.split('/');
       if (kind === 'door' || !requestId?.startsWith(requestPrefix)) continue;
@@ -774,15 +806,22 @@ interface Target {
 const runOf = (runs: RunSummary[], mode: string, concurrency: number) =>
   runs.find((r) => r.mode === mode && r.concurrency === concurrency);
 
-function atMost(target: string, value: number | undefined, limit: number | undefined): Target {
-  const known = value !== undefined && limit !== undefined;
-  return { target, value: value ?? null, limit: limit ?? null, met: known ? value <= limit : null };
+/** A target `value` ≤ `limit` (`atMost`) or ≥ it; unknown (not run, or no sample) is null. */
+function judge(
+  bound: 'atMost' | 'atLeast',
+  target: string,
+  value: number | undefined,
+  limit: number | undefined,
+): Target {
+  const known = (n: number | undefined): n is number => n !== undefined && Number.isFinite(n);
+  if (!known(value) || !known(limit))
+    return { target, value: known(value) ? value : null, limit: known(limit) ? limit : null, met: null };
+  return { target, value, limit, met: bound === 'atMost' ? value <= limit : value >= limit };
 }
-
-function atLeast(target: string, value: number | undefined, limit: number | undefined): Target {
-  const known = value !== undefined && limit !== undefined;
-  return { target, value: value ?? null, limit: limit ?? null, met: known ? value >= limit : null };
-}
+const atMost = (target: string, value: number | undefined, limit: number | undefined) =>
+  judge('atMost', target, value, limit);
+const atLeast = (target: string, value: number | undefined, limit: number | undefined) =>
+  judge('atLeast', target, value, limit);
 
 /** The performance issue's targets, each against this run's figures. */
 function targetsOf(runs: RunSummary[]): Target[] {
@@ -790,7 +829,8 @@ function targetsOf(runs: RunSummary[]): Target[] {
     (runOf(runs, mode, c) as Record<string, unknown> | undefined)?.[key] as number | undefined;
   const half = (n: number | undefined) => (n === undefined ? undefined : n / 2);
   const share = (n: number | undefined, f: number) => (n === undefined ? undefined : Number((n * f).toFixed(2)));
-  const pushLevels = runs.filter((r) => r.mode === 'push').map((r) => r.concurrency);
+  // Every level asked for: a level push did not run at shows as not measured.
+  const pushLevels = settings.BENCH_LEVELS;
   return [
     atMost(
       'polling, concurrency 100: p50 detection ≤ 0.5× the SDK',

@@ -5,6 +5,22 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 
+/**
+ * `env` (the process's own by default) without the variables that configure lockstep, Seam,
+ * Temporal or OpenTelemetry, with `extra` on top: a child that gets only what it is given.
+ */
+export function cleanEnv(
+  extra: Record<string, string> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
+  const base = Object.fromEntries(
+    Object.entries(env).filter(
+      (e): e is [string, string] => e[1] !== undefined && !/^(SEAM_|TEMPORAL_|LOCKSTEP_|OTEL_)/.test(e[0]),
+    ),
+  );
+  return { ...base, ...extra };
+}
+
 export interface Running {
   child: ChildProcess;
   /** Everything it printed so far, stdout and stderr interleaved. */

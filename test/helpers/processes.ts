@@ -3,7 +3,7 @@
  * the `temporal` CLI the toolchain installs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { startProcess, type Running } from '../../src/dev/processes';
+import { cleanEnv, startProcess, type Running } from '../../src/dev/processes';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
@@ -19,15 +19,8 @@ export function assertBuilt(): void {
   }
 }
 
-/** An environment with no SEAM_* / TEMPORAL_* / LOCKSTEP_* from the developer's shell. */
-export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
-  const base = Object.fromEntries(
-    Object.entries(process.env).filter(
-      (e): e is [string, string] => e[1] !== undefined && !/^(SEAM_|TEMPORAL_|LOCKSTEP_)/.test(e[0]),
-    ),
-  );
-  return { ...base, ...extra };
-}
+/** An environment with no SEAM_* / TEMPORAL_* / LOCKSTEP_* / OTEL_* from the developer's shell. */
+export { cleanEnv };
 
 export interface Finished {
   code: number | null;
