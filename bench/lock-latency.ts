@@ -347,6 +347,7 @@ async function withLockstep<T>(
   options: { push?: boolean } = {},
 ): Promise<T> {
   const metricsPort = await freePort();
+  const logDir = mkdtempSync(join(tmpdir(), 'lockstep-bench-'));
   const server = await startTemporalDevServer({
     port: await freePort(),
     uiPort: null,
@@ -355,8 +356,10 @@ async function withLockstep<T>(
     eagerActivities: settings.BENCH_EAGER === '1',
     metricsPort,
     log: (line) => console.error(line),
+  }).catch((err: unknown) => {
+    rmSync(logDir, { recursive: true, force: true });
+    throw err;
   });
-  const logDir = mkdtempSync(join(tmpdir(), 'lockstep-bench-'));
   let receiver: WebhookReceiver | undefined;
   let workers: ChildProcess[] = [];
   try {
@@ -392,10 +395,9 @@ async function withLockstep<T>(
     });
   } finally {
     sim.setWebhooks(null);
-    await receiver?.close();
-    await Promise.all(workers.map((w) => stopProcess(w, 15_000)));
-    await server.stop();
-    rmSync(logDir, { recursive: true, force: true });
+    // Each part stops even when one before it fails to.
+    await Promise.allSettled([receiver?.close(), ...workers.map((w) => stopProcess(w, 15_000))]);
+    await server.stop().finally(() => rmSync(logDir, { recursive: true, force: true }));
   }
 }
 
@@ -418,8 +420,9 @@ async function startWorkers(
   });
   mkdirSync(logDir, { recursive: true });
   const logs = Array.from({ length: count }, (_, i) => join(logDir, `worker-${count}-${i}.log`));
-  const workers = logs.map((logPath) => spawnLogged(process.execPath, [lockstepBin, 'worker'], { logPath, env }));
+  const workers: ChildProcess[] = [];
   try {
+    for (const logPath of logs) workers.push(spawnLogged(process.execPath, [lockstepBin, 'worker'], { logPath, env }));
     await untilLogged(logs, /lockstep worker started/, workers);
     return workers;
   } catch (err) {
@@ -606,13 +609,13 @@ async function benchCluster(sim: SeamSimulator, level: Level) {
       try {
         const devices = addDevices(sim, `cluster${workers}`, level.locks);
         await openDoors(client, devices, level.concurrency);
-        const countsBefore = countsNow(sim, devices);
         const pids = () => ({
           workers: processes.map((p) => p.pid!),
           services: clusterServices.map((s) => cluster.pidOf(s)!),
           postgres: cluster.pidOf('postgres')!,
         });
         await untilQuietPids([...pids().workers, ...pids().services, pids().postgres]);
+        const countsBefore = countsNow(sim, devices);
         const before = cpuOfParts(pids());
         const started = Date.now();
         const samples = await lockEach(client, devices, level.concurrency);
@@ -946,7 +949,13 @@ async function main(): Promise<void> {
       node: process.version,
       platform: `${platform()} ${release()}`,
     },
-    settings: { modes: settings.BENCH_MODES, levels: settings.BENCH_LEVELS, seed: settings.BENCH_SEED },
+    settings: {
+      modes: settings.BENCH_MODES,
+      levels: settings.BENCH_LEVELS,
+      locks: settings.BENCH_LOCKS ?? 'default',
+      seed: settings.BENCH_SEED,
+      eager_activities: settings.BENCH_EAGER === '1',
+    },
     runs,
     ...others,
     targets,

@@ -34,7 +34,8 @@ test('Python (temporalio SDK): a lock, a failing lock and a stay started by type
   const offline = fx.device({ online: false, errors: [{ error_code: 'device_offline', message: 'offline' }] });
   const run = await runProcess(
     python,
-    [resolve(repoRoot, 'test', 'python', 'contract_check.py')],
+    // Unbuffered: a run that is stopped still shows the checks it passed.
+    ['-u', resolve(repoRoot, 'test', 'python', 'contract_check.py')],
     cleanEnv({
       TEMPORAL_ADDRESS: fx.env.connection.options.address,
       LOCKSTEP_TASK_QUEUE: fx.taskQueue,
@@ -45,7 +46,8 @@ test('Python (temporalio SDK): a lock, a failing lock and a stay started by type
     120_000,
   );
   expect(run.stderr).not.toMatch(/FAIL/);
-  expect(run.code).toBe(0);
+  // On failure, the diff shows how far it got and what it said.
+  expect({ code: run.code, stdout: run.stdout, stderr: run.stderr }).toMatchObject({ code: 0 });
   expect(run.stdout.split('\n').filter((line) => line.startsWith('ok '))).toEqual([
     'ok lock input is valid by the input schema',
     'ok an unknown field is refused by the input schema',
