@@ -38,6 +38,11 @@ def check(name: str, value: object, what: str) -> None:
     print(f"ok {what}")
 
 
+def step(what: str) -> None:
+    """Where the check is (a run stopped from outside shows its last step)."""
+    print(f"step {what}", flush=True)
+
+
 def refused(name: str, value: object, what: str) -> None:
     if validator(name).is_valid(value):
         print(f"FAIL {what}: the schema accepted it", file=sys.stderr)
@@ -47,6 +52,7 @@ def refused(name: str, value: object, what: str) -> None:
 
 async def main() -> None:
     env = os.environ
+    step("connecting")
     client = await Client.connect(env["TEMPORAL_ADDRESS"])
     queue = env["LOCKSTEP_TASK_QUEUE"]
 
@@ -54,6 +60,7 @@ async def main() -> None:
     request = {"deviceId": env["READY_DEVICE"], "requestId": f"py-{uuid.uuid4()}"}
     check("lock-action-input", request, "lock input is valid by the input schema")
     refused("lock-action-input", {**request, "doors": ["a"]}, "an unknown field is refused by the input schema")
+    step("locking")
     result = await client.execute_workflow(
         "LockDoorWorkflow",
         request,
@@ -63,6 +70,7 @@ async def main() -> None:
     check("lock-action-result", result, "LockDoorWorkflow result matches the result schema")
 
     # A lock that fails: the ApplicationError's type is the code, details[0] the failure report.
+    step("locking the offline device")
     failing = {"deviceId": env["OFFLINE_DEVICE"], "requestId": f"py-{uuid.uuid4()}"}
     try:
         await client.execute_workflow(
@@ -83,6 +91,7 @@ async def main() -> None:
         print("ok the ApplicationError type is the report's code (DEVICE_OFFLINE)")
 
     # The lock's door, queried by name; its answer against the door-view schema.
+    step("querying the door")
     door = await client.get_workflow_handle(f"door/{request['deviceId']}").query("door")
     check("door-view", door, "the door's query answer is valid by the door-view schema")
 
@@ -95,6 +104,7 @@ async def main() -> None:
         "checkOut": (now + timedelta(days=2)).isoformat(),
     }
     check("reservation-input", stay, "stay input is valid by the reservation-input schema")
+    step("starting the stay")
     handle = await client.start_workflow(
         "ReservationWorkflow", stay, id=f"reservation/{stay['reservationKey']}", task_queue=queue
     )
@@ -115,6 +125,7 @@ async def main() -> None:
         sys.exit(1)
     print("ok ReservationWorkflow started by name answers its reservation query (booked)")
     check("reservation-view", view, "the stay's query answer is valid by the reservation-view schema")
+    step("cancelling the stay")
     await handle.execute_update("cancel")
     print("ok the stay's cancel update, by name")
 
