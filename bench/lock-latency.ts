@@ -29,7 +29,6 @@
  */
 import { Client } from '@temporalio/client';
 import type { ChildProcess } from 'node:child_process';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import {
   chmodSync,
   existsSync,
@@ -151,12 +150,16 @@ async function inParallel<T>(items: string[], concurrency: number, work: (item: 
   return results;
 }
 
+/** A process's /proc stat fields after its name (field 3, the state, is [0]); ticks are 1/100 s. */
+function statFields(pid: number | string): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 /** User+system CPU milliseconds a process has used (Linux /proc). */
 function processCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return (ticks * 1000) / 100;
+  const fields = statFields(pid);
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
 
 /**
@@ -691,12 +694,11 @@ function cpuOfParts(pids: { workers: number[]; services: number[]; postgres: num
 
 /** A process's CPU with its reaped children's, plus its live children's (PostgreSQL's backends). */
 function processTreeCpuMs(pid: number): number {
-  const ticks = (stat: string) => stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const own = ticks(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  const own = statFields(pid);
   let total = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
   for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
     try {
-      const fields = ticks(readFileSync(`/proc/${entry}/stat`, 'utf8'));
+      const fields = statFields(entry);
       if (Number(fields[1]) === pid) total += Number(fields[11]) + Number(fields[12]);
     } catch {
       // gone between the listing and the read
@@ -926,7 +928,6 @@ async function runMode(mode: BenchMode, level: Level): Promise<RunSummary> {
 }
 
 async function main(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
   exitOnSignals(); // Ctrl-C: the cluster's parts (their own process groups) are killed with this process
   const runs: RunSummary[] = [];
   const others: Record<string, unknown> = {};

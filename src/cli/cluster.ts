@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { maxClusterPort, TemporalCluster } from '../dev/cluster';
 import { newDevSeamApiKey } from '../dev/dev-stack';
-import { spawnLogged, stopProcess } from '../dev/processes';
+import { envWithout, spawnLogged, stopProcess } from '../dev/processes';
 import { demoDeviceScenarios } from '../dev/simulator/demo-devices';
 import { startSeamSimulator, type SeamSimulator } from '../dev/simulator/seam-simulator';
 import { taskQueueFromEnv } from '../ops/config';
@@ -103,9 +103,5 @@ export async function clusterCommand(io: Io, argv: string[]): Promise<number> {
 
 /** The shell's environment without lockstep's, Seam's and Temporal's own variables (the cluster sets those). */
 function inheritedEnv(env: NodeJS.ProcessEnv): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(env).filter(
-      (e): e is [string, string] => e[1] !== undefined && !/^(SEAM_|TEMPORAL_|LOCKSTEP_TASK_QUEUE)/.test(e[0]),
-    ),
-  );
+  return envWithout(/^(SEAM_|TEMPORAL_|LOCKSTEP_TASK_QUEUE)/, env);
 }

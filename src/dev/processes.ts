@@ -5,6 +5,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 
+/** `env`'s variables whose names `excluded` does not match (and that are set). */
+export function envWithout(excluded: RegExp, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && !excluded.test(e[0])),
+  );
+}
+
 /**
  * `env` (the process's own by default) without the variables that configure lockstep, Seam,
  * Temporal or OpenTelemetry, with `extra` on top: a child that gets only what it is given.
@@ -13,12 +20,7 @@ export function cleanEnv(
   extra: Record<string, string> = {},
   env: NodeJS.ProcessEnv = process.env,
 ): Record<string, string> {
-  const base = Object.fromEntries(
-    Object.entries(env).filter(
-      (e): e is [string, string] => e[1] !== undefined && !/^(SEAM_|TEMPORAL_|LOCKSTEP_|OTEL_)/.test(e[0]),
-    ),
-  );
-  return { ...base, ...extra };
+  return { ...envWithout(/^(SEAM_|TEMPORAL_|LOCKSTEP_|OTEL_)/, env), ...extra };
 }
 
 export interface Running {
