@@ -18,7 +18,7 @@ help:
 	@echo "make cluster    a real Temporal cluster (PostgreSQL, services as processes) + simulator + 2 workers until Ctrl-C"
 	@echo "make worker     a worker against TEMPORAL_* / SEAM_* from the environment"
 	@echo "make test-faults  the fault suite: real processes, 50 lock actions per fault; prints a table, writes .data/fault-suite.json"
-	@echo "make bench      the Seam SDK's own wait vs lockstep polling vs push at concurrency 1/20/100/500 (+ contention, cluster); prints a table, writes bench/results/latest.json and .svg"
+	@echo "make bench      the Seam SDK's own wait vs lockstep polling (and without door ordering) vs push at concurrency 1/20/100/500 (+ contention, cluster); prints a table, writes bench/results/latest.json and .svg"
 	@echo "make toolchain  install the Temporal dev server and the time-skipping test server (cached)"
 	@echo "make cluster-toolchain  install the Temporal server + SQL tool (Go module proxy) and PostgreSQL (Debian) (cached)"
 	@echo "make node24     install Node 24 (npm registry) for make test's second jest run (cached)"

@@ -11,6 +11,10 @@
  *   door is opened first by an unlock that is not measured: the figures are a door's steady
  *   state (the first action at a device also starts its door; `door_first_use` says what that
  *   costs).
+ * - `unordered`: as `polling`, with the lock actions taking the route they took before door
+ *   ordering (bench/unordered/: sent and followed in the lock action, no door): the baseline
+ *   that says what door ordering costs — p50 and billable actions, polling's less unordered's,
+ *   at each level (levels run one after another, each level's modes together).
  * - `push`: as `polling`, with Seam's webhooks: the simulator signs and sends them to the
  *   receiver (`lockstep webhooks`' code, in this process), which signals the door; the worker
  *   runs with push (LOCKSTEP_PUSH=on): no watch in the send try, one read when the webhook comes.
@@ -46,6 +50,7 @@ import { z } from 'zod';
 import type { temporal } from '@temporalio/proto';
 import { executeLockAction } from '../src/client';
 import { doorWorkflowId, type LockAction } from '../src/contract';
+import { isGrpcNotFound } from '../src/contract/core';
 import { startTemporalDevServer } from '../src/dev/dev-stack';
 import { clusterServices, freeClusterPort, TemporalCluster } from '../src/dev/cluster';
 import { freePort } from '../src/dev/free-port';
@@ -57,7 +62,9 @@ import { startWebhookReceiver, type WebhookReceiver } from '../src/webhooks/rece
 import { newWebhookSecret } from '../src/dev/simulator/webhook-sender';
 import { drawChart } from './chart';
 
-const benchModes = ['sdk', 'polling', 'push', 'contended', 'cluster'] as const;
+const benchModes = ['sdk', 'unordered', 'polling', 'push', 'contended', 'cluster'] as const;
+/** The modes that run at every level of BENCH_LEVELS; the others at {@link burstLevel}. */
+const levelModes: readonly BenchMode[] = ['sdk', 'unordered', 'polling', 'push'];
 type BenchMode = (typeof benchModes)[number];
 const commaList = <T extends z.ZodType>(item: T) =>
   z.string().transform((text, ctx) => {
@@ -70,7 +77,7 @@ const settings = z
   .object({
     /** The modes to run, in order. */
     BENCH_MODES: commaList(z.enum(benchModes).describe('modes')).default([...benchModes]),
-    /** The concurrency levels the sdk, polling and push modes run at, each on fresh devices. */
+    /** The concurrency levels the sdk, unordered, polling and push modes run at, each on fresh devices. */
     BENCH_LEVELS: commaList(z.coerce.number().int().min(1).max(1_000).describe('concurrencies')).default([
       1, 20, 100, 500,
     ]),
@@ -107,6 +114,10 @@ const apiKey = 'seam_bench_simulator_key';
 const webhookSecret = newWebhookSecret();
 const benchTaskQueue = 'bench';
 const lockstepBin = resolve(__dirname, '..', 'bin', 'lockstep');
+const unorderedWorker = resolve(__dirname, 'unordered', 'worker.ts');
+
+/** Which worker a lockstep mode runs: lockstep's (polling or push) or the baseline without doors. */
+type WorkerKind = 'polling' | 'push' | 'unordered';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
@@ -189,6 +200,24 @@ async function heartbeatsReceived(metricsPort: number): Promise<number> {
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/**
+ * What door ordering adds to p50 detection delay (polling's p50 less unordered's), with a 95%
+ * bootstrap interval (2,000 resamples of each side, seeded): at 20 locks a p50 moves by tens of
+ * ms with where each attempt's end falls between two reads, and the interval says how far.
+ */
+function addedP50(ordered: number[], unordered: number[]): { ms: number; interval95: [number, number] } {
+  const random = seeded(settings.BENCH_SEED);
+  const resample = (values: number[]) => values.map(() => values[Math.floor(random() * values.length)]);
+  const differences = Array.from(
+    { length: 2_000 },
+    () => percentile(resample(ordered), 50) - percentile(resample(unordered), 50),
+  );
+  return {
+    ms: percentile(ordered, 50) - percentile(unordered, 50),
+    interval95: [percentile(differences, 2.5), percentile(differences, 97.5)],
+  };
 }
 
 /** Seam requests one device has taken, by route. */
@@ -347,7 +376,7 @@ interface LockstepRun {
 async function withLockstep<T>(
   sim: SeamSimulator,
   run: (stack: LockstepRun) => Promise<T>,
-  options: { push?: boolean } = {},
+  kind: WorkerKind = 'polling',
 ): Promise<T> {
   const metricsPort = await freePort();
   const logDir = mkdtempSync(join(tmpdir(), 'lockstep-bench-'));
@@ -368,14 +397,14 @@ async function withLockstep<T>(
   try {
     const heartbeats = () => heartbeatsReceived(metricsPort);
     const client = new Client({ connection: server.connection });
-    if (options.push) {
+    if (kind === 'push') {
       receiver = await startWebhookReceiver({
         secrets: [webhookSecret],
         deliver: (route, requestId) => deliverToTemporal(client, route, requestId),
       });
       sim.setWebhooks({ url: receiver.url, secret: webhookSecret });
     }
-    workers = await startWorkers(1, logDir, { sim, temporalAddress: server.address, push: options.push ?? false });
+    workers = await startWorkers(1, logDir, { sim, temporalAddress: server.address, kind });
     const worker = workers[0].pid!;
     return await run({
       client,
@@ -405,27 +434,29 @@ async function withLockstep<T>(
 }
 
 /**
- * `count` `lockstep worker` processes on the bench's task queue, logging to `logDir`, once each
+ * `count` `lockstep worker` processes (the baseline's for `unordered`: the same worker with
+ * other workflow code, through tsx) on the bench's task queue, logging to `logDir`, once each
  * has said it started. They get only the bench's settings: nothing from the shell's SEAM_*,
  * TEMPORAL_*, LOCKSTEP_* or OTEL_* (no tracing, no metrics port shared between workers).
  */
 async function startWorkers(
   count: number,
   logDir: string,
-  { sim, temporalAddress, push }: { sim: SeamSimulator; temporalAddress: string; push: boolean },
+  { sim, temporalAddress, kind }: { sim: SeamSimulator; temporalAddress: string; kind: WorkerKind },
 ): Promise<ChildProcess[]> {
   const env = cleanEnv({
     SEAM_API_KEY: apiKey,
     SEAM_ENDPOINT: sim.url,
     TEMPORAL_ADDRESS: temporalAddress,
     LOCKSTEP_TASK_QUEUE: benchTaskQueue,
-    LOCKSTEP_PUSH: push ? 'on' : 'off',
+    LOCKSTEP_PUSH: kind === 'push' ? 'on' : 'off',
   });
+  const args = kind === 'unordered' ? ['--import', 'tsx', unorderedWorker] : [lockstepBin, 'worker'];
   mkdirSync(logDir, { recursive: true });
   const logs = Array.from({ length: count }, (_, i) => join(logDir, `worker-${count}-${i}.log`));
   const workers: ChildProcess[] = [];
   try {
-    for (const logPath of logs) workers.push(spawnLogged(process.execPath, [lockstepBin, 'worker'], { logPath, env }));
+    for (const logPath of logs) workers.push(spawnLogged(process.execPath, args, { logPath, env }));
     await untilLogged(logs, /lockstep worker started/, workers);
     return workers;
   } catch (err) {
@@ -469,7 +500,7 @@ async function requestAction(client: Client, action: LockAction, deviceId: strin
   return { outcome, requestedAtMs, outcomeAtMs: Date.now() };
 }
 
-async function benchLockstep(sim: SeamSimulator, mode: 'polling' | 'push', level: Level) {
+async function benchLockstep(sim: SeamSimulator, mode: WorkerKind, level: Level) {
   return withLockstep(
     sim,
     async ({ client, measure, heartbeats }) => {
@@ -502,6 +533,9 @@ async function benchLockstep(sim: SeamSimulator, mode: 'polling' | 'push', level
         'measured',
         measuredHeartbeats / devices.length,
       );
+      // The baseline is only one if nothing in it went through a door.
+      if (mode === 'unordered' && costs.ordering_billable_actions_per_lock_p50 !== 0)
+        throw new Error('unordered: lock actions went through their doors');
       return summarize(
         mode,
         level,
@@ -529,7 +563,7 @@ async function benchLockstep(sim: SeamSimulator, mode: 'polling' | 'push', level
         countsBefore,
       );
     },
-    { push: mode === 'push' },
+    mode,
   );
 }
 
@@ -607,7 +641,7 @@ async function benchCluster(sim: SeamSimulator, level: Level) {
       const processes = await startWorkers(workers, join(dataDir, 'logs'), {
         sim,
         temporalAddress: cluster.address,
-        push: false,
+        kind: 'polling',
       });
       try {
         const devices = addDevices(sim, `cluster${workers}`, level.locks);
@@ -755,7 +789,7 @@ async function historyCosts(client: Client, deviceIds: string[], requestPrefix: 
     }
     if (requests.length === 0) continue;
     // The door's share: the commands it ran during these requests (first to last event of theirs).
-    const door = (await client.workflow.getHandle(doorWorkflowId(deviceId)).fetchHistory()).events ?? [];
+    const door = await doorHistory(client, deviceId);
     const times = requests.flat().map((e) => eventMs(e));
     const [from, to] = [Math.min(...times), Math.max(...times)];
     const doorShare = countsOf(door.filter((e) => eventMs(e) >= from && eventMs(e) <= to));
@@ -794,6 +828,16 @@ async function historyCosts(client: Client, deviceIds: string[], requestPrefix: 
   };
 }
 
+/** The door's history; none in `unordered`, where no lock action goes through a door. */
+async function doorHistory(client: Client, deviceId: string): Promise<HistoryEvent[]> {
+  try {
+    return (await client.workflow.getHandle(doorWorkflowId(deviceId)).fetchHistory()).events ?? [];
+  } catch (err) {
+    if (isGrpcNotFound(err)) return [];
+    throw err;
+  }
+}
+
 function eventMs(event: HistoryEvent): number {
   const t = event.eventTime;
   return Number(t?.seconds ?? 0) * 1000 + Math.floor((t?.nanos ?? 0) / 1e6);
@@ -829,11 +873,12 @@ const atLeast = (target: string, value: number | undefined, limit: number | unde
   judge('atLeast', target, value, limit);
 
 /** The performance issue's targets, each against this run's figures. */
-function targetsOf(runs: RunSummary[]): Target[] {
+function targetsOf(runs: RunSummary[], others: Record<string, unknown>): Target[] {
   const figure = (mode: string, c: number, key: string) =>
     (runOf(runs, mode, c) as Record<string, unknown> | undefined)?.[key] as number | undefined;
   const half = (n: number | undefined) => (n === undefined ? undefined : n / 2);
   const share = (n: number | undefined, f: number) => (n === undefined ? undefined : Number((n * f).toFixed(2)));
+  const plus = (n: number | undefined, more: number) => (n === undefined ? undefined : Number((n + more).toFixed(2)));
   // Every level asked for: a level push did not run at shows as not measured.
   const pushLevels = settings.BENCH_LEVELS;
   return [
@@ -872,12 +917,42 @@ function targetsOf(runs: RunSummary[]): Target[] {
       half(figure('sdk', 500, 'detection_delay_ms_p50')),
     ),
     atMost('polling, concurrency 500: worker RSS peak ≤ 300 MB', figure('polling', 500, 'worker_rss_peak_mb'), 300),
+    ...settings.BENCH_LEVELS.flatMap((c) => [
+      atMost(
+        `door ordering, concurrency ${c}: p50 detection ≤ unordered's + 50 ms`,
+        figure('polling', c, 'detection_delay_ms_p50'),
+        plus(figure('unordered', c, 'detection_delay_ms_p50'), 50),
+      ),
+      atMost(
+        `door ordering, concurrency ${c}: billable actions per lock ≤ unordered's + 2`,
+        figure('polling', c, 'billable_actions_per_lock_p50'),
+        plus(figure('unordered', c, 'billable_actions_per_lock_p50'), 2),
+      ),
+    ]),
     atMost(
-      'polling, concurrency 100: door ordering ≤ +2 billable actions per lock',
-      figure('polling', 100, 'ordering_billable_actions_per_lock_p50'),
+      'door ordering, contended (concurrency 100): its signals ≤ 2 billable actions per request',
+      (others.contended as Record<string, number> | undefined)?.ordering_billable_actions_per_lock_p50,
       2,
     ),
   ];
+}
+
+/** What door ordering adds at each level both polling and its baseline (unordered) ran at. */
+function orderingCosts(runs: RunSummary[]) {
+  return settings.BENCH_LEVELS.flatMap((c) => {
+    const [ordered, unordered] = [runOf(runs, 'polling', c), runOf(runs, 'unordered', c)];
+    if (!ordered || !unordered) return [];
+    const p50 = addedP50(ordered.detection_delays_ms, unordered.detection_delays_ms);
+    const billable = (r: RunSummary) => (r as Record<string, unknown>).billable_actions_per_lock_p50 as number;
+    return [
+      {
+        concurrency: c,
+        added_p50_ms: p50.ms,
+        added_p50_ms_interval95: p50.interval95,
+        added_billable_actions_per_lock: Number((billable(ordered) - billable(unordered)).toFixed(2)),
+      },
+    ];
+  });
 }
 
 /** The runs as a plain-text table, one line per mode and level. */
@@ -906,6 +981,7 @@ function table(runs: RunSummary[]): string {
   return [line(columns.map(([title]) => title)), ...rows.map(line)].join('\n');
 }
 
+const signed = (n: number) => (n > 0 ? `+${n}` : String(n));
 const msOf = (seconds: unknown) => (typeof seconds === 'number' ? Math.round(seconds * 1000) : undefined);
 
 async function runMode(mode: BenchMode, level: Level): Promise<RunSummary> {
@@ -914,6 +990,7 @@ async function runMode(mode: BenchMode, level: Level): Promise<RunSummary> {
     switch (mode) {
       case 'sdk':
         return await benchSdk(sim, level);
+      case 'unordered':
       case 'polling':
       case 'push':
         return await benchLockstep(sim, mode, level);
@@ -931,16 +1008,22 @@ async function main(): Promise<void> {
   exitOnSignals(); // Ctrl-C: the cluster's parts (their own process groups) are killed with this process
   const runs: RunSummary[] = [];
   const others: Record<string, unknown> = {};
-  for (const mode of settings.BENCH_MODES) {
-    const levels = mode === 'contended' || mode === 'cluster' ? [burstLevel] : settings.BENCH_LEVELS.map(levelAt);
-    for (const level of levels) {
-      console.error(`bench: ${mode} at concurrency ${level.concurrency} (${level.locks} locks)`);
-      const run = await runMode(mode, level);
-      if (mode === 'contended' || mode === 'cluster') others[mode] = run;
-      else runs.push(run);
-    }
+  // Level by level, each level's modes one after another (the box drifts over an hour: what is
+  // compared is measured close together); then contended and cluster.
+  const plan: [BenchMode, Level][] = [
+    ...settings.BENCH_LEVELS.flatMap((c) =>
+      settings.BENCH_MODES.filter((m) => levelModes.includes(m)).map((m): [BenchMode, Level] => [m, levelAt(c)]),
+    ),
+    ...settings.BENCH_MODES.filter((m) => !levelModes.includes(m)).map((m): [BenchMode, Level] => [m, burstLevel]),
+  ];
+  for (const [mode, level] of plan) {
+    console.error(`bench: ${mode} at concurrency ${level.concurrency} (${level.locks} locks)`);
+    const run = await runMode(mode, level);
+    if (levelModes.includes(mode)) runs.push(run);
+    else others[mode] = run;
   }
-  const targets = targetsOf(runs);
+  const targets = targetsOf(runs, others);
+  const ordering = orderingCosts(runs);
   const results = {
     generated_at: new Date().toISOString(),
     command: 'make bench',
@@ -959,6 +1042,7 @@ async function main(): Promise<void> {
     },
     runs,
     ...others,
+    door_ordering: ordering,
     targets,
   };
   mkdirSync(settings.BENCH_RESULTS, { recursive: true });
@@ -967,6 +1051,10 @@ async function main(): Promise<void> {
   const chartPath = await drawChart(resultsPath);
   console.log(table(runs));
   if (others.contended) console.log(table([others.contended as RunSummary]));
+  for (const o of ordering)
+    console.log(
+      `door ordering at concurrency ${o.concurrency}: p50 ${signed(o.added_p50_ms)} ms (95% interval ${o.added_p50_ms_interval95.map(signed).join(' to ')}), billable ${signed(o.added_billable_actions_per_lock)} per lock`,
+    );
   console.log('');
   const verdict = (met: boolean | null) => (met === null ? 'not measured' : met ? 'met' : 'NOT MET');
   for (const t of targets)

@@ -271,7 +271,11 @@ export function startAttentionGauge(connection: NativeConnection, namespace: str
   );
 }
 
-export async function run(env: Env = process.env): Promise<void> {
+/**
+ * `lockstep worker`: a worker from `env` until SIGINT / SIGTERM. `workflowBundle` replaces
+ * lockstep's workflow code (make bench's baseline worker); not for production.
+ */
+export async function run(env: Env = process.env, workflowBundle?: WorkerOptions['workflowBundle']): Promise<void> {
   const config = workerConfigFromEnv(env);
   installOperatorRuntime({
     level: config.logLevel,
@@ -296,6 +300,7 @@ export async function run(env: Env = process.env): Promise<void> {
       alerts: config.alerts,
       push: config.push,
       ...(tracing ? { tracing } : {}),
+      ...(workflowBundle ? { workflowBundle } : {}),
     });
     Runtime.instance().logger.info('lockstep worker started', {
       address: config.temporal.connectionOptions.address,
