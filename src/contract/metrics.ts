@@ -27,7 +27,7 @@ export const metricNames = {
   /**
    * Counter: webhook requests the receiver answered, by `outcome` (`delivered`, `unknown_door`,
    * `no_device`, `ignored`, `unauthorized`, `invalid`, `too_large`, `not_found`,
-   * `temporal_unavailable`) and `event_type` (`none` when it was not read).
+   * `method_not_allowed`, `temporal_unavailable`, `internal_error`) and `event_type` (`none` when it was not read).
    */
   webhooks: 'lockstep_webhooks_total',
   /** Gauge: workflows whose LockstepAttention is set, by `kind` (`stays`, `scheduleRuns`, `failedLockActions`: the queries of `lockstep attention`). */

@@ -16,8 +16,9 @@
  * | another event type, an attempt event naming no device, a device with no door | 200, counted |
  * | routed, Temporal holds the door's signal | 200 |
  * | routed, Temporal did not take it | 503 (Seam delivers it again) |
+ * | a fault of the receiver's own | 500 (Seam delivers it again) |
  */
-import { SeamWebhook, SeamWebhookVerificationError } from '@seamapi/webhook';
+import { SeamWebhook } from '@seamapi/webhook';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { MetricMeter } from '@temporalio/common';
@@ -40,7 +41,9 @@ export type WebhookOutcome =
   | 'invalid'
   | 'too_large'
   | 'not_found'
-  | 'temporal_unavailable';
+  | 'method_not_allowed'
+  | 'temporal_unavailable'
+  | 'internal_error';
 
 export type DoorRoute = Extract<EventRoute, { to: 'door' }>;
 
@@ -91,7 +94,7 @@ export class WebhookReceiver {
       (req, res) =>
         void this.handle(req, res).catch(() => {
           // A fault of the receiver's own: Seam delivers it again.
-          if (!res.headersSent) this.answer(res, 500, 'temporal_unavailable', { error: 'internal error' });
+          if (!res.headersSent) this.answer(res, 500, 'internal_error', { error: 'internal error' });
           else res.destroy();
         }),
     );
@@ -118,7 +121,7 @@ export class WebhookReceiver {
     if (path !== webhookPath) return this.answer(res, 404, 'not_found', { error: `no route ${path}` });
     if (req.method !== 'POST') {
       res.setHeader('allow', 'POST');
-      return this.answer(res, 405, 'not_found', { error: 'POST only' });
+      return this.answer(res, 405, 'method_not_allowed', { error: 'POST only' });
     }
     let raw: string;
     try {
@@ -157,18 +160,15 @@ export class WebhookReceiver {
       const value = req.headers[name];
       if (typeof value === 'string') headers[name] = value;
     }
-    let notJson = false;
     for (const verifier of this.verifiers) {
       try {
         return { kind: 'ok', body: verifier.verify(raw, headers) };
       } catch (err) {
-        if (err instanceof SeamWebhookVerificationError) continue;
         // The signature held (svix parses only after verifying) but the body is not JSON.
-        if (err instanceof SyntaxError) notJson = true;
-        else continue;
+        if (err instanceof SyntaxError) return { kind: 'not_json' };
       }
     }
-    return { kind: notJson ? 'not_json' : 'unauthorized' };
+    return { kind: 'unauthorized' };
   }
 
   private async route(res: ServerResponse, body: unknown): Promise<void> {
