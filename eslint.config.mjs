@@ -28,6 +28,7 @@ const workflowSandboxFiles = [
   'src/contract/scheduled-action.ts',
   'src/contract/metrics.ts',
   'src/decisions/',
+  'src/dev/bench-baseline/workflows.ts',
 ];
 
 const root = dirname(fileURLToPath(import.meta.url));

@@ -1,7 +1,8 @@
 /**
  * Draws `make bench`'s chart from its results: the detection-delay distribution of every lock
  * (box plots, log scale) and throughput, against concurrency, for the Seam SDK's own wait,
- * lockstep polling and lockstep push. Vega-Lite renders it to SVG here, with no browser.
+ * lockstep polling, its baseline without door ordering (unordered) and lockstep push. Vega-Lite
+ * renders it to SVG here, with no browser.
  *
  *   npx tsx bench/chart.ts [bench/results/latest.json]   # redraws latest.svg beside it
  */
@@ -25,7 +26,7 @@ export interface ChartInput {
 }
 
 /** The modes drawn, in the legend's order, with their colours. */
-const modes = { sdk: '#7f7f7f', polling: '#1f77b4', push: '#d62728' } as const;
+const modes = { sdk: '#7f7f7f', unordered: '#9edae5', polling: '#1f77b4', push: '#d62728' } as const;
 
 export function chartSpec(input: ChartInput): TopLevelSpec {
   const runs = input.runs.filter((r) => r.mode in modes);
@@ -48,7 +49,7 @@ export function chartSpec(input: ChartInput): TopLevelSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: {
-      text: 'make bench: Seam SDK wait vs lockstep polling vs lockstep push',
+      text: 'make bench: Seam SDK wait vs lockstep polling (and without door ordering) vs lockstep push',
       subtitle: `${input.generated_at.slice(0, 10)}, ${input.machine.cores} cores, dev server in memory, attempts ending 1.5–4.5 s after the command`,
     },
     config: { font: 'sans-serif' },

@@ -78,9 +78,10 @@ export const patchIds = {
 type CommandRoute = 'check-at-door' | 'door' | 'send-by-deadline' | 'legacy';
 
 /**
- * `withoutDoor`: the route of the workflows started before door ordering (the command sent and
- * followed here), for new workflows too. Only `make bench`'s baseline (bench/unordered/)
- * registers workflows that pass it, to measure what door ordering costs; lockstep's never do.
+ * `withoutDoor`: the command sent and followed here, with no door (the send-by-deadline route:
+ * a send try, then a watch activity), for new workflows too; the search attributes as today.
+ * Only `make bench`'s baseline (src/dev/bench-baseline/) passes it, to measure what door
+ * ordering costs; lockstep's own workflows never do.
  */
 export async function runLockAction(
   action: LockAction,

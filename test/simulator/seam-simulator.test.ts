@@ -88,6 +88,34 @@ test('seam simulator: a command answers pending, and success locks the device', 
   expect(sim.countsFor('d1')).toMatchObject({ commandsReceived: 1, commandsAccepted: 1 });
 });
 
+test('seam simulator: an attempt records when a read first saw it end (make bench subtracts it), and later reads leave it', async () => {
+  sim.setDevice({ deviceId: 'slow', attempt: { pendingMs: 300 } });
+  const { action_attempt } = (await (await post('/locks/lock_door', { device_id: 'slow' })).json()) as {
+    action_attempt: { action_attempt_id: string };
+  };
+  const id = action_attempt.action_attempt_id;
+  const readAt = async () => {
+    const before = Date.now();
+    const { action_attempt: read } = (await (await post('/action_attempts/get', { action_attempt_id: id })).json()) as {
+      action_attempt: { status: string };
+    };
+    return { status: read.status, before, after: Date.now() };
+  };
+  const recorded = () => sim.actionAttempts().find((a) => a.actionAttemptId === id)!;
+  expect((await readAt()).status).toBe('pending');
+  expect(recorded().endReadAtMs).toBeNull();
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  expect(recorded()).toMatchObject({ status: 'success', endReadAtMs: null }); // ended, not yet read
+  const seen = await readAt();
+  expect(seen.status).toBe('success');
+  const { endReadAtMs, endedAtMs } = recorded();
+  expect(endReadAtMs).toBeGreaterThanOrEqual(seen.before);
+  expect(endReadAtMs).toBeLessThanOrEqual(seen.after);
+  expect(endReadAtMs).toBeGreaterThan(endedAtMs!);
+  await readAt();
+  expect(recorded().endReadAtMs).toBe(endReadAtMs);
+});
+
 // ---------------------------------------------------------------------------------------------
 // Faults after Seam acted, the command log, workspace-wide faults, and a connect that never completes.
 

@@ -121,6 +121,8 @@ interface StoredAttempt {
   scenario: AttemptScenario;
   /** Set once final: by time/reads, or by `resolveActionAttempt`. */
   ended: { status: 'success' | 'error'; atMs: number; errorType?: string; errorMessage?: string } | null;
+  /** When a read first answered it ended (benchmarks: what follows is the reader's own delay). */
+  endReadAtMs: number | null;
 }
 
 /** A command request that reached the handler (authenticated, known device), in arrival order. */
@@ -295,6 +297,8 @@ export class SeamSimulator {
     actionType: string;
     createdAtMs: number;
     endedAtMs: number | null;
+    /** When an `action_attempts/get` first answered that it had ended; null: none yet. */
+    endReadAtMs: number | null;
     status: string;
   }> {
     return [...this.attempts.values()].map((a) => {
@@ -305,6 +309,7 @@ export class SeamSimulator {
         actionType: a.actionType,
         createdAtMs: a.createdAtMs,
         endedAtMs: a.ended?.atMs ?? null,
+        endReadAtMs: a.endReadAtMs,
         status: a.ended?.status ?? 'pending',
       };
     });
@@ -407,6 +412,7 @@ export class SeamSimulator {
           reads: 0,
           scenario: device.attempt,
           ended: null,
+          endReadAtMs: null,
         };
         this.attempts.set(attempt.id, attempt);
         this.endOnTime(attempt);
@@ -419,6 +425,7 @@ export class SeamSimulator {
         const attempt = this.attempts.get(requireString(body, 'action_attempt_id'))!;
         counts.actionAttemptReads++;
         this.settle(attempt, true);
+        if (attempt.ended && attempt.endReadAtMs === null) attempt.endReadAtMs = Date.now();
         return { action_attempt: attemptJson(attempt), ok: true };
       }
     }
