@@ -35,8 +35,7 @@
  *   BENCH_MODES=polling,push BENCH_LEVELS=1,100 npx tsx bench/lock-latency.ts
  */
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
@@ -120,26 +119,22 @@ const benchTaskQueue = 'bench';
 const lockstepBin = resolve(__dirname, '..', 'bin', 'lockstep');
 /** The baseline worker and its workflows, as `make build` compiles them (src/dev/bench-baseline/). */
 const baselineDist = resolve(__dirname, '..', 'dist', 'dev', 'bench-baseline');
-let baselineBundle: Promise<string> | undefined;
+let baselineBundle: string | undefined;
 
 /**
  * The baseline's workflow bundle, made once per bench from dist (as scripts/bundle-workflows.js
- * makes lockstep's) into `dir`: the baseline worker then starts as lockstep's does, webpack
- * outside it.
+ * makes lockstep's) by a process of its own (webpack's memory stays out of the bench's), into a
+ * directory removed when the bench exits: the baseline worker then starts as lockstep's does.
  */
-function baselineBundlePath(dir: string): Promise<string> {
-  baselineBundle ??= bundleWorkflowCode({
-    workflowsPath: join(baselineDist, 'workflows.js'),
-    logger: new DefaultLogger('WARN'),
-  }).then(({ code }) => {
-    const path = join(dir, 'bench-baseline-workflows.js');
-    writeFileSync(path, code);
-    return path;
-  });
-  return baselineBundle;
+function baselineBundlePath(): string {
+  if (baselineBundle) return baselineBundle;
+  const dir = mkdtempSync(join(tmpdir(), 'lockstep-bench-baseline-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'workflows-bundle.js');
+  execFileSync(process.execPath, [join(baselineDist, 'bundle.js'), path], { stdio: 'inherit' });
+  baselineBundle = path;
+  return path;
 }
-/** Where this run keeps what it makes (the baseline's bundle); removed at the end. */
-const scratchDir = mkdtempSync(join(tmpdir(), 'lockstep-bench-'));
 
 /** Which worker a lockstep mode runs: lockstep's (polling or push) or the baseline without doors. */
 type WorkerKind = 'polling' | 'push' | 'unordered';
@@ -232,7 +227,8 @@ function percentile(values: number[], p: number): number {
  * bootstrap interval (2,000 resamples of each side, seeded): at 20 locks a p50 moves by tens of
  * ms with where each attempt's end falls between two reads, and the interval says how far.
  */
-function addedP50(ordered: number[], unordered: number[]): { ms: number; interval95: [number, number] } {
+function addedP50(ordered: number[], unordered: number[]): { ms: number; interval95: [number, number] } | undefined {
+  if (ordered.length === 0 || unordered.length === 0) return undefined;
   const random = seeded(settings.BENCH_SEED);
   const resample = (values: number[]) => values.map(() => values[Math.floor(random() * values.length)]);
   const differences = Array.from(
@@ -304,6 +300,9 @@ function summarize(
     detection_delay_ms_p95: Math.round(percentile(delays, 95)),
     detection_delay_ms_p99: Math.round(percentile(delays, 99)),
     after_end_read_ms_p50: Math.round(percentile(afterRead, 50)),
+    /** Locks with a detection delay, and with a read that saw the end (the simulator knows both). */
+    detection_sample: delays.length,
+    after_end_read_sample: afterRead.length,
     throughput_locks_per_s: Number((samples.length / (wallMs / 1000)).toFixed(2)),
     wall_s: Number((wallMs / 1000).toFixed(2)),
     seam_requests_per_lock: perLock(seamRequests),
@@ -485,11 +484,9 @@ async function startWorkers(
     TEMPORAL_ADDRESS: temporalAddress,
     LOCKSTEP_TASK_QUEUE: benchTaskQueue,
     LOCKSTEP_PUSH: kind === 'push' ? 'on' : 'off',
+    ...(kind === 'unordered' ? { LOCKSTEP_BENCH_BASELINE: '1' } : {}),
   });
-  const args =
-    kind === 'unordered'
-      ? [join(baselineDist, 'worker.js'), await baselineBundlePath(scratchDir)]
-      : [lockstepBin, 'worker'];
+  const args = kind === 'unordered' ? [join(baselineDist, 'worker.js'), baselineBundlePath()] : [lockstepBin, 'worker'];
   mkdirSync(logDir, { recursive: true });
   const logs = Array.from({ length: count }, (_, i) => join(logDir, `worker-${count}-${i}.log`));
   const workers: ChildProcess[] = [];
@@ -939,7 +936,8 @@ function atMostWithin(
   estimate: { value: number; interval95: [number, number] } | undefined,
   limit: number,
 ): Target {
-  if (!estimate) return { target, value: null, limit, met: null };
+  if (!estimate || ![estimate.value, ...estimate.interval95].every(Number.isFinite))
+    return { target, value: null, limit, met: null };
   const [low, high] = estimate.interval95;
   const met = high <= limit ? true : low > limit ? false : 'inconclusive';
   return { target, value: estimate.value, limit, met, interval95: estimate.interval95 };
@@ -1041,6 +1039,7 @@ function orderingCosts(runs: RunSummary[], others: Record<string, unknown>): Ord
     if (!ordered || !unordered) return [];
     const p50 = addedP50(ordered.detection_delays_ms, unordered.detection_delays_ms);
     const afterRead = addedP50(ordered.after_end_read_delays_ms, unordered.after_end_read_delays_ms);
+    if (!p50 || !afterRead) return [];
     return [
       {
         where,
@@ -1109,7 +1108,9 @@ async function runMode(mode: BenchMode, level: Level): Promise<RunSummary> {
 /**
  * What runs, in order: level by level, each level's modes one after another (the box drifts over
  * an hour: what is compared is measured close together), unordered and polling taking turns to
- * go first; then contended (its baseline first) and cluster at {@link burstLevel}.
+ * go first from one level to the next (each level runs each once: an order bias at one level is
+ * spread across levels, not cancelled); then the others at {@link burstLevel}, in BENCH_MODES'
+ * order (by default contended's baseline, contended, cluster).
  */
 function benchPlan(modes: readonly BenchMode[], levels: number[]): [BenchMode, Level][] {
   const atLevels = modes.filter((m) => levelModes.includes(m));
@@ -1176,12 +1177,7 @@ async function main(): Promise<void> {
   console.log(`\nwrote ${resultsPath} and ${chartPath}`);
 }
 
-main()
-  .catch((err) => {
-    console.error(err);
-    process.exitCode = 1;
-  })
-  .finally(() => {
-    rmSync(scratchDir, { recursive: true, force: true });
-    process.exit();
-  });
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -138,6 +138,9 @@ test('webhooks: forged, stale, wrong-secret and tampered requests get 401 and si
     'from the future': signed(event, { atSeconds: Math.floor(Date.now() / 1000) + 600 }),
     tampered: { body: good.body.replace('manual', 'keycode'), headers: good.headers },
     'garbage signature': { body: good.body, headers: { ...good.headers, 'svix-signature': 'v1,AAAA' } },
+    // Not JSON is 400 only once signed: unsigned or forged, it is 401 like any other.
+    'unsigned, not JSON': { body: 'not json', headers: {} },
+    'forged, not JSON': { body: 'not json', headers: { ...signedRaw('not json')[1], 'svix-signature': 'v1,AAAA' } },
   };
   for (const [what, request] of Object.entries(attempts)) {
     const answer = await post(request.body, request.headers);

@@ -89,7 +89,7 @@ test('seam simulator: a command answers pending, and success locks the device', 
 });
 
 test('seam simulator: an attempt records when a read first saw it end (make bench subtracts it), and later reads leave it', async () => {
-  sim.setDevice({ deviceId: 'slow', attempt: { pendingMs: 300 } });
+  sim.setDevice({ deviceId: 'slow', attempt: { pendingMs: 1_500 } });
   const { action_attempt } = (await (await post('/locks/lock_door', { device_id: 'slow' })).json()) as {
     action_attempt: { action_attempt_id: string };
   };
@@ -104,7 +104,7 @@ test('seam simulator: an attempt records when a read first saw it end (make benc
   const recorded = () => sim.actionAttempts().find((a) => a.actionAttemptId === id)!;
   expect((await readAt()).status).toBe('pending');
   expect(recorded().endReadAtMs).toBeNull();
-  await new Promise((resolve) => setTimeout(resolve, 400));
+  await new Promise((resolve) => setTimeout(resolve, 1_600));
   expect(recorded()).toMatchObject({ status: 'success', endReadAtMs: null }); // ended, not yet read
   const seen = await readAt();
   expect(seen.status).toBe('success');

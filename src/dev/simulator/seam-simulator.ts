@@ -121,7 +121,10 @@ interface StoredAttempt {
   scenario: AttemptScenario;
   /** Set once final: by time/reads, or by `resolveActionAttempt`. */
   ended: { status: 'success' | 'error'; atMs: number; errorType?: string; errorMessage?: string } | null;
-  /** When a read first answered it ended (benchmarks: what follows is the reader's own delay). */
+  /**
+   * When a read first found it ended (benchmarks: what follows is the reader's own delay); taken
+   * before the read's faults, if any (make bench injects none).
+   */
   endReadAtMs: number | null;
 }
 
