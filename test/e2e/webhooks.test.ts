@@ -303,7 +303,12 @@ function slowClientStatus(): Promise<number> {
   });
 }
 
-/** A stay on the push worker whose check-out is `inMs` from now (checked in an hour ago). */
+/**
+ * A stay on the push worker whose check-out is `inMs` from now (checked in an hour ago). Far
+ * enough ahead that the upsert's own check has run by then: an upsert that finds check-out begun
+ * is refused (CHANGE_REFUSED), even one that creates the stay — 200 ms was not enough on a slow
+ * box.
+ */
 async function stayCheckingOutIn(deviceId: string, inMs: number): Promise<string> {
   const reservationKey = `wh-${randomUUID().slice(0, 8)}`;
   const now = Date.now();
@@ -322,12 +327,12 @@ async function stayCheckingOutIn(deviceId: string, inMs: number): Promise<string
 
 test('webhooks: a stay whose door is unlocked after check-out raises attention and an alert; locked again, both resolve', async () => {
   const deviceId = fx.device({ locked: false });
-  const key = await stayCheckingOutIn(deviceId, 500);
+  const key = await stayCheckingOutIn(deviceId, 3_000);
   // Locked at check-out, then watched (the default hour).
   const watching = await eventually(async () => {
     const view = await queryReservation(fx.env.client, key);
     return view.doors[0].locked && /watch after check-out/.test(view.waitingFor.what) ? view : undefined;
-  });
+  }, 20_000);
   expect(watching.attention).toBe(false);
 
   fx.sim.updateDevice(deviceId, { locked: false }); // by hand: lock.unlocked, method manual
@@ -355,13 +360,13 @@ test('webhooks: a stay whose door is unlocked after check-out raises attention a
 
 test("webhooks: an offline door's check-out lock is tried again within 1 s of its device.connected", async () => {
   const deviceId = fx.device({ online: false, locked: false });
-  const key = await stayCheckingOutIn(deviceId, 200);
+  const key = await stayCheckingOutIn(deviceId, 3_000);
   await eventually(async () => {
     const view = await queryReservation(fx.env.client, key);
     return view.doors[0].lastOutcome === 'DEVICE_OFFLINE' && /next lock try/.test(view.waitingFor.what)
       ? true
       : undefined;
-  });
+  }, 20_000);
   // The fast retry would come 30 s after the failure; the webhook brings it now.
   const connectedAtMs = Date.now();
   fx.sim.updateDevice(deviceId, { online: true });
