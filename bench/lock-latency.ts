@@ -546,7 +546,7 @@ async function benchLockstep(sim: SeamSimulator, mode: WorkerKind, level: Level)
       const withDoors = mode !== 'unordered';
       // What the first action at a device costs: its door's start too.
       const firstUse = withDoors
-        ? await historyCosts(client, devices.slice(0, 20), 'open-door', openingHeartbeats / devices.length, withDoors)
+        ? await historyCosts(client, devices.slice(0, 20), 'open-door', openingHeartbeats / devices.length, true)
         : undefined;
       const countsBefore = countsNow(sim, devices);
       const {
