@@ -123,7 +123,7 @@ export async function untilAccepted(stack: FaultStack, n: number, timeoutMs = 30
  * Resolves once every action's command is in `phase` (its send try has reported back): true, or
  * false when `timeoutMs` passes first. The device's door sends and follows the command: its query says.
  */
-async function untilPhase(tracked: Tracked[], phase: string, timeoutMs = 30_000): Promise<boolean> {
+async function untilPhase(tracked: Tracked[], phase: string, timeoutMs = 60_000): Promise<boolean> {
   const until = Date.now() + timeoutMs;
   const reached = async (t: Tracked) => {
     const door = await t
@@ -148,21 +148,29 @@ export const preconditionFailures = new WeakMap<Tracked[], string[]>();
 export const successOnly = () => ['success'] as const;
 
 /**
- * Actions that poll (no watch) on attempts that end `pendingFromMs`–+3 s after the command; once
- * every one is polling (its send try has reported back), `kill` breaks something and brings it back.
+ * Actions that poll (no watch) on attempts Seam holds pending; once every one is polling (its
+ * send try has reported back), `kill` breaks something and brings it back, and then the attempts
+ * end one after another over `endOverMs`. Held, not timed: however slowly a box starts the
+ * actions, the first cannot end before the last is polling, so the fault always comes mid-poll.
  */
 export async function killMidPoll(
   stack: FaultStack,
   scenario: string,
   count: number,
-  pendingFromMs: number,
   kill: () => Promise<void>,
+  endOverMs = 3_000,
 ): Promise<Tracked[]> {
-  const shape = (i: number) => ({ device: spread(i, pendingFromMs, pendingFromMs + 3_000), input: { watchWindow: 0 } });
+  const shape = () => ({ device: { attempt: { outcome: 'never' as const } }, input: { watchWindow: 0 } });
   const tracked = await startMany(stack, scenario, count, shape, successOnly);
   if (!(await untilPhase(tracked, 'polling')))
     preconditionFailures.set(tracked, ['not every action was polling when the fault came: it proved nothing']);
   await kill();
+  const devices = new Set(tracked.map((t) => t.deviceId));
+  const held = (await stack.sim.actionAttempts()).filter((a) => devices.has(a.deviceId) && a.status === 'pending');
+  for (const attempt of held) {
+    await sleep(endOverMs / Math.max(1, held.length));
+    await stack.sim.resolveActionAttempt(attempt.actionAttemptId, 'success');
+  }
   return tracked;
 }
 /** A worker killed mid-send leaves an unlock's fate unknown (truthfully); a lock is re-sent. */
@@ -187,7 +195,7 @@ export const scenarios: Scenario[] = [
     name: 'every worker SIGKILLed mid-poll, restarted',
     timeLimitMs: 150_000,
     run: (stack, count) =>
-      killMidPoll(stack, 'poll-kill', count, 5_000, async () => {
+      killMidPoll(stack, 'poll-kill', count, async () => {
         await stack.killAllWorkers();
         await sleep(2_000);
         await Promise.all([stack.startWorker(), stack.startWorker()]);
@@ -197,7 +205,7 @@ export const scenarios: Scenario[] = [
     name: 'dev server SIGKILLed mid-poll, restarted on its SQLite file',
     timeLimitMs: 150_000,
     run: (stack, count) =>
-      killMidPoll(stack, 'server-kill', count, 6_000, async () => {
+      killMidPoll(stack, 'server-kill', count, async () => {
         stack.killServer();
         await sleep(2_000);
         await stack.startServer();

@@ -34,6 +34,20 @@ export class SimulatorControl {
     return (await this.call<{ commands: CommandLogEntry[] }>('commands/list')).commands;
   }
 
+  /** Action attempts in creation order: id, device and status (`pending` until ended). */
+  async actionAttempts(): Promise<Array<{ actionAttemptId: string; deviceId: string; status: string }>> {
+    return (
+      await this.call<{ action_attempts: Array<{ actionAttemptId: string; deviceId: string; status: string }> }>(
+        'action_attempts/list',
+      )
+    ).action_attempts;
+  }
+
+  /** Ends a pending attempt (one whose scenario says `outcome: 'never'`) now. */
+  async resolveActionAttempt(actionAttemptId: string, status: 'success' | 'error'): Promise<void> {
+    await this.call('action_attempts/resolve', { action_attempt_id: actionAttemptId, status });
+  }
+
   /** Counts per device id. */
   async counts(): Promise<Map<string, DeviceCounts>> {
     const { devices } = await this.call<{ devices: Array<{ deviceId: string; counts: DeviceCounts }> }>('devices/list');
