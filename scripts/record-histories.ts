@@ -412,6 +412,21 @@ async function main(): Promise<void> {
       },
       doorHistoryName: 'door-workflow-sti-lock-cancelled-while-watching',
     },
+    // Since the door's `door-facts-as-of-command` patch: facts as of when the command began.
+    {
+      name: 'knock-fa-lock-success-in-watch',
+      action: 'LOCK_DOOR',
+      device: { deviceId: 'fa-1', attempt: { pendingMs: 300 } },
+      input: {},
+      doorHistoryName: 'door-workflow-fa-lock-success-in-watch',
+    },
+    {
+      name: 'knock-fa-unlock-seam-unavailable',
+      action: 'UNLOCK_DOOR',
+      device: { deviceId: 'fa-2', locked: true, faults: [{ route: '/locks/unlock_door', kind: '503', count: 1_000 }] },
+      input: { timeout: '30s' },
+      doorHistoryName: 'door-workflow-fa-unlock-seam-unavailable',
+    },
   ];
   const day = 24 * 60 * 60_000;
   const at = async (offsetMs: number) => new Date((await env.currentTimeMs()) + offsetMs).toISOString();
@@ -511,6 +526,34 @@ async function main(): Promise<void> {
           checkOut: await at(2 * day),
         });
         await handle.executeUpdate('checkOutNow');
+        return handle;
+      },
+    },
+    // Since the `stay-same-upsert-after-check-out` patch: the reservation the stay holds, sent
+    // again once check-out has begun, is answered with the stay (a change is still refused).
+    {
+      name: 'stay-same-upsert-after-check-out',
+      devices: [{ deviceId: 'st-7', locked: false, attempt: { outcome: 'never' } }],
+      start: async () => {
+        const reservation = {
+          reservationKey: 'st-7',
+          deviceIds: ['st-7'],
+          checkIn: await at(-day),
+          checkOut: await at(-1_000),
+          watchAfterCheckOut: '0s',
+        };
+        const handle = await stay('st-7', reservation);
+        while ((await queryReservation(env.client, 'st-7').catch(() => undefined))?.stage !== 'checking_out')
+          await new Promise((r) => setTimeout(r, 50));
+        await handle.executeUpdate('upsert', { args: [reservation] });
+        const changed = { ...reservation, checkOut: await at(day) };
+        const refused = await handle.executeUpdate('upsert', { args: [changed] }).then(
+          () => false,
+          () => true,
+        );
+        if (!refused) throw new Error('a changed upsert after check-out was taken');
+        const [pending] = sim.actionAttempts().filter((a) => a.deviceId === 'st-7' && a.status === 'pending');
+        sim.resolveActionAttempt(pending.actionAttemptId, 'success');
         return handle;
       },
     },
@@ -639,6 +682,26 @@ async function recordPushedOn(env: TestWorkflowEnvironment, sim: SeamSimulator, 
         await Promise.resolve();
       },
       doorHistoryName: 'door-workflow-push-lock-success-by-safety-net',
+    },
+    // Since the door's `door-facts-as-of-command` patch: a device.disconnected heard while the
+    // lock ran outlives the lock's "online" (as of when the command began).
+    {
+      name: 'push-fa-lock-disconnected-while-running',
+      action: 'LOCK_DOOR',
+      device: { deviceId: 'push-fa-1', attempt: { outcome: 'never' } },
+      input: {},
+      before: async () => {
+        sim.setWebhooks({ url: receiver.url, secret }); // every webhook delivered again
+        await Promise.resolve();
+      },
+      drive: async () => {
+        const { current } = await untilDoor('push-fa-1', (door) => Boolean(door.current?.actionAttemptId));
+        sim.updateDevice('push-fa-1', { online: false });
+        await untilDoor('push-fa-1', (door) => door.knowledge.online === false);
+        sim.resolveActionAttempt(current!.actionAttemptId!, 'success');
+        await commandDone('push-fa-1')();
+      },
+      doorHistoryName: 'door-workflow-push-fa-lock-disconnected-while-running',
     },
   ];
   const day = 24 * 60 * 60_000;

@@ -132,8 +132,25 @@ export function factsFromEvent(
       : event.kind === 'locked' || event.kind === 'unlocked'
         ? { field: 'locked' as const, value: event.kind === 'locked' }
         : undefined;
-  if (!stated || atMs < (times[stated.field] ?? -Infinity)) return { facts: {}, times };
-  return { facts: { [stated.field]: stated.value }, times: { ...times, [stated.field]: atMs } };
+  return stated ? newerFacts({ [stated.field]: stated.value }, atMs, times) : { facts: {}, times };
+}
+
+/**
+ * Of `facts` that held at `atMs`, those newer than what the door holds, with their times: a
+ * fact older than the door's changes nothing (ties go to the newcomer).
+ */
+export function newerFacts(
+  facts: Partial<Pick<DoorKnowledge, 'locked' | 'online'>>,
+  atMs: number,
+  times: FactTimes,
+): { facts: Partial<Pick<DoorKnowledge, 'locked' | 'online'>>; times: FactTimes } {
+  const fields = (['locked', 'online'] as const).filter(
+    (field) => facts[field] !== undefined && atMs >= (times[field] ?? -Infinity),
+  );
+  return {
+    facts: Object.fromEntries(fields.map((field) => [field, facts[field]])),
+    times: { ...times, ...Object.fromEntries(fields.map((field) => [field, atMs])) },
+  };
 }
 
 /** Event IDs heard lately, the newest last, at most {@link doorEventMemory}. */

@@ -9,6 +9,7 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   log,
+  patched,
   setCurrentDetails,
 } from '@temporalio/workflow';
 import type { FailureReport } from '../contract';
@@ -33,6 +34,7 @@ import {
   commandsInWindow,
   expireWaiting,
   factsFromEvent,
+  newerFacts,
   readmitOlder,
   rememberEvent,
   type FactTimes,
@@ -42,12 +44,33 @@ import {
 import { lockActionFailure, cancelledFailure, type LockActionState } from './failures';
 import type { AttemptWakeups } from './command';
 
+/**
+ * Changes to a door's steps, each behind `patched()` so that doors running before it replay:
+ * - `send-and-watch`: the send try that Seam accepts goes on to watch the attempt, in the same
+ *   activity (command.ts); before it, a watch activity of its own followed each accepted try.
+ * - `send-try-ids`: a send try's activity ID is `send-try-<command>.<try>`, not `send-try-<uuid4>`.
+ *   uuid4() draws from the workflow's seeded random stream, and so does OpenTelemetry's workflow
+ *   interceptor (span IDs): a door recorded untraced would not replay traced. Counted IDs do not
+ *   depend on who else draws, so tracing can be switched on or off under running doors.
+ * - `door-facts-as-of-command`: what a command saw of the device (online, locked) holds as of
+ *   when the command began, and only where the door knows nothing newer; before it, as of when
+ *   the command ended, over anything. A `device.disconnected` that occurred after a lock began
+ *   was then dropped as older than the lock's "online" (stamped later, at the lock's end).
+ */
+export const doorPatchIds = {
+  sendAndWatch: 'send-and-watch',
+  sendTryIds: 'send-try-ids',
+  factsAsOfCommand: 'door-facts-as-of-command',
+} as const;
+
 /** The command the door is sending or following, and who it serves. */
 interface CurrentCommand {
   command: WaitingCommand;
   state: LockActionState;
   scope: CancellationScope;
   sendBy: number;
+  /** Workflow time it began: what it sees of the device holds as of then (or later). */
+  begunAtMs: number;
   /** Members that withdrew while it ran; they are answered when it stops. */
   withdrawn: DoorRequest[];
 }
@@ -188,7 +211,7 @@ export class DoorKeeper {
 
   /** Starts the bookkeeping of a command about to run. */
   begin(command: WaitingCommand, state: LockActionState, scope: CancellationScope, nowMs: number): CurrentCommand {
-    this.current = { command, state, scope, sendBy: commandSendBy(command), withdrawn: [] };
+    this.current = { command, state, scope, sendBy: commandSendBy(command), begunAtMs: nowMs, withdrawn: [] };
     this.showDetails();
     this.recentCommands = commandsInWindow(this.recentCommands, nowMs);
     this.commandsRun++;
@@ -216,7 +239,7 @@ export class DoorKeeper {
       });
     }
     const succeeded = outcome.actionAttempt.status === 'success';
-    this.learn({
+    this.learnFromCommand(current, {
       lastAction: state.action,
       lastOutcome: outcome.actionAttempt.status === 'error' ? 'ACTION_ATTEMPT_FAILED' : outcome.actionAttempt.status,
       lastActionAttemptId: outcome.actionAttempt.actionAttemptId,
@@ -250,7 +273,7 @@ export class DoorKeeper {
       for (const loser of superseded) this.supersede(loser, waiting!.members[waiting!.members.length - 1]);
     }
     for (const member of members) this.answer(this.failedVerdict(member, failure));
-    this.learn({
+    this.learnFromCommand(current, {
       lastAction: state.action,
       lastOutcome: failure.type ?? 'UNKNOWN',
       ...(failure.type === 'DEVICE_OFFLINE' ? { online: false } : {}),
@@ -317,8 +340,21 @@ export class DoorKeeper {
   }
 
   /**
-   * Learns facts of the device. What the door's own commands and checks saw holds as of now;
-   * an event's facts as of when Seam says they occurred (`times`).
+   * What a command saw: its device facts hold as of when it began, where the door knows nothing
+   * newer (`door-facts-as-of-command`; before it, as of now, over anything). An event that
+   * occurred after the command began wins: its device may have dropped off after answering.
+   */
+  private learnFromCommand(current: CurrentCommand, learned: Partial<DoorKnowledge>): void {
+    if (!patched(doorPatchIds.factsAsOfCommand)) return this.learn(learned);
+    const { locked, online, ...rest } = learned;
+    const { facts, times } = newerFacts({ locked, online }, current.begunAtMs, this.factTimes);
+    this.learn({ ...rest, ...facts }, times);
+  }
+
+  /**
+   * Learns facts of the device. What a request's device check saw (and, before
+   * `door-facts-as-of-command`, a command) holds as of now; an event's facts and a command's as
+   * of `times`.
    */
   private learn(facts: Partial<DoorKnowledge>, times?: FactTimes): void {
     const nowMs = Date.now();

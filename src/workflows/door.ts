@@ -32,7 +32,7 @@ import {
 } from '../contract/door';
 import { commandSendBy, nextCommandAtMs, nextExpiryMs } from '../decisions';
 import { followAttempt, sendAndWatch } from './command';
-import { DoorKeeper, requestState } from './door-keeper';
+import { DoorKeeper, doorPatchIds, requestState } from './door-keeper';
 import type { LockActionState } from './failures';
 import { doorRequestOf, doorSeamEventOf, endedAttemptOf, requesterOf } from './payloads';
 
@@ -41,20 +41,6 @@ export const doorWithdrawSignal = defineSignal<[unknown]>(doorSignalNames.withdr
 export const doorAttemptEndedSignal = defineSignal<[ActionAttemptEndedSignal?]>(doorSignalNames.attemptEnded);
 export const doorSeamEventSignal = defineSignal<[unknown]>(doorSignalNames.seamEvent);
 export const doorQuery = defineQuery<DoorView>(doorQueryName);
-
-/**
- * Changes to a door's steps, each behind `patched()` so that doors running before it replay:
- * - `send-and-watch`: the send try that Seam accepts goes on to watch the attempt, in the same
- *   activity (command.ts); before it, a watch activity of its own followed each accepted try.
- * - `send-try-ids`: a send try's activity ID is `send-try-<command>.<try>`, not `send-try-<uuid4>`.
- *   uuid4() draws from the workflow's seeded random stream, and so does OpenTelemetry's workflow
- *   interceptor (span IDs): a door recorded untraced would not replay traced. Counted IDs do not
- *   depend on who else draws, so tracing can be switched on or off under running doors.
- */
-export const doorPatchIds = {
-  sendAndWatch: 'send-and-watch',
-  sendTryIds: 'send-try-ids',
-} as const;
 
 export async function DoorWorkflow(input: DoorInput): Promise<void> {
   refuseForeignDoor(input);

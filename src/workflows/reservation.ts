@@ -34,7 +34,7 @@ import {
 } from '../contract/reservation-core';
 import type { StayStep } from '../decisions';
 import { stayDoorEventOf } from './payloads';
-import { Stay, stayPatchIds } from './stay';
+import { checkOutBegun, Stay, stayPatchIds } from './stay';
 
 export const upsertUpdate = defineUpdate<ReservationView, [ReservationInput]>(reservationUpdateNames.upsert);
 export const checkOutNowUpdate = defineUpdate<ReservationView, []>(reservationUpdateNames.checkOutNow);
@@ -194,11 +194,11 @@ function setStayHandlers(
     if (event) current()?.hear(event);
     else log.warn('ignored a malformed door event');
   });
-  const change = (name: 'upsert' | 'checkOutNow' | 'cancel') => () => refuse(current()?.refusal(name));
+  const change = (name: 'checkOutNow' | 'cancel') => () => refuse(current()?.refusal(name));
   const upsert = async (raw: ReservationInput) => {
     const plan = await checkedReservation(raw);
     const stay = await ready();
-    refuse(stay.refusal('upsert'));
+    refuse(upsertRefusal(stay, plan));
     stay.upsert(plan);
     return viewOf(stay);
   };
@@ -215,7 +215,9 @@ function setStayHandlers(
     },
     {
       validator: (raw) => {
-        change('upsert')();
+        // Once check-out has begun, only the handler (with the checked plan) can tell a change.
+        const stay = current();
+        if (stay) refuse(upsertRefusal(stay, 'not checked yet'));
         const key = keyOf(raw);
         if (key !== reservationKey)
           refuse(`reservationKey must be ${JSON.stringify(reservationKey)}, the key of this stay`);
@@ -242,6 +244,19 @@ function setStayHandlers(
     },
     { validator: change('cancel') },
   );
+}
+
+/**
+ * Why an upsert cannot be taken now. Once check-out has begun, the reservation the stay already
+ * holds is not a change — a caller's retry after a lost answer, or the update-with-start that
+ * created a stay due at once — and is answered with the stay; any other is refused. The plan is
+ * known in the handler only (checked by an activity): the validator lets such an upsert through.
+ */
+function upsertRefusal(stay: Stay, plan: ReservationPlan | 'not checked yet'): string | undefined {
+  const reason = stay.refusal('upsert');
+  if (reason !== checkOutBegun) return reason;
+  if (plan === 'not checked yet') return undefined;
+  return stay.holds(plan) && patched(stayPatchIds.sameUpsertAfterCheckOut) ? undefined : reason;
 }
 
 /** The plan of a reservation checked against the contract; INVALID_INPUT (with its issues) when it fails. */

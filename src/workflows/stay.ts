@@ -62,13 +62,20 @@ import { doorAlert, sendAlert } from './alerts';
  *   for the plan's `watchAfterCheckOutMs` before it ends (a door unlocked meanwhile is raised).
  * - `stay-roll-over-while-waiting`: a wait ends when the history is due to roll over (Seam's
  *   events arrive as signals while the stay waits, possibly for days).
+ * - `stay-same-upsert-after-check-out`: once check-out has begun, an upsert of the reservation
+ *   the stay already holds (its creating update-with-start, a caller's retry) is answered with
+ *   the stay; only a change is refused.
  */
 export const stayPatchIds = {
   lockOnTemporalCancel: 'stay-cancel-locks',
   serialUpserts: 'stay-serial-upserts',
   watchAfterCheckOut: 'stay-watch-after-check-out',
   rollOverWhileWaiting: 'stay-roll-over-while-waiting',
+  sameUpsertAfterCheckOut: 'stay-same-upsert-after-check-out',
 } as const;
+
+/** Why a stay takes no more changes but a cancel (or the same reservation again: see `upsert`). */
+export const checkOutBegun = 'check-out has begun';
 
 /** A lock action's end as the stay records it. */
 type ActionOutcome = 'success' | FailureCode;
@@ -234,13 +241,18 @@ export class Stay {
     if (change === 'cancel' && this.cancelled) return undefined;
     if (this.ended) return 'the stay has ended';
     if (this.cancelled) return 'the stay is cancelled';
-    if (change !== 'cancel' && this.checkOutBeganMs !== null) return 'check-out has begun';
+    if (change !== 'cancel' && this.checkOutBeganMs !== null) return checkOutBegun;
     return undefined;
+  }
+
+  /** Whether `plan` is the reservation the stay holds now (an upsert of it changes nothing). */
+  holds(plan: ReservationPlan): boolean {
+    return samePlan(plan, this.plan);
   }
 
   /** A new version of the reservation; the same one again changes nothing. */
   upsert(plan: ReservationPlan): void {
-    if (samePlan(plan, this.plan)) return;
+    if (this.holds(plan)) return;
     const wanted = new Set(plan.deviceIds);
     for (const door of this.doors) door.removed = !wanted.has(door.deviceId);
     for (const deviceId of plan.deviceIds) {

@@ -12,6 +12,7 @@ import {
   commandsInWindow,
   expireWaiting,
   factsFromEvent,
+  newerFacts,
   lastSendStartMs,
   maySend,
   nextCommandAtMs,
@@ -224,6 +225,23 @@ describe('factsFromEvent and rememberEvent', () => {
     expect(factsFromEvent(event('unlocked', '2026-11-26T20:00:00Z'), times)).toEqual({ facts: {}, times });
     // The other fact is not held back by it.
     expect(factsFromEvent(event('connected', '2026-11-26T20:00:00Z'), times).facts).toEqual({ online: true });
+  });
+
+  test("newerFacts: a command's facts as of when it began apply field by field, only over older ones", () => {
+    const began = at('2026-11-26T20:00:00Z');
+    // The device dropped off after the lock began (a webhook heard before the lock ended).
+    const times = { online: at('2026-11-26T20:00:02Z'), locked: at('2026-11-26T19:00:00Z') };
+    expect(newerFacts({ online: true, locked: true }, began, times)).toEqual({
+      facts: { locked: true },
+      times: { online: at('2026-11-26T20:00:02Z'), locked: began },
+    });
+    // Nothing known: both apply; a field left undefined is not a fact.
+    expect(newerFacts({ online: false, locked: undefined }, began, {})).toEqual({
+      facts: { online: false },
+      times: { online: began },
+    });
+    // A tie goes to the newcomer.
+    expect(newerFacts({ online: true }, began, { online: began }).facts).toEqual({ online: true });
   });
 
   test('factsFromEvent: an attempt end states no device fact', () => {

@@ -112,3 +112,42 @@ test('upsertReservation: update-with-start creates the stay once; the same reser
   expect((await fx.env.client.workflow.getHandle(reservationWorkflowId(key)).describe()).runId).toBe(runId);
   await fx.env.client.workflow.getHandle(reservationWorkflowId(key)).executeUpdate('cancel');
 });
+
+test('upsertReservation: once check-out has begun, the same reservation again (the creating upsert, a retry after a lost answer) returns the stay; a changed one is refused', async () => {
+  // The lock at check-out stays pending: the stay is checking out for as long as the test needs.
+  const door = fx.device({ locked: false, attempt: { outcome: 'never' } });
+  const key = `pms-${randomUUID().slice(0, 8)}`;
+  const now = Date.now();
+  const reservation: ReservationInput = {
+    reservationKey: key,
+    deviceIds: [door],
+    checkIn: iso(now - day),
+    checkOut: iso(now),
+    watchAfterCheckOut: '0s',
+  };
+  // Check-out is already due: the stay begins it while its creating upsert is still being checked.
+  const created = await upsertReservation(fx.env.client, reservation, { taskQueue: fx.taskQueue });
+  expect(created).toMatchObject({ reservationKey: key, revisions: 0 });
+  await eventually(async () =>
+    (await queryReservation(fx.env.client, key)).stage === 'checking_out' ? true : undefined,
+  );
+
+  const again = await upsertReservation(fx.env.client, reservation, { taskQueue: fx.taskQueue });
+  expect(again).toMatchObject({
+    reservationKey: key,
+    stage: 'checking_out',
+    revisions: 0,
+    checkOut: reservation.checkOut,
+  });
+  await expect(
+    upsertReservation(fx.env.client, { ...reservation, checkOut: iso(now + day) }, { taskQueue: fx.taskQueue }),
+  ).rejects.toMatchObject({ cause: { type: 'CHANGE_REFUSED', message: 'check-out has begun' } });
+  expect((await queryReservation(fx.env.client, key)).checkOut).toBe(reservation.checkOut);
+
+  const pending = fx.sim.actionAttempts().filter((a) => a.deviceId === door && a.status === 'pending');
+  expect(pending).toHaveLength(1);
+  fx.sim.resolveActionAttempt(pending[0].actionAttemptId, 'success');
+  const ended = (await fx.env.client.workflow.getHandle(reservationWorkflowId(key)).result()) as ReservationView;
+  expect(ended).toMatchObject({ stage: 'ended', revisions: 0 });
+  expect(ended.doors[0]).toMatchObject({ locked: true, lastOutcome: 'success' });
+}, 60_000);

@@ -195,6 +195,28 @@ test('webhooks: device.disconnected and device.connected reach the door', async 
   );
 });
 
+test("webhooks: a device.disconnected that occurred while the door's lock ran outlives the lock's own end", async () => {
+  const deviceId = fx.device({ attempt: { outcome: 'never' } });
+  const locking = executeLockAction(fx.env.client, 'LOCK_DOOR', { deviceId }, { taskQueue: pushQueue });
+  const attemptId = await eventually(
+    async () =>
+      (await queryDoor(fx.env.client, deviceId).catch(() => undefined))?.current?.actionAttemptId ?? undefined,
+  );
+  // The device drops off after accepting the command: Seam says so before the attempt ends.
+  fx.sim.updateDevice(deviceId, { online: false });
+  await eventually(async () =>
+    (await eventsHeardBy(deviceId)).some((e) => e.kind === 'disconnected') ? true : undefined,
+  );
+  fx.sim.resolveActionAttempt(attemptId!, 'success');
+  expect(await locking).toMatchObject({ ok: true });
+  const door = await eventually(async () => {
+    const view = await queryDoor(fx.env.client, deviceId);
+    return view.current === null && view.knowledge.lastOutcome === 'success' ? view : undefined;
+  });
+  // The lock's success says the device was online when the command began, not after the event.
+  expect(door.knowledge).toMatchObject({ locked: true, online: false });
+});
+
 test('webhooks: with every webhook dropped, every lock still finishes by polling', async () => {
   fx.sim.setWebhooks({ url: receiver.url, secret, faults: { dropRate: 1 } });
   try {
@@ -304,10 +326,8 @@ function slowClientStatus(): Promise<number> {
 }
 
 /**
- * A stay on the push worker whose check-out is `inMs` from now (checked in an hour ago). Far
- * enough ahead that the upsert's own check has run by then: an upsert that finds check-out begun
- * is refused (CHANGE_REFUSED), even one that creates the stay — 200 ms was not enough on a slow
- * box.
+ * A stay on the push worker whose check-out is `inMs` from now (checked in an hour ago), created
+ * by update-with-start (which answers with the stay even when check-out began while it checked).
  */
 async function stayCheckingOutIn(deviceId: string, inMs: number): Promise<string> {
   const reservationKey = `wh-${randomUUID().slice(0, 8)}`;

@@ -63,6 +63,7 @@ test('replay: lock actions recorded since door ordering carry its marker alone; 
       name.startsWith('door-workflow-') &&
       !name.startsWith('door-workflow-sw-') &&
       !name.startsWith('door-workflow-sti-') &&
+      !name.startsWith('door-workflow-fa-') &&
       !name.startsWith('door-workflow-push-'),
   );
   expect(viaDoor.length).toBeGreaterThanOrEqual(7);
@@ -86,6 +87,22 @@ test('replay: doors recorded since send-try-ids carry both markers and name thei
   expect(readFileSync(join(historiesDir, 'door-workflow-sti-lock-back-off-then-sent.json'), 'utf8')).toContain(
     'send-try-1.2',
   );
+});
+
+test('replay: doors recorded since door-facts-as-of-command carry its marker after the two before it; one heard its device drop off mid-lock', () => {
+  const doors = names.filter((name) => /^door-workflow-(push-)?fa-/.test(name));
+  expect(doors.length).toBeGreaterThanOrEqual(3);
+  for (const name of doors)
+    expect(patchIdsIn(name)).toEqual(['send-and-watch', 'send-try-ids', 'door-facts-as-of-command']);
+  const dropped = readFileSync(
+    join(historiesDir, 'door-workflow-push-fa-lock-disconnected-while-running.json'),
+    'utf8',
+  );
+  const payloads = [...dropped.matchAll(/"data": *"([A-Za-z0-9+/=]+)"/g)].map((m) =>
+    Buffer.from(m[1], 'base64').toString('utf8'),
+  );
+  expect(dropped).toContain('doorSeamEvent');
+  expect(payloads.some((p) => p.includes('"kind":"disconnected"'))).toBe(true);
 });
 
 test('replay: doors recorded with push (LOCKSTEP_PUSH=on) hear Seam events and read on the webhook or the safety net', () => {
@@ -127,6 +144,7 @@ test('replay: lock actions recorded since the search-attributes patch carry both
   const stayPatches: Record<string, string[]> = {
     'stay-temporal-cancel-locks.json': ['stay-cancel-locks'],
     'stay-serial-upserts.json': ['stay-serial-upserts'],
+    'stay-same-upsert-after-check-out.json': ['stay-serial-upserts', 'stay-same-upsert-after-check-out'],
     // Since stays hear Seam's events and watch their doors after check-out.
     'stay-watch-unlocked-after-check-out.json': ['stay-watch-after-check-out'],
     'stay-watch-retry-on-connected.json': ['stay-watch-after-check-out'],
