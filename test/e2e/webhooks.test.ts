@@ -207,7 +207,7 @@ test("webhooks: a device.disconnected that occurred while the door's lock ran ou
   await eventually(async () =>
     (await eventsHeardBy(deviceId)).some((e) => e.kind === 'disconnected') ? true : undefined,
   );
-  fx.sim.resolveActionAttempt(attemptId!, 'success');
+  fx.sim.resolveActionAttempt(attemptId, 'success');
   expect(await locking).toMatchObject({ ok: true });
   const door = await eventually(async () => {
     const view = await queryDoor(fx.env.client, deviceId);
