@@ -116,15 +116,17 @@ export function nextCommandAtMs(recentCommands: readonly number[], nowMs: number
 /** Epoch ms of the newest fact behind each of the door's device facts. */
 export type FactTimes = NonNullable<DoorCarry['factTimes']>;
 
+/** What the door knows of its device that events and commands can state. */
+export type DeviceFacts = Partial<Pick<DoorKnowledge, 'locked' | 'online'>>;
+
+const deviceFactFields = ['locked', 'online'] as const;
+
 /**
  * What a Seam event teaches the door of its device: the facts it states that are newer than
  * what the door knows. Seam delivers webhooks in no guaranteed order and redelivers late: an
  * `unlocked` that occurred before the door's last `locked` changes nothing.
  */
-export function factsFromEvent(
-  event: DoorSeamEvent,
-  times: FactTimes,
-): { facts: Partial<Pick<DoorKnowledge, 'locked' | 'online'>>; times: FactTimes } {
+export function factsFromEvent(event: DoorSeamEvent, times: FactTimes): { facts: DeviceFacts; times: FactTimes } {
   const atMs = Date.parse(event.occurredAt);
   const stated =
     event.kind === 'connected' || event.kind === 'disconnected'
@@ -132,24 +134,39 @@ export function factsFromEvent(
       : event.kind === 'locked' || event.kind === 'unlocked'
         ? { field: 'locked' as const, value: event.kind === 'locked' }
         : undefined;
-  return stated ? newerFacts({ [stated.field]: stated.value }, atMs, times) : { facts: {}, times };
+  if (!stated) return { facts: {}, times };
+  return newerFacts({ [stated.field]: stated.value }, { [stated.field]: atMs }, times);
 }
 
 /**
- * Of `facts` that held at `atMs`, those newer than what the door holds, with their times: a
- * fact older than the door's changes nothing (ties go to the newcomer).
+ * When what the door's own command saw held, per fact: somewhere between `fromMs` (the command
+ * began) and `toMs` (it ended). In doubt the door believes what sends a person to look: a
+ * reassuring fact (locked, online) counts as of `fromMs`, so an event against it that occurred
+ * later wins; an alarming one (unlocked, offline) as of `toMs`, so only a later event undoes it.
+ */
+export function seenBetween(facts: DeviceFacts, fromMs: number, toMs: number): FactTimes {
+  return Object.fromEntries(
+    deviceFactFields
+      .filter((field) => facts[field] !== undefined)
+      .map((field) => [field, facts[field] ? fromMs : toMs]),
+  );
+}
+
+/**
+ * Of `facts`, each as of its time in `atMs`, those not older than what the door holds, with
+ * their times: a fact older than the door's changes nothing (a tie goes to the newcomer).
  */
 export function newerFacts(
-  facts: Partial<Pick<DoorKnowledge, 'locked' | 'online'>>,
-  atMs: number,
+  facts: DeviceFacts,
+  atMs: FactTimes,
   times: FactTimes,
-): { facts: Partial<Pick<DoorKnowledge, 'locked' | 'online'>>; times: FactTimes } {
-  const fields = (['locked', 'online'] as const).filter(
-    (field) => facts[field] !== undefined && atMs >= (times[field] ?? -Infinity),
+): { facts: DeviceFacts; times: FactTimes } {
+  const fields = deviceFactFields.filter(
+    (field) => facts[field] !== undefined && atMs[field] !== undefined && atMs[field] >= (times[field] ?? -Infinity),
   );
   return {
     facts: Object.fromEntries(fields.map((field) => [field, facts[field]])),
-    times: { ...times, ...Object.fromEntries(fields.map((field) => [field, atMs])) },
+    times: { ...times, ...Object.fromEntries(fields.map((field) => [field, atMs[field]])) },
   };
 }
 

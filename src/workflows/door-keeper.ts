@@ -36,6 +36,7 @@ import {
   factsFromEvent,
   newerFacts,
   readmitOlder,
+  seenBetween,
   rememberEvent,
   type FactTimes,
   sameRequester,
@@ -52,10 +53,11 @@ import type { AttemptWakeups } from './command';
  *   uuid4() draws from the workflow's seeded random stream, and so does OpenTelemetry's workflow
  *   interceptor (span IDs): a door recorded untraced would not replay traced. Counted IDs do not
  *   depend on who else draws, so tracing can be switched on or off under running doors.
- * - `door-facts-as-of-command`: what a command saw of the device (online, locked) holds as of
- *   when the command began, and only where the door knows nothing newer; before it, as of when
- *   the command ended, over anything. A `device.disconnected` that occurred after a lock began
- *   was then dropped as older than the lock's "online" (stamped later, at the lock's end).
+ * - `door-facts-as-of-command`: what a command saw of the device (online, locked) counts only
+ *   where the door knows nothing newer, a reassuring fact (locked, online) as of when the
+ *   command began, an alarming one (unlocked, offline) as of its end; before it, every fact as
+ *   of the end, over anything. A `device.disconnected` that occurred while a lock ran was then
+ *   dropped as older than the lock's "online" (stamped later, at the lock's end).
  */
 export const doorPatchIds = {
   sendAndWatch: 'send-and-watch',
@@ -340,14 +342,16 @@ export class DoorKeeper {
   }
 
   /**
-   * What a command saw: its device facts hold as of when it began, where the door knows nothing
-   * newer (`door-facts-as-of-command`; before it, as of now, over anything). An event that
-   * occurred after the command began wins: its device may have dropped off after answering.
+   * What a command saw (`door-facts-as-of-command`; before it, every fact as of now, over
+   * anything): each device fact as of when it may have held ({@link seenBetween}: in doubt,
+   * unlocked and offline), and only where the door knows nothing newer. A `device.disconnected`
+   * that occurred while a lock ran outlives the lock's "online", whichever the door hears first.
    */
   private learnFromCommand(current: CurrentCommand, learned: Partial<DoorKnowledge>): void {
     if (!patched(doorPatchIds.factsAsOfCommand)) return this.learn(learned);
     const { locked, online, ...rest } = learned;
-    const { facts, times } = newerFacts({ locked, online }, current.begunAtMs, this.factTimes);
+    const seen = { locked, online };
+    const { facts, times } = newerFacts(seen, seenBetween(seen, current.begunAtMs, Date.now()), this.factTimes);
     this.learn({ ...rest, ...facts }, times);
   }
 

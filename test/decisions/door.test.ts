@@ -13,6 +13,7 @@ import {
   expireWaiting,
   factsFromEvent,
   newerFacts,
+  seenBetween,
   lastSendStartMs,
   maySend,
   nextCommandAtMs,
@@ -227,21 +228,36 @@ describe('factsFromEvent and rememberEvent', () => {
     expect(factsFromEvent(event('connected', '2026-11-26T20:00:00Z'), times).facts).toEqual({ online: true });
   });
 
-  test("newerFacts: a command's facts as of when it began apply field by field, only over older ones", () => {
+  test("newerFacts: a command's facts apply field by field, each only over an older one", () => {
     const began = at('2026-11-26T20:00:00Z');
     // The device dropped off after the lock began (a webhook heard before the lock ended).
     const times = { online: at('2026-11-26T20:00:02Z'), locked: at('2026-11-26T19:00:00Z') };
-    expect(newerFacts({ online: true, locked: true }, began, times)).toEqual({
+    expect(newerFacts({ online: true, locked: true }, { online: began, locked: began }, times)).toEqual({
       facts: { locked: true },
       times: { online: at('2026-11-26T20:00:02Z'), locked: began },
     });
-    // Nothing known: both apply; a field left undefined is not a fact.
-    expect(newerFacts({ online: false, locked: undefined }, began, {})).toEqual({
+    // Nothing known: it applies; a field left undefined, or with no time, is not a fact.
+    expect(newerFacts({ online: false, locked: undefined }, { online: began }, {})).toEqual({
       facts: { online: false },
       times: { online: began },
     });
+    expect(newerFacts({ locked: true }, {}, {})).toEqual({ facts: {}, times: {} });
     // A tie goes to the newcomer.
-    expect(newerFacts({ online: true }, began, { online: began }).facts).toEqual({ online: true });
+    expect(newerFacts({ online: true }, { online: began }, { online: began }).facts).toEqual({ online: true });
+  });
+
+  test('seenBetween: in doubt the door believes unlocked and offline — reassuring facts as of the start, alarming ones as of the end', () => {
+    expect(seenBetween({ locked: true, online: true }, 1_000, 5_000)).toEqual({ locked: 1_000, online: 1_000 });
+    expect(seenBetween({ locked: false, online: false }, 1_000, 5_000)).toEqual({ locked: 5_000, online: 5_000 });
+    expect(seenBetween({ locked: undefined, online: true }, 1_000, 5_000)).toEqual({ online: 1_000 });
+    // An unlock's "unlocked" is not undone by a lock event from before it ended (say, the lock before it).
+    const afterUnlock = newerFacts({ locked: false }, seenBetween({ locked: false }, 1_000, 5_000), {});
+    expect(factsFromEvent(event('locked', new Date(3_000).toISOString()), afterUnlock.times).facts).toEqual({});
+    // A lock's "locked" is undone by an unlock event from after it began.
+    const afterLock = newerFacts({ locked: true }, seenBetween({ locked: true }, 1_000, 5_000), {});
+    expect(factsFromEvent(event('unlocked', new Date(3_000).toISOString()), afterLock.times).facts).toEqual({
+      locked: false,
+    });
   });
 
   test('factsFromEvent: an attempt end states no device fact', () => {

@@ -217,6 +217,29 @@ test("webhooks: a device.disconnected that occurred while the door's lock ran ou
   expect(door.knowledge).toMatchObject({ locked: true, online: false });
 });
 
+test("webhooks: a device.disconnected that occurred while the door's lock ran, heard after the lock ended, is taken", async () => {
+  const deviceId = fx.device({ attempt: { outcome: 'never' } });
+  const locking = executeLockAction(fx.env.client, 'LOCK_DOOR', { deviceId }, { taskQueue: pushQueue });
+  const attemptId = await eventually(
+    async () =>
+      (await queryDoor(fx.env.client, deviceId).catch(() => undefined))?.current?.actionAttemptId ?? undefined,
+  );
+  const whileLocking = now();
+  fx.sim.resolveActionAttempt(attemptId, 'success');
+  expect(await locking).toMatchObject({ ok: true });
+  await eventually(async () => {
+    const view = await queryDoor(fx.env.client, deviceId);
+    return view.current === null && view.knowledge.online === true ? true : undefined;
+  });
+  // Seam's webhook for a drop-off during the lock, delivered late (after the lock's end).
+  expect(await postSigned({ event_type: 'device.disconnected', device_id: deviceId, occurred_at: whileLocking })).toBe(
+    200,
+  );
+  await eventually(async () =>
+    (await queryDoor(fx.env.client, deviceId)).knowledge.online === false ? true : undefined,
+  );
+});
+
 test('webhooks: with every webhook dropped, every lock still finishes by polling', async () => {
   fx.sim.setWebhooks({ url: receiver.url, secret, faults: { dropRate: 1 } });
   try {

@@ -149,30 +149,50 @@ export const successOnly = () => ['success'] as const;
 
 /**
  * Actions that poll (no watch) on attempts Seam holds pending; once every one is polling (its
- * send try has reported back), `kill` breaks something and brings it back, and then the attempts
- * end one after another over `endOverMs`. Held, not timed: however slowly a box starts the
- * actions, the first cannot end before the last is polling, so the fault always comes mid-poll.
+ * send try has reported back), `kill` breaks something and brings it back while the attempts end
+ * one after another over `endOverMs` from the fault's start: some while the part is down, the
+ * rest after. Held, not timed: however slowly a box starts the actions, none can end before the
+ * last is polling, so the fault always comes mid-poll. The actions' timeout (5 min) leaves room
+ * for a slow start and restart.
  */
 export async function killMidPoll(
   stack: FaultStack,
   scenario: string,
   count: number,
   kill: () => Promise<void>,
-  endOverMs = 3_000,
+  endOverMs = 6_000,
 ): Promise<Tracked[]> {
-  const shape = () => ({ device: { attempt: { outcome: 'never' as const } }, input: { watchWindow: 0 } });
+  const shape = () => ({
+    device: { attempt: { outcome: 'never' as const } },
+    input: { watchWindow: 0, timeout: '5m' },
+  });
   const tracked = await startMany(stack, scenario, count, shape, successOnly);
   if (!(await untilPhase(tracked, 'polling')))
     preconditionFailures.set(tracked, ['not every action was polling when the fault came: it proved nothing']);
-  await kill();
-  const devices = new Set(tracked.map((t) => t.deviceId));
-  const held = (await stack.sim.actionAttempts()).filter((a) => devices.has(a.deviceId) && a.status === 'pending');
-  for (const attempt of held) {
-    await sleep(endOverMs / Math.max(1, held.length));
-    await stack.sim.resolveActionAttempt(attempt.actionAttemptId, 'success');
-  }
+  const devices = new Set(tracked.map((t) => t.deviceId ?? ''));
+  await Promise.all([kill(), endHeldAttempts(stack, devices, endOverMs, Date.now() + 120_000)]);
   return tracked;
 }
+
+/**
+ * Ends the held attempts of `devices` one after another over `overMs`, and then any made later
+ * (an action that was not yet sending at the fault), until every device has one and none is held,
+ * or `untilMs` passes.
+ */
+async function endHeldAttempts(stack: FaultStack, devices: Set<string>, overMs: number, untilMs: number) {
+  for (;;) {
+    const attempts = (await stack.sim.actionAttempts()).filter((a) => devices.has(a.deviceId));
+    const held = attempts.filter((a) => a.status === 'pending');
+    const unsent = devices.size - new Set(attempts.map((a) => a.deviceId)).size;
+    if ((held.length === 0 && unsent === 0) || Date.now() > untilMs) return;
+    for (const attempt of held) {
+      await sleep(overMs / held.length);
+      await stack.sim.resolveActionAttempt(attempt.actionAttemptId, 'success');
+    }
+    if (held.length === 0) await sleep(500);
+  }
+}
+
 /** A worker killed mid-send leaves an unlock's fate unknown (truthfully); a lock is re-sent. */
 export const successOrUnknown = (action: LockAction): readonly Expected[] =>
   action === 'UNLOCK_DOOR' ? ['success', 'COMMAND_OUTCOME_UNKNOWN'] : ['success'];
