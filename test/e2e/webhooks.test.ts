@@ -240,6 +240,33 @@ test("webhooks: a device.disconnected that occurred while the door's lock ran, h
   );
 });
 
+test("webhooks: a lock.locked that occurred while the door's unlock ran, heard after the unlock ended, does not make the door say locked", async () => {
+  const deviceId = fx.device({ locked: true, attempt: { outcome: 'never' } });
+  const unlocking = executeLockAction(fx.env.client, 'UNLOCK_DOOR', { deviceId }, { taskQueue: pushQueue });
+  const attemptId = await eventually(
+    async () =>
+      (await queryDoor(fx.env.client, deviceId).catch(() => undefined))?.current?.actionAttemptId ?? undefined,
+  );
+  const whileUnlocking = now();
+  fx.sim.resolveActionAttempt(attemptId, 'success');
+  expect(await unlocking).toMatchObject({ ok: true });
+  await eventually(async () => {
+    const view = await queryDoor(fx.env.client, deviceId);
+    return view.current === null && view.knowledge.locked === false ? true : undefined;
+  });
+  // A late lock event from before the unlock ended (the lock before it, say): in doubt, unlocked.
+  const eventId = randomUUID();
+  const late = signed({
+    event_id: eventId,
+    event_type: 'lock.locked',
+    device_id: deviceId,
+    occurred_at: whileUnlocking,
+  });
+  expect((await post(late.body, late.headers)).status).toBe(200);
+  await eventually(async () => ((await eventsHeardBy(deviceId)).some((e) => e.eventId === eventId) ? true : undefined));
+  expect((await queryDoor(fx.env.client, deviceId)).knowledge.locked).toBe(false);
+});
+
 test('webhooks: with every webhook dropped, every lock still finishes by polling', async () => {
   fx.sim.setWebhooks({ url: receiver.url, secret, faults: { dropRate: 1 } });
   try {

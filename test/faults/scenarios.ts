@@ -147,20 +147,25 @@ export const preconditionFailures = new WeakMap<Tracked[], string[]>();
 
 export const successOnly = () => ['success'] as const;
 
+/** A fault that takes a part down (`down`, resolved once it is down) and brings it back (`up`). */
+export interface PartFault {
+  down: () => Promise<void>;
+  up: () => Promise<void>;
+}
+
 /**
  * Actions that poll (no watch) on attempts Seam holds pending; once every one is polling (its
- * send try has reported back), `kill` breaks something and brings it back while the attempts end
- * one after another over `endOverMs` from the fault's start: some while the part is down, the
- * rest after. Held, not timed: however slowly a box starts the actions, none can end before the
- * last is polling, so the fault always comes mid-poll. The actions' timeout (5 min) leaves room
- * for a slow start and restart.
+ * send try has reported back), `fault` takes a part down, half the attempts end one after another
+ * while it is down (over 1.5 s, then 0.5 s more), it comes back, and the rest end over 3 s.
+ * Held, not timed: however slowly a box starts the actions, none can end before the last is
+ * polling, so the fault always comes mid-poll; the actions' timeout (5 min) leaves room for a
+ * slow start and restart.
  */
 export async function killMidPoll(
   stack: FaultStack,
   scenario: string,
   count: number,
-  kill: () => Promise<void>,
-  endOverMs = 6_000,
+  fault: PartFault,
 ): Promise<Tracked[]> {
   const shape = () => ({
     device: { attempt: { outcome: 'never' as const } },
@@ -169,27 +174,40 @@ export async function killMidPoll(
   const tracked = await startMany(stack, scenario, count, shape, successOnly);
   if (!(await untilPhase(tracked, 'polling')))
     preconditionFailures.set(tracked, ['not every action was polling when the fault came: it proved nothing']);
-  const devices = new Set(tracked.map((t) => t.deviceId ?? ''));
-  await Promise.all([kill(), endHeldAttempts(stack, devices, endOverMs, Date.now() + 120_000)]);
+  const devices = new Set(tracked.flatMap((t) => (t.deviceId ? [t.deviceId] : [])));
+  const held = await heldAttempts(stack, devices);
+  await fault.down();
+  await endAttempts(stack, held.slice(0, Math.ceil(held.length / 2)), 1_500);
+  await sleep(500);
+  await fault.up();
+  await endAttempts(stack, await heldAttempts(stack, devices), 3_000);
+  // Attempts made later (an action not yet polling when the fault came: the row fails anyway),
+  // for as long as a device has none yet, up to 30 s.
+  for (const until = Date.now() + 30_000; Date.now() < until; await sleep(1_000)) {
+    const later = await heldAttempts(stack, devices);
+    await endAttempts(stack, later, 0);
+    if (later.length === 0 && (await devicesWithAttempts(stack, devices)) === devices.size) break;
+  }
   return tracked;
 }
 
-/**
- * Ends the held attempts of `devices` one after another over `overMs`, and then any made later
- * (an action that was not yet sending at the fault), until every device has one and none is held,
- * or `untilMs` passes.
- */
-async function endHeldAttempts(stack: FaultStack, devices: Set<string>, overMs: number, untilMs: number) {
-  for (;;) {
-    const attempts = (await stack.sim.actionAttempts()).filter((a) => devices.has(a.deviceId));
-    const held = attempts.filter((a) => a.status === 'pending');
-    const unsent = devices.size - new Set(attempts.map((a) => a.deviceId)).size;
-    if ((held.length === 0 && unsent === 0) || Date.now() > untilMs) return;
-    for (const attempt of held) {
-      await sleep(overMs / held.length);
-      await stack.sim.resolveActionAttempt(attempt.actionAttemptId, 'success');
-    }
-    if (held.length === 0) await sleep(500);
+/** The attempts of `devices` the simulator still holds pending, by ID. */
+async function heldAttempts(stack: FaultStack, devices: Set<string>): Promise<string[]> {
+  const attempts = await stack.sim.actionAttempts();
+  return attempts.filter((a) => devices.has(a.deviceId) && a.status === 'pending').map((a) => a.actionAttemptId);
+}
+
+/** How many of `devices` have an attempt at Seam. */
+async function devicesWithAttempts(stack: FaultStack, devices: Set<string>): Promise<number> {
+  const attempts = await stack.sim.actionAttempts();
+  return new Set(attempts.filter((a) => devices.has(a.deviceId)).map((a) => a.deviceId)).size;
+}
+
+/** Ends `attempts` successfully, one after another over `overMs`. */
+async function endAttempts(stack: FaultStack, attempts: readonly string[], overMs: number): Promise<void> {
+  for (const attemptId of attempts) {
+    await sleep(overMs / attempts.length);
+    await stack.sim.resolveActionAttempt(attemptId, 'success');
   }
 }
 
@@ -215,20 +233,18 @@ export const scenarios: Scenario[] = [
     name: 'every worker SIGKILLed mid-poll, restarted',
     timeLimitMs: 150_000,
     run: (stack, count) =>
-      killMidPoll(stack, 'poll-kill', count, async () => {
-        await stack.killAllWorkers();
-        await sleep(2_000);
-        await Promise.all([stack.startWorker(), stack.startWorker()]);
+      killMidPoll(stack, 'poll-kill', count, {
+        down: () => stack.killAllWorkers(),
+        up: async () => void (await Promise.all([stack.startWorker(), stack.startWorker()])),
       }),
   },
   {
     name: 'dev server SIGKILLed mid-poll, restarted on its SQLite file',
     timeLimitMs: 150_000,
     run: (stack, count) =>
-      killMidPoll(stack, 'server-kill', count, async () => {
-        stack.killServer();
-        await sleep(2_000);
-        await stack.startServer();
+      killMidPoll(stack, 'server-kill', count, {
+        down: () => Promise.resolve(stack.killServer()),
+        up: () => stack.startServer(),
       }),
   },
   {
