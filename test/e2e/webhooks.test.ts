@@ -16,7 +16,7 @@ import { newWebhookSecret, svixSignature } from '../../src/dev/simulator/webhook
 import { deliverToTemporal } from '../../src/webhooks/temporal-delivery';
 import { startWebhookReceiver, type WebhookOutcome, type WebhookReceiver } from '../../src/webhooks/receiver';
 import { queryReservation, upsertReservation } from '../../src/reservation-client';
-import { lockActionWorkflowId } from '../../src/contract/core';
+import { lockActionWorkflowId, type LockAction } from '../../src/contract/core';
 import { useAlertReceiver } from '../helpers/alert-receiver';
 import { startWorkerProcess, useLockstepFixture } from '../helpers/lockstep-fixture';
 import { assertBuilt, cleanEnv, freePort, runLockstep, startLockstep } from '../helpers/processes';
@@ -195,42 +195,47 @@ test('webhooks: device.disconnected and device.connected reach the door', async 
   );
 });
 
-test("webhooks: a device.disconnected that occurred while the door's lock ran outlives the lock's own end", async () => {
-  const deviceId = fx.device({ attempt: { outcome: 'never' } });
-  const locking = executeLockAction(fx.env.client, 'LOCK_DOOR', { deviceId }, { taskQueue: pushQueue });
+/**
+ * Starts `action` at a device whose attempt Seam holds pending, and waits until its door follows
+ * the attempt; `end()` ends the attempt, expects the action's success, and returns the door once
+ * it is idle again.
+ */
+async function heldCommand(action: LockAction, deviceId: string) {
+  const outcome = executeLockAction(fx.env.client, action, { deviceId }, { taskQueue: pushQueue });
   const attemptId = await eventually(
     async () =>
       (await queryDoor(fx.env.client, deviceId).catch(() => undefined))?.current?.actionAttemptId ?? undefined,
   );
+  return {
+    end: async () => {
+      fx.sim.resolveActionAttempt(attemptId, 'success');
+      expect(await outcome).toMatchObject({ ok: true });
+      return eventually(async () => {
+        const view = await queryDoor(fx.env.client, deviceId);
+        return view.current === null && view.knowledge.lastOutcome === 'success' ? view : undefined;
+      });
+    },
+  };
+}
+
+test("webhooks: a device.disconnected that occurred while the door's lock ran outlives the lock's own end", async () => {
+  const deviceId = fx.device({ attempt: { outcome: 'never' } });
+  const locking = await heldCommand('LOCK_DOOR', deviceId);
   // The device drops off after accepting the command: Seam says so before the attempt ends.
   fx.sim.updateDevice(deviceId, { online: false });
   await eventually(async () =>
     (await eventsHeardBy(deviceId)).some((e) => e.kind === 'disconnected') ? true : undefined,
   );
-  fx.sim.resolveActionAttempt(attemptId, 'success');
-  expect(await locking).toMatchObject({ ok: true });
-  const door = await eventually(async () => {
-    const view = await queryDoor(fx.env.client, deviceId);
-    return view.current === null && view.knowledge.lastOutcome === 'success' ? view : undefined;
-  });
+  const door = await locking.end();
   // The lock's success says the device was online when the command began, not after the event.
   expect(door.knowledge).toMatchObject({ locked: true, online: false });
 });
 
 test("webhooks: a device.disconnected that occurred while the door's lock ran, heard after the lock ended, is taken", async () => {
   const deviceId = fx.device({ attempt: { outcome: 'never' } });
-  const locking = executeLockAction(fx.env.client, 'LOCK_DOOR', { deviceId }, { taskQueue: pushQueue });
-  const attemptId = await eventually(
-    async () =>
-      (await queryDoor(fx.env.client, deviceId).catch(() => undefined))?.current?.actionAttemptId ?? undefined,
-  );
+  const locking = await heldCommand('LOCK_DOOR', deviceId);
   const whileLocking = now();
-  fx.sim.resolveActionAttempt(attemptId, 'success');
-  expect(await locking).toMatchObject({ ok: true });
-  await eventually(async () => {
-    const view = await queryDoor(fx.env.client, deviceId);
-    return view.current === null && view.knowledge.online === true ? true : undefined;
-  });
+  expect((await locking.end()).knowledge.online).toBe(true);
   // Seam's webhook for a drop-off during the lock, delivered late (after the lock's end).
   expect(await postSigned({ event_type: 'device.disconnected', device_id: deviceId, occurred_at: whileLocking })).toBe(
     200,
@@ -242,18 +247,9 @@ test("webhooks: a device.disconnected that occurred while the door's lock ran, h
 
 test("webhooks: a lock.locked that occurred while the door's unlock ran, heard after the unlock ended, does not make the door say locked", async () => {
   const deviceId = fx.device({ locked: true, attempt: { outcome: 'never' } });
-  const unlocking = executeLockAction(fx.env.client, 'UNLOCK_DOOR', { deviceId }, { taskQueue: pushQueue });
-  const attemptId = await eventually(
-    async () =>
-      (await queryDoor(fx.env.client, deviceId).catch(() => undefined))?.current?.actionAttemptId ?? undefined,
-  );
+  const unlocking = await heldCommand('UNLOCK_DOOR', deviceId);
   const whileUnlocking = now();
-  fx.sim.resolveActionAttempt(attemptId, 'success');
-  expect(await unlocking).toMatchObject({ ok: true });
-  await eventually(async () => {
-    const view = await queryDoor(fx.env.client, deviceId);
-    return view.current === null && view.knowledge.locked === false ? true : undefined;
-  });
+  expect((await unlocking.end()).knowledge.locked).toBe(false);
   // A late lock event from before the unlock ended (the lock before it, say): in doubt, unlocked.
   const eventId = randomUUID();
   const late = signed({
