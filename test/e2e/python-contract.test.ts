@@ -48,7 +48,9 @@ test('Python (temporalio SDK): a lock, a failing lock and a stay started by type
   expect(run.stderr).not.toMatch(/FAIL/);
   // On failure, how far it got and what it said.
   if (run.code !== 0)
-    throw new Error(`contract_check.py exited ${run.code}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`);
+    throw new Error(
+      `contract_check.py exited ${run.code ?? run.signal}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`,
+    );
   expect(run.stdout.split('\n').filter((line) => line.startsWith('ok '))).toEqual([
     'ok lock input is valid by the input schema',
     'ok an unknown field is refused by the input schema',

@@ -24,6 +24,8 @@ export { cleanEnv };
 
 export interface Finished {
   code: number | null;
+  /** The signal that ended it, when one did (code is then null). */
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
@@ -45,9 +47,9 @@ export function runProcess(
       reject(new Error(`${command} ${args.join(' ')} did not finish within ${timeoutMs} ms\n${stdout}\n${stderr}`));
     }, timeoutMs);
     child.on('error', reject);
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolvePromise({ code, stdout, stderr });
+      resolvePromise({ code, signal, stdout, stderr });
     });
   });
 }
