@@ -184,23 +184,29 @@ export async function killMidPoll(
   // Attempts made later (an action not yet polling when the fault came: the row fails anyway),
   // for as long as a device has none yet, up to 30 s.
   for (const until = Date.now() + 30_000; Date.now() < until; await sleep(1_000)) {
-    const later = await heldAttempts(stack, devices);
+    const attempts = await attemptsOf(stack, devices);
+    const later = pendingIds(attempts);
     await endAttempts(stack, later, 0);
-    if (later.length === 0 && (await devicesWithAttempts(stack, devices)) === devices.size) break;
+    if (later.length === 0 && new Set(attempts.map((a) => a.deviceId)).size === devices.size) break;
   }
   return tracked;
 }
 
-/** The attempts of `devices` the simulator still holds pending, by ID. */
-async function heldAttempts(stack: FaultStack, devices: Set<string>): Promise<string[]> {
-  const attempts = await stack.sim.actionAttempts();
-  return attempts.filter((a) => devices.has(a.deviceId) && a.status === 'pending').map((a) => a.actionAttemptId);
+type SeamAttempt = Awaited<ReturnType<FaultStack['sim']['actionAttempts']>>[number];
+
+/** The attempts of `devices` at Seam. */
+async function attemptsOf(stack: FaultStack, devices: Set<string>): Promise<SeamAttempt[]> {
+  return (await stack.sim.actionAttempts()).filter((a) => devices.has(a.deviceId));
 }
 
-/** How many of `devices` have an attempt at Seam. */
-async function devicesWithAttempts(stack: FaultStack, devices: Set<string>): Promise<number> {
-  const attempts = await stack.sim.actionAttempts();
-  return new Set(attempts.filter((a) => devices.has(a.deviceId)).map((a) => a.deviceId)).size;
+/** The IDs of the attempts still pending. */
+function pendingIds(attempts: readonly SeamAttempt[]): string[] {
+  return attempts.filter((a) => a.status === 'pending').map((a) => a.actionAttemptId);
+}
+
+/** The attempts of `devices` the simulator still holds pending, by ID. */
+async function heldAttempts(stack: FaultStack, devices: Set<string>): Promise<string[]> {
+  return pendingIds(await attemptsOf(stack, devices));
 }
 
 /** Ends `attempts` successfully, one after another over `overMs`. */
