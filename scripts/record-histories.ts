@@ -427,6 +427,21 @@ async function main(): Promise<void> {
       input: { timeout: '30s' },
       doorHistoryName: 'door-workflow-fa-unlock-seam-unavailable',
     },
+    // Since the door's `announced-unlock-send`: an unlock's tries announce their send first.
+    {
+      name: 'knock-an-unlock-success',
+      action: 'UNLOCK_DOOR',
+      device: { deviceId: 'an-1', locked: true, attempt: { pendingMs: 300 } },
+      input: {},
+      doorHistoryName: 'door-workflow-an-unlock-success',
+    },
+    {
+      name: 'knock-an-unlock-sent-after-a-503',
+      action: 'UNLOCK_DOOR',
+      device: { deviceId: 'an-2', locked: true, faults: [{ route: '/locks/unlock_door', kind: '503', count: 1 }] },
+      input: {},
+      doorHistoryName: 'door-workflow-an-unlock-sent-after-a-503',
+    },
   ];
   const day = 24 * 60 * 60_000;
   const at = async (offsetMs: number) => new Date((await env.currentTimeMs()) + offsetMs).toISOString();

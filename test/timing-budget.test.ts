@@ -18,6 +18,7 @@ import {
   requesterDescribeTimeoutMs,
   requesterDescribeTries,
   sendActivityTimeoutMs,
+  sendAnnounceTimeoutMs,
   sendSlackMs,
   watchActivityTimeoutMs,
 } from '../src/contract/timing-budget';
@@ -32,10 +33,12 @@ describe('timing budget', () => {
     expect(defaultRequestTimeoutMs).toBeLessThanOrEqual(maxRequestTimeoutMs);
   });
 
-  test('timing budget: a send try outlasts its requester check and its one request at the longest bound', () => {
+  test("timing budget: a send try outlasts its requester check, an unlock's announcement and its one request at the longest bound", () => {
     const requesterCheckMs =
       requesterDescribeTries * requesterDescribeTimeoutMs + (requesterDescribeTries - 1) * requesterDescribePauseMs;
-    expect(sendActivityTimeoutMs).toBeGreaterThanOrEqual(requesterCheckMs + maxRequestTimeoutMs + 1_000);
+    expect(sendActivityTimeoutMs).toBeGreaterThanOrEqual(
+      requesterCheckMs + sendAnnounceTimeoutMs + maxRequestTimeoutMs + 1_000,
+    );
   });
 
   test('timing budget: a read activity outlasts a read and its read-back at the longest bound', () => {

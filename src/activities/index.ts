@@ -5,7 +5,7 @@
  */
 import { trace } from '@opentelemetry/api';
 import { Context, log } from '@temporalio/activity';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { ActivityCancelledError, WorkflowNotFoundError } from '@temporalio/client';
 import {
   doorVerdictSignalName,
   doorWorkflowId,
@@ -47,6 +47,7 @@ import {
   requesterDescribePauseMs,
   requesterDescribeTimeoutMs,
   requesterDescribeTries,
+  sendAnnounceTimeoutMs,
   sendSlackMs,
   watchBackoff,
 } from '../contract/timing-budget';
@@ -415,6 +416,92 @@ function workspaceActivities(seam: SeamClient, metrics: LockstepMetrics, options
     return { plan, capability: await captureCapabilitySnapshot(deviceId) };
   }
 
+  /**
+   * One send of lock_door / unlock_door, checked against `sendBy` immediately before it goes
+   * and aborted, end to end, so that no byte of it leaves later than `sendBy - sendSlackMs`.
+   * Never retried by Temporal: the workflow decides whether to try again (only when the try
+   * cannot have reached Seam, or for a lock), after a durable back-off that a cancel stops.
+   * `announce`: see {@link LockstepActivities.sendCommandTryAnnounced}.
+   */
+  async function sendTry(request: SendTryRequest, announce: boolean): Promise<SendTryOutcome> {
+    const operation = commandOperation(request.action);
+    // A door's command serves lock actions in their own traces: the try's span names them.
+    if (request.requesters)
+      trace.getActiveSpan()?.setAttribute(
+        'lockstep.requesters',
+        request.requesters.map((r) => r.workflowId),
+      );
+    const sendBy = Date.parse(request.sendBy);
+    const wanted = request.requesters ? await anyStillWants(request.requesters) : true;
+    if (wanted === 'unknown') {
+      return {
+        sent: false,
+        mayHaveReachedSeam: false,
+        failureType: 'REQUESTERS_UNCONFIRMED',
+        message: 'Temporal could not confirm that a lock action still wants this command; nothing was sent',
+        seamRequestId: null,
+      };
+    }
+    if (!wanted) {
+      throw ApplicationFailure.nonRetryable(
+        'every lock action this command was for was cancelled before it was sent; nothing was sent',
+        'CANCELLED',
+      );
+    }
+    const unannounced = announce ? await announceSend() : undefined;
+    if (unannounced) return unannounced;
+    const now = Date.now();
+    if (!maySend(now, sendBy)) {
+      throw deadlinePassed(
+        request.action,
+        request.deviceId,
+        `less than ${minSendWindowMs + sendSlackMs} ms remain before its send-by deadline ${request.sendBy}`,
+        { sendBy: request.sendBy },
+      );
+    }
+    let sent: Sent;
+    try {
+      const { actionAttempt, commandSentAt } = await seam.boundedUntil(sendAbortAtMs(sendBy), () =>
+        sendOnce(request.deviceId, request.action),
+      );
+      sent = { sent: true, actionAttempt, commandSentAt };
+    } catch (err) {
+      const failure = toSeamFailure(err, operation);
+      const delivery = deliveryOf(err);
+      if (delivery === 'rejected') throw failure;
+      const details = failure.details?.[0] as ActivityFailureDetails | undefined;
+      if (delivery === 'maybe_delivered' && !mayRepeatCommand(request.action)) {
+        throw outcomeUnknown(operation, failure, { ...details, commandMayHaveReachedSeam: true });
+      }
+      return {
+        sent: false,
+        mayHaveReachedSeam: delivery === 'maybe_delivered',
+        failureType: failure.type ?? 'SEAM_CALL_FAILED',
+        message: failure.message,
+        seamRequestId: details?.seamRequestId ?? null,
+      };
+    }
+    const { thenWatch } = request;
+    if (!thenWatch || sent.actionAttempt.status !== 'pending') return sent;
+    if (options.push) return { ...sent, pushed: true };
+    const { actionAttemptId } = sent.actionAttempt;
+    // Its one heartbeat (the first is never throttled): the attempt, durable from here on.
+    Context.current().heartbeat({ actionAttemptId, commandSentAt: sent.commandSentAt } satisfies SentCommand);
+    try {
+      const watched = await watchAttempt({
+        actionAttemptId,
+        deviceId: request.deviceId,
+        windowMs: thenWatch.windowMs,
+        readBackLockedState: thenWatch.readBackLockedState,
+        ...(thenWatch.verdictTo ? { verdictTo: { ...thenWatch.verdictTo, commandSentAt: sent.commandSentAt } } : {}),
+      });
+      return { ...sent, watched };
+    } catch {
+      // Sent all the same: never let a watch's fault read as "not sent".
+      return { ...sent, watched: { actionAttempt: sent.actionAttempt, reads: 0 } };
+    }
+  }
+
   return {
     checkDevice,
 
@@ -441,88 +528,19 @@ function workspaceActivities(seam: SeamClient, metrics: LockstepMetrics, options
     /** `devices.get`, reduced to what decides whether the device can act now. */
     captureCapabilitySnapshot,
 
+    /** One send try (see sendTry). */
+    sendCommandTry: (request: SendTryRequest) => sendTry(request, false),
+
     /**
-     * One send of lock_door / unlock_door, checked against `sendBy` immediately before it goes
-     * and aborted, end to end, so that no byte of it leaves later than `sendBy - sendSlackMs`.
-     * Never retried by Temporal: the workflow decides whether to try again (only when the try
-     * cannot have reached Seam, or for a lock), after a durable back-off that a cancel stops.
+     * An unlock's send try since the door's `announced-unlock-send`: the same try, which first
+     * has Temporal record, in its heartbeat, that it is about to send ({@link SendAnnouncement})
+     * and sends only once Temporal has answered. A try that times out with no heartbeat at all
+     * (its task lost between Temporal and a worker, or its worker gone before the announcement)
+     * has certainly not sent, and its door may try again within the deadline instead of ending
+     * COMMAND_OUTCOME_UNKNOWN. Its own activity type: a worker from before it, which sends
+     * without announcing, cannot run it (it fails "not registered" instead of sending).
      */
-    async sendCommandTry(request: SendTryRequest): Promise<SendTryOutcome> {
-      const operation = commandOperation(request.action);
-      // A door's command serves lock actions in their own traces: the try's span names them.
-      if (request.requesters)
-        trace.getActiveSpan()?.setAttribute(
-          'lockstep.requesters',
-          request.requesters.map((r) => r.workflowId),
-        );
-      const sendBy = Date.parse(request.sendBy);
-      const wanted = request.requesters ? await anyStillWants(request.requesters) : true;
-      if (wanted === 'unknown') {
-        return {
-          sent: false,
-          mayHaveReachedSeam: false,
-          failureType: 'REQUESTERS_UNCONFIRMED',
-          message: 'Temporal could not confirm that a lock action still wants this command; nothing was sent',
-          seamRequestId: null,
-        };
-      }
-      if (!wanted) {
-        throw ApplicationFailure.nonRetryable(
-          'every lock action this command was for was cancelled before it was sent; nothing was sent',
-          'CANCELLED',
-        );
-      }
-      const now = Date.now();
-      if (!maySend(now, sendBy)) {
-        throw deadlinePassed(
-          request.action,
-          request.deviceId,
-          `less than ${minSendWindowMs + sendSlackMs} ms remain before its send-by deadline ${request.sendBy}`,
-          { sendBy: request.sendBy },
-        );
-      }
-      let sent: Sent;
-      try {
-        const { actionAttempt, commandSentAt } = await seam.boundedUntil(sendAbortAtMs(sendBy), () =>
-          sendOnce(request.deviceId, request.action),
-        );
-        sent = { sent: true, actionAttempt, commandSentAt };
-      } catch (err) {
-        const failure = toSeamFailure(err, operation);
-        const delivery = deliveryOf(err);
-        if (delivery === 'rejected') throw failure;
-        const details = failure.details?.[0] as ActivityFailureDetails | undefined;
-        if (delivery === 'maybe_delivered' && !mayRepeatCommand(request.action)) {
-          throw outcomeUnknown(operation, failure, { ...details, commandMayHaveReachedSeam: true });
-        }
-        return {
-          sent: false,
-          mayHaveReachedSeam: delivery === 'maybe_delivered',
-          failureType: failure.type ?? 'SEAM_CALL_FAILED',
-          message: failure.message,
-          seamRequestId: details?.seamRequestId ?? null,
-        };
-      }
-      const { thenWatch } = request;
-      if (!thenWatch || sent.actionAttempt.status !== 'pending') return sent;
-      if (options.push) return { ...sent, pushed: true };
-      const { actionAttemptId } = sent.actionAttempt;
-      // Its one heartbeat (the first is never throttled): the attempt, durable from here on.
-      Context.current().heartbeat({ actionAttemptId, commandSentAt: sent.commandSentAt } satisfies SentCommand);
-      try {
-        const watched = await watchAttempt({
-          actionAttemptId,
-          deviceId: request.deviceId,
-          windowMs: thenWatch.windowMs,
-          readBackLockedState: thenWatch.readBackLockedState,
-          ...(thenWatch.verdictTo ? { verdictTo: { ...thenWatch.verdictTo, commandSentAt: sent.commandSentAt } } : {}),
-        });
-        return { ...sent, watched };
-      } catch {
-        // Sent all the same: never let a watch's fault read as "not sent".
-        return { ...sent, watched: { actionAttempt: sent.actionAttempt, reads: 0 } };
-      }
-    },
+    sendCommandTryAnnounced: (request: SendTryRequest) => sendTry(request, true),
 
     /**
      * The attempt that the calling workflow's pending send try `activityId` heartbeated
@@ -587,6 +605,42 @@ function workspaceActivities(seam: SeamClient, metrics: LockstepMetrics, options
       );
     },
   };
+}
+
+/** What an announced send try heartbeats before it sends: that it is about to (its presence is what counts). */
+export interface SendAnnouncement {
+  aboutToSend: true;
+  at: string;
+}
+
+/**
+ * Has Temporal record, as the running try's heartbeat, that it is about to send, and waits for
+ * Temporal's answer (the core SDK's own heartbeats are not awaited). Undefined once recorded;
+ * otherwise an outcome that sends nothing — Temporal unreachable, or the try no longer running
+ * there (timed out already: the workflow has concluded it never sent) — or CANCELLED.
+ */
+async function announceSend(): Promise<SendTryOutcome | undefined> {
+  const { client, info } = Context.current();
+  const announcement: SendAnnouncement = { aboutToSend: true, at: new Date().toISOString() };
+  try {
+    await client.withDeadline(Date.now() + sendAnnounceTimeoutMs, () =>
+      client.activity.heartbeat(info.taskToken, announcement),
+    );
+    return undefined;
+  } catch (err) {
+    if (err instanceof ActivityCancelledError)
+      throw ApplicationFailure.nonRetryable(
+        'the send try was cancelled before it was sent; nothing was sent',
+        'CANCELLED',
+      );
+    return {
+      sent: false,
+      mayHaveReachedSeam: false,
+      failureType: 'SEND_NOT_ANNOUNCED',
+      message: `Temporal did not record that the try was about to send (${err instanceof Error ? err.message : String(err)}); nothing was sent`,
+      seamRequestId: null,
+    };
+  }
 }
 
 /** Hands the checked request to its door; a door that cannot be reached may have it all the same. */
@@ -677,6 +731,8 @@ export function createActivities(
     captureCapabilitySnapshot: (deviceId: string, workspace?: string) =>
       afterSend(workspace).captureCapabilitySnapshot(deviceId),
     sendCommandTry: (request: SendTryRequest) => inWorkspace(request.workspace).sendCommandTry(request),
+    sendCommandTryAnnounced: (request: SendTryRequest) =>
+      inWorkspace(request.workspace).sendCommandTryAnnounced(request),
     // Reads Temporal, not Seam.
     attemptSentByPendingTry: (request: { activityId: string }) =>
       inWorkspace(workspaces.anyAlias).attemptSentByPendingTry(request),
@@ -688,6 +744,16 @@ export function createActivities(
 }
 
 export type LockstepActivities = ReturnType<typeof createActivities>;
+
+const sendTryActivityTypes: ReadonlySet<string> = new Set<keyof LockstepActivities>([
+  'sendCommandTry',
+  'sendCommandTryAnnounced',
+]);
+
+/** Whether an activity type sends a command (a history that schedules one may have sent). */
+export function isSendTry(activityType: string | null | undefined): boolean {
+  return activityType != null && sendTryActivityTypes.has(activityType);
+}
 
 /**
  * Whether any of these lock actions still wants its command: running, and no cancel requested.

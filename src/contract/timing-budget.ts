@@ -61,7 +61,13 @@ export const requesterDescribeTries = 2;
 export const requesterDescribeTimeoutMs = 1_500;
 export const requesterDescribePauseMs = 200;
 
-/** One send try: the requester check, one request at the longest bound, plus slack for the activity around it. */
+/**
+ * An unlock's send try (since `announced-unlock-send`) then has Temporal record that it is about
+ * to send, and waits this long at most for Temporal's answer; without one it sends nothing.
+ */
+export const sendAnnounceTimeoutMs = 500;
+
+/** One send try: the requester check, the announcement, one request at the longest bound, plus slack for the activity around it. */
 export const sendActivityTimeoutMs = maxRequestTimeoutMs + 5_000;
 
 /** The watch activity may read until its window ends; its last read (and read-back) may then take this long. */

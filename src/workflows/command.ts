@@ -237,28 +237,27 @@ async function sendTry(
 ): Promise<SendTryOutcome> {
   const watchesToo = state.requesters !== undefined && state.watchInSendTry === true && plan.watchWindowMs > 0;
   const tryId = watchesToo ? sendTryId(state, tryIndex) : undefined;
-  const sending = (tryId ? sendTryThatWatches(plan.watchWindowMs, tryId) : sendTries)
-    .sendCommandTry({
-      deviceId: plan.deviceId,
-      action: state.action,
-      ...workspaceField(plan.workspace),
-      sendBy: new Date(sendBy).toISOString(),
-      ...(state.requesters ? { requesters: state.requesters } : {}),
-      ...(watchesToo
-        ? {
-            thenWatch: {
-              windowMs: plan.watchWindowMs,
-              readBackLockedState: plan.verifyLockedState,
-              verdictTo: { requesters: state.requesters!, facts: factsOnceSent(state) },
-            },
-          }
-        : {}),
-    })
-    .catch((err: unknown) => {
-      const lost = lostTry(state, err, sendBy);
-      if (lost.sent) log.warn('send try died after the send; polling the attempt it named', { ...lost.actionAttempt });
-      return lost;
-    });
+  const tries = tryId ? sendTryThatWatches(plan.watchWindowMs, tryId) : sendTries;
+  const sending = (state.announcesSend ? tries.sendCommandTryAnnounced : tries.sendCommandTry)({
+    deviceId: plan.deviceId,
+    action: state.action,
+    ...workspaceField(plan.workspace),
+    sendBy: new Date(sendBy).toISOString(),
+    ...(state.requesters ? { requesters: state.requesters } : {}),
+    ...(watchesToo
+      ? {
+          thenWatch: {
+            windowMs: plan.watchWindowMs,
+            readBackLockedState: plan.verifyLockedState,
+            verdictTo: { requesters: state.requesters!, facts: factsOnceSent(state) },
+          },
+        }
+      : {}),
+  }).catch((err: unknown) => {
+    const lost = lostTry(state, err, sendBy);
+    if (lost.sent) log.warn('send try died after the send; polling the attempt it named', { ...lost.actionAttempt });
+    return lost;
+  });
   const scope = CancellationScope.current();
   try {
     return await Promise.race([sending, scope.cancelRequested]);
@@ -287,7 +286,8 @@ function factsOnceSent(state: LockActionState, attempt?: ActionAttemptView): Com
 
 /**
  * A failed send try as the action's failure, except one whose activity timed out (its worker
- * died): a lock may be tried again; an unlock ends COMMAND_OUTCOME_UNKNOWN.
+ * died): a lock may be tried again; an unlock ends COMMAND_OUTCOME_UNKNOWN, unless its try was
+ * announced and announced nothing (it never got as far as its send: tried again).
  */
 export function lostTry(state: LockActionState, err: unknown, sendBy: number): SendTryOutcome {
   if (!(err instanceof ActivityFailure) || isCancellation(err)) throw err;
@@ -298,6 +298,16 @@ export function lostTry(state: LockActionState, err: unknown, sendBy: number): S
   // A send-and-watch try that died while watching named its attempt first: durable polling follows it.
   const sent = sentCommandOf(err.cause.lastHeartbeatDetails);
   if (sent) return sentUnwatched(sent);
+  // An announced try that announced nothing never reached its send: it may be tried again.
+  if (state.announcesSend && err.cause.lastHeartbeatDetails === undefined)
+    return {
+      sent: false,
+      mayHaveReachedSeam: false,
+      failureType: 'SEND_TRY_NEVER_RAN',
+      message:
+        'the send try timed out before it announced its send (its task lost, or its worker gone first); nothing was sent',
+      seamRequestId: null,
+    };
   if (!mayRepeatCommand(state.action)) {
     state.commandSent = null;
     throw lockActionFailure(

@@ -58,11 +58,16 @@ import type { AttemptWakeups } from './command';
  *   command began, an alarming one (unlocked, offline) as of its end; before it, every fact as
  *   of the end, over anything. A `device.disconnected` that occurred while a lock ran was then
  *   dropped as older than the lock's "online" (stamped later, at the lock's end).
+ * - `announced-unlock-send`: an unlock's tries run `sendCommandTryAnnounced`, which has Temporal
+ *   record that it is about to send before it sends; a try that timed out with no heartbeat is
+ *   then known unsent and tried again (lostTry). Before it, `sendCommandTry`: such a try ended
+ *   the unlock COMMAND_OUTCOME_UNKNOWN.
  */
 export const doorPatchIds = {
   sendAndWatch: 'send-and-watch',
   sendTryIds: 'send-try-ids',
   factsAsOfCommand: 'door-facts-as-of-command',
+  announcedUnlockSend: 'announced-unlock-send',
 } as const;
 
 /** The command the door is sending or following, and who it serves. */

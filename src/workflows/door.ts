@@ -30,7 +30,7 @@ import {
   type DoorView,
   type WaitingCommand,
 } from '../contract/door';
-import { commandSendBy, nextCommandAtMs, nextExpiryMs } from '../decisions';
+import { commandSendBy, mayRepeatCommand, nextCommandAtMs, nextExpiryMs } from '../decisions';
 import { followAttempt, sendAndWatch } from './command';
 import { DoorKeeper, doorPatchIds, requestState } from './door-keeper';
 import type { LockActionState } from './failures';
@@ -111,6 +111,7 @@ async function runCommand(door: DoorKeeper, command: WaitingCommand): Promise<vo
     ...requestState(first),
     requesters: command.members.map((m) => m.requester),
     ...(patched(doorPatchIds.sendAndWatch) ? { watchInSendTry: true } : {}),
+    ...(!mayRepeatCommand(command.action) && patched(doorPatchIds.announcedUnlockSend) ? { announcesSend: true } : {}),
   };
   const scope = new CancellationScope();
   const current = door.begin(command, state, scope, Date.now());

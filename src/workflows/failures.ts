@@ -35,6 +35,12 @@ export interface LockActionState {
    * IDs (`send-try-<command>.<try>`) instead of a random UUID.
    */
   commandNumber?: number;
+  /**
+   * Since the door's `announced-unlock-send`, for a command that must not be sent twice (an
+   * unlock): each try has Temporal record that it is about to send before it sends
+   * (`sendCommandTryAnnounced`), so a try that timed out with no heartbeat has certainly not sent.
+   */
+  announcesSend?: boolean;
 }
 
 export function lockActionFailure(

@@ -31,6 +31,7 @@ import {
   assessCapability,
   deviceShowsDesiredState,
   isPastNotAfter,
+  mayRepeatCommand,
   needsPersonAfter,
   outcomeWarnings,
   sendByMs,
@@ -79,8 +80,8 @@ type CommandRoute = 'check-at-door' | 'door' | 'send-by-deadline' | 'legacy';
 
 /**
  * `withoutDoor`: the command sent and followed here, with no door (the send-by-deadline route:
- * a send try, then a watch activity), for new workflows too; the search attributes as today.
- * Only `make bench`'s baseline (src/dev/bench-baseline/) passes it, to measure what door
+ * a send try, then a watch activity), for new workflows too; the search attributes as today,
+ * and an unlock's tries announced as a door's are. Only `make bench`'s baseline (src/dev/bench-baseline/) passes it, to measure what door
  * ordering costs; lockstep's own workflows never do.
  */
 export async function runLockAction(
@@ -110,6 +111,8 @@ export async function runLockAction(
     capability: null,
     ambiguousTry: false,
     lockResent: false,
+    // As a door sends (no saved history holds a baseline action: no patch needed).
+    ...(withoutDoor && !mayRepeatCommand(action) ? { announcesSend: true } : {}),
   };
   const wakeups: AttemptWakeups = { endedAttempt: null };
   const ticket = route === 'door' || route === 'check-at-door' ? doorTicket() : undefined;

@@ -363,6 +363,19 @@ describe('sendCommandTry', () => {
     expect(fx.sim.countsFor(deviceId).commandsReceived).toBe(0);
   });
 
+  test('sendCommandTryAnnounced: when Temporal does not record that the try is about to send, nothing is sent', async () => {
+    const deviceId = device({ locked: true });
+    // A Temporal frontend that is not there: the announcement (a heartbeat Temporal must answer) fails.
+    const client = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${await freePort()}` }) });
+    const outcome = await new MockActivityEnvironment(undefined, { client }).run(activities.sendCommandTryAnnounced, {
+      deviceId,
+      action: 'UNLOCK_DOOR' as const,
+      sendBy: isoIn(3_600_000),
+    });
+    expect(outcome).toMatchObject({ sent: false, mayHaveReachedSeam: false, failureType: 'SEND_NOT_ANNOUNCED' });
+    expect(fx.sim.countsFor(deviceId).commandsReceived).toBe(0);
+  });
+
   test('sendCommandTry: sends once and returns the pending attempt Seam accepted', async () => {
     const deviceId = device();
     const outcome = await sendTry({ deviceId });

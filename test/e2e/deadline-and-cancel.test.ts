@@ -6,7 +6,9 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { lockActionOutcome, queryDoor, startLockAction, type LockActionOutcome } from '../../src/client';
+import { doorWorkflowId } from '../../src/contract/door';
 import type { FailureCode, FailureReport, LockAction, LockActionInput } from '../../src/contract';
 import { assertBuilt } from '../helpers/processes';
 import { startWorkerProcess, useLockstepFixture } from '../helpers/lockstep-fixture';
@@ -44,6 +46,26 @@ const phaseReached = (deviceId: string, phase: string) =>
   }, 20_000);
 
 describe('send-by deadline', () => {
+  test("UnlockDoorWorkflow: its send try has Temporal record that it is about to send before the command leaves (the door's pending try carries it while Seam answers)", async () => {
+    const deviceId = fx.device({
+      locked: true,
+      faults: [{ route: '/locks/unlock_door', kind: 'stall-response', count: 1, stallMs: 3_000 }],
+    });
+    const handle = await start('UNLOCK_DOOR', { deviceId, watchWindow: 0 });
+    const announcement = await eventually(async () => {
+      if (fx.sim.countsFor(deviceId).commandsReceived === 0) return undefined;
+      const door = await fx.env.client.workflow.getHandle(doorWorkflowId(deviceId)).describe();
+      const pending = door.raw.pendingActivities?.find((a) => a.activityType?.name === 'sendCommandTryAnnounced');
+      const payload = pending?.heartbeatDetails?.payloads?.[0];
+      return payload ? defaultPayloadConverter.fromPayload<{ aboutToSend: boolean; at: string }>(payload) : undefined;
+    });
+    const [command] = fx.sim.commandLog().filter((c) => c.deviceId === deviceId);
+    expect(announcement.aboutToSend).toBe(true);
+    expect(Date.parse(announcement.at)).toBeLessThanOrEqual(command.receivedAtMs);
+    expect(await lockActionOutcome(handle)).toMatchObject({ ok: true, result: { lockedAfter: false } });
+    expect(fx.sim.countsFor(deviceId).commandsReceived).toBe(1);
+  });
+
   test('UnlockDoorWorkflow: timeout 5s, started while no worker runs, worker 8 s later: DEADLINE_PASSED and Seam is never called', async () => {
     const deviceId = fx.device({ locked: true });
     const lateQueue = `late-${randomUUID()}`;

@@ -14,6 +14,7 @@ import { doorViewSchema } from '../../src/contract/views';
 import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { tsToMs } from '@temporalio/common/lib/time';
+import { isSendTry } from '../../src/activities';
 import { lockActionOutcome, queryDoor, startLockAction, type LockActionOutcome } from '../../src/client';
 import type { FailureCode, FailureReport, LockAction, LockActionInput, LockActionResult } from '../../src/contract';
 import { doorCommandLimit, doorSignalNames, doorWorkflowId, type DoorRequest } from '../../src/contract/door';
@@ -105,7 +106,7 @@ async function doorRecord(deviceId: string): Promise<DoorEvent[]> {
       return [{ kind: 'request', atMs, workflowId: requester.workflowId, action }];
     }
     const scheduled = e.activityTaskScheduledEventAttributes;
-    if (scheduled?.activityType?.name === 'sendCommandTry') {
+    if (scheduled && isSendTry(scheduled.activityType?.name)) {
       const { action } = payload<{ action: LockAction }>(scheduled.input?.payloads);
       return [{ kind: 'send', atMs, action }];
     }

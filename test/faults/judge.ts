@@ -6,6 +6,7 @@
  */
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { isSendTry } from '../../src/activities';
 import { failureReportOf } from '../../src/client';
 import {
   lockstepWarnings,
@@ -135,7 +136,7 @@ export function sendScheduledAfterCancel(history: History): boolean {
   const cancelAt = events.findIndex((e) => e.workflowExecutionCancelRequestedEventAttributes);
   return (
     cancelAt >= 0 &&
-    events.slice(cancelAt).some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendCommandTry')
+    events.slice(cancelAt).some((e) => isSendTry(e.activityTaskScheduledEventAttributes?.activityType?.name))
   );
 }
 

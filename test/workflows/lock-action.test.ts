@@ -15,10 +15,24 @@ import {
 } from '../../src/client';
 import type { FailureCode, LockAction, LockActionInput } from '../../src/contract';
 import { doorSignalNames, doorWorkflowId } from '../../src/contract/door';
+import { Context } from '@temporalio/activity';
+import { Worker } from '@temporalio/worker';
+import { createActivities, type SendTryOutcome, type SendTryRequest } from '../../src/activities';
+import { createDoorActivities } from '../../src/activities/door';
+import { seamWorkspaces, singleWorkspace } from '../../src/activities/seam/workspaces';
 import { useLockstepFixture } from '../helpers/lockstep-fixture';
-import { eventually, startTimeSkippingEnv } from '../helpers/temporal';
+import { eventually, startTimeSkippingEnv, workflowBundle } from '../helpers/temporal';
 
 const fx = useLockstepFixture(startTimeSkippingEnv);
+
+/** What a try that never ran would say, were it ever asked (it is not: it has timed out by then). */
+const neverSent: SendTryOutcome = {
+  sent: false,
+  mayHaveReachedSeam: false,
+  failureType: 'NEVER_RAN',
+  message: 'never ran',
+  seamRequestId: null,
+};
 
 function run(action: LockAction, input: LockActionInput): Promise<LockActionOutcome> {
   return executeLockAction(fx.env.client, action, input, { taskQueue: fx.taskQueue });
@@ -347,6 +361,39 @@ describe('UnlockDoorWorkflow', () => {
     const notAfter = new Date((await fx.env.currentTimeMs()) + 3_600_000).toISOString();
     const result = expectSuccess(await run('UNLOCK_DOOR', { deviceId, notAfter }));
     expect(result).toMatchObject({ action: 'UNLOCK_DOOR', lockedAfter: false, confirmation: 'action_attempt' });
+  });
+
+  test('UnlockDoorWorkflow: a send try whose task never ran (lost before it announced its send) is tried again: one unlock at Seam, success', async () => {
+    const deviceId = fx.device({ locked: true });
+    const activities = createActivities(
+      seamWorkspaces(singleWorkspace({ apiKey: fx.apiKey, endpoint: fx.sim.url, requestTimeoutMs: 5_000 })),
+    );
+    let tries = 0;
+    const taskQueue = `lost-try-${randomUUID()}`;
+    const worker = await Worker.create({
+      connection: fx.env.nativeConnection,
+      namespace: fx.env.namespace ?? 'default',
+      taskQueue,
+      workflowBundle: workflowBundle(),
+      activities: {
+        ...activities,
+        ...createDoorActivities(),
+        // The first try is started and never runs: a task lost between Temporal and the worker
+        // (or a worker gone before its first step) looks the same to the door.
+        sendCommandTryAnnounced: async (request: SendTryRequest) => {
+          if (++tries === 1) return Context.current().cancelled.then(() => neverSent);
+          return activities.sendCommandTryAnnounced(request);
+        },
+      },
+    });
+    const result = await worker.runUntil(
+      executeLockAction(fx.env.client, 'UNLOCK_DOOR', { deviceId, watchWindow: 0 }, { taskQueue }),
+    );
+    expect(expectSuccess(result)).toMatchObject({ action: 'UNLOCK_DOOR', lockedAfter: false });
+    expect(tries).toBe(2);
+    expect(fx.sim.countsFor(deviceId)).toMatchObject({ commandsReceived: 1, commandsAccepted: 1 });
+    const timedOut = (await historyOf(doorWorkflowId(deviceId))).filter((e) => e.activityTaskTimedOutEventAttributes);
+    expect(timedOut).toHaveLength(1);
   });
 
   test('UnlockDoorWorkflow: a dropped connection on the command fails COMMAND_OUTCOME_UNKNOWN and is never sent again', async () => {

@@ -64,6 +64,7 @@ test('replay: lock actions recorded since door ordering carry its marker alone; 
       !name.startsWith('door-workflow-sw-') &&
       !name.startsWith('door-workflow-sti-') &&
       !name.startsWith('door-workflow-fa-') &&
+      !name.startsWith('door-workflow-an-') &&
       !name.startsWith('door-workflow-push-'),
   );
   expect(viaDoor.length).toBeGreaterThanOrEqual(7);
@@ -103,6 +104,25 @@ test('replay: doors recorded since door-facts-as-of-command carry its marker aft
   );
   expect(dropped).toContain('doorSeamEvent');
   expect(payloads.some((p) => p.includes('"kind":"disconnected"'))).toBe(true);
+});
+
+test('replay: doors recorded since announced-unlock-send carry its marker and send unlocks only by announced tries', () => {
+  const doors = names.filter((name) => name.startsWith('door-workflow-an-'));
+  expect(doors.length).toBeGreaterThanOrEqual(2);
+  for (const name of doors) {
+    expect(patchIdsIn(name)).toEqual([
+      'send-and-watch',
+      'announced-unlock-send',
+      'send-try-ids',
+      'door-facts-as-of-command',
+    ]);
+    const history = readFileSync(join(historiesDir, name), 'utf8');
+    expect(history).toContain('sendCommandTryAnnounced');
+    expect(history).not.toMatch(/"name": *"sendCommandTry"/);
+  }
+  // The 503 history's second try is announced too.
+  const retried = readFileSync(join(historiesDir, 'door-workflow-an-unlock-sent-after-a-503.json'), 'utf8');
+  expect(retried.match(/"name": *"sendCommandTryAnnounced"/g)).toHaveLength(2);
 });
 
 test('replay: doors recorded with push (LOCKSTEP_PUSH=on) hear Seam events and read on the webhook or the safety net', () => {
