@@ -425,6 +425,14 @@ function workspaceActivities(seam: SeamClient, metrics: LockstepMetrics, options
    */
   async function sendTry(request: SendTryRequest, announce: boolean): Promise<SendTryOutcome> {
     const operation = commandOperation(request.action);
+    // Tries are never retried by Temporal (maximumAttempts 1). One run again (its retry policy
+    // changed by hand) cannot know what the first did: it sends nothing, and says the first may have landed.
+    if (Context.current().info.attempt > 1) {
+      const message = 'Temporal ran this send try again; its first run may have reached Seam';
+      if (!mayRepeatCommand(request.action))
+        throw outcomeUnknown(operation, ApplicationFailure.create({ message }), { commandMayHaveReachedSeam: true });
+      return { sent: false, mayHaveReachedSeam: true, failureType: 'SEND_TRY_RETRIED', message, seamRequestId: null };
+    }
     // A door's command serves lock actions in their own traces: the try's span names them.
     if (request.requesters)
       trace.getActiveSpan()?.setAttribute(
@@ -433,15 +441,11 @@ function workspaceActivities(seam: SeamClient, metrics: LockstepMetrics, options
       );
     const sendBy = Date.parse(request.sendBy);
     const wanted = request.requesters ? await anyStillWants(request.requesters) : true;
-    if (wanted === 'unknown') {
-      return {
-        sent: false,
-        mayHaveReachedSeam: false,
-        failureType: 'REQUESTERS_UNCONFIRMED',
-        message: 'Temporal could not confirm that a lock action still wants this command; nothing was sent',
-        seamRequestId: null,
-      };
-    }
+    if (wanted === 'unknown')
+      return notSent(
+        'REQUESTERS_UNCONFIRMED',
+        'Temporal could not confirm that a lock action still wants this command; nothing was sent',
+      );
     if (!wanted) {
       throw ApplicationFailure.nonRetryable(
         'every lock action this command was for was cancelled before it was sent; nothing was sent',
@@ -485,7 +489,7 @@ function workspaceActivities(seam: SeamClient, metrics: LockstepMetrics, options
     if (!thenWatch || sent.actionAttempt.status !== 'pending') return sent;
     if (options.push) return { ...sent, pushed: true };
     const { actionAttemptId } = sent.actionAttempt;
-    // Its one heartbeat (the first is never throttled): the attempt, durable from here on.
+    // The attempt, durable from here on: the SDK's first heartbeat for this try (never throttled).
     Context.current().heartbeat({ actionAttemptId, commandSentAt: sent.commandSentAt } satisfies SentCommand);
     try {
       const watched = await watchAttempt({
@@ -544,8 +548,9 @@ function workspaceActivities(seam: SeamClient, metrics: LockstepMetrics, options
 
     /**
      * The attempt that the calling workflow's pending send try `activityId` heartbeated
-     * ({@link SendTryRequest.thenWatch}), read from Temporal; null while it has heartbeated
-     * nothing (its send may still be in flight) or is no longer pending. A door asks (as a local
+     * ({@link SendTryRequest.thenWatch}), read from Temporal; null while it has named no attempt
+     * (nothing heartbeated, or only an unlock's announcement: its send may still be in flight) or
+     * is no longer pending. A door asks (as a local
      * activity) when a cancel stops waiting for the try: the try learns of a cancel only from a
      * heartbeat's answer, so it usually goes on watching.
      */
@@ -623,9 +628,7 @@ async function announceSend(): Promise<SendTryOutcome | undefined> {
   const { client, info } = Context.current();
   const announcement: SendAnnouncement = { aboutToSend: true, at: new Date().toISOString() };
   try {
-    await client.withDeadline(Date.now() + sendAnnounceTimeoutMs, () =>
-      client.activity.heartbeat(info.taskToken, announcement),
-    );
+    await boundedTemporalCall(sendAnnounceTimeoutMs, () => client.activity.heartbeat(info.taskToken, announcement));
     return undefined;
   } catch (err) {
     if (err instanceof ActivityCancelledError)
@@ -633,13 +636,33 @@ async function announceSend(): Promise<SendTryOutcome | undefined> {
         'the send try was cancelled before it was sent; nothing was sent',
         'CANCELLED',
       );
-    return {
-      sent: false,
-      mayHaveReachedSeam: false,
-      failureType: 'SEND_NOT_ANNOUNCED',
-      message: `Temporal did not record that the try was about to send (${err instanceof Error ? err.message : String(err)}); nothing was sent`,
-      seamRequestId: null,
-    };
+    return notSent(
+      'SEND_NOT_ANNOUNCED',
+      `Temporal did not record that the try was about to send (${err instanceof Error ? err.message : String(err)}); nothing was sent`,
+    );
+  }
+}
+
+/** A try's outcome when it sent nothing and cannot have reached Seam: the workflow may try again. */
+function notSent(failureType: string, message: string): SendTryOutcome {
+  return { sent: false, mayHaveReachedSeam: false, failureType, message, seamRequestId: null };
+}
+
+/**
+ * A call to Temporal from an activity, bounded in total at `ms`: the worker's connection retries
+ * some errors by itself (each retry under the gRPC deadline), so a timer bounds the whole. A call
+ * abandoned at the bound may still reach Temporal later.
+ */
+async function boundedTemporalCall<T>(ms: number, call: () => Promise<T>): Promise<T> {
+  const { client } = Context.current();
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from Temporal within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([client.withDeadline(Date.now() + ms, call), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -773,7 +796,7 @@ async function stillWants(execution: { workflowId: string; runId: string }): Pro
   for (let tryIndex = 0; tryIndex < requesterDescribeTries; tryIndex++) {
     try {
       // Each try bounded: with the send after them they fit the send try (see timing-budget.ts).
-      const described = await client.withDeadline(Date.now() + requesterDescribeTimeoutMs, () =>
+      const described = await boundedTemporalCall(requesterDescribeTimeoutMs, () =>
         client.workflowService.describeWorkflowExecution({ namespace: info.workflowNamespace, execution }),
       );
       const running =

@@ -75,8 +75,8 @@ const sendTries = proxyActivities<LockstepActivities>({ ...oneSendTry, startToCl
 
 /**
  * A door's send try that watches too, under an ID of its own (a cancel asks for its heartbeat
- * by it), bounded by the send try's and the watch's timeouts together. Its one heartbeat, right
- * after the send, names the attempt. No heartbeat timeout: that would take a heartbeat with
+ * by it), bounded by the send try's and the watch's timeouts together. Its heartbeat right after
+ * the send names the attempt (an unlock's try announced its send before it). No heartbeat timeout: that would take a heartbeat with
  * every read (throttled, but a cost on every lock's path); a worker that dies shows as this
  * start-to-close timeout instead.
  */
@@ -287,27 +287,27 @@ function factsOnceSent(state: LockActionState, attempt?: ActionAttemptView): Com
 /**
  * A failed send try as the action's failure, except one whose activity timed out (its worker
  * died): a lock may be tried again; an unlock ends COMMAND_OUTCOME_UNKNOWN, unless its try was
- * announced and announced nothing (it never got as far as its send: tried again).
+ * announced and announced nothing (it never got as far as its send: tried again). An announced
+ * try that a worker without it refused (NotFoundError) never ran: tried again.
  */
 export function lostTry(state: LockActionState, err: unknown, sendBy: number): SendTryOutcome {
   if (!(err instanceof ActivityFailure) || isCancellation(err)) throw err;
   // The activity's own deadline check: the same verdict as the workflow's, earlier tries included.
   if (err.cause instanceof ApplicationFailure && err.cause.type === 'DEADLINE_PASSED')
     throw deadlineFailure(state, sendBy);
+  // A worker from before announced tries (a rolling deploy) fails one unrun: nothing was sent.
+  if (state.announcesSend && err.cause instanceof ApplicationFailure && err.cause.type === 'NotFoundError')
+    return neverSent('SEND_TRY_NOT_REGISTERED', `a worker that cannot run this try refused it (${err.cause.message})`);
   if (!(err.cause instanceof TimeoutFailure)) throw activityFailureAsLockFailure(state, err);
   // A send-and-watch try that died while watching named its attempt first: durable polling follows it.
   const sent = sentCommandOf(err.cause.lastHeartbeatDetails);
   if (sent) return sentUnwatched(sent);
   // An announced try that announced nothing never reached its send: it may be tried again.
   if (state.announcesSend && err.cause.lastHeartbeatDetails === undefined)
-    return {
-      sent: false,
-      mayHaveReachedSeam: false,
-      failureType: 'SEND_TRY_NEVER_RAN',
-      message:
-        'the send try timed out before it announced its send (its task lost, or its worker gone first); nothing was sent',
-      seamRequestId: null,
-    };
+    return neverSent(
+      'SEND_NOT_REACHED',
+      'the send try timed out before it announced its send (its task lost, or its worker gone first)',
+    );
   if (!mayRepeatCommand(state.action)) {
     state.commandSent = null;
     throw lockActionFailure(
@@ -323,6 +323,17 @@ export function lostTry(state: LockActionState, err: unknown, sendBy: number): S
 function sentUnwatched(sent: SentCommand): SendTryOutcome {
   const actionAttempt = pendingAttempt(sent.actionAttemptId);
   return { sent: true, actionAttempt, commandSentAt: sent.commandSentAt, watched: { actionAttempt, reads: 0 } };
+}
+
+/** A try that certainly sent nothing: it may be tried again, for an unlock too. */
+function neverSent(failureType: string, why: string): SendTryOutcome {
+  return {
+    sent: false,
+    mayHaveReachedSeam: false,
+    failureType,
+    message: `${why}; nothing was sent`,
+    seamRequestId: null,
+  };
 }
 
 /** A try with no answer that may have reached Seam all the same. */

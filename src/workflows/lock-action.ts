@@ -81,8 +81,9 @@ type CommandRoute = 'check-at-door' | 'door' | 'send-by-deadline' | 'legacy';
 /**
  * `withoutDoor`: the command sent and followed here, with no door (the send-by-deadline route:
  * a send try, then a watch activity), for new workflows too; the search attributes as today,
- * and an unlock's tries announced as a door's are. Only `make bench`'s baseline (src/dev/bench-baseline/) passes it, to measure what door
- * ordering costs; lockstep's own workflows never do.
+ * and an unlock's tries announced as a door's are. Only `make bench`'s baseline
+ * (src/dev/bench-baseline/) passes it, to measure what door ordering costs; lockstep's own
+ * workflows never do.
  */
 export async function runLockAction(
   action: LockAction,

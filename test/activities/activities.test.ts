@@ -348,31 +348,51 @@ describe('checkDevice', () => {
   });
 });
 
+/**
+ * An unlock try against a Temporal frontend that is not there (`extra` adds to its request):
+ * it sends nothing, saying `failureType`, and the device sees no command.
+ */
+async function expectUnsentWithoutTemporal(
+  sendTry: LockstepActivities['sendCommandTry'],
+  failureType: string,
+  extra: (deviceId: string) => Partial<SendTryRequest> = () => ({}),
+): Promise<void> {
+  const deviceId = device({ locked: true });
+  const client = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${await freePort()}` }) });
+  const outcome = await new MockActivityEnvironment(undefined, { client }).run(sendTry, {
+    deviceId,
+    action: 'UNLOCK_DOOR' as const,
+    sendBy: isoIn(3_600_000),
+    ...extra(deviceId),
+  });
+  expect(outcome).toMatchObject({ sent: false, mayHaveReachedSeam: false, failureType });
+  expect(fx.sim.countsFor(deviceId).commandsReceived).toBe(0);
+}
+
 describe('sendCommandTry', () => {
   test('sendCommandTry: for a door, when Temporal cannot say whether a lock action still wants the command, nothing is sent (fail closed)', async () => {
-    const deviceId = device({ locked: true });
-    // A Temporal frontend that is not there: every describe of the requester fails.
-    const client = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${await freePort()}` }) });
-    const outcome = await new MockActivityEnvironment(undefined, { client }).run(activities.sendCommandTry, {
-      deviceId,
-      action: 'UNLOCK_DOOR' as const,
-      sendBy: isoIn(3_600_000),
+    // Every describe of the requester fails.
+    await expectUnsentWithoutTemporal(activities.sendCommandTry, 'REQUESTERS_UNCONFIRMED', (deviceId) => ({
       requesters: [{ workflowId: `unlock/${deviceId}/r1`, runId: 'run-1' }],
-    });
-    expect(outcome).toMatchObject({ sent: false, mayHaveReachedSeam: false, failureType: 'REQUESTERS_UNCONFIRMED' });
-    expect(fx.sim.countsFor(deviceId).commandsReceived).toBe(0);
+    }));
   });
 
   test('sendCommandTryAnnounced: when Temporal does not record that the try is about to send, nothing is sent', async () => {
+    // The announcement, a heartbeat Temporal must answer, fails.
+    await expectUnsentWithoutTemporal(activities.sendCommandTryAnnounced, 'SEND_NOT_ANNOUNCED');
+  });
+
+  test('sendCommandTry: a try Temporal runs a second time sends nothing: an unlock is COMMAND_OUTCOME_UNKNOWN, a lock may have landed', async () => {
     const deviceId = device({ locked: true });
-    // A Temporal frontend that is not there: the announcement (a heartbeat Temporal must answer) fails.
-    const client = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${await freePort()}` }) });
-    const outcome = await new MockActivityEnvironment(undefined, { client }).run(activities.sendCommandTryAnnounced, {
-      deviceId,
-      action: 'UNLOCK_DOOR' as const,
-      sendBy: isoIn(3_600_000),
-    });
-    expect(outcome).toMatchObject({ sent: false, mayHaveReachedSeam: false, failureType: 'SEND_NOT_ANNOUNCED' });
+    const second = (action: 'LOCK_DOOR' | 'UNLOCK_DOOR') =>
+      new MockActivityEnvironment({ attempt: 2 }).run(activities.sendCommandTryAnnounced, {
+        deviceId,
+        action,
+        sendBy: isoIn(3_600_000),
+      });
+    const failure = await failureOf(second('UNLOCK_DOOR'));
+    expect(failure).toMatchObject({ type: 'COMMAND_OUTCOME_UNKNOWN', nonRetryable: true });
+    expect(await second('LOCK_DOOR')).toMatchObject({ sent: false, mayHaveReachedSeam: true });
     expect(fx.sim.countsFor(deviceId).commandsReceived).toBe(0);
   });
 

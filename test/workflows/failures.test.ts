@@ -109,6 +109,30 @@ describe('lostTry', () => {
     });
   });
 
+  test('lostTry: an announced unlock try that timed out with no heartbeat at all never reached its send: not sent, tried again', () => {
+    const s = state({ announcesSend: true });
+    expect(lostTry(s, activityFailure('sendCommandTryAnnounced', timedOut()), sendBy)).toMatchObject({
+      sent: false,
+      mayHaveReachedSeam: false,
+      failureType: 'SEND_NOT_REACHED',
+    });
+  });
+
+  test('lostTry: an announced unlock try that timed out after announcing its send may have sent: COMMAND_OUTCOME_UNKNOWN, never tried again', () => {
+    const announced = { aboutToSend: true, at: '2026-11-26T11:59:00.000Z' };
+    const died = new TimeoutFailure('activity StartToClose timeout', announced, TimeoutType.START_TO_CLOSE);
+    const s = state({ announcesSend: true });
+    const thrown = thrownBy(() => lostTry(s, activityFailure('sendCommandTryAnnounced', died), sendBy));
+    expect(expectTyped(thrown, 'COMMAND_OUTCOME_UNKNOWN').commandSent).toBeNull();
+  });
+
+  test('lostTry: an announced unlock try that a worker without it refused (NotFoundError) never ran: not sent, tried again', () => {
+    const refused = ApplicationFailure.create({ type: 'NotFoundError', message: 'not registered on this Worker' });
+    expect(
+      lostTry(state({ announcesSend: true }), activityFailure('sendCommandTryAnnounced', refused), sendBy),
+    ).toMatchObject({ sent: false, mayHaveReachedSeam: false, failureType: 'SEND_TRY_NOT_REGISTERED' });
+  });
+
   test('lostTry: a lock try whose activity timed out may be tried again, as one that may have landed', () => {
     expect(
       lostTry(state({ action: 'LOCK_DOOR' }), activityFailure('sendCommandTry', timedOut()), sendBy),
