@@ -425,9 +425,11 @@ function workspaceActivities(seam: SeamClient, metrics: LockstepMetrics, options
    */
   async function sendTry(request: SendTryRequest, announce: boolean): Promise<SendTryOutcome> {
     const operation = commandOperation(request.action);
-    // Tries are never retried by Temporal (maximumAttempts 1). One run again (its retry policy
-    // changed by hand) cannot know what the first did: it sends nothing, and says the first may have landed.
-    if (Context.current().info.attempt > 1) {
+    // Tries are never retried by Temporal (maximumAttempts 1). One run again — its retry policy
+    // changed by hand, or reset by an operator (which sets the attempt back to 1 but keeps the
+    // heartbeat) — cannot know what the first did: it sends nothing, and says the first may have landed.
+    const { info } = Context.current();
+    if (info.attempt > 1 || info.heartbeatDetails !== undefined) {
       const message = 'Temporal ran this send try again; its first run may have reached Seam';
       if (!mayRepeatCommand(request.action))
         throw outcomeUnknown(operation, ApplicationFailure.create({ message }), { commandMayHaveReachedSeam: true });

@@ -86,7 +86,9 @@ export const clusterScenarios: Scenario<ClusterFaultStack>[] = [
       // Starts spread over ~6 s; the frontend goes down 2 s in, for 3 s. A send try the matching
       // service handed to a worker's poll just as the frontend died never reaches the worker, yet
       // its history says started: it times out with no heartbeat, so a lock is sent again and an
-      // unlock too (its try never announced its send). Every action must succeed.
+      // unlock too (its try never announced its send). Every action must succeed: this assumes a
+      // try that ran through the outage gets its completion to Temporal once the frontend is back
+      // (the worker retries it), as a lock's would have to, or the row would see a duplicate.
       let outage: [number, number] = [0, 0];
       const outageDone = (async () => {
         await sleep(2_000);
