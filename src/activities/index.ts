@@ -552,9 +552,8 @@ function workspaceActivities(seam: SeamClient, metrics: LockstepMetrics, options
      * The attempt that the calling workflow's pending send try `activityId` heartbeated
      * ({@link SendTryRequest.thenWatch}), read from Temporal; null while it has named no attempt
      * (nothing heartbeated, or only an unlock's announcement: its send may still be in flight) or
-     * is no longer pending. A door asks (as a local
-     * activity) when a cancel stops waiting for the try: the try learns of a cancel only from a
-     * heartbeat's answer, so it usually goes on watching.
+     * is no longer pending. A door asks (as a local activity) when a cancel stops waiting for the
+     * try: the try learns of a cancel only from a heartbeat's answer, so it usually goes on watching.
      */
     async attemptSentByPendingTry(request: { activityId: string }): Promise<SentCommand | null> {
       const { client, info } = Context.current();

@@ -206,8 +206,8 @@ export interface ActivityFailureDetails {
 /**
  * What the command activity heartbeats the moment Seam accepts the command. It is the first
  * heartbeat the SDK sends for the activity (an unlock's try announced its send before, through
- * the client), so it reaches the server at once; if the activity then dies, the
- * workflow finds it in the timeout failure's last heartbeat details and polls that attempt.
+ * the client), so it reaches the server at once; if the activity then dies, the workflow finds
+ * it in the timeout failure's last heartbeat details and polls that attempt.
  */
 export interface SentCommand {
   actionAttemptId: string;

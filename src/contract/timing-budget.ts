@@ -67,7 +67,10 @@ export const requesterDescribePauseMs = 200;
  */
 export const sendAnnounceTimeoutMs = 500;
 
-/** One send try: the requester check, the announcement, one request at the longest bound, plus slack for the activity around it. */
+/**
+ * One send try: the requester check, an unlock's announcement, one request at the longest bound,
+ * plus slack for the activity around it.
+ */
 export const sendActivityTimeoutMs = maxRequestTimeoutMs + 5_000;
 
 /** The watch activity may read until its window ends; its last read (and read-back) may then take this long. */

@@ -76,9 +76,9 @@ const sendTries = proxyActivities<LockstepActivities>({ ...oneSendTry, startToCl
 /**
  * A door's send try that watches too, under an ID of its own (a cancel asks for its heartbeat
  * by it), bounded by the send try's and the watch's timeouts together. Its heartbeat right after
- * the send names the attempt (an unlock's try announced its send before it). No heartbeat timeout: that would take a heartbeat with
- * every read (throttled, but a cost on every lock's path); a worker that dies shows as this
- * start-to-close timeout instead.
+ * the send names the attempt (an unlock's try announced its send before it). No heartbeat
+ * timeout: that would take a heartbeat with every read (throttled, but a cost on every lock's
+ * path); a worker that dies shows as this start-to-close timeout instead.
  */
 function sendTryThatWatches(watchWindowMs: number, activityId: string) {
   return proxyActivities<LockstepActivities>({
