@@ -29,7 +29,7 @@ import {
   sentCommandOf,
   type SentCommand,
 } from '../contract';
-import { isGrpcNotFound } from '../contract/core';
+import { isGrpcNotFound, unsentTry, type UnsentTry } from '../contract/core';
 import {
   assessCapability,
   isFinalStatus,
@@ -151,7 +151,7 @@ export type SendTryOutcome =
        */
       pushed?: true;
     }
-  | { sent: false; mayHaveReachedSeam: boolean; failureType: string; message: string; seamRequestId: string | null };
+  | UnsentTry;
 
 type Sent = Extract<SendTryOutcome, { sent: true }>;
 
@@ -433,7 +433,7 @@ function workspaceActivities(seam: SeamClient, metrics: LockstepMetrics, options
       const message = 'Temporal ran this send try again; its first run may have reached Seam';
       if (!mayRepeatCommand(request.action))
         throw outcomeUnknown(operation, ApplicationFailure.create({ message }), { commandMayHaveReachedSeam: true });
-      return { sent: false, mayHaveReachedSeam: true, failureType: 'SEND_TRY_RETRIED', message, seamRequestId: null };
+      return unsentTry('SEND_TRY_RETRIED', message, { mayHaveReachedSeam: true });
     }
     // A door's command serves lock actions in their own traces: the try's span names them.
     if (request.requesters)
@@ -444,7 +444,7 @@ function workspaceActivities(seam: SeamClient, metrics: LockstepMetrics, options
     const sendBy = Date.parse(request.sendBy);
     const wanted = request.requesters ? await anyStillWants(request.requesters) : true;
     if (wanted === 'unknown')
-      return notSent(
+      return unsentTry(
         'REQUESTERS_UNCONFIRMED',
         'Temporal could not confirm that a lock action still wants this command; nothing was sent',
       );
@@ -479,13 +479,10 @@ function workspaceActivities(seam: SeamClient, metrics: LockstepMetrics, options
       if (delivery === 'maybe_delivered' && !mayRepeatCommand(request.action)) {
         throw outcomeUnknown(operation, failure, { ...details, commandMayHaveReachedSeam: true });
       }
-      return {
-        sent: false,
+      return unsentTry(failure.type ?? 'SEAM_CALL_FAILED', failure.message, {
         mayHaveReachedSeam: delivery === 'maybe_delivered',
-        failureType: failure.type ?? 'SEAM_CALL_FAILED',
-        message: failure.message,
         seamRequestId: details?.seamRequestId ?? null,
-      };
+      });
     }
     const { thenWatch } = request;
     if (!thenWatch || sent.actionAttempt.status !== 'pending') return sent;
@@ -637,16 +634,11 @@ async function announceSend(): Promise<SendTryOutcome | undefined> {
         'the send try was cancelled before it was sent; nothing was sent',
         'CANCELLED',
       );
-    return notSent(
+    return unsentTry(
       'SEND_NOT_ANNOUNCED',
       `Temporal did not record that the try was about to send (${err instanceof Error ? err.message : String(err)}); nothing was sent`,
     );
   }
-}
-
-/** A try's outcome when it sent nothing and cannot have reached Seam: the workflow may try again. */
-function notSent(failureType: string, message: string): SendTryOutcome {
-  return { sent: false, mayHaveReachedSeam: false, failureType, message, seamRequestId: null };
 }
 
 /**

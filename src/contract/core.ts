@@ -221,6 +221,30 @@ export function sentCommandOf(heartbeatDetails: unknown): SentCommand | null {
   return { actionAttemptId: details.actionAttemptId, commandSentAt: details.commandSentAt };
 }
 
+/**
+ * A send try that sent nothing (it was not accepted): whether it may have reached Seam all the
+ * same, and Seam's request ID when one came back.
+ */
+export interface UnsentTry {
+  sent: false;
+  mayHaveReachedSeam: boolean;
+  failureType: string;
+  message: string;
+  seamRequestId: string | null;
+}
+
+/** An {@link UnsentTry}; by default one that cannot have reached Seam (safe to try again). */
+export function unsentTry(
+  failureType: string,
+  message: string,
+  {
+    mayHaveReachedSeam = false,
+    seamRequestId = null,
+  }: Partial<Pick<UnsentTry, 'mayHaveReachedSeam' | 'seamRequestId'>> = {},
+): UnsentTry {
+  return { sent: false, mayHaveReachedSeam, failureType, message, seamRequestId };
+}
+
 /** A sent attempt as known before any read of it: pending. */
 export function pendingAttempt(actionAttemptId: string) {
   return { actionAttemptId, status: 'pending' as const, wasConfirmedByDevice: null, error: null };

@@ -37,7 +37,14 @@ import {
 import type { AttemptObservation, CommandOutcome, LockstepActivities, SendTryOutcome } from '../activities';
 import type { ActionAttemptView } from '../contract';
 import type { CommandFacts } from '../contract/door';
-import { describeAction, pendingAttempt, sentCommandOf, type LockActionPlan, type SentCommand } from '../contract/core';
+import {
+  describeAction,
+  pendingAttempt,
+  sentCommandOf,
+  unsentTry,
+  type LockActionPlan,
+  type SentCommand,
+} from '../contract/core';
 import { maySend, mayRepeatCommand, nextWaitMs, pollDelayMs } from '../decisions';
 import {
   cancelSendGraceMs,
@@ -297,16 +304,19 @@ export function lostTry(state: LockActionState, err: unknown, sendBy: number): S
     throw deadlineFailure(state, sendBy);
   // A worker from before announced tries (a rolling deploy) fails one unrun: nothing was sent.
   if (state.announcesSend && err.cause instanceof ApplicationFailure && err.cause.type === 'NotFoundError')
-    return neverSent('SEND_TRY_NOT_REGISTERED', `a worker that cannot run this try refused it (${err.cause.message})`);
+    return unsentTry(
+      'SEND_TRY_NOT_REGISTERED',
+      `a worker that cannot run this try refused it (${err.cause.message}); nothing was sent`,
+    );
   if (!(err.cause instanceof TimeoutFailure)) throw activityFailureAsLockFailure(state, err);
   // A send-and-watch try that died while watching named its attempt first: durable polling follows it.
   const sent = sentCommandOf(err.cause.lastHeartbeatDetails);
   if (sent) return sentUnwatched(sent);
   // An announced try that announced nothing never reached its send: it may be tried again.
   if (state.announcesSend && err.cause.lastHeartbeatDetails === undefined)
-    return neverSent(
+    return unsentTry(
       'SEND_NOT_REACHED',
-      'the send try timed out before it announced its send (its task lost, or its worker gone first)',
+      'the send try timed out before it announced its send (its task lost, or its worker gone first); nothing was sent',
     );
   if (!mayRepeatCommand(state.action)) {
     state.commandSent = null;
@@ -325,20 +335,9 @@ function sentUnwatched(sent: SentCommand): SendTryOutcome {
   return { sent: true, actionAttempt, commandSentAt: sent.commandSentAt, watched: { actionAttempt, reads: 0 } };
 }
 
-/** A try that certainly sent nothing: it may be tried again, for an unlock too. */
-function neverSent(failureType: string, why: string): SendTryOutcome {
-  return {
-    sent: false,
-    mayHaveReachedSeam: false,
-    failureType,
-    message: `${why}; nothing was sent`,
-    seamRequestId: null,
-  };
-}
-
 /** A try with no answer that may have reached Seam all the same. */
 function mayHaveLanded(failureType: string, message: string): SendTryOutcome {
-  return { sent: false, mayHaveReachedSeam: true, failureType, message, seamRequestId: null };
+  return unsentTry(failureType, message, { mayHaveReachedSeam: true });
 }
 
 /**
