@@ -80,6 +80,13 @@ export function outcomeLabel(outcome: Outcome | undefined): string {
   return outcome.kind;
 }
 
+/** Why an outcome came about, when it says (a failure's message), for the notes of a violated row. */
+function outcomeReason(outcome: Outcome | undefined): string {
+  if (outcome?.kind === 'failure') return ` (${outcome.report.message})`;
+  if (outcome?.kind === 'untyped') return ` (${outcome.message})`;
+  return '';
+}
+
 /** Waits for a workflow's outcome, riding out a Temporal restart, up to `untilMs`. */
 export async function outcomeOf(handle: WorkflowHandle, untilMs: number): Promise<Outcome> {
   while (Date.now() < untilMs) {
@@ -160,7 +167,7 @@ export function judge(
     const label = outcomeLabel(t.outcome);
     if (t.outcome?.kind === 'success' && t.expected.includes('success')) completed++;
     else if (t.outcome && t.outcome.kind !== 'hung' && t.expected.includes(label as Expected)) failedAsDesigned++;
-    else notes.push(`${t.label}: ended ${label}, designed ${t.expected.join(' | ')}`);
+    else notes.push(`${t.label}: ended ${label}, designed ${t.expected.join(' | ')}${outcomeReason(t.outcome)}`);
 
     const mine = commands.filter((c) => c.deviceId === t.deviceId);
     const accepted = mine.filter((c) => c.accepted).length;
