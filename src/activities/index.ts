@@ -442,6 +442,9 @@ function workspaceActivities(seam: SeamClient, metrics: LockstepMetrics, options
         request.requesters.map((r) => r.workflowId),
       );
     const sendBy = Date.parse(request.sendBy);
+    // An unlock's announcement first, so that the requester check is what comes right before the send.
+    const unannounced = announce ? await announceSend() : undefined;
+    if (unannounced) return unannounced;
     const wanted = request.requesters ? await anyStillWants(request.requesters) : true;
     if (wanted === 'unknown')
       return unsentTry(
@@ -454,8 +457,6 @@ function workspaceActivities(seam: SeamClient, metrics: LockstepMetrics, options
         'CANCELLED',
       );
     }
-    const unannounced = announce ? await announceSend() : undefined;
-    if (unannounced) return unannounced;
     const now = Date.now();
     if (!maySend(now, sendBy)) {
       throw deadlinePassed(

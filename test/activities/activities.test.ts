@@ -377,11 +377,14 @@ describe('sendCommandTry', () => {
     }));
   });
 
-  test('sendCommandTryAnnounced: when Temporal does not record that the try is about to send, nothing is sent', async () => {
+  test('sendCommandTryAnnounced: when Temporal does not record that the try is about to send, nothing is sent; the announcement comes before the requester check, which stays the last step before the send', async () => {
     // The announcement, a heartbeat Temporal must answer, fails: within its bound, the client's
-    // own retries of an unreachable frontend included.
+    // own retries of an unreachable frontend included. It fails first: the requester check,
+    // which would say REQUESTERS_UNCONFIRMED, comes after it.
     const startedAt = Date.now();
-    await expectUnsentWithoutTemporal(activities.sendCommandTryAnnounced, 'SEND_NOT_ANNOUNCED');
+    await expectUnsentWithoutTemporal(activities.sendCommandTryAnnounced, 'SEND_NOT_ANNOUNCED', (deviceId) => ({
+      requesters: [{ workflowId: `unlock/${deviceId}/r1`, runId: 'run-1' }],
+    }));
     expect(Date.now() - startedAt).toBeLessThan(sendAnnounceTimeoutMs + 1_000);
   });
 

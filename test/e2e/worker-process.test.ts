@@ -173,7 +173,7 @@ describe('worker process against the Temporal dev server', () => {
       .filter((a) => a.deviceId === 'crash-door');
     sim().resolveActionAttempt(attempt.actionAttemptId, 'success');
 
-    // The try's start-to-close timeout (send try 20 s + window 20 s + 35 s) passes; its
+    // The try's start-to-close timeout (send try 23 s + window 20 s + 35 s = 78 s) passes; its
     // heartbeat names the attempt, which the door polls with the replacement worker.
     const replacement = startLockstep(['worker'], workerEnv(taskQueue));
     try {
