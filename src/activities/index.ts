@@ -620,8 +620,9 @@ export interface SendAnnouncement {
 /**
  * Has Temporal record, as the running try's heartbeat, that it is about to send, and waits for
  * Temporal's answer (the core SDK's own heartbeats are not awaited). Undefined once recorded;
- * otherwise an outcome that sends nothing — Temporal unreachable, or the try no longer running
- * there (timed out already: the workflow has concluded it never sent) — or CANCELLED.
+ * otherwise an outcome that sends nothing — Temporal unreachable, the try no longer running
+ * there (timed out already: the workflow has concluded it never sent), or recorded but paused or
+ * reset by an operator meanwhile (the client's error says which) — or CANCELLED.
  */
 async function announceSend(): Promise<SendTryOutcome | undefined> {
   const { client, info } = Context.current();
@@ -637,7 +638,7 @@ async function announceSend(): Promise<SendTryOutcome | undefined> {
       );
     return unsentTry(
       'SEND_NOT_ANNOUNCED',
-      `Temporal did not record that the try was about to send (${err instanceof Error ? err.message : String(err)}); nothing was sent`,
+      `Temporal did not confirm that the try was about to send (${err instanceof Error ? err.message : String(err)}); nothing was sent`,
     );
   }
 }

@@ -377,7 +377,7 @@ describe('sendCommandTry', () => {
     }));
   });
 
-  test('sendCommandTryAnnounced: when Temporal does not record that the try is about to send, nothing is sent; the announcement comes before the requester check, which stays the last step before the send', async () => {
+  test('sendCommandTryAnnounced: when Temporal does not record that the try is about to send, nothing is sent; it announces before it asks whether a lock action still wants the command', async () => {
     // The announcement, a heartbeat Temporal must answer, fails: within its bound, the client's
     // own retries of an unreachable frontend included. It fails first: the requester check,
     // which would say REQUESTERS_UNCONFIRMED, comes after it.
