@@ -442,21 +442,25 @@ function workspaceActivities(seam: SeamClient, metrics: LockstepMetrics, options
         request.requesters.map((r) => r.workflowId),
       );
     const sendBy = Date.parse(request.sendBy);
-    // An unlock's announcement first, so that the requester check is what comes right before the send.
-    const unannounced = announce ? await announceSend() : undefined;
-    if (unannounced) return unannounced;
-    const wanted = request.requesters ? await anyStillWants(request.requesters) : true;
-    if (wanted === 'unknown')
-      return unsentTry(
-        'REQUESTERS_UNCONFIRMED',
-        'Temporal could not confirm that a lock action still wants this command; nothing was sent',
-      );
+    // An unlock's announcement and the requester check run side by side: when the command leaves,
+    // each answer is at most as old as the slower of the two. In sequence, the first would be
+    // older by the whole second: a cancel missed, or an announced try not yet sent, for that long.
+    const [unannounced, wanted] = await Promise.all([
+      announce ? announceSend() : undefined,
+      request.requesters ? anyStillWants(request.requesters) : true,
+    ]);
     if (!wanted) {
       throw ApplicationFailure.nonRetryable(
         'every lock action this command was for was cancelled before it was sent; nothing was sent',
         'CANCELLED',
       );
     }
+    if (unannounced) return unannounced;
+    if (wanted === 'unknown')
+      return unsentTry(
+        'REQUESTERS_UNCONFIRMED',
+        'Temporal could not confirm that a lock action still wants this command; nothing was sent',
+      );
     const now = Date.now();
     if (!maySend(now, sendBy)) {
       throw deadlinePassed(

@@ -54,17 +54,20 @@ export const pendingTryReadTimeoutMs = 200;
 export const readActivityTimeoutMs = 2 * maxRequestTimeoutMs + 5_000;
 
 /**
- * A door's send try asks Temporal, right before it sends, whether a lock action still wants the
- * command: this many describes, each bounded by {@link requesterDescribeTimeoutMs}, a short pause
- * between them.
+ * A door's send try asks Temporal, right before it sends (beside an unlock's announcement),
+ * whether a lock action still wants the command: this many describes, each bounded by
+ * {@link requesterDescribeTimeoutMs}, a short pause between them.
  */
 export const requesterDescribeTries = 2;
 export const requesterDescribeTimeoutMs = 1_500;
 export const requesterDescribePauseMs = 200;
+/** The requester check at its longest: every describe at its bound, the pauses between them. */
+export const requesterCheckMaxMs =
+  requesterDescribeTries * requesterDescribeTimeoutMs + (requesterDescribeTries - 1) * requesterDescribePauseMs;
 
 /**
- * An unlock's send try (since `announced-unlock-send`) first has Temporal record that it is about
- * to send, and waits this long at most for Temporal's answer; without one it sends nothing. Sized
+ * An unlock's send try (since `announced-unlock-send`) has Temporal record that it is about to
+ * send, and waits this long at most for Temporal's answer; without one it sends nothing. Sized
  * for a saturated cluster: in the fault suite's 500-action row on a 2-core cluster the answer took
  * 133 ms p50, 510 ms p90, 1.35 s p99 and 1.6 s at most (a starved worker's event loop included);
  * at 0.5 s, 9% of the tries sent nothing and a few unlocks ran out of tries.
@@ -72,8 +75,8 @@ export const requesterDescribePauseMs = 200;
 export const sendAnnounceTimeoutMs = 3_000;
 
 /**
- * One send try: an unlock's announcement, the requester check, one request at the longest bound,
- * plus slack for the activity around it.
+ * One send try: an unlock's announcement and the requester check (side by side; the budget
+ * counts their sum), one request at the longest bound, plus slack for the activity around it.
  */
 export const sendActivityTimeoutMs = maxRequestTimeoutMs + 8_000;
 
