@@ -540,9 +540,9 @@ function workspaceActivities(seam: SeamClient, metrics: LockstepMetrics, options
     sendCommandTry: (request: SendTryRequest) => sendTry(request, false),
 
     /**
-     * An unlock's send try since the door's `announced-unlock-send`: the same try, which first
-     * has Temporal record, in its heartbeat, that it is about to send ({@link SendAnnouncement})
-     * and sends only once Temporal has answered. A try that times out with no heartbeat at all
+     * An unlock's send try since the door's `announced-unlock-send`: the same try, which, beside
+     * its requester check, has Temporal record in its heartbeat that it is about to send
+     * ({@link SendAnnouncement}), and sends only once Temporal has answered. A try that times out with no heartbeat at all
      * (its task lost between Temporal and a worker, or its worker gone before the announcement)
      * has certainly not sent, and its door may try again within the deadline instead of ending
      * COMMAND_OUTCOME_UNKNOWN. Its own activity type: a worker from before it, which sends
@@ -779,8 +779,8 @@ export function isSendTry(activityType: string | null | undefined): boolean {
 
 /**
  * Whether any of these lock actions still wants its command: running, and no cancel requested.
- * A cancel reaches a door one signal later than its lock action; this closes that gap at the last
- * moment before a send. It fails closed: a requester Temporal cannot describe (after a few quick
+ * A cancel reaches a door one signal later than its lock action; this closes that gap just before
+ * a send (an unlock's announcement, beside it, may answer later). It fails closed: a requester Temporal cannot describe (after a few quick
  * tries) leaves the answer `unknown`, and the try sends nothing (the workflow tries again after
  * its back-off, within the deadline). A requester Temporal does not know wants nothing.
  */

@@ -21,6 +21,7 @@ import { startStalledListener } from '../../src/dev/simulator/stalled-listener';
 import { requesterCheckMaxMs, sendAnnounceTimeoutMs, sendSlackMs } from '../../src/contract/timing-budget';
 import { freePort } from '../../src/dev/free-port';
 import { useSimulator } from '../helpers/simulator-fixture';
+import { startTimeSkippingEnv } from '../helpers/temporal';
 
 const fx = useSimulator();
 const { device } = fx;
@@ -377,16 +378,41 @@ describe('sendCommandTry', () => {
     }));
   });
 
-  test("sendCommandTryAnnounced: when Temporal does not record that the try is about to send, nothing is sent, within the announcement's bound: the requester check runs beside it, not before or after", async () => {
+  test("sendCommandTryAnnounced: when Temporal does not record that the try is about to send, nothing is sent, within the announcement's bound: the requester check, beside it, adds no wait of its own", async () => {
     // The announcement, a heartbeat Temporal must answer, fails: within its bound, the client's
     // own retries of an unreachable frontend included. The requester check fails too (3.2 s),
-    // beside it: in sequence, the two would take 6.2 s. The announcement's failure is the one told.
+    // beside it, without adding to the wait; the announcement's failure is the one told (checking
+    // first, the try would have said REQUESTERS_UNCONFIRMED).
     const startedAt = Date.now();
     await expectUnsentWithoutTemporal(activities.sendCommandTryAnnounced, 'SEND_NOT_ANNOUNCED', (deviceId) => ({
       requesters: [{ workflowId: `unlock/${deviceId}/r1`, runId: 'run-1' }],
     }));
     const sideBySideMs = Math.max(sendAnnounceTimeoutMs, requesterCheckMaxMs);
-    expect(Date.now() - startedAt).toBeLessThan(sideBySideMs + 1_500); // in sequence: their sum, 6.2 s
+    expect(Date.now() - startedAt).toBeLessThan(sideBySideMs + 1_500);
+  });
+
+  test('sendCommandTryAnnounced: a lock action found gone ends the try CANCELLED, nothing sent, even when its announcement failed beside the check', async () => {
+    // A real Temporal (the Java test server): the requester does not exist there (NotFound: no
+    // longer wants the command), and the announcement of a try that is not one of its tasks fails.
+    // The check does not wait behind the announcement: announcing first, the try would have
+    // stopped at SEND_NOT_ANNOUNCED and the door would try again for an action that is gone.
+    const env = await startTimeSkippingEnv();
+    try {
+      const deviceId = device({ locked: true });
+      const tried = new MockActivityEnvironment(undefined, { client: env.client }).run(
+        activities.sendCommandTryAnnounced,
+        {
+          deviceId,
+          action: 'UNLOCK_DOOR' as const,
+          sendBy: isoIn(3_600_000),
+          requesters: [{ workflowId: `unlock/${deviceId}/gone`, runId: randomUUID() }],
+        },
+      );
+      await expect(tried).rejects.toMatchObject({ type: 'CANCELLED', nonRetryable: true });
+      expect(fx.sim.countsFor(deviceId).commandsReceived).toBe(0);
+    } finally {
+      await env.teardown();
+    }
   });
 
   test('sendCommandTry: a try Temporal runs again (a second attempt, or reset with its heartbeat kept) sends nothing: an unlock is COMMAND_OUTCOME_UNKNOWN, a lock may have landed', async () => {
