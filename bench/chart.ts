@@ -26,7 +26,13 @@ export interface ChartInput {
 }
 
 /** The modes drawn, in the legend's order, with their colours. */
-const modes = { sdk: '#7f7f7f', unordered: '#9edae5', polling: '#1f77b4', push: '#d62728' } as const;
+const modes = {
+  sdk: '#7f7f7f',
+  unordered: '#9edae5',
+  polling: '#1f77b4',
+  update: '#2ca02c',
+  push: '#d62728',
+} as const;
 
 export function chartSpec(input: ChartInput): TopLevelSpec {
   const runs = input.runs.filter((r) => r.mode in modes);

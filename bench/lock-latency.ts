@@ -51,7 +51,7 @@ import { join, resolve } from 'node:path';
 import { SeamHttp } from 'seam';
 import { z } from 'zod';
 import type { temporal } from '@temporalio/proto';
-import { executeLockAction } from '../src/client';
+import { executeDoorLockAction, executeLockAction } from '../src/client';
 import { doorWorkflowId, type LockAction } from '../src/contract';
 import { isGrpcNotFound } from '../src/contract/core';
 import { startTemporalDevServer } from '../src/dev/dev-stack';
@@ -65,9 +65,18 @@ import { startWebhookReceiver, type WebhookReceiver } from '../src/webhooks/rece
 import { newWebhookSecret } from '../src/dev/simulator/webhook-sender';
 import { drawChart } from './chart';
 
-const benchModes = ['sdk', 'unordered', 'polling', 'push', 'contended-unordered', 'contended', 'cluster'] as const;
+const benchModes = [
+  'sdk',
+  'unordered',
+  'polling',
+  'update',
+  'push',
+  'contended-unordered',
+  'contended',
+  'cluster',
+] as const;
 /** The modes that run at every level of BENCH_LEVELS; the others at {@link burstLevel}. */
-const levelModes: readonly BenchMode[] = ['sdk', 'unordered', 'polling', 'push'];
+const levelModes: readonly BenchMode[] = ['sdk', 'unordered', 'polling', 'update', 'push'];
 type BenchMode = (typeof benchModes)[number];
 const commaList = <T extends z.ZodType>(item: T) =>
   z.string().transform((text, ctx) => {
@@ -138,6 +147,8 @@ function baselineBundlePath(): string {
 
 /** Which worker a lockstep mode runs: lockstep's (polling or push) or the baseline without doors. */
 type WorkerKind = 'polling' | 'push' | 'unordered';
+/** The lockstep modes at each level: a worker, and `update` (polling's worker, asked by update). */
+type LockstepMode = WorkerKind | 'update';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
@@ -508,14 +519,22 @@ function peakRssMb(pid: number): number {
 }
 
 /** Opens each device's door with an unlock (not measured): the measured locks meet a running door. */
-async function openDoors(client: Client, devices: string[], concurrency: number): Promise<void> {
-  await inParallel(devices, concurrency, (deviceId) => requestAction(client, 'UNLOCK_DOOR', deviceId, 'open-door'));
+async function openDoors(client: Client, devices: string[], concurrency: number, viaUpdate = false): Promise<void> {
+  await inParallel(devices, concurrency, (deviceId) =>
+    requestAction(client, 'UNLOCK_DOOR', deviceId, 'open-door', viaUpdate),
+  );
 }
 
 /** Locks each device once, `concurrency` at a time; a lock that does not succeed stops the bench. */
-function lockEach(client: Client, devices: string[], concurrency: number) {
+function lockEach(client: Client, devices: string[], concurrency: number, viaUpdate = false) {
   return inParallel(devices, concurrency, async (deviceId) => {
-    const { outcome, requestedAtMs, outcomeAtMs } = await requestAction(client, 'LOCK_DOOR', deviceId, 'measured');
+    const { outcome, requestedAtMs, outcomeAtMs } = await requestAction(
+      client,
+      'LOCK_DOOR',
+      deviceId,
+      'measured',
+      viaUpdate,
+    );
     if (!outcome.ok) throw new Error(`${deviceId}: ${outcome.code} ${outcome.report.message}`);
     const { actionAttemptId, commandSentAt, startedAt } = outcome.result;
     return {
@@ -528,25 +547,37 @@ function lockEach(client: Client, devices: string[], concurrency: number) {
   });
 }
 
-/** One lock action through the client; its outcome, when the caller held it. */
-async function requestAction(client: Client, action: LockAction, deviceId: string, requestId: string) {
+/**
+ * One lock action through the client — a `LockDoorWorkflow` / `UnlockDoorWorkflow`, or
+ * (`viaUpdate`) the door's `lockAction` update —; its outcome, when the caller held it.
+ */
+async function requestAction(
+  client: Client,
+  action: LockAction,
+  deviceId: string,
+  requestId: string,
+  viaUpdate = false,
+) {
   const requestedAtMs = Date.now();
-  const outcome = await executeLockAction(client, action, { deviceId, requestId }, { taskQueue: benchTaskQueue });
+  const execute = viaUpdate ? executeDoorLockAction : executeLockAction;
+  const outcome = await execute(client, action, { deviceId, requestId }, { taskQueue: benchTaskQueue });
   return { outcome, requestedAtMs, outcomeAtMs: Date.now() };
 }
 
-async function benchLockstep(sim: SeamSimulator, mode: WorkerKind, level: Level) {
+async function benchLockstep(sim: SeamSimulator, mode: LockstepMode, level: Level) {
+  const viaUpdate = mode === 'update';
+  const costsOf = viaUpdate ? updateCosts : historyCosts;
   return withLockstep(
     sim,
     async ({ client, measure, heartbeats }) => {
       const devices = addDevices(sim, `${mode}-${level.concurrency}`, level.locks);
       const heartbeatsBeforeOpening = await heartbeats();
-      await openDoors(client, devices, level.concurrency);
+      await openDoors(client, devices, level.concurrency, viaUpdate);
       const openingHeartbeats = (await heartbeats()) - heartbeatsBeforeOpening;
       const withDoors = mode !== 'unordered';
       // What the first action at a device costs: its door's start too.
       const firstUse = withDoors
-        ? await historyCosts(client, devices.slice(0, 20), 'open-door', openingHeartbeats / devices.length, true)
+        ? await costsOf(client, devices.slice(0, 20), 'open-door', openingHeartbeats / devices.length, true)
         : undefined;
       const countsBefore = countsNow(sim, devices);
       const {
@@ -555,13 +586,13 @@ async function benchLockstep(sim: SeamSimulator, mode: WorkerKind, level: Level)
         ...own
       } = await measure(async () => {
         const started = Date.now();
-        const samples = await lockEach(client, devices, level.concurrency);
+        const samples = await lockEach(client, devices, level.concurrency, viaUpdate);
         return { samples, wallMs: Date.now() - started };
       });
       // Every lock's watching send try heartbeats its attempt: none counted means the count is broken.
-      if (measuredHeartbeats === 0 && mode === 'polling')
+      if (measuredHeartbeats === 0 && (mode === 'polling' || viaUpdate))
         throw new Error('the dev server counted no activity heartbeats');
-      const costs = await historyCosts(
+      const costs = await costsOf(
         client,
         devices.slice(0, Math.min(50, devices.length)),
         'measured',
@@ -599,7 +630,7 @@ async function benchLockstep(sim: SeamSimulator, mode: WorkerKind, level: Level)
         countsBefore,
       );
     },
-    mode,
+    viaUpdate ? 'polling' : mode,
   );
 }
 
@@ -805,6 +836,20 @@ async function untilQuietPids(pids: number[]): Promise<void> {
  * counted too. Heartbeats (a door's send try heartbeats its attempt once) are in no history: the
  * server's count over the part measured, shared evenly (`heartbeatsPerRequest`).
  */
+/** What a history holds that Temporal Cloud bills (and the door openings ordering adds). */
+function countsOf(all: HistoryEvent[]) {
+  return {
+    activities: all
+      .filter((e) => e.activityTaskStartedEventAttributes)
+      .reduce((n, e) => n + (e.activityTaskStartedEventAttributes?.attempt ?? 1), 0),
+    timers: all.filter((e) => e.timerStartedEventAttributes).length,
+    signalsIn: all.filter((e) => e.workflowExecutionSignaledEventAttributes).length,
+    failedSignalsOut: all.filter((e) => e.signalExternalWorkflowExecutionFailedEventAttributes).length,
+    upserts: all.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes).length,
+    doorOpenings: all.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'openDoor').length,
+  };
+}
+
 async function historyCosts(
   client: Client,
   deviceIds: string[],
@@ -815,16 +860,6 @@ async function historyCosts(
   const events: number[] = [];
   const billable: number[] = [];
   const ordering: number[] = [];
-  const countsOf = (all: HistoryEvent[]) => ({
-    activities: all
-      .filter((e) => e.activityTaskStartedEventAttributes)
-      .reduce((n, e) => n + (e.activityTaskStartedEventAttributes?.attempt ?? 1), 0),
-    timers: all.filter((e) => e.timerStartedEventAttributes).length,
-    signalsIn: all.filter((e) => e.workflowExecutionSignaledEventAttributes).length,
-    failedSignalsOut: all.filter((e) => e.signalExternalWorkflowExecutionFailedEventAttributes).length,
-    upserts: all.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes).length,
-    doorOpenings: all.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'openDoor').length,
-  });
   for (const deviceId of deviceIds) {
     const requests: HistoryEvent[][] = [];
     for await (const info of client.workflow.list({
@@ -868,6 +903,57 @@ async function historyCosts(
   return {
     history_events_per_lock_p50: percentile(events, 50),
     history_events_per_lock_max: Math.max(...events),
+    billable_actions_per_lock_p50: round(percentile(billable, 50)),
+    billable_actions_per_lock_max: round(Math.max(...billable)),
+    ordering_billable_actions_per_lock_p50: round(percentile(ordering, 50)),
+    heartbeats_per_lock: round(heartbeatsPerRequest),
+    history_sample: events.length,
+  };
+}
+
+/**
+ * {@link historyCosts} for the `update` mode, where every request is a `lockAction` update on its
+ * door and the door's history is the whole cost: per update, 1 billable action (the update)
+ * plus its share of what the door did while they ran (activity attempts, timers, signals,
+ * search-attribute upserts, its start) and of the heartbeats; history events the same way.
+ * Ordering's own share is the door's start: the update is the request, and no signal answers it.
+ */
+async function updateCosts(client: Client, deviceIds: string[], requestPrefix: string, heartbeatsPerRequest: number) {
+  const events: number[] = [];
+  const billable: number[] = [];
+  const ordering: number[] = [];
+  for (const deviceId of deviceIds) {
+    const door = await doorHistory(client, deviceId, true);
+    const ids = new Map<string, { from: number; to?: number }>();
+    const ours = (id: string) =>
+      id.startsWith(`lock/${deviceId}/${requestPrefix}`) || id.startsWith(`unlock/${deviceId}/${requestPrefix}`);
+    for (const e of door) {
+      const accepted = e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.meta?.updateId;
+      const completed = e.workflowExecutionUpdateCompletedEventAttributes?.meta?.updateId;
+      if (accepted && ours(accepted)) ids.set(accepted, { from: eventMs(e) });
+      const span = completed ? ids.get(completed) : undefined;
+      if (span) span.to = eventMs(e);
+    }
+    const spans = [...ids.values()];
+    if (spans.length === 0) continue;
+    const [from, to] = [Math.min(...spans.map((r) => r.from)), Math.max(...spans.map((r) => r.to ?? r.from))];
+    const during = door.filter((e) => eventMs(e) >= from && eventMs(e) <= to);
+    // The door's own start (update-with-start: just before its first update), not a continue-as-new's.
+    const first = door[0]?.workflowExecutionStartedEventAttributes;
+    const started = first && !first.continuedExecutionRunId && eventMs(door[0]) >= from - 1_000 ? 1 : 0;
+    const counts = countsOf(during);
+    const share = counts.activities + counts.timers + counts.signalsIn + counts.upserts + started;
+    for (let i = 0; i < spans.length; i++) {
+      events.push(during.length / spans.length);
+      billable.push(1 + share / spans.length + heartbeatsPerRequest);
+      ordering.push(started / spans.length);
+    }
+  }
+  if (events.length === 0) throw new Error(`no ${requestPrefix} lockAction updates found in door histories`);
+  const round = (n: number) => Number(n.toFixed(2));
+  return {
+    history_events_per_lock_p50: round(percentile(events, 50)),
+    history_events_per_lock_max: round(Math.max(...events)),
     billable_actions_per_lock_p50: round(percentile(billable, 50)),
     billable_actions_per_lock_max: round(Math.max(...billable)),
     ordering_billable_actions_per_lock_p50: round(percentile(ordering, 50)),
@@ -990,7 +1076,11 @@ function targetsOf(runs: RunSummary[], ordering: OrderingCost[]): Target[] {
     ),
     atMost('polling, concurrency 500: worker RSS peak ≤ 300 MB', figure('polling', 500, 'worker_rss_peak_mb'), 300),
     // Every level asked for, and contention: where a side did not run, not measured.
-    ...[...settings.BENCH_LEVELS.map((c) => `concurrency ${c}`), 'contended'].flatMap((where) => {
+    ...[
+      ...settings.BENCH_LEVELS.map((c) => `concurrency ${c}`),
+      ...settings.BENCH_LEVELS.map((c) => `concurrency ${c}, ${byUpdate}`),
+      'contended',
+    ].flatMap((where) => {
       const cost = ordering.find((o) => o.where === where);
       return [
         atMostWithin(
@@ -1025,12 +1115,14 @@ interface OrderingCost {
   added_billable_actions_per_lock: number;
 }
 
+/** How `where` names the `update` mode's ordering cost (lock actions as the door's update). */
+const byUpdate = 'lockAction update';
+
 function orderingCosts(runs: RunSummary[], others: Record<string, unknown>): OrderingCost[] {
   const pairs: [string, RunSummary | undefined, RunSummary | undefined][] = [
-    ...settings.BENCH_LEVELS.map((c): [string, RunSummary | undefined, RunSummary | undefined] => [
-      `concurrency ${c}`,
-      runOf(runs, 'polling', c),
-      runOf(runs, 'unordered', c),
+    ...settings.BENCH_LEVELS.flatMap((c): [string, RunSummary | undefined, RunSummary | undefined][] => [
+      [`concurrency ${c}`, runOf(runs, 'polling', c), runOf(runs, 'unordered', c)],
+      [`concurrency ${c}, ${byUpdate}`, runOf(runs, 'update', c), runOf(runs, 'unordered', c)],
     ]),
     ['contended', others.contended as RunSummary | undefined, others['contended-unordered'] as RunSummary | undefined],
   ];
@@ -1091,6 +1183,7 @@ async function runMode(mode: BenchMode, level: Level): Promise<RunSummary> {
         return await benchSdk(sim, level);
       case 'unordered':
       case 'polling':
+      case 'update':
       case 'push':
         return await benchLockstep(sim, mode, level);
       case 'contended':

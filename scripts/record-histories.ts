@@ -17,12 +17,14 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
   cancelLockAction,
+  executeDoorLockAction,
   lockActionOutcome,
   queryDoor,
   queryProgress,
   queryReservation,
   signalActionAttemptEnded,
   startLockAction,
+  withdrawDoorLockAction,
 } from '../src/client';
 import { doorWorkflowId, type DoorView } from '../src/contract/door';
 import { reservationWorkflowId, type ReservationView } from '../src/contract/reservation-core';
@@ -618,6 +620,7 @@ async function main(): Promise<void> {
   try {
     await recordAll(env, sim, scenarios, apiKey, [...stays, ...schedules]);
     await recordPushed(sim, apiKey);
+    await recordDoorUpdates(sim, apiKey);
   } finally {
     await sim.close();
     await env.teardown();
@@ -647,6 +650,112 @@ async function recordPushed(sim: SeamSimulator, apiKey: string): Promise<void> {
   });
   try {
     await recordPushedOn(env, sim, apiKey);
+  } finally {
+    await env.teardown();
+  }
+}
+
+/**
+ * Doors serving `lockAction` updates (update-with-start: not on the time-skipping server), on the
+ * dev server in real time; the door's history is saved once its updates are answered.
+ */
+async function recordDoorUpdates(sim: SeamSimulator, apiKey: string): Promise<void> {
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: temporalCliPath() },
+      ip: '127.0.0.1',
+      searchAttributes: [...lockstepSearchAttributes],
+    },
+  });
+  const opts = { taskQueue: 'record-histories' };
+  const untilDoor = async (deviceId: string, reached: (door: DoorView) => boolean) => {
+    while (!reached(await queryDoor(env.client, deviceId).catch(() => ({}) as DoorView)))
+      await new Promise((r) => setTimeout(r, 50));
+  };
+  const scenarios: { name: string; device: DeviceScenarioInput; run: (deviceId: string) => Promise<unknown> }[] = [
+    {
+      name: 'door-workflow-update-lock-success',
+      device: { deviceId: 'du-1', attempt: { pendingMs: 300 } },
+      run: (deviceId) => executeDoorLockAction(env.client, 'LOCK_DOOR', { deviceId }, opts),
+    },
+    // An unlock runs; a lock waits and is superseded by a newer unlock, which a newer lock
+    // supersedes in turn; that lock is withdrawn; an input the device check refuses.
+    {
+      name: 'door-workflow-update-superseded-withdrawn-invalid',
+      device: { deviceId: 'du-2', locked: true, attempt: { pendingMs: 2_000 } },
+      run: async (deviceId) => {
+        const ask = (action: LockAction, requestId: string, input: Omit<LockActionInput, 'deviceId'> = {}) =>
+          executeDoorLockAction(env.client, action, { ...input, deviceId, requestId }, opts);
+        const first = ask('UNLOCK_DOOR', 'u1');
+        await untilDoor(deviceId, (door) => door.current?.phase === 'commanding');
+        const superseded = ask('LOCK_DOOR', 'l1');
+        await untilDoor(deviceId, (door) => door.waiting?.action === 'LOCK_DOOR');
+        const winner = ask('UNLOCK_DOOR', 'u2');
+        await untilDoor(deviceId, (door) => door.waiting?.action === 'UNLOCK_DOOR');
+        const withdrawn = ask('LOCK_DOOR', 'l2');
+        await untilDoor(deviceId, (door) => door.waiting?.action === 'LOCK_DOOR');
+        await withdrawDoorLockAction(env.client, 'LOCK_DOOR', deviceId, 'l2');
+        const invalid = env.client.workflow
+          .getHandle(doorWorkflowId(deviceId))
+          .executeUpdate('lockAction', { args: [{ action: 'LOCK_DOOR', input: { deviceId, pollInterval: 'x' } }] })
+          .catch((err: Error) => err.message);
+        return Promise.all([first, superseded, winner, withdrawn, invalid]);
+      },
+    },
+    // A waiting update whose send-by deadline comes while a command runs: DEADLINE_PASSED at once.
+    {
+      name: 'door-workflow-update-deadline-passed-while-waiting',
+      device: { deviceId: 'du-4', locked: true, attempt: { pendingMs: 6_000 } },
+      run: async (deviceId) => {
+        const running = executeDoorLockAction(env.client, 'UNLOCK_DOOR', { deviceId, requestId: 'running' }, opts);
+        while (sim.countsFor(deviceId).commandsReceived === 0) await new Promise((r) => setTimeout(r, 20));
+        const notAfter = new Date(Date.now() + 3_000).toISOString();
+        const late = executeDoorLockAction(env.client, 'LOCK_DOOR', { deviceId, requestId: 'late', notAfter }, opts);
+        return Promise.all([running, late]);
+      },
+    },
+    // Since the door's `door-cancel-learns-the-send`: a door cancelled while its command runs
+    // learns what the send try did before it answers; what waited is answered CANCELLED.
+    {
+      name: 'door-workflow-update-door-cancelled-while-watching',
+      device: { deviceId: 'du-3', locked: true, attempt: { pendingMs: 3_000 } },
+      run: async (deviceId) => {
+        const running = executeDoorLockAction(env.client, 'UNLOCK_DOOR', { deviceId, requestId: 'running' }, opts);
+        await untilDoor(deviceId, (door) => door.current?.phase === 'commanding');
+        while (sim.countsFor(deviceId).commandsReceived === 0) await new Promise((r) => setTimeout(r, 20));
+        const waiting = executeDoorLockAction(env.client, 'LOCK_DOOR', { deviceId, requestId: 'waiting' }, opts);
+        await untilDoor(deviceId, (door) => door.waiting?.action === 'LOCK_DOOR');
+        await env.client.workflow.getHandle(doorWorkflowId(deviceId)).cancel();
+        return Promise.all([running, waiting]);
+      },
+    },
+  ];
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../src/workflows'),
+    logger: new DefaultLogger('WARN'),
+  });
+  const worker = await createLockstepWorker({
+    connection: env.nativeConnection,
+    namespace: 'default',
+    taskQueue: 'record-histories',
+    seam: { apiKey, endpoint: sim.url, requestTimeoutMs: 5_000 },
+    workflowBundle: { code },
+  });
+  try {
+    await worker.runUntil(async () => {
+      for (const scenario of scenarios) {
+        const path = resolve(__dirname, '..', 'test', 'histories', `${scenario.name}.json`);
+        if (existsSync(path)) {
+          console.log(`${scenario.name}: exists, kept as recorded`);
+          continue;
+        }
+        sim.setDevice(scenario.device);
+        const outcomes = await scenario.run(scenario.device.deviceId);
+        const door = env.client.workflow.getHandle(doorWorkflowId(scenario.device.deviceId));
+        writeFileSync(path, historyToJSON(await door.fetchHistory()) + '\n');
+        console.log(`${scenario.name}: ${JSON.stringify(outcomes).slice(0, 300)} -> ${path}`);
+      }
+    });
   } finally {
     await env.teardown();
   }

@@ -4,13 +4,27 @@
  * the README); these helpers add input validation before anything starts, idempotent starts,
  * and results that never need parsing from messages.
  */
-import { doorQueryName, doorWorkflowId, type DoorView } from './contract/door';
+import {
+  doorQueryName,
+  doorRollingOverType,
+  doorSignalNames,
+  doorStartOptions,
+  doorUpdateId,
+  doorUpdateNames,
+  doorWorkflowId,
+  doorWorkflowType,
+  type DoorLockActionRequest,
+  type DoorView,
+  type DoorWithdrawal,
+} from './contract/door';
 import { deviceIdsKey } from './contract/search-attributes';
 import {
   Client as TemporalClient,
   Connection,
+  WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
+  WorkflowUpdateFailedError,
   type Client,
   type ConnectionOptions,
   type WorkflowClientInterceptor,
@@ -36,6 +50,7 @@ import {
   type LockActionResult,
   type Progress,
 } from './contract';
+import { sendByMs } from './decisions/sending';
 import type { Env } from './ops/config';
 import { temporalConnectConfig } from './ops/temporal-config';
 
@@ -118,9 +133,97 @@ export async function executeLockAction(
   return lockActionOutcome(await startLockAction(client, action, input, options));
 }
 
+/**
+ * A lock action asked of its door directly: one update-with-start on `door/<deviceId>` (the door
+ * is started if it is not running) that returns the lock action's result or typed failure. The
+ * same input, validation, ordering, deadline and failure codes as {@link executeLockAction}, in
+ * one workflow per lock instead of two (see the README, "Door ordering's cost"). The requestId
+ * names the update: a caller's retry joins the first call while the door's run lasts, and is
+ * refused (INVALID_INPUT, nothing sent) once the door has continued as new. Cancel with
+ * {@link withdrawDoorLockAction}. Other SDKs do the same with the door's `lockAction` update
+ * (the README's contract).
+ *
+ * @throws {LockActionInputError} when the input is invalid, or its notAfter has already passed; nothing reaches Temporal.
+ */
+export async function executeDoorLockAction(
+  client: Client,
+  action: LockAction,
+  input: LockActionInput,
+  options: StartOptions = {},
+): Promise<LockActionOutcome> {
+  const checked = checkLockActionInput(input, { nowMs: Date.now() });
+  if (!checked.ok) throw new LockActionInputError(checked.issues);
+  const { deviceId } = checked.plan;
+  const requestId = input.requestId ?? randomUUID();
+  // Asked again, it keeps the first call's send-by deadline (a door counts it from each arrival).
+  const sendBy = sendByMs(Date.now(), checked.plan);
+  let pauseMs = doorRollOverPauseMs.first;
+  for (let call = 1; ; call++) {
+    const asked = call === 1 ? input : { ...input, notAfter: new Date(sendBy).toISOString() };
+    const request: DoorLockActionRequest = { action, input: { ...asked, requestId } };
+    try {
+      const result = await client.workflow.executeUpdateWithStart(doorUpdateNames.lockAction, {
+        args: [request],
+        updateId: doorUpdateId(action, deviceId, requestId),
+        startWorkflowOperation: new WithStartWorkflowOperation(doorWorkflowType, {
+          ...doorStartOptions(deviceId, options.taskQueue ?? defaultTaskQueue),
+          workflowIdConflictPolicy: 'USE_EXISTING',
+        }),
+      });
+      return { ok: true, result: lockActionResultSchema.parse(result) };
+    } catch (err) {
+      // The door was continuing as new and took nothing: its next run takes the request, until
+      // the deadline (past it, the door refuses it DEADLINE_PASSED, nothing sent).
+      if (isRollingOver(err) && Date.now() < sendBy) {
+        await new Promise((resolve) => setTimeout(resolve, pauseMs));
+        pauseMs = Math.min(pauseMs * 2, doorRollOverPauseMs.max);
+        continue;
+      }
+      const report = failureReportOf(err);
+      if (report) return { ok: false, code: report.code, report };
+      throw err;
+    }
+  }
+}
+
+/**
+ * A door continues as new once the updates it serves have ended (seconds, or a command's whole
+ * watch): asked again after these pauses, doubling. Each refused call is billed as an action.
+ */
+const doorRollOverPauseMs = { first: 250, max: 5_000 };
+
+function isRollingOver(err: unknown): boolean {
+  return (
+    err instanceof WorkflowUpdateFailedError &&
+    (err.cause as ApplicationFailure | undefined)?.type === doorRollingOverType
+  );
+}
+
+/**
+ * Cancels a lock action asked with {@link executeDoorLockAction} (the same action, device and
+ * requestId): waiting, it leaves the door's queue and its call ends CANCELLED with nothing sent;
+ * its command running alone, the command stops as a cancelled lock action's does; not yet at
+ * the door (the update still on its way, or the door not started), it ends CANCELLED when it
+ * comes. A signal-with-start: it reaches the door whether or not the door runs yet.
+ */
+export async function withdrawDoorLockAction(
+  client: Client,
+  action: LockAction,
+  deviceId: string,
+  requestId: string,
+  options: StartOptions = {},
+): Promise<void> {
+  const withdrawal: DoorWithdrawal = { updateId: doorUpdateId(action, deviceId, requestId) };
+  await client.workflow.signalWithStart(doorWorkflowType, {
+    ...doorStartOptions(deviceId, options.taskQueue ?? defaultTaskQueue),
+    signal: doorSignalNames.withdraw,
+    signalArgs: [withdrawal],
+  });
+}
+
 /** The failure report a failed lock action carries, or undefined for any other error. */
 export function failureReportOf(err: unknown): FailureReport | undefined {
-  const cause = err instanceof WorkflowFailedError ? err.cause : err;
+  const cause = err instanceof WorkflowFailedError || err instanceof WorkflowUpdateFailedError ? err.cause : err;
   if (!(cause instanceof ApplicationFailure)) return undefined;
   const parsed = failureReportSchema.safeParse(cause.details?.[0]);
   return parsed.success ? parsed.data : undefined;

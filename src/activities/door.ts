@@ -6,8 +6,7 @@
  * lock actions racing to open it both land in one door.
  */
 import { Context } from '@temporalio/activity';
-import { deviceIdsKey } from '../contract/search-attributes';
-import { doorSignalNames, doorWorkflowId, doorWorkflowType, type DoorInput, type DoorRequest } from '../contract/door';
+import { doorSignalNames, doorStartOptions, doorWorkflowType, type DoorRequest } from '../contract/door';
 
 export interface OpenDoorRequest {
   request: DoorRequest;
@@ -20,17 +19,10 @@ export interface OpenDoorRequest {
  * request twice is harmless: a door knows each requester once (see DoorKeeper.admit).
  */
 export async function deliverToDoor({ request, taskQueue }: OpenDoorRequest): Promise<void> {
-  const deviceId = request.plan.deviceId;
-  const input: DoorInput = { deviceId };
   await Context.current().client.workflow.signalWithStart(doorWorkflowType, {
-    workflowId: doorWorkflowId(deviceId),
-    taskQueue,
-    args: [input],
+    ...doorStartOptions(request.plan.deviceId, taskQueue),
     signal: doorSignalNames.request,
     signalArgs: [request],
-    typedSearchAttributes: [{ key: deviceIdsKey, value: [deviceId] }],
-    staticSummary: `Door ${deviceId}: one lock action at a time`,
-    staticDetails: `Every lock and unlock of ${deviceId} passes here before it reaches Seam. Query \`door\` for what it knows, runs and holds.`,
   });
 }
 

@@ -13,6 +13,7 @@ import {
   type DoorRequest,
   type DoorVerdict,
   type Requester,
+  isUpdateRequester,
 } from '../contract/door';
 import { deliverToDoor } from './door';
 import { ApplicationFailure } from '@temporalio/common';
@@ -118,7 +119,7 @@ export interface SendTryRequest {
    * The lock actions a door sends this for. Right before the send, the try asks Temporal whether
    * any of them still wants it: one cancelled a moment ago may not have told its door yet.
    */
-  requesters?: { workflowId: string; runId: string }[];
+  requesters?: Requester[];
   /**
    * A door's try watches the attempt it sent, in the same activity: one activity and one door
    * workflow task fewer per command. Right after the send it heartbeats the attempt
@@ -784,7 +785,9 @@ export function isSendTry(activityType: string | null | undefined): boolean {
  * tries) leaves the answer `unknown`, and the try sends nothing (the workflow tries again after
  * its back-off, within the deadline). A requester Temporal does not know wants nothing.
  */
-async function anyStillWants(requesters: { workflowId: string; runId: string }[]): Promise<boolean | 'unknown'> {
+async function anyStillWants(requesters: Requester[]): Promise<boolean | 'unknown'> {
+  // A `lockAction` update is withdrawn inside the door itself: while the door runs its command, it wants it.
+  if (requesters.some(isUpdateRequester)) return true;
   const states = await Promise.all(requesters.map(stillWants));
   if (states.includes(true)) return true;
   return states.includes('unknown') ? 'unknown' : false;
@@ -841,8 +844,10 @@ async function signalVerdicts(
     actionAttemptId: observation.actionAttempt.actionAttemptId,
     lastStatus: observation.actionAttempt.status,
   };
+  // A `lockAction` update is answered by the door, in the update itself.
+  const lockActions = to.requesters.filter((requester) => !isUpdateRequester(requester));
   const told = await Promise.all(
-    to.requesters.map(async (requester) => {
+    lockActions.map(async (requester) => {
       const verdict: DoorVerdict = {
         requester,
         kind: 'observed',

@@ -12,13 +12,30 @@
  */
 import type { CapabilitySnapshot, FailureReport } from './index';
 import type { ActionAttemptStatus, ActionAttemptView } from './index';
-import type { LockAction, LockActionPlan } from './core';
+import { lockActionWorkflowId, type LockAction, type LockActionPlan } from './core';
+import { deviceIdsKey } from './search-attributes';
 
 export const doorWorkflowType = 'DoorWorkflow';
 
 /** One door per device: every lock action of `deviceId` passes this workflow. */
 export function doorWorkflowId(deviceId: string): string {
   return `door/${deviceId}`;
+}
+
+/**
+ * How a door is started (by a lock action's signal-with-start, or a caller's update-with-start):
+ * findable by its device, and saying what it is in the Web UI.
+ */
+export function doorStartOptions(deviceId: string, taskQueue: string) {
+  const input: DoorInput = { deviceId };
+  return {
+    workflowId: doorWorkflowId(deviceId),
+    taskQueue,
+    args: [input] as [DoorInput],
+    typedSearchAttributes: [{ key: deviceIdsKey, value: [deviceId] }],
+    staticSummary: `Door ${deviceId}: one lock action at a time`,
+    staticDetails: `Every lock and unlock of ${deviceId} passes here before it reaches Seam. Query \`door\` for what it knows, runs and holds.`,
+  };
 }
 
 /** Signals a door receives from lock actions (and the webhook receiver), and the query it answers. */
@@ -56,10 +73,46 @@ export const doorCommandsPerRun = 100;
  */
 export const doorAnsweredMemory = 500;
 
-/** The lock action that sent a request, addressed by run so that an answer reaches only it. */
+/**
+ * Who sent a request, so that its answer reaches only it: a lock action (`LockDoorWorkflow` /
+ * `UnlockDoorWorkflow`), addressed by run, or a `lockAction` update on the door itself
+ * (`updateId`: the update's ID, which is also `workflowId`; `runId`: the door run it reached).
+ */
 export interface Requester {
   workflowId: string;
   runId: string;
+  updateId?: string;
+}
+
+/** Whether the request came by the door's `lockAction` update (answered by the door, not by signal). */
+export function isUpdateRequester(requester: Requester): boolean {
+  return requester.updateId !== undefined;
+}
+
+/**
+ * The door's update: a lock action asked of the door directly (update-with-start on
+ * `door/<deviceId>`, from the TypeScript client or any SDK), with the lock action's own input;
+ * it returns the lock action's result or fails with its typed failure. One workflow per lock
+ * instead of two: see the README, "Door ordering's cost".
+ */
+export const doorUpdateNames = { lockAction: 'lockAction' } as const;
+
+/** The `lockAction` update's argument. */
+export interface DoorLockActionRequest {
+  action: LockAction;
+  /** The lock action's input, as `LockDoorWorkflow` takes it (validated by the door's device check). */
+  input: unknown;
+}
+
+/**
+ * A door about to continue as new takes no new update (the update would be lost with the run):
+ * its validator rejects it with this type, nothing recorded, and the caller sends it again.
+ */
+export const doorRollingOverType = 'DOOR_ROLLING_OVER';
+
+/** The update ID of the `lockAction` update for `action` on `deviceId` with the caller's requestId. */
+export function doorUpdateId(action: LockAction, deviceId: string, requestId: string): string {
+  return lockActionWorkflowId(action, deviceId, requestId);
 }
 
 /** What a lock action asks of its door. */
@@ -73,10 +126,8 @@ export interface DoorRequest {
   capability: CapabilitySnapshot | null;
 }
 
-/** A cancelled lock action takes its request back. */
-export interface DoorWithdrawal {
-  requester: Requester;
-}
+/** A cancelled lock action takes its request back; a `lockAction` update's caller names the update. */
+export type DoorWithdrawal = { requester: Requester } | { updateId: string };
 
 /** What a command left behind, for the requester's result or failure report. */
 export interface CommandFacts {
@@ -157,6 +208,8 @@ export interface DoorCarry {
   commandsBefore: number;
   /** The requesters the door has answered lately (absent from older runs). */
   answered?: Requester[];
+  /** `lockAction` updates withdrawn before they reached the door (absent when none). */
+  withdrawnUpdates?: string[];
   /** Seam events heard lately, by `event_id` (absent from older runs). */
   heardEvents?: string[];
   /** Epoch ms of the newest fact behind `knowledge.locked` and `knowledge.online` (absent from older runs). */

@@ -18,7 +18,7 @@ import { sendSlackMs } from '../contract/timing-budget';
 import { lastSendStartMs, maySend } from './sending';
 
 export function sameRequester(a: Requester, b: Requester): boolean {
-  return a.workflowId === b.workflowId && a.runId === b.runId;
+  return a.workflowId === b.workflowId && a.runId === b.runId && a.updateId === b.updateId;
 }
 
 /**

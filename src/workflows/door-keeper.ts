@@ -26,6 +26,7 @@ import {
   type DoorView,
   type Requester,
   type WaitingCommand,
+  isUpdateRequester,
 } from '../contract/door';
 import type { CommandOutcome } from '../activities';
 import {
@@ -62,12 +63,17 @@ import type { AttemptWakeups } from './command';
  *   record that it is about to send before it sends; a try that timed out with no heartbeat is
  *   then known unsent and tried again (lostTry). Before it, `sendCommandTry`: such a try ended
  *   the unlock COMMAND_OUTCOME_UNKNOWN.
+ * - `door-cancel-learns-the-send`: a door cancelled while its command runs waits for what the
+ *   command's send try did (its cancel path reads the try's heartbeat) before it answers the
+ *   command's requesters; before it, they were answered at once, `commandSent: false` even when
+ *   the command had gone out.
  */
 export const doorPatchIds = {
   sendAndWatch: 'send-and-watch',
   sendTryIds: 'send-try-ids',
   factsAsOfCommand: 'door-facts-as-of-command',
   announcedUnlockSend: 'announced-unlock-send',
+  cancelLearnsTheSend: 'door-cancel-learns-the-send',
 } as const;
 
 /** The command the door is sending or following, and who it serves. */
@@ -102,6 +108,17 @@ export class DoorKeeper {
   readonly wakeups: AttemptWakeups = { endedAttempt: null };
   /** Verdict signals not yet delivered. */
   private readonly deliveries = new Set<Promise<void>>();
+  /** `lockAction` updates this run is serving, by update ID; true once withdrawn by their caller. */
+  private readonly updates = new Map<string, { withdrawn: boolean }>();
+  /** Verdicts for `lockAction` updates, taken by the update that waits for each. */
+  private readonly updateVerdicts = new Map<
+    string,
+    { verdict: Promise<DoorVerdict>; resolve: (v: DoorVerdict) => void }
+  >();
+  /** Updates answered whose handlers have not yet ended. */
+  private readonly updatesAnswered = new Set<string>();
+  /** Updates withdrawn before they reached the door, by ID (see {@link doorAnsweredMemory}). */
+  private withdrawnUpdates: string[];
   /** Requesters answered lately, oldest first (see {@link doorAnsweredMemory}). */
   private readonly answered: Requester[];
   /** Seam events heard lately, by ID (see {@link doorEventMemory}). */
@@ -118,6 +135,7 @@ export class DoorKeeper {
     this.recentCommands = carried?.recentCommands ?? [];
     this.commandsRun = carried?.commandsBefore ?? 0;
     this.answered = [...(carried?.answered ?? [])];
+    this.withdrawnUpdates = [...(carried?.withdrawnUpdates ?? [])];
     this.heardEvents = [...(carried?.heardEvents ?? [])];
     this.factTimes = { ...carried?.factTimes };
   }
@@ -143,15 +161,19 @@ export class DoorKeeper {
     if (Object.keys(facts).length > 0) this.learn(facts, times);
   }
 
-  /** A request arrives: it joins what waits, or supersedes it (the newest intent wins). */
-  admit(request: DoorRequest): void {
-    if (this.isKnown(request.requester)) return;
+  /**
+   * A request arrives: it joins what waits, or supersedes it (the newest intent wins). False
+   * when the door holds or has answered this requester already (a second delivery: ignored).
+   */
+  admit(request: DoorRequest): boolean {
+    if (this.isKnown(request.requester)) return false;
     const { waiting, superseded } = admitRequest(this.waiting, request);
     this.setWaiting(waiting);
     for (const loser of superseded) this.supersede(loser, request);
     // A request's device check may be older than what the door last saw: it only fills gaps.
     const seen = request.capability;
     if (seen && this.knowledge.updatedAt === null) this.learn({ online: seen.online, locked: seen.locked });
+    return true;
   }
 
   private supersede(loser: DoorRequest, winner: DoorRequest): void {
@@ -161,6 +183,67 @@ export class DoorKeeper {
       `superseded by ${winner.requester.workflowId} (a newer ${describeAction(winner.action)} for this door) before any command was sent`,
       { supersededBy: winner.requester.workflowId },
     );
+  }
+
+  /**
+   * A `lockAction` update begins: `new` (the door serves it from now on), `withdrawn` (its caller
+   * took it back before it arrived) or `answered` (by an earlier run: it is not run again).
+   */
+  beginUpdate(updateId: string): 'new' | 'withdrawn' | 'answered' {
+    if (this.withdrawnUpdates.includes(updateId)) return 'withdrawn';
+    if (this.answered.some((a) => a.updateId === updateId)) return 'answered';
+    this.updates.set(updateId, { withdrawn: false });
+    let resolve: (verdict: DoorVerdict) => void = () => undefined;
+    const verdict = new Promise<DoorVerdict>((r) => (resolve = r));
+    this.updateVerdicts.set(updateId, { verdict, resolve });
+    return 'new';
+  }
+
+  /** Whether the door serves any `lockAction` update now (a run cannot carry one into the next). */
+  servesUpdates(): boolean {
+    return this.updates.size > 0;
+  }
+
+  /** Whether the caller took this update back while its device check ran. */
+  updateWithdrawn(updateId: string): boolean {
+    return this.updates.get(updateId)?.withdrawn === true;
+  }
+
+  /**
+   * A `lockAction` update's caller takes its request back: as a lock action's withdrawal once
+   * the request is held; while the update's device check runs, the update stops there; before
+   * the update arrives, it is remembered, and the update ends CANCELLED when it comes.
+   */
+  withdrawUpdate(updateId: string): void {
+    const held = [...(this.waiting?.members ?? []), ...(this.current?.command.members ?? [])].find(
+      (m) => m.requester.updateId === updateId,
+    );
+    if (held) return this.withdraw(held.requester);
+    const update = this.updates.get(updateId);
+    if (update) update.withdrawn = true;
+    else if (!this.answered.some((a) => a.updateId === updateId) && !this.withdrawnUpdates.includes(updateId))
+      this.withdrawnUpdates = [...this.withdrawnUpdates, updateId].slice(-doorAnsweredMemory);
+  }
+
+  /** The door's verdict for a `lockAction` update, once there is one. */
+  updateVerdict(updateId: string): Promise<DoorVerdict> {
+    return this.updateVerdicts.get(updateId)!.verdict;
+  }
+
+  /**
+   * Whether every update the door has answered has ended. The door's loop waits for it before it
+   * acts on a change: an update then completes before the door's next command, however many
+   * steps its handler takes — which tracing changes — so a history replays traced or not.
+   */
+  updatesSettled(): boolean {
+    return this.updatesAnswered.size === 0;
+  }
+
+  /** A `lockAction` update's handler is over: the door keeps only that it answered it. */
+  endUpdate(updateId: string): void {
+    this.updates.delete(updateId);
+    this.updateVerdicts.delete(updateId);
+    this.updatesAnswered.delete(updateId);
   }
 
   /** A cancelled lock action takes its request back; one whose command runs alone stops it. */
@@ -186,6 +269,8 @@ export class DoorKeeper {
       return;
     }
     current.command = { ...current.command, members: current.command.members.filter((m) => m !== member) };
+    // The next send try asks only those still served whether they want it (see sendCommandTry).
+    if (current.state.requesters) current.state.requesters = current.command.members.map((m) => m.requester);
     if (current.command.members.length > 0) {
       this.answer(this.failedVerdict(member, cancelledFailure(current.state)));
     } else {
@@ -233,9 +318,10 @@ export class DoorKeeper {
   finishObserved(outcome: CommandOutcome & { lockedAfter?: boolean | null }): void {
     const current = this.end();
     const { state } = current;
-    // Told by the watch already: remembered as answered all the same.
-    if (outcome.verdictsSent) for (const member of current.command.members) this.remember(member.requester);
-    for (const member of outcome.verdictsSent ? [] : current.command.members) {
+    // Told by the watch already (lock actions; never an update): remembered as answered all the same.
+    const told = outcome.verdictsSent ? current.command.members.filter((m) => !isUpdateRequester(m.requester)) : [];
+    for (const member of told) this.remember(member.requester);
+    for (const member of current.command.members.filter((m) => !told.includes(m))) {
       this.answer({
         requester: member.requester,
         kind: 'observed',
@@ -319,6 +405,7 @@ export class DoorKeeper {
       recentCommands: commandsInWindow(this.recentCommands, nowMs),
       commandsBefore: this.commandsRun,
       answered: this.answered,
+      ...(this.withdrawnUpdates.length > 0 ? { withdrawnUpdates: this.withdrawnUpdates } : {}),
       heardEvents: this.heardEvents,
       factTimes: this.factTimes,
     };
@@ -419,7 +506,12 @@ export class DoorKeeper {
 
   private answer(verdict: DoorVerdict): void {
     this.remember(verdict.requester);
-    const { workflowId, runId } = verdict.requester;
+    const { workflowId, runId, updateId } = verdict.requester;
+    if (updateId !== undefined) {
+      this.updateVerdicts.get(updateId)?.resolve(verdict);
+      this.updatesAnswered.add(updateId);
+      return;
+    }
     const delivery = getExternalWorkflowHandle(workflowId, runId)
       .signal(doorVerdictSignalName, verdict)
       .catch((err: unknown) => {

@@ -232,7 +232,7 @@ async function withdraw(me: Requester, deviceId: string, answered: () => DoorVer
 }
 
 /** The door's verdict as this lock action's own: its facts into the state, or its failure thrown. */
-function adopt(
+export function adopt(
   state: LockActionState,
   verdict: DoorVerdict,
 ): { observation: AttemptObservation; sent: CommandOutcome } {

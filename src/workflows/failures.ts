@@ -6,6 +6,7 @@
  */
 import { ActivityFailure, ApplicationFailure, isCancellation, TimeoutFailure } from '@temporalio/workflow';
 import type { CapabilitySnapshot, FailureReport, Progress } from '../contract';
+import type { Requester } from '../contract/door';
 import {
   failureCodes,
   lockstepWarnings,
@@ -27,7 +28,7 @@ export interface LockActionState {
   /** A lock try went out after one that may have reached Seam: Seam may hold two attempts. */
   lockResent: boolean;
   /** The lock actions a door runs this command for (each try checks one still wants it); none outside a door. */
-  requesters?: { workflowId: string; runId: string }[];
+  requesters?: Requester[];
   /** A door's command whose send try also watches (`send-and-watch`, see command.ts). */
   watchInSendTry?: boolean;
   /**
@@ -41,6 +42,19 @@ export interface LockActionState {
    * (`sendCommandTryAnnounced`), so a try that timed out with no heartbeat has certainly not sent.
    */
   announcesSend?: boolean;
+}
+
+/** A lock action's state before anything is known: it starts by checking the device. */
+export function checkingState(action: LockAction, deviceId: string | null): LockActionState {
+  return {
+    action,
+    deviceId,
+    progress: { phase: 'checking', polls: 0, actionAttemptId: null, lastStatus: null },
+    commandSent: false,
+    capability: null,
+    ambiguousTry: false,
+    lockResent: false,
+  };
 }
 
 export function lockActionFailure(

@@ -47,7 +47,7 @@ import {
   validDeviceId,
   type DoorTicket,
 } from './door-request';
-import { cancelledFailure, lockActionFailure, seamStep, type LockActionState } from './failures';
+import { cancelledFailure, checkingState, lockActionFailure, seamStep, type LockActionState } from './failures';
 import { countLockActionEnd } from './metrics';
 import { endedAttemptOf } from './payloads';
 
@@ -105,13 +105,7 @@ export async function runLockAction(
   // The action's clock starts when the workflow did, not when a worker first ran it.
   const startedAt = withSendBy ? workflowInfo().startTime : firstTaskAt;
   const state: LockActionState = {
-    action,
-    deviceId: deviceIdOf(rawInput),
-    progress: { phase: 'checking', polls: 0, actionAttemptId: null, lastStatus: null },
-    commandSent: false,
-    capability: null,
-    ambiguousTry: false,
-    lockResent: false,
+    ...checkingState(action, deviceIdOf(rawInput)),
     // As a door sends (no saved history holds a baseline action: no patch needed).
     ...(withoutDoor && !mayRepeatCommand(action) ? { announcesSend: true } : {}),
   };
@@ -235,7 +229,7 @@ async function command(
 }
 
 /** The final word: success from the attempt, success from the door's state, or a typed failure. */
-async function conclude(
+export async function conclude(
   state: LockActionState,
   plan: LockActionPlan,
   observation: AttemptObservation,

@@ -9,6 +9,7 @@ import { actionAttemptStatuses, lockActions } from '../contract/core';
 import type { StayDoorEvent } from '../contract/reservation-core';
 import {
   doorSeamEventKinds,
+  type DoorLockActionRequest,
   type DoorRequest,
   type DoorSeamEvent,
   type DoorVerdict,
@@ -46,7 +47,27 @@ export function doorRequestOf(payload: unknown, deviceId: string): DoorRequest |
   const plan = request?.plan as Loose<DoorRequest['plan']>;
   if (!requester || !(lockActions as readonly unknown[]).includes(request?.action)) return undefined;
   if (typeof request?.sendBy !== 'number' || plan?.deviceId !== deviceId) return undefined;
-  return payload as DoorRequest;
+  // The requester as read: a signal cannot pose as one of the door's own updates.
+  return { ...(payload as DoorRequest), requester };
+}
+
+/**
+ * A `lockAction` update's argument, when well-formed: an action and an input object (the input
+ * itself is validated by the device check, with the contract's schema). Nothing else may ride along.
+ */
+export function doorLockActionRequestOf(payload: unknown): DoorLockActionRequest | undefined {
+  const request = payload as Loose<DoorLockActionRequest>;
+  if (typeof request !== 'object' || request === null || Array.isArray(request)) return undefined;
+  if (Object.keys(request).some((key) => key !== 'action' && key !== 'input')) return undefined;
+  if (!(lockActions as readonly unknown[]).includes(request.action)) return undefined;
+  if (typeof request.input !== 'object' || request.input === null || Array.isArray(request.input)) return undefined;
+  return payload as DoorLockActionRequest;
+}
+
+/** The update a withdrawal names (`{updateId}`: a `lockAction` update's caller); undefined otherwise. */
+export function withdrawnUpdateOf(payload: unknown): string | undefined {
+  const updateId = (payload as Loose<{ updateId: string }>)?.updateId;
+  return typeof updateId === 'string' ? updateId : undefined;
 }
 
 /**

@@ -6,7 +6,15 @@
 import { defaultPayloadConverter } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { randomUUID } from 'node:crypto';
-import { lockActionOutcome, queryDoor, queryReservation, startLockAction, upsertReservation } from '../../src/client';
+import {
+  executeDoorLockAction,
+  lockActionOutcome,
+  queryDoor,
+  queryReservation,
+  startLockAction,
+  upsertReservation,
+  type LockActionOutcome,
+} from '../../src/client';
 import { doorWorkflowId, lockstepSearchAttributes, reservationWorkflowId } from '../../src/contract';
 import { temporalCliPath } from '../../src/dev/toolchain';
 import { useLockstepFixture } from '../helpers/lockstep-fixture';
@@ -113,4 +121,28 @@ test('DoorWorkflow: continues as new between commands, carrying a waiting reques
   expect(door).toMatchObject({ commandsRun: 5, knowledge: { locked: false, lastAction: 'UNLOCK_DOOR' } });
   expect(await runsOf(doorWorkflowId(deviceId))).toBeGreaterThan(1);
   expect(fx.sim.commandLog().filter((c) => c.deviceId === deviceId)).toHaveLength(5);
+}, 90_000);
+
+test('DoorWorkflow: lockAction updates asked while it continues as new are all answered once, none lost: a door rolls over only when it serves no update', async () => {
+  const deviceId = fx.device({ attempt: { pendingMs: 300 } });
+  const ask = (action: 'LOCK_DOOR' | 'UNLOCK_DOOR', requestId: string) =>
+    executeDoorLockAction(fx.env.client, action, { deviceId, requestId }, { taskQueue: fx.taskQueue });
+  const outcomes: LockActionOutcome[] = [];
+  // Five rounds of two callers at once, alternating kinds: ~15 door events per command, so the
+  // door is told to continue as new every few commands, with updates arriving around it.
+  for (let round = 0; round < 5; round++) {
+    const action = round % 2 === 0 ? 'LOCK_DOOR' : 'UNLOCK_DOOR';
+    outcomes.push(...(await Promise.all([ask(action, `r${round}a`), ask(action, `r${round}b`)])));
+  }
+  const results = outcomes.map((o) => (o.ok ? o.result : o.code));
+  expect(results.filter((r) => typeof r === 'string')).toEqual([]);
+  expect(await runsOf(doorWorkflowId(deviceId))).toBeGreaterThan(2);
+  const commands = fx.sim.commandLog().filter((c) => c.deviceId === deviceId);
+  // Every command served one of them at least, and each caller got the attempt of a command of its kind.
+  const attempts = new Set(outcomes.map((o) => (o.ok ? o.result.actionAttemptId : null)));
+  expect(attempts.size).toBe(commands.length);
+  for (const o of outcomes) {
+    const command = commands.find((c) => o.ok && c.actionAttemptId === o.result.actionAttemptId);
+    expect(command?.action).toBe(o.ok ? o.result.action : undefined);
+  }
 }, 90_000);

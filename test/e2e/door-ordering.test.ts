@@ -15,10 +15,16 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { isSendTry } from '../../src/activities';
-import { lockActionOutcome, queryDoor, startLockAction, type LockActionOutcome } from '../../src/client';
-import type { FailureCode, FailureReport, LockAction, LockActionInput, LockActionResult } from '../../src/contract';
+import { lockActionOutcome, queryDoor, startLockAction } from '../../src/client';
+import type { LockAction, LockActionInput, LockActionResult } from '../../src/contract';
 import { doorCommandLimit, doorSignalNames, doorWorkflowId, type DoorRequest } from '../../src/contract/door';
-import type { CommandLogEntry } from '../../src/dev/simulator/seam-simulator';
+import {
+  expectFailure,
+  expectOneAttemptInFlight,
+  expectSuccess,
+  seamCommandsOf,
+  type SeamCommand,
+} from '../helpers/door-records';
 import { useLockstepFixture } from '../helpers/lockstep-fixture';
 import { eventually, startDevServerEnv } from '../helpers/temporal';
 
@@ -35,48 +41,6 @@ interface Request {
 async function request(action: LockAction, input: LockActionInput): Promise<Request> {
   const handle = await startLockAction(fx.env.client, action, input, { taskQueue: fx.taskQueue });
   return { workflowId: handle.workflowId, action, handle };
-}
-
-function expectSuccess(outcome: LockActionOutcome): LockActionResult {
-  if (!outcome.ok) throw new Error(`expected success, got ${outcome.code}: ${outcome.report.message}`);
-  return outcome.result;
-}
-
-function expectFailure(outcome: LockActionOutcome, code: FailureCode): FailureReport {
-  if (outcome.ok) throw new Error(`expected ${code}, got success ${JSON.stringify(outcome.result)}`);
-  expect(outcome.code).toBe(code);
-  return outcome.report;
-}
-
-interface SeamCommand extends CommandLogEntry {
-  /** When Seam created the command's attempt and when it ended (null: still pending). */
-  attempt: { createdAtMs: number; endedAtMs: number | null } | undefined;
-}
-
-/** What Seam saw of a device: its commands in arrival order, each with the attempt it created. */
-function seamCommandsOf(deviceId: string): SeamCommand[] {
-  const attempts = new Map(fx.sim.actionAttempts().map((a) => [a.actionAttemptId, a]));
-  return fx.sim
-    .commandLog()
-    .filter((c) => c.deviceId === deviceId)
-    .map((c) => ({ ...c, attempt: c.actionAttemptId ? attempts.get(c.actionAttemptId) : undefined }));
-}
-
-/**
- * Seam never holds two attempts of the device in flight: every command was accepted, and each
- * arrived only after the previous command's attempt had ended. Returns the commands.
- */
-function expectOneAttemptInFlight(deviceId: string): SeamCommand[] {
-  const commands = seamCommandsOf(deviceId);
-  const overlaps = commands.slice(1).flatMap((command, i) => {
-    const endedAtMs = commands[i].attempt?.endedAtMs;
-    if (endedAtMs != null && command.receivedAtMs >= endedAtMs) return [];
-    const when = endedAtMs == null ? 'it never ended' : `${endedAtMs - command.receivedAtMs} ms before it ended`;
-    return [`command ${i + 2} (${command.action}) arrived while attempt ${i + 1} was in flight (${when})`];
-  });
-  expect(overlaps).toEqual([]);
-  expect(commands.filter((c) => !c.accepted || c.fault !== null)).toEqual([]);
-  return commands;
 }
 
 /** The most commands any 60 s window holds. */
@@ -150,7 +114,7 @@ describe('DoorWorkflow', () => {
     const unlock = await request('UNLOCK_DOOR', { deviceId, requestId: 'checkin' });
     const [locked, unlocked] = await Promise.all([lock, unlock].map(async (r) => lockActionOutcome(r.handle)));
 
-    const commands = expectOneAttemptInFlight(deviceId);
+    const commands = expectOneAttemptInFlight(fx.sim, deviceId);
     expect(commands.map((c) => c.action)).toEqual(['LOCK_DOOR', 'UNLOCK_DOOR']);
     expect(expectSuccess(locked).actionAttemptId).toBe(commands[0].actionAttemptId);
     expect(expectSuccess(unlocked).actionAttemptId).toBe(commands[1].actionAttemptId);
@@ -175,7 +139,7 @@ describe('DoorWorkflow', () => {
       await Promise.all(requests.map(async (r) => [r.workflowId, await lockActionOutcome(r.handle)] as const)),
     );
 
-    const commands = expectOneAttemptInFlight(deviceId);
+    const commands = expectOneAttemptInFlight(fx.sim, deviceId);
     const record = await doorRecord(deviceId);
     const arrivals = record.filter((e) => e.kind === 'request').map((e) => e.workflowId);
     expect([...arrivals].sort()).toEqual(requests.map((r) => r.workflowId).sort());
@@ -225,7 +189,7 @@ describe('DoorWorkflow', () => {
       results.push(expectSuccess(await lockActionOutcome(r.handle)));
     }
 
-    const commands = expectOneAttemptInFlight(deviceId);
+    const commands = expectOneAttemptInFlight(fx.sim, deviceId);
     expect(commands).toHaveLength(17);
     expect(commands[15].receivedAtMs - commands[0].receivedAtMs).toBeGreaterThanOrEqual(doorCommandLimit.windowMs);
     expect(commands[16].receivedAtMs - commands[1].receivedAtMs).toBeGreaterThanOrEqual(doorCommandLimit.windowMs);
@@ -238,7 +202,7 @@ describe('DoorWorkflow', () => {
   test('DoorWorkflow: a waiting unlock whose notAfter passes while a long lock runs fails DEADLINE_PASSED at its deadline, and Seam never receives it', async () => {
     const deviceId = fx.device({ locked: false, attempt: { pendingMs: 10_000 } });
     const lock = await request('LOCK_DOOR', { deviceId });
-    await eventually(() => (seamCommandsOf(deviceId).length > 0 ? true : undefined));
+    await eventually(() => (seamCommandsOf(fx.sim, deviceId).length > 0 ? true : undefined));
     const notAfterMs = Date.now() + 5_000;
     const unlock = await request('UNLOCK_DOOR', { deviceId, notAfter: new Date(notAfterMs).toISOString() });
     await eventually(async () =>
@@ -263,7 +227,7 @@ describe('DoorWorkflow', () => {
     expect(failedAtMs).toBeLessThan(notAfterMs + 1_000);
 
     expectSuccess(await lockActionOutcome(lock.handle));
-    const commands = expectOneAttemptInFlight(deviceId);
+    const commands = expectOneAttemptInFlight(fx.sim, deviceId);
     expect(failedAtMs).toBeLessThan(commands[0].attempt!.endedAtMs! - 3_000);
     expect(commands.map((c) => c.action)).toEqual(['LOCK_DOOR']);
   });

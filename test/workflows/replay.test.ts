@@ -65,7 +65,8 @@ test('replay: lock actions recorded since door ordering carry its marker alone; 
       !name.startsWith('door-workflow-sti-') &&
       !name.startsWith('door-workflow-fa-') &&
       !name.startsWith('door-workflow-an-') &&
-      !name.startsWith('door-workflow-push-'),
+      !name.startsWith('door-workflow-push-') &&
+      !name.startsWith('door-workflow-update-'),
   );
   expect(viaDoor.length).toBeGreaterThanOrEqual(7);
   expect(doors.length).toBeGreaterThanOrEqual(6);
