@@ -15,6 +15,8 @@
  *   no door (src/dev/bench-baseline/): the baseline that says what door ordering costs — p50
  *   and billable actions, polling's less unordered's. The levels run one after another; at
  *   each, its modes one after another, unordered and polling in turn first.
+ * - `update`: as `polling`, each lock asked as its door's `lockAction` update (update-with-start,
+ *   `executeDoorLockAction`): one workflow per lock; its costs are the door's history's share.
  * - `push`: as `polling`, with Seam's webhooks: the simulator signs and sends them to the
  *   receiver (`lockstep webhooks`' code, in this process), which signals the door; the worker
  *   runs with push (LOCKSTEP_PUSH=on): no watch in the send try, one read when the webhook comes.

@@ -641,13 +641,7 @@ interface StayScenario {
  * stays heard events.) Each scenario waits for its door to finish before it awaits the outcome.
  */
 async function recordPushed(sim: SeamSimulator, apiKey: string): Promise<void> {
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: temporalCliPath() },
-      ip: '127.0.0.1',
-      searchAttributes: [...lockstepSearchAttributes],
-    },
-  });
+  const env = await devServerEnv();
   try {
     await recordPushedOn(env, sim, apiKey);
   } finally {
@@ -660,13 +654,7 @@ async function recordPushed(sim: SeamSimulator, apiKey: string): Promise<void> {
  * dev server in real time; the door's history is saved once its updates are answered.
  */
 async function recordDoorUpdates(sim: SeamSimulator, apiKey: string): Promise<void> {
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: temporalCliPath() },
-      ip: '127.0.0.1',
-      searchAttributes: [...lockstepSearchAttributes],
-    },
-  });
+  const env = await devServerEnv();
   const opts = { taskQueue: 'record-histories' };
   const untilDoor = async (deviceId: string, reached: (door: DoorView) => boolean) => {
     while (!reached(await queryDoor(env.client, deviceId).catch(() => ({}) as DoorView)))
@@ -730,25 +718,12 @@ async function recordDoorUpdates(sim: SeamSimulator, apiKey: string): Promise<vo
       },
     },
   ];
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../src/workflows'),
-    logger: new DefaultLogger('WARN'),
-  });
-  const worker = await createLockstepWorker({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    taskQueue: 'record-histories',
-    seam: { apiKey, endpoint: sim.url, requestTimeoutMs: 5_000 },
-    workflowBundle: { code },
-  });
+  const worker = await recordingWorker(env, sim, apiKey);
   try {
     await worker.runUntil(async () => {
       for (const scenario of scenarios) {
-        const path = resolve(__dirname, '..', 'test', 'histories', `${scenario.name}.json`);
-        if (existsSync(path)) {
-          console.log(`${scenario.name}: exists, kept as recorded`);
-          continue;
-        }
+        const path = newHistoryPath(scenario.name);
+        if (!path) continue;
         sim.setDevice(scenario.device);
         const outcomes = await scenario.run(scenario.device.deviceId);
         const door = env.client.workflow.getHandle(doorWorkflowId(scenario.device.deviceId));
@@ -900,25 +875,11 @@ async function recordAll(
   stays: StayScenario[],
   options: { push?: boolean } = {},
 ): Promise<void> {
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../src/workflows'),
-    logger: new DefaultLogger('WARN'),
-  });
-  const worker = await createLockstepWorker({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    taskQueue: 'record-histories',
-    seam: { apiKey, endpoint: sim.url, requestTimeoutMs: 5_000 },
-    workflowBundle: { code },
-    ...options,
-  });
+  const worker = await recordingWorker(env, sim, apiKey, options);
   await worker.runUntil(async () => {
     for (const scenario of scenarios) {
-      const path = resolve(__dirname, '..', 'test', 'histories', `${scenario.name}.json`);
-      if (existsSync(path)) {
-        console.log(`${scenario.name}: exists, kept as recorded`);
-        continue;
-      }
+      const path = newHistoryPath(scenario.name);
+      if (!path) continue;
       sim.setDevice(scenario.device);
       await scenario.before?.();
       const deviceId = scenario.deviceIdOverride ?? scenario.device.deviceId;
@@ -951,11 +912,8 @@ async function recordAll(
       }
     }
     for (const scenario of stays) {
-      const path = resolve(__dirname, '..', 'test', 'histories', `${scenario.name}.json`);
-      if (existsSync(path)) {
-        console.log(`${scenario.name}: exists, kept as recorded`);
-        continue;
-      }
+      const path = newHistoryPath(scenario.name);
+      if (!path) continue;
       for (const device of scenario.devices) sim.setDevice(device);
       const handle = await scenario.start();
       const ended = await handle.result().then(
@@ -965,6 +923,46 @@ async function recordAll(
       writeFileSync(path, historyToJSON(await handle.fetchHistory()) + '\n');
       console.log(`${scenario.name}: ${ended} -> ${path}`);
     }
+  });
+}
+
+/** Where a new history goes; undefined (said) when it exists: what earlier code recorded is kept. */
+function newHistoryPath(name: string): string | undefined {
+  const path = resolve(__dirname, '..', 'test', 'histories', `${name}.json`);
+  if (!existsSync(path)) return path;
+  console.log(`${name}: exists, kept as recorded`);
+  return undefined;
+}
+
+/** The production worker on the recording queue, against the simulator. */
+async function recordingWorker(
+  env: TestWorkflowEnvironment,
+  sim: SeamSimulator,
+  apiKey: string,
+  options: { push?: boolean } = {},
+) {
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../src/workflows'),
+    logger: new DefaultLogger('WARN'),
+  });
+  return createLockstepWorker({
+    connection: env.nativeConnection,
+    namespace: 'default',
+    taskQueue: 'record-histories',
+    seam: { apiKey, endpoint: sim.url, requestTimeoutMs: 5_000 },
+    workflowBundle: { code },
+    ...options,
+  });
+}
+
+/** The Temporal dev server, in real time, with lockstep's search attributes. */
+function devServerEnv(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: temporalCliPath() },
+      ip: '127.0.0.1',
+      searchAttributes: [...lockstepSearchAttributes],
+    },
   });
 }
 
