@@ -115,7 +115,7 @@ export class DoorKeeper {
     string,
     { verdict: Promise<DoorVerdict>; resolve: (v: DoorVerdict) => void }
   >();
-  /** Updates answered whose handlers have not yet ended. */
+  /** Updates answered that have not yet taken their verdict. */
   private readonly updatesAnswered = new Set<string>();
   /** Updates withdrawn before they reached the door, by ID (see {@link doorAnsweredMemory}). */
   private withdrawnUpdates: string[];
@@ -230,8 +230,14 @@ export class DoorKeeper {
     return this.updateVerdicts.get(updateId)!.verdict;
   }
 
+  /** A `lockAction` update took its verdict: what follows is its own (see {@link updatesSettled}). */
+  verdictTaken(updateId: string): void {
+    this.updatesAnswered.delete(updateId);
+  }
+
   /**
-   * Whether every update the door has answered has ended. The door's loop waits for it before it
+   * Whether every update the door has answered has taken its verdict (and, in the same turn,
+   * ended, unless it reads the device back). The door's loop waits for it before it
    * acts on a change: an update then completes before the door's next command, however many
    * steps its handler takes — which tracing changes — so a history replays traced or not.
    */

@@ -60,7 +60,11 @@ export async function serveLockActionUpdate(
     // Update IDs are unique within a run (Temporal de-duplicates them): a refusal here is a fault.
     if (!door.admit({ requester, action, plan, sendBy, capability }))
       throw lockActionFailure(state, 'INVALID_INPUT', `request ${updateId} is already held by this door`);
-    const { observation, sent } = adopt(state, await door.updateVerdict(updateId));
+    const answer = await door.updateVerdict(updateId);
+    // Taken: the door need not wait for the rest (a read-back may take seconds; it adds commands
+    // of its own in this same turn, before the door's next step).
+    door.verdictTaken(updateId);
+    const { observation, sent } = adopt(state, answer);
     const result = await conclude(state, plan, observation, {
       startedAt,
       commandSentAt: sent.commandSentAt,

@@ -175,8 +175,11 @@ async function runCommand(door: DoorKeeper, command: WaitingCommand): Promise<vo
     // The door itself cancelled (an operator): the command stops with it, and what its send try
     // did (sent, or not) is learned before its requesters are told. Before the patch they were
     // told at once, as if nothing had been sent.
-    if (isCancellation(err) && patched(doorPatchIds.cancelLearnsTheSend))
-      await CancellationScope.nonCancellable(() => work.then(noop, noop));
+    if (isCancellation(err) && patched(doorPatchIds.cancelLearnsTheSend)) {
+      const ended = await CancellationScope.nonCancellable(() => work.then((observed) => ({ observed }), noop));
+      // Ended as the cancel came: its requesters get the end, not a cancel.
+      if (ended) return door.finishObserved(ended.observed);
+    }
     door.finishFailed(err);
   }
 }

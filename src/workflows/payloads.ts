@@ -67,7 +67,8 @@ export function doorLockActionRequestOf(payload: unknown): DoorLockActionRequest
 /** The update a withdrawal names (`{updateId}`: a `lockAction` update's caller); undefined otherwise. */
 export function withdrawnUpdateOf(payload: unknown): string | undefined {
   const updateId = (payload as Loose<{ updateId: string }>)?.updateId;
-  return typeof updateId === 'string' ? updateId : undefined;
+  // Remembered (and carried) until the update comes: a bounded string, as the client names it.
+  return typeof updateId === 'string' && updateId.length > 0 && updateId.length <= 400 ? updateId : undefined;
 }
 
 /**
