@@ -54,7 +54,7 @@ import { SeamHttp } from 'seam';
 import { z } from 'zod';
 import type { temporal } from '@temporalio/proto';
 import { executeDoorLockAction, executeLockAction } from '../src/client';
-import { doorWorkflowId, type LockAction } from '../src/contract';
+import { doorWorkflowId, lockActionWorkflowId, type LockAction } from '../src/contract';
 import { isGrpcNotFound } from '../src/contract/core';
 import { startTemporalDevServer } from '../src/dev/dev-stack';
 import { clusterServices, freeClusterPort, TemporalCluster } from '../src/dev/cluster';
@@ -545,6 +545,7 @@ function lockEach(client: Client, devices: string[], concurrency: number, viaUpd
       outcomeAtMs,
       startDelayMs: Date.parse(startedAt) - requestedAtMs,
       commandDelayMs: Date.parse(commandSentAt) - requestedAtMs,
+      outcomeDelayMs: outcomeAtMs - requestedAtMs,
     };
   });
 }
@@ -601,6 +602,7 @@ async function benchLockstep(sim: SeamSimulator, mode: LockstepMode, level: Leve
         measuredHeartbeats / devices.length,
         withDoors,
       );
+      const detectionPathOfLocks = await detectionPath(client, sim, result.samples, viaUpdate);
       return summarize(
         mode,
         level,
@@ -609,6 +611,7 @@ async function benchLockstep(sim: SeamSimulator, mode: LockstepMode, level: Leve
         result.samples,
         result.wallMs,
         {
+          detection_path: detectionPathOfLocks,
           eager_activities: settings.BENCH_EAGER === '1',
           request_to_workflow_start_ms_p50: percentile(
             result.samples.map((l) => l.startDelayMs),
@@ -616,6 +619,10 @@ async function benchLockstep(sim: SeamSimulator, mode: LockstepMode, level: Leve
           ),
           request_to_command_sent_ms_p50: percentile(
             result.samples.map((l) => l.commandDelayMs),
+            50,
+          ),
+          request_to_outcome_ms_p50: percentile(
+            result.samples.map((l) => l.outcomeDelayMs),
             50,
           ),
           ...costs,
@@ -965,6 +972,66 @@ async function updateCosts(client: Client, deviceIds: string[], requestPrefix: s
 }
 
 /**
+ * Where a lock's detection delay goes, p50 over up to `sampleSize` of the measured locks, read
+ * from the history of the workflow that answers its caller (the door for a `lockAction` update,
+ * the lock action otherwise): from the first read that saw the attempt end to the event that
+ * woke that workflow (the send try's completion at the door; the door's verdict signal at a
+ * lock action), the wait for its workflow task to be picked up, the task itself, and from the
+ * task's completion to the caller holding the outcome (the server answering the caller's poll).
+ */
+async function detectionPath(
+  client: Client,
+  sim: SeamSimulator,
+  samples: LockSample[],
+  viaUpdate: boolean,
+  sampleSize = 100,
+) {
+  const attempts = new Map(sim.actionAttempts().map((a) => [a.actionAttemptId, a]));
+  const segments = {
+    to_wake: [] as number[],
+    wft_queue: [] as number[],
+    wft_run: [] as number[],
+    to_caller: [] as number[],
+  };
+  const wokenBy: Record<string, number> = {};
+  for (const sample of samples.slice(0, sampleSize)) {
+    const readAt = attempts.get(sample.actionAttemptId)?.endReadAtMs;
+    if (readAt == null) continue;
+    const id = lockActionWorkflowId('LOCK_DOOR', sample.deviceId, 'measured');
+    const events = viaUpdate
+      ? await doorHistory(client, sample.deviceId, true)
+      : ((await client.workflow.getHandle(id).fetchHistory()).events ?? []);
+    const answer = events.findIndex((e) =>
+      viaUpdate
+        ? e.workflowExecutionUpdateCompletedEventAttributes?.meta?.updateId === id
+        : e.workflowExecutionCompletedEventAttributes,
+    );
+    const before = (from: number, has: (e: HistoryEvent) => unknown) => {
+      for (let i = from - 1; i >= 0; i--) if (has(events[i])) return i;
+      return -1;
+    };
+    const completed = before(answer, (e) => e.workflowTaskCompletedEventAttributes);
+    const started = before(completed, (e) => e.workflowTaskStartedEventAttributes);
+    const scheduled = before(started, (e) => e.workflowTaskScheduledEventAttributes);
+    const woke = before(scheduled, (e) => !e.eventType || !String(e.eventType).includes('WORKFLOW_TASK'));
+    if (answer < 0 || woke < 0) continue;
+    const at = (i: number) => eventMs(events[i]);
+    segments.to_wake.push(at(woke) - readAt);
+    segments.wft_queue.push(at(started) - at(scheduled));
+    segments.wft_run.push(at(completed) - at(started));
+    segments.to_caller.push(sample.outcomeAtMs - at(completed));
+    const kind = String(events[woke].eventType);
+    wokenBy[kind] = (wokenBy[kind] ?? 0) + 1;
+  }
+  return {
+    ...Object.fromEntries(Object.entries(segments).map(([k, v]) => [`${k}_ms_p50`, Math.round(percentile(v, 50))])),
+    ...Object.fromEntries(Object.entries(segments).map(([k, v]) => [`${k}_ms_p95`, Math.round(percentile(v, 95))])),
+    woken_by: wokenBy,
+    sample: segments.to_wake.length,
+  };
+}
+
+/**
  * The door's history. Without doors (the baseline) there must be none: a door there would mean
  * the baseline's lock actions went through it, and it would measure nothing.
  */
@@ -1147,27 +1214,46 @@ function orderingCosts(runs: RunSummary[], others: Record<string, unknown>): Ord
   });
 }
 
-/** The runs as a plain-text table, one line per mode and level. */
-function table(runs: RunSummary[]): string {
-  type Figures = Record<string, string | number | undefined>;
-  const columns: [string, (r: Figures) => string | number | undefined][] = [
-    ['mode', (r) => r.mode],
-    ['C', (r) => r.concurrency],
-    ['locks', (r) => r.locks],
-    ['p50 ms', (r) => r.detection_delay_ms_p50],
-    ['p95 ms', (r) => r.detection_delay_ms_p95],
-    ['p99 ms', (r) => r.detection_delay_ms_p99],
-    ['after read p50', (r) => r.after_end_read_ms_p50],
-    ['locks/s', (r) => r.throughput_locks_per_s],
-    ['Seam req/lock', (r) => r.seam_requests_per_lock],
-    ['billable/lock', (r) => r.billable_actions_per_lock_p50],
-    ['events/lock', (r) => r.history_events_per_lock_p50],
-    ['CPU ms/lock: worker', (r) => msOf(r.cpu_s_per_lock_worker)],
-    ['server', (r) => msOf(r.cpu_s_per_lock_temporal_server)],
-    ['bench', (r) => msOf(r.cpu_s_per_lock_bench_process)],
-    ['RSS peak MB: worker', (r) => r.worker_rss_peak_mb],
-    ['bench', (r) => r.bench_process_rss_peak_mb],
-  ];
+type Figures = Record<string, string | number | undefined>;
+type Column = [string, (r: Figures) => string | number | undefined];
+const modeColumns: Column[] = [
+  ['mode', (r) => r.mode],
+  ['C', (r) => r.concurrency],
+];
+
+/** The figures of each run: one line per mode and level. */
+const figureColumns: Column[] = [
+  ...modeColumns,
+  ['locks', (r) => r.locks],
+  ['p50 ms', (r) => r.detection_delay_ms_p50],
+  ['p95 ms', (r) => r.detection_delay_ms_p95],
+  ['p99 ms', (r) => r.detection_delay_ms_p99],
+  ['after read p50', (r) => r.after_end_read_ms_p50],
+  ['locks/s', (r) => r.throughput_locks_per_s],
+  ['Seam req/lock', (r) => r.seam_requests_per_lock],
+  ['billable/lock', (r) => r.billable_actions_per_lock_p50],
+  ['events/lock', (r) => r.history_events_per_lock_p50],
+  ['CPU ms/lock: worker', (r) => msOf(r.cpu_s_per_lock_worker)],
+  ['server', (r) => msOf(r.cpu_s_per_lock_temporal_server)],
+  ['bench', (r) => msOf(r.cpu_s_per_lock_bench_process)],
+  ['RSS peak MB: worker', (r) => r.worker_rss_peak_mb],
+  ['bench', (r) => r.bench_process_rss_peak_mb],
+];
+
+/** Where a lockstep lock's time goes, p50 ms ({@link detectionPath}); runs without it print none. */
+const pathColumns: Column[] = [
+  ...modeColumns,
+  ['request to command sent', (r) => r.request_to_command_sent_ms_p50],
+  ['request to outcome', (r) => r.request_to_outcome_ms_p50],
+  ['after the end: to wake', (r) => pathOf(r)?.to_wake_ms_p50],
+  ['task queued', (r) => pathOf(r)?.wft_queue_ms_p50],
+  ['task ran', (r) => pathOf(r)?.wft_run_ms_p50],
+  ['to caller', (r) => pathOf(r)?.to_caller_ms_p50],
+];
+const pathOf = (r: Figures) => (r as { detection_path?: Record<string, number> }).detection_path;
+
+/** The runs as a plain-text table, one line per run. */
+function table(runs: RunSummary[], columns = figureColumns): string {
   const rows = runs.map((r) => columns.map(([, get]) => String(get(r as unknown as Figures) ?? '—')));
   const widths = columns.map(([title], i) => Math.max(title.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).join('  ');
@@ -1257,6 +1343,8 @@ async function main(): Promise<void> {
   writeFileSync(resultsPath, `${JSON.stringify(results, null, 1)}\n`);
   const chartPath = await drawChart(resultsPath);
   console.log(table(runs));
+  const traced = runs.filter((r) => pathOf(r as unknown as Figures));
+  if (traced.length > 0) console.log(`where a lock's time goes, p50 ms:\n${table(traced, pathColumns)}`);
   const contended = ['contended-unordered', 'contended'].flatMap((m) => (others[m] ? [others[m] as RunSummary] : []));
   if (contended.length > 0) console.log(table(contended));
   for (const o of ordering)
