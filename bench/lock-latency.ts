@@ -544,6 +544,7 @@ function lockEach(client: Client, devices: string[], concurrency: number, viaUpd
       actionAttemptId,
       outcomeAtMs,
       startDelayMs: Date.parse(startedAt) - requestedAtMs,
+      requestedAtMs,
       commandDelayMs: Date.parse(commandSentAt) - requestedAtMs,
       outcomeDelayMs: outcomeAtMs - requestedAtMs,
     };
@@ -971,64 +972,79 @@ async function updateCosts(client: Client, deviceIds: string[], requestPrefix: s
   };
 }
 
+/** The kind of a history event, as its attributes' name says (`activityTaskCompleted`...). */
+const kindOf = (e: HistoryEvent) =>
+  Object.keys(e)
+    .find((k) => k.endsWith('EventAttributes') && (e as Record<string, unknown>)[k])
+    ?.replace(/EventAttributes$/, '') ?? 'unknown';
+const isWorkflowTaskEvent = (e: HistoryEvent) => kindOf(e).startsWith('workflowTask');
+
 /**
- * Where a lock's detection delay goes, p50 over up to `sampleSize` of the measured locks, read
- * from the history of the workflow that answers its caller (the door for a `lockAction` update,
- * the lock action otherwise): from the first read that saw the attempt end to the event that
- * woke that workflow (the send try's completion at the door; the door's verdict signal at a
- * lock action), the wait for its workflow task to be picked up, the task itself, and from the
- * task's completion to the caller holding the outcome (the server answering the caller's poll).
+ * Where a lock's time goes, p50 and p95 over up to `sampleSize` of the measured locks spread
+ * evenly over the order they ended in, read from the history of the workflow that answers its
+ * caller (the door for a `lockAction` update, the lock action otherwise): the request to its
+ * first workflow task starting (a lock action's first task; the door's task that took the
+ * update); then, from the first read that saw the attempt end, to the event that woke that
+ * workflow for its answer (`woken_by` counts their kinds), that task's wait from its first
+ * scheduling to its start (a task that timed out on the sticky queue and was scheduled again
+ * counts whole), the task itself, and from the task's completion to the caller holding the outcome.
  */
 async function detectionPath(
   client: Client,
   sim: SeamSimulator,
-  samples: LockSample[],
+  samples: (LockSample & { requestedAtMs: number })[],
   viaUpdate: boolean,
   sampleSize = 100,
 ) {
   const attempts = new Map(sim.actionAttempts().map((a) => [a.actionAttemptId, a]));
   const segments = {
+    to_first_task: [] as number[],
     to_wake: [] as number[],
     wft_queue: [] as number[],
     wft_run: [] as number[],
     to_caller: [] as number[],
   };
   const wokenBy: Record<string, number> = {};
-  for (const sample of samples.slice(0, sampleSize)) {
+  const step = Math.max(1, Math.floor(samples.length / sampleSize));
+  for (const sample of samples.filter((_, i) => i % step === 0).slice(0, sampleSize)) {
     const readAt = attempts.get(sample.actionAttemptId)?.endReadAtMs;
     if (readAt == null) continue;
     const id = lockActionWorkflowId('LOCK_DOOR', sample.deviceId, 'measured');
     const events = viaUpdate
       ? await doorHistory(client, sample.deviceId, true)
       : ((await client.workflow.getHandle(id).fetchHistory()).events ?? []);
+    const before = (from: number, has: (e: HistoryEvent) => unknown) => {
+      for (let i = from - 1; i >= 0; i--) if (has(events[i])) return i;
+      return -1;
+    };
     const answer = events.findIndex((e) =>
       viaUpdate
         ? e.workflowExecutionUpdateCompletedEventAttributes?.meta?.updateId === id
         : e.workflowExecutionCompletedEventAttributes,
     );
-    const before = (from: number, has: (e: HistoryEvent) => unknown) => {
-      for (let i = from - 1; i >= 0; i--) if (has(events[i])) return i;
-      return -1;
-    };
     const completed = before(answer, (e) => e.workflowTaskCompletedEventAttributes);
     const started = before(completed, (e) => e.workflowTaskStartedEventAttributes);
-    const scheduled = before(started, (e) => e.workflowTaskScheduledEventAttributes);
-    const woke = before(scheduled, (e) => !e.eventType || !String(e.eventType).includes('WORKFLOW_TASK'));
-    if (answer < 0 || woke < 0) continue;
+    const woke = before(started, (e) => !isWorkflowTaskEvent(e));
+    const scheduled = events.findIndex((e, i) => i > woke && e.workflowTaskScheduledEventAttributes);
+    // The task that took the request: a lock action's first; the one the door accepted the update in.
+    const accepted = viaUpdate
+      ? events.findIndex(
+          (e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.meta?.updateId === id,
+        )
+      : events.findIndex((e) => e.workflowTaskCompletedEventAttributes) + 1;
+    const firstStarted = before(accepted, (e) => e.workflowTaskStartedEventAttributes);
+    if (answer < 0 || woke < 0 || scheduled < 0 || firstStarted < 0) continue;
     const at = (i: number) => eventMs(events[i]);
+    segments.to_first_task.push(at(firstStarted) - sample.requestedAtMs);
     segments.to_wake.push(at(woke) - readAt);
     segments.wft_queue.push(at(started) - at(scheduled));
     segments.wft_run.push(at(completed) - at(started));
     segments.to_caller.push(sample.outcomeAtMs - at(completed));
-    const kind = String(events[woke].eventType);
-    wokenBy[kind] = (wokenBy[kind] ?? 0) + 1;
+    wokenBy[kindOf(events[woke])] = (wokenBy[kindOf(events[woke])] ?? 0) + 1;
   }
-  return {
-    ...Object.fromEntries(Object.entries(segments).map(([k, v]) => [`${k}_ms_p50`, Math.round(percentile(v, 50))])),
-    ...Object.fromEntries(Object.entries(segments).map(([k, v]) => [`${k}_ms_p95`, Math.round(percentile(v, 95))])),
-    woken_by: wokenBy,
-    sample: segments.to_wake.length,
-  };
+  const each = (p: number) =>
+    Object.fromEntries(Object.entries(segments).map(([k, v]) => [`${k}_ms_p${p}`, Math.round(percentile(v, p))]));
+  return { ...each(50), ...each(95), woken_by: wokenBy, sample: segments.to_wake.length };
 }
 
 /**
@@ -1245,6 +1261,7 @@ const pathColumns: Column[] = [
   ...modeColumns,
   ['request to command sent', (r) => r.request_to_command_sent_ms_p50],
   ['request to outcome', (r) => r.request_to_outcome_ms_p50],
+  ['request to first task', (r) => pathOf(r)?.to_first_task_ms_p50],
   ['after the end: to wake', (r) => pathOf(r)?.to_wake_ms_p50],
   ['task queued', (r) => pathOf(r)?.wft_queue_ms_p50],
   ['task ran', (r) => pathOf(r)?.wft_run_ms_p50],
