@@ -68,6 +68,16 @@ export class LockActionInputError extends Error {
 export const isLockActionInputError = (err: unknown): err is LockActionInputError =>
   err instanceof LockActionInputError;
 
+/**
+ * The input's plan and its requestId (a new one when the caller gave none).
+ * @throws {LockActionInputError} when the input is invalid, or its notAfter has already passed.
+ */
+function checkedRequest(input: LockActionInput) {
+  const checked = checkLockActionInput(input, { nowMs: Date.now() });
+  if (!checked.ok) throw new LockActionInputError(checked.issues);
+  return { plan: checked.plan, requestId: input.requestId ?? randomUUID() };
+}
+
 /** How to start a lock action. */
 export interface StartOptions {
   /**
@@ -91,10 +101,8 @@ export async function startLockAction(
   input: LockActionInput,
   options: StartOptions = {},
 ): Promise<WorkflowHandle> {
-  const checked = checkLockActionInput(input, { nowMs: Date.now() });
-  if (!checked.ok) throw new LockActionInputError(checked.issues);
-  const requestId = input.requestId ?? randomUUID();
-  const workflowId = lockActionWorkflowId(action, checked.plan.deviceId, requestId);
+  const { plan, requestId } = checkedRequest(input);
+  const workflowId = lockActionWorkflowId(action, plan.deviceId, requestId);
   try {
     return await client.workflow.start(workflowTypes[action], {
       args: [{ ...input, requestId }],
@@ -103,8 +111,8 @@ export async function startLockAction(
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       // Findable by device while it runs (it writes its outcome at the end).
-      typedSearchAttributes: [{ key: deviceIdsKey, value: [checked.plan.deviceId] }],
-      staticSummary: `${describeAction(action)} ${checked.plan.deviceId}${checked.plan.notAfter ? ` (not after ${checked.plan.notAfter})` : ''}`,
+      typedSearchAttributes: [{ key: deviceIdsKey, value: [plan.deviceId] }],
+      staticSummary: `${describeAction(action)} ${plan.deviceId}${plan.notAfter ? ` (not after ${plan.notAfter})` : ''}`,
     });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return client.workflow.getHandle(workflowId);
@@ -151,12 +159,10 @@ export async function executeDoorLockAction(
   input: LockActionInput,
   options: StartOptions = {},
 ): Promise<LockActionOutcome> {
-  const checked = checkLockActionInput(input, { nowMs: Date.now() });
-  if (!checked.ok) throw new LockActionInputError(checked.issues);
-  const { deviceId } = checked.plan;
-  const requestId = input.requestId ?? randomUUID();
+  const { plan, requestId } = checkedRequest(input);
+  const { deviceId } = plan;
   // Asked again, it keeps the first call's send-by deadline (a door counts it from each arrival).
-  const sendBy = sendByMs(Date.now(), checked.plan);
+  const sendBy = sendByMs(Date.now(), plan);
   let pauseMs = doorRollOverPauseMs.first;
   for (let call = 1; ; call++) {
     const asked = call === 1 ? input : { ...input, notAfter: new Date(sendBy).toISOString() };

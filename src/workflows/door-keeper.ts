@@ -97,6 +97,14 @@ export const unknownKnowledge: DoorKnowledge = {
   updatedAt: null,
 };
 
+/** A `lockAction` update the door serves: withdrawn by its caller yet, and its verdict (untaken: answered, not yet taken). */
+interface ServedUpdate {
+  withdrawn: boolean;
+  verdict: Promise<DoorVerdict>;
+  resolve: (verdict: DoorVerdict) => void;
+  untaken: boolean;
+}
+
 export class DoorKeeper {
   waiting: WaitingCommand | null;
   current: CurrentCommand | null = null;
@@ -108,15 +116,8 @@ export class DoorKeeper {
   readonly wakeups: AttemptWakeups = { endedAttempt: null };
   /** Verdict signals not yet delivered. */
   private readonly deliveries = new Set<Promise<void>>();
-  /** `lockAction` updates this run is serving, by update ID; true once withdrawn by their caller. */
-  private readonly updates = new Map<string, { withdrawn: boolean }>();
-  /** Verdicts for `lockAction` updates, taken by the update that waits for each. */
-  private readonly updateVerdicts = new Map<
-    string,
-    { verdict: Promise<DoorVerdict>; resolve: (v: DoorVerdict) => void }
-  >();
-  /** Updates answered that have not yet taken their verdict. */
-  private readonly updatesAnswered = new Set<string>();
+  /** `lockAction` updates this run is serving, by update ID. */
+  private readonly updates = new Map<string, ServedUpdate>();
   /** Updates withdrawn before they reached the door, by ID (see {@link doorAnsweredMemory}). */
   private withdrawnUpdates: string[];
   /** Requesters answered lately, oldest first (see {@link doorAnsweredMemory}). */
@@ -191,12 +192,16 @@ export class DoorKeeper {
    */
   beginUpdate(updateId: string): 'new' | 'withdrawn' | 'answered' {
     if (this.withdrawnUpdates.includes(updateId)) return 'withdrawn';
-    if (this.answered.some((a) => a.updateId === updateId)) return 'answered';
-    this.updates.set(updateId, { withdrawn: false });
+    if (this.answeredUpdate(updateId)) return 'answered';
     let resolve: (verdict: DoorVerdict) => void = () => undefined;
     const verdict = new Promise<DoorVerdict>((r) => (resolve = r));
-    this.updateVerdicts.set(updateId, { verdict, resolve });
+    this.updates.set(updateId, { withdrawn: false, verdict, resolve, untaken: false });
     return 'new';
+  }
+
+  /** Whether this door (this run, or one it continues) answered the `lockAction` update with this ID. */
+  private answeredUpdate(updateId: string): boolean {
+    return this.answered.some((a) => a.updateId === updateId);
   }
 
   /** Whether the door serves any `lockAction` update now (a run cannot carry one into the next). */
@@ -221,18 +226,19 @@ export class DoorKeeper {
     if (held) return this.withdraw(held.requester);
     const update = this.updates.get(updateId);
     if (update) update.withdrawn = true;
-    else if (!this.answered.some((a) => a.updateId === updateId) && !this.withdrawnUpdates.includes(updateId))
+    else if (!this.answeredUpdate(updateId) && !this.withdrawnUpdates.includes(updateId))
       this.withdrawnUpdates = [...this.withdrawnUpdates, updateId].slice(-doorAnsweredMemory);
   }
 
   /** The door's verdict for a `lockAction` update, once there is one. */
   updateVerdict(updateId: string): Promise<DoorVerdict> {
-    return this.updateVerdicts.get(updateId)!.verdict;
+    return this.updates.get(updateId)!.verdict;
   }
 
   /** A `lockAction` update took its verdict: what follows is its own (see {@link updatesSettled}). */
   verdictTaken(updateId: string): void {
-    this.updatesAnswered.delete(updateId);
+    const update = this.updates.get(updateId);
+    if (update) update.untaken = false;
   }
 
   /**
@@ -242,14 +248,12 @@ export class DoorKeeper {
    * steps its handler takes — which tracing changes — so a history replays traced or not.
    */
   updatesSettled(): boolean {
-    return this.updatesAnswered.size === 0;
+    return ![...this.updates.values()].some((update) => update.untaken);
   }
 
   /** A `lockAction` update's handler is over: the door keeps only that it answered it. */
   endUpdate(updateId: string): void {
     this.updates.delete(updateId);
-    this.updateVerdicts.delete(updateId);
-    this.updatesAnswered.delete(updateId);
   }
 
   /** A cancelled lock action takes its request back; one whose command runs alone stops it. */
@@ -514,8 +518,9 @@ export class DoorKeeper {
     this.remember(verdict.requester);
     const { workflowId, runId, updateId } = verdict.requester;
     if (updateId !== undefined) {
-      this.updateVerdicts.get(updateId)?.resolve(verdict);
-      this.updatesAnswered.add(updateId);
+      const update = this.updates.get(updateId);
+      update?.resolve(verdict);
+      if (update) update.untaken = true;
       return;
     }
     const delivery = getExternalWorkflowHandle(workflowId, runId)

@@ -44,6 +44,21 @@ async function doorEvents(deviceId: string): Promise<{ updatesCompleted: number;
 
 const opts = () => ({ taskQueue: fx.taskQueue });
 
+/**
+ * A locked door whose unlock update (`runningId`) is sent and pending for 3 s, with a lock update
+ * (`waitingId`) waiting behind it in the door's queue.
+ */
+async function unlockRunningLockWaiting(runningId: string, waitingId: string) {
+  const deviceId = fx.device({ locked: true, attempt: { pendingMs: 3_000 } });
+  const running = executeDoorLockAction(fx.env.client, 'UNLOCK_DOOR', { deviceId, requestId: runningId }, opts());
+  await eventually(() => (seamCommandsOf(fx.sim, deviceId).length > 0 ? true : undefined));
+  const waiting = executeDoorLockAction(fx.env.client, 'LOCK_DOOR', { deviceId, requestId: waitingId }, opts());
+  await eventually(async () =>
+    (await queryDoor(fx.env.client, deviceId)).waiting?.action === 'LOCK_DOOR' ? true : undefined,
+  );
+  return { deviceId, running, waiting };
+}
+
 describe('lockAction update', () => {
   test('lockAction update: a lock by update-with-start opens the device door and returns the lock result; one workflow, no signals, one command', async () => {
     const deviceId = fx.device({ locked: false, attempt: { pendingMs: 300 } });
@@ -92,13 +107,7 @@ describe('lockAction update', () => {
   });
 
   test('lockAction update: withdrawn while it waits behind a running command, it ends CANCELLED and Seam never receives it', async () => {
-    const deviceId = fx.device({ locked: true, attempt: { pendingMs: 3_000 } });
-    const first = executeDoorLockAction(fx.env.client, 'UNLOCK_DOOR', { deviceId, requestId: 'first' }, opts());
-    await eventually(() => (seamCommandsOf(fx.sim, deviceId).length > 0 ? true : undefined));
-    const second = executeDoorLockAction(fx.env.client, 'LOCK_DOOR', { deviceId, requestId: 'second' }, opts());
-    await eventually(async () =>
-      (await queryDoor(fx.env.client, deviceId)).waiting?.action === 'LOCK_DOOR' ? true : undefined,
-    );
+    const { deviceId, running: first, waiting: second } = await unlockRunningLockWaiting('first', 'second');
 
     await withdrawDoorLockAction(fx.env.client, 'LOCK_DOOR', deviceId, 'second');
     const report = expectFailure(await second, 'CANCELLED');
@@ -121,13 +130,7 @@ describe('lockAction update', () => {
   });
 
   test('lockAction update: a door cancelled by an operator answers every update it serves CANCELLED, with what was sent', async () => {
-    const deviceId = fx.device({ locked: true, attempt: { pendingMs: 3_000 } });
-    const running = executeDoorLockAction(fx.env.client, 'UNLOCK_DOOR', { deviceId, requestId: 'running' }, opts());
-    await eventually(() => (seamCommandsOf(fx.sim, deviceId).length > 0 ? true : undefined));
-    const waiting = executeDoorLockAction(fx.env.client, 'LOCK_DOOR', { deviceId, requestId: 'waiting' }, opts());
-    await eventually(async () =>
-      (await queryDoor(fx.env.client, deviceId)).waiting?.action === 'LOCK_DOOR' ? true : undefined,
-    );
+    const { deviceId, running, waiting } = await unlockRunningLockWaiting('running', 'waiting');
     await fx.env.client.workflow.getHandle(doorWorkflowId(deviceId)).cancel();
 
     const [sent] = seamCommandsOf(fx.sim, deviceId);
