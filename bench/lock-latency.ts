@@ -52,7 +52,7 @@ import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SeamHttp } from 'seam';
 import { z } from 'zod';
-import type { temporal } from '@temporalio/proto';
+import { temporal } from '@temporalio/proto';
 import { executeDoorLockAction, executeLockAction } from '../src/client';
 import { doorWorkflowId, lockActionWorkflowId, type LockAction } from '../src/contract';
 import { isGrpcNotFound } from '../src/contract/core';
@@ -978,6 +978,12 @@ const kindOf = (e: HistoryEvent) =>
     .find((k) => k.endsWith('EventAttributes') && (e as Record<string, unknown>)[k])
     ?.replace(/EventAttributes$/, '') ?? 'unknown';
 const isWorkflowTaskEvent = (e: HistoryEvent) => kindOf(e).startsWith('workflowTask');
+/** The kind of queue a workflow task was scheduled on (normal: the task queue; sticky: the worker's). */
+const queueKind = (scheduled: HistoryEvent | undefined) => {
+  const kind = scheduled?.workflowTaskScheduledEventAttributes?.taskQueue?.kind;
+  const { TASK_QUEUE_KIND_NORMAL, TASK_QUEUE_KIND_STICKY } = temporal.api.enums.v1.TaskQueueKind;
+  return kind === TASK_QUEUE_KIND_STICKY ? 'sticky' : kind === TASK_QUEUE_KIND_NORMAL ? 'normal' : 'unknown';
+};
 
 /**
  * Where a lock's time goes, p50 and p95 over up to `sampleSize` of the measured locks spread
@@ -987,7 +993,8 @@ const isWorkflowTaskEvent = (e: HistoryEvent) => kindOf(e).startsWith('workflowT
  * update); then, from the first read that saw the attempt end, to the event that woke that
  * workflow for its answer (`woken_by` counts their kinds), that task's wait from its first
  * scheduling to its start (a task that timed out on the sticky queue and was scheduled again
- * counts whole), the task itself, and from the task's completion to the caller holding the outcome.
+ * counts whole), the task itself, and from the task's completion to the caller holding the outcome;
+ * and which queue the server put the first and the answering task on (`task_queues`).
  */
 async function detectionPath(
   client: Client,
@@ -1005,8 +1012,14 @@ async function detectionPath(
     to_caller: [] as number[],
   };
   const wokenBy: Record<string, number> = {};
-  const step = Math.max(1, Math.floor(samples.length / sampleSize));
-  for (const sample of samples.filter((_, i) => i % step === 0).slice(0, sampleSize)) {
+  // Which queue the server put each task on: the task queue itself, or the worker's sticky queue.
+  const queues = { first_task: {} as Record<string, number>, answering_task: {} as Record<string, number> };
+  const count = (into: Record<string, number>, key: string) => (into[key] = (into[key] ?? 0) + 1);
+  const spread =
+    samples.length <= sampleSize
+      ? samples
+      : Array.from({ length: sampleSize }, (_, i) => samples[Math.floor((i * samples.length) / sampleSize)]);
+  for (const sample of spread) {
     const readAt = attempts.get(sample.actionAttemptId)?.endReadAtMs;
     if (readAt == null) continue;
     const id = lockActionWorkflowId('LOCK_DOOR', sample.deviceId, 'measured');
@@ -1025,26 +1038,33 @@ async function detectionPath(
     const completed = before(answer, (e) => e.workflowTaskCompletedEventAttributes);
     const started = before(completed, (e) => e.workflowTaskStartedEventAttributes);
     const woke = before(started, (e) => !isWorkflowTaskEvent(e));
-    const scheduled = events.findIndex((e, i) => i > woke && e.workflowTaskScheduledEventAttributes);
+    // The task's first scheduling after the waking event; none: it was already scheduled when
+    // that event came (the server writes such an event between the two), so it waited from then.
+    const scheduledAfter = events.findIndex(
+      (e, i) => i > woke && i < started && e.workflowTaskScheduledEventAttributes,
+    );
+    const queuedFrom = scheduledAfter >= 0 ? scheduledAfter : woke;
     // The task that took the request: a lock action's first; the one the door accepted the update in.
     const accepted = viaUpdate
-      ? events.findIndex(
-          (e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.meta?.updateId === id,
-        )
+      ? events.findIndex((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.protocolInstanceId === id)
       : events.findIndex((e) => e.workflowTaskCompletedEventAttributes) + 1;
     const firstStarted = before(accepted, (e) => e.workflowTaskStartedEventAttributes);
-    if (answer < 0 || woke < 0 || scheduled < 0 || firstStarted < 0) continue;
+    if (answer < 0 || woke < 0 || firstStarted < 0) continue;
     const at = (i: number) => eventMs(events[i]);
     segments.to_first_task.push(at(firstStarted) - sample.requestedAtMs);
     segments.to_wake.push(at(woke) - readAt);
-    segments.wft_queue.push(at(started) - at(scheduled));
+    segments.wft_queue.push(at(started) - at(queuedFrom));
     segments.wft_run.push(at(completed) - at(started));
     segments.to_caller.push(sample.outcomeAtMs - at(completed));
-    wokenBy[kindOf(events[woke])] = (wokenBy[kindOf(events[woke])] ?? 0) + 1;
+    count(wokenBy, kindOf(events[woke]));
+    const queueOf = (startedAt: number) =>
+      queueKind(events[before(startedAt, (e) => e.workflowTaskScheduledEventAttributes)]);
+    count(queues.first_task, queueOf(firstStarted));
+    count(queues.answering_task, queueOf(started));
   }
   const each = (p: number) =>
     Object.fromEntries(Object.entries(segments).map(([k, v]) => [`${k}_ms_p${p}`, Math.round(percentile(v, p))]));
-  return { ...each(50), ...each(95), woken_by: wokenBy, sample: segments.to_wake.length };
+  return { ...each(50), ...each(95), woken_by: wokenBy, task_queues: queues, sample: segments.to_wake.length };
 }
 
 /**
@@ -1266,7 +1286,20 @@ const pathColumns: Column[] = [
   ['task queued', (r) => pathOf(r)?.wft_queue_ms_p50],
   ['task ran', (r) => pathOf(r)?.wft_run_ms_p50],
   ['to caller', (r) => pathOf(r)?.to_caller_ms_p50],
+  ['first task on', (r) => queuesOf(r, 'first_task')],
+  ['answering task on', (r) => queuesOf(r, 'answering_task')],
 ];
+const queuesOf = (r: Figures, task: 'first_task' | 'answering_task') => {
+  const counts = (pathOf(r) as { task_queues?: Record<string, Record<string, number>> } | undefined)?.task_queues?.[
+    task
+  ];
+  return (
+    counts &&
+    Object.entries(counts)
+      .map(([queue, n]) => `${n} ${queue}`)
+      .join(', ')
+  );
+};
 const pathOf = (r: Figures) => (r as { detection_path?: Record<string, number> }).detection_path;
 
 /** The runs as a plain-text table, one line per run. */
