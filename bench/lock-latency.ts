@@ -992,8 +992,9 @@ const queueKind = (scheduled: HistoryEvent | undefined) => {
  * first workflow task starting (a lock action's first task; the door's task that took the
  * update); then, from the first read that saw the attempt end, to the event that woke that
  * workflow for its answer (`woken_by` counts their kinds), that task's wait from its first
- * scheduling to its start (a task that timed out on the sticky queue and was scheduled again
- * counts whole), the task itself, and from the task's completion to the caller holding the outcome;
+ * scheduling after that event — or from the event, when the task was already scheduled — to its
+ * start (a task that timed out on the sticky queue and was scheduled again counts whole), the
+ * task itself, and from the task's completion to the caller holding the outcome;
  * and which queue the server put the first and the answering task on (`task_queues`).
  */
 async function detectionPath(
