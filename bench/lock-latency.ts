@@ -938,7 +938,7 @@ async function updateCosts(client: Client, deviceIds: string[], requestPrefix: s
     const ours = (id: string) =>
       id.startsWith(`lock/${deviceId}/${requestPrefix}`) || id.startsWith(`unlock/${deviceId}/${requestPrefix}`);
     for (const e of door) {
-      const accepted = e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.meta?.updateId;
+      const accepted = e.workflowExecutionUpdateAcceptedEventAttributes?.protocolInstanceId;
       const completed = e.workflowExecutionUpdateCompletedEventAttributes?.meta?.updateId;
       if (accepted && ours(accepted)) ids.set(accepted, { from: eventMs(e) });
       const span = completed ? ids.get(completed) : undefined;
